@@ -1,0 +1,96 @@
+/**
+ * Hearth's settings as plain data, shared by the editor, the CLI and the benchmarks.
+ * The editor reads them from `hearth.*` configuration; the CLI from flags. Defaults live here
+ * once, and a unit test checks that package.json declares the same ones.
+ */
+
+export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+export type ModelVariant = 'auto' | 'fp32' | 'fp16' | 'q4' | 'quantized';
+export type MultilineMode = 'auto' | 'always' | 'never';
+export type TemplateName =
+  | 'auto'
+  | 'qwen'
+  | 'qwen-repo'
+  | 'starcoder'
+  | 'deepseek'
+  | 'codellama'
+  | 'codellama-spm'
+  | 'codegemma'
+  | 'hearth'
+  | 'prefix-only';
+
+export interface SamplingSettings {
+  /** 0 is greedy. */
+  temperature: number;
+  /** 0 turns top-k off. */
+  topK: number;
+  /** 1 turns top-p off. */
+  topP: number;
+  /** 1 turns the penalty off. */
+  repetitionPenalty: number;
+  seed: number;
+}
+
+export interface HearthSettings {
+  enable: boolean;
+  disabledLanguages: string[];
+  model: {
+    /** Empty: the embedded default model. */
+    path: string;
+    variant: ModelVariant;
+    cacheDir: string;
+    promptTemplate: TemplateName;
+  };
+  device: Device;
+  /** 0: all cores but one. */
+  threads: number;
+  sampling: SamplingSettings;
+  completion: {
+    multiline: MultilineMode;
+    maxTokens: number;
+    timeBudgetMs: number;
+    debounceMs: number;
+  };
+  context: {
+    maxPromptTokens: number;
+    suffixShare: number;
+    otherFiles: boolean;
+  };
+}
+
+export const DEFAULT_SETTINGS: HearthSettings = {
+  enable: true,
+  disabledLanguages: ['plaintext', 'markdown', 'scminput'],
+  model: { path: '', variant: 'auto', cacheDir: '', promptTemplate: 'auto' },
+  device: 'auto',
+  threads: 0,
+  sampling: { temperature: 0.2, topK: 40, topP: 0.95, repetitionPenalty: 1, seed: 0 },
+  completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 75 },
+  context: { maxPromptTokens: 1536, suffixShare: 0.25, otherFiles: true },
+};
+
+/**
+ * Setting keys (dotted, without the `hearth.` prefix) whose change needs the engine to reload
+ * its model or session. Every other key applies to the next request.
+ */
+export const ENGINE_RESTART_KEYS: readonly string[] = [
+  'model.path',
+  'model.variant',
+  'model.cacheDir',
+  'device',
+  'threads',
+];
+
+/** Flattens settings to dotted keys, in the form package.json's `contributes.configuration` uses. */
+export function flattenSettings(settings: HearthSettings): Map<string, unknown> {
+  const flat = new Map<string, unknown>();
+  const visit = (value: unknown, prefix: string): void => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) visit(inner, prefix ? `${prefix}.${key}` : key);
+    } else {
+      flat.set(prefix, value);
+    }
+  };
+  visit(settings, '');
+  return flat;
+}
