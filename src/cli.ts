@@ -3,17 +3,33 @@
 const USAGE = `usage:
   hearth complete <file> --line L --column C [--model DIR] [--json]
   hearth prompt "<text>" [--file F] [--model DIR] [--json]
-  hearth bench quality|latency|throughput|tokenizer [--dataset F] [--json]
+  hearth bench [quality|latency|throughput|tokenizer] [--dataset F] [--json]
   hearth models list|download <id>|verify <dir>`;
 
-function main(argv: string[]): number {
-  const [command] = argv;
-  if (!command || command === '--help' || command === '-h') {
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 2;
+    return name ? 0 : 2;
   }
-  process.stderr.write(`hearth: '${command}' needs the engine, which is not built yet in this version.\n`);
-  return 1;
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`hearth: unknown command '${name}'. Run 'hearth --help' for the list.\n`);
+    return 2;
+  }
+  return (await load())(rest);
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`hearth: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
