@@ -1,4 +1,5 @@
 /** `hearth`: the command-line front end (DESIGN.md, "Command-line contract"). */
+import { UsageError } from './cli/args';
 
 const USAGE = `usage:
   hearth complete <file> --line L --column C [--model DIR] [--json]
@@ -8,7 +9,9 @@ const USAGE = `usage:
 
 type Command = (args: string[]) => Promise<number>;
 
-const commands: Record<string, () => Promise<Command>> = {};
+const commands: Record<string, () => Promise<Command>> = {
+  models: async () => (await import('./cli/models')).modelsCommand,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -30,6 +33,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`hearth: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

@@ -1,0 +1,71 @@
+/** `hearth models list | download <id> [--variant V] [--cache-dir D] | verify <dir>` */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ModelVariant } from '../completion/settings';
+import { CATALOG, EMBEDDED_MODEL_NAME, VARIANT_FILES, findCatalogEntry } from '../model/catalog';
+import { downloadModel, modelFolder } from '../model/download';
+import { parseArgs, stringFlag, UsageError } from './args';
+import { embeddedModelDir } from './paths';
+
+export function defaultCacheDir(): string {
+  return process.env['HEARTH_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'hearth');
+}
+
+export async function modelsCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const [verb, target] = args.positionals;
+  const cacheDir = stringFlag(args, 'cache-dir') ?? defaultCacheDir();
+  const json = args.flags.has('json');
+  switch (verb) {
+    case 'list':
+      return list(cacheDir, json);
+    case 'download': {
+      if (!target) throw new UsageError('hearth models download <owner/name> [--variant fp32|fp16|q4|quantized]');
+      const variant = (stringFlag(args, 'variant') ?? findCatalogEntry(target)?.defaultVariant ?? 'fp32') as ModelVariant;
+      if (variant === 'auto' || !(variant in VARIANT_FILES)) {
+        throw new UsageError(`--variant must be one of ${Object.keys(VARIANT_FILES).join(', ')}`);
+      }
+      const folder = await downloadModel({
+        repoId: target,
+        variant,
+        cacheDir: path.join(cacheDir, 'models'),
+        onProgress: json ? undefined : progressPrinter(),
+      });
+      if (json) process.stdout.write(`${JSON.stringify({ id: target, variant, path: folder })}\n`);
+      else process.stdout.write(`\n${target} (${variant}) is in ${folder}\nSet hearth.model.path to that folder to use it.\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError('hearth models list | download <owner/name> | verify <dir>');
+  }
+}
+
+function list(cacheDir: string, json: boolean): number {
+  const downloadsDir = path.join(cacheDir, 'models');
+  const rows = [
+    { id: EMBEDDED_MODEL_NAME, path: embeddedModelDir(), installed: fs.existsSync(embeddedModelDir()), description: 'embedded default model' },
+    ...CATALOG.map((entry) => {
+      const folder = modelFolder(downloadsDir, entry.id);
+      return { id: entry.id, path: folder, installed: fs.existsSync(path.join(folder, 'config.json')), description: entry.description };
+    }),
+  ];
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ models: rows })}\n`);
+  } else {
+    for (const row of rows) process.stdout.write(`${row.installed ? '*' : ' '} ${row.id.padEnd(44)} ${row.description}\n`);
+    process.stdout.write(`\n* installed. Downloads go to ${downloadsDir}\n`);
+  }
+  return 0;
+}
+
+function progressPrinter(): (progress: { file: string; receivedBytes: number; totalBytes: number | undefined }) => void {
+  let last = 0;
+  return ({ file, receivedBytes, totalBytes }) => {
+    const now = Date.now();
+    if (now - last < 250 && receivedBytes !== totalBytes) return;
+    last = now;
+    const total = totalBytes ? ` / ${(totalBytes / 1e6).toFixed(1)} MB` : '';
+    process.stderr.write(`\r${file}: ${(receivedBytes / 1e6).toFixed(1)} MB${total}   `);
+  };
+}
