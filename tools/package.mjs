@@ -1,5 +1,6 @@
 // Packages a per-platform VSIX: onnxruntime-node ships native binaries for every platform, and
-// each VSIX keeps only its own. Usage: node tools/package.mjs [--target linux-x64]
+// each VSIX keeps only its own. Usage: node tools/package.mjs [--target linux-x64] [--list]
+// --list prints the files the VSIX would hold, one a line, and packages nothing.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -26,11 +27,17 @@ const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8');
 const ignoreFile = path.join(os.tmpdir(), `hearth-vscodeignore-${target}`);
 fs.writeFileSync(ignoreFile, `${ignore}\n!node_modules/onnxruntime-node/bin/napi-v6/${runtimeDir}/**\n`);
 
+const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
+if (process.argv.includes('--list')) {
+  execFileSync(vsce, ['ls', '--ignoreFile', ignoreFile], { cwd: root, stdio: 'inherit' });
+  process.exit(0);
+}
+
 fs.mkdirSync(path.join(root, 'dist-vsix'), { recursive: true });
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 const out = path.join(root, 'dist-vsix', `hearth-${target}-${version}.vsix`);
 execFileSync(
-  path.join(root, 'node_modules', '.bin', 'vsce'),
+  vsce,
   ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository'],
   { cwd: root, stdio: 'inherit' },
 );
