@@ -1,0 +1,275 @@
+/**
+ * Turns a document and a cursor into a completion, for every front end alike: gate and mode,
+ * context, reuse of earlier work, one engine call, post-processing. Editor-free by design.
+ */
+import { buildContext, type PromptContext } from './context';
+import type { CompletionEngine, GenerateRequest, GenerationMode, Snippet } from './engineApi';
+import { decideMode } from './mode';
+import { postprocess } from './postprocess';
+import { LruCache } from './LruCache';
+import { anchorAt, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
+import type { HearthSettings } from './settings';
+import type { CompletionOptions, CompletionResult, DocumentContext } from './types';
+
+export interface CompletionLogger {
+  debug(message: string): void;
+}
+
+export interface CompletionServiceOptions {
+  /** Completions kept for contexts the user comes back to. */
+  cacheSize?: number;
+  /**
+   * How long a generation nobody waits for any more keeps running, in case the next keystroke can
+   * use it. An editor cancels the old request before it asks the new one.
+   */
+  reuseGraceMs?: number;
+  log?: CompletionLogger;
+}
+
+/** Single-line answers rarely need more tokens than this; a cap keeps a runaway line short. */
+const SINGLE_LINE_MAX_TOKENS = 64;
+
+interface Generation {
+  anchor: Anchor;
+  controller: AbortController;
+  /** Raw text streamed so far. */
+  streamed: string;
+  promise: Promise<RawCompletion | undefined>;
+  waiters: number;
+  done: boolean;
+  graceTimer?: ReturnType<typeof setTimeout>;
+}
+
+export class CompletionService {
+  private readonly cache: LruCache<string, RawCompletion>;
+  private readonly reuseGraceMs: number;
+  private readonly log: CompletionLogger | undefined;
+  private latest: AbortController | undefined;
+  private generation: Generation | undefined;
+  private shown: { anchor: Anchor; completion: RawCompletion } | undefined;
+
+  constructor(
+    private readonly engine: CompletionEngine,
+    options: CompletionServiceOptions = {},
+  ) {
+    this.cache = new LruCache(options.cacheSize ?? 64);
+    this.reuseGraceMs = options.reuseGraceMs ?? 250;
+    this.log = options.log;
+  }
+
+  /**
+   * A completion at `document.offset`, or undefined when there is none to offer: the gate said
+   * no, the model said nothing useful, or the request was cancelled (by `signal` or by a newer
+   * request). Engine failures other than a cancel are thrown.
+   */
+  async complete(
+    document: DocumentContext,
+    settings: HearthSettings,
+    signal?: AbortSignal,
+    options: CompletionOptions = {},
+  ): Promise<CompletionResult | undefined> {
+    const trigger = options.trigger ?? 'automatic';
+    if (trigger === 'automatic' && (!settings.enable || settings.disabledLanguages.includes(document.languageId))) {
+      return undefined;
+    }
+    const mode = this.modeFor(document, settings, options);
+    if (!mode) return undefined;
+
+    this.latest?.abort();
+    const mine = new AbortController();
+    this.latest = mine;
+    const requestSignal = signal ? AbortSignal.any([mine.signal, signal]) : mine.signal;
+
+    const context = buildContext(document, settings);
+    const anchor = anchorAt(document, mode, context.suffix);
+    const reuse = options.reuse ?? true;
+    const finish = (completion: RawCompletion, raw: string, fromCache: boolean): CompletionResult | undefined => {
+      const text = postprocess(raw, { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId });
+      if (text === undefined) return undefined;
+      return {
+        text,
+        range: { start: document.offset, end: document.offset },
+        mode,
+        stopReason: completion.stopReason,
+        metrics: completion.metrics,
+        fromCache,
+      };
+    };
+
+    if (reuse) {
+      const cached = this.cache.get(cacheKey(anchor));
+      if (cached) return finish(cached, cached.raw, true);
+      const shown = this.shown;
+      const typed = shown && typedSince(shown.anchor, anchor, document);
+      const rest = typed !== undefined && shown ? remainderAfter(shown.completion.raw, typed) : undefined;
+      if (shown && rest !== undefined) return finish(shown.completion, rest, true);
+      const followed = await this.follow(anchor, document, requestSignal);
+      if (followed) {
+        const answer = finish(followed.completion, followed.rest, true);
+        if (answer) return answer;
+      }
+      if (requestSignal.aborted) return undefined;
+    }
+
+    if (trigger === 'automatic' && settings.completion.debounceMs > 0) {
+      if (!(await sleep(settings.completion.debounceMs, requestSignal))) return undefined;
+    }
+
+    const generation = this.start(anchor, this.requestFor(context, document, settings, mode));
+    const completion = await this.wait(generation, requestSignal);
+    if (!completion) return undefined;
+    this.cache.set(cacheKey(anchor), completion);
+    this.shown = { anchor, completion };
+    return finish(completion, completion.raw, false);
+  }
+
+  /** Stops any generation and forgets cached answers (after a model change, say). */
+  reset(): void {
+    this.latest?.abort();
+    this.abortGeneration();
+    this.cache.clear();
+    this.shown = undefined;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+
+  private modeFor(document: DocumentContext, settings: HearthSettings, options: CompletionOptions): GenerationMode | undefined {
+    const decision = decideMode(document.text, document.offset, document.languageId, settings.completion.multiline);
+    if ('mode' in decision) return options.mode ?? decision.mode;
+    // An explicit request or a forced mode overrides the gate, except in an empty document.
+    if (decision.skip !== 'emptyDocument' && (options.trigger === 'explicit' || options.mode)) return options.mode ?? 'single';
+    this.log?.debug(`no completion: ${decision.skip}`);
+    return undefined;
+  }
+
+  private requestFor(
+    context: PromptContext,
+    document: DocumentContext,
+    settings: HearthSettings,
+    mode: GenerationMode,
+  ): GenerateRequest {
+    const snippets: Snippet[] | undefined = context.snippets.length > 0 ? context.snippets : undefined;
+    const maxTokens = settings.completion.maxTokens;
+    return {
+      kind: 'fim',
+      prefix: context.prefix,
+      suffix: context.suffix,
+      ...(snippets ? { snippets } : {}),
+      filePath: document.filePath,
+      mode,
+      maxNewTokens: mode === 'single' ? Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS) : maxTokens,
+      timeBudgetMs: settings.completion.timeBudgetMs,
+      sampling: settings.sampling,
+      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: settings.context.suffixShare },
+    };
+  }
+
+  /**
+   * Waits for the generation in flight when the user has typed on from where it was asked and
+   * its text so far agrees with what they typed; gives the part of its answer not yet typed.
+   */
+  private async follow(
+    anchor: Anchor,
+    document: DocumentContext,
+    signal: AbortSignal,
+  ): Promise<{ completion: RawCompletion; rest: string } | undefined> {
+    const generation = this.generation;
+    if (!generation) return undefined;
+    const typed = typedSince(generation.anchor, anchor, document);
+    if (typed === undefined || typed === '') return undefined;
+    const agrees = typed.startsWith(generation.streamed) || generation.streamed.startsWith(typed);
+    if (!agrees) return undefined;
+    this.log?.debug(`following the generation in flight (${typed.length} characters typed)`);
+    const completion = await this.wait(generation, signal);
+    const rest = completion && remainderAfter(completion.raw, typed);
+    return completion && rest !== undefined ? { completion, rest } : undefined;
+  }
+
+  private start(anchor: Anchor, request: GenerateRequest): Generation {
+    this.abortGeneration();
+    const controller = new AbortController();
+    const generation: Generation = {
+      anchor,
+      controller,
+      streamed: '',
+      waiters: 0,
+      done: false,
+      promise: Promise.resolve(undefined),
+    };
+    generation.promise = this.engine
+      .complete(request, controller.signal, (delta) => {
+        generation.streamed += delta;
+      })
+      .then(
+        (result): RawCompletion | undefined =>
+          controller.signal.aborted ? undefined : { raw: result.text, stopReason: result.stopReason, metrics: result.metrics },
+        (error: unknown) => {
+          if (controller.signal.aborted || isAbortError(error)) return undefined;
+          throw error;
+        },
+      )
+      .finally(() => {
+        generation.done = true;
+        if (generation.graceTimer) clearTimeout(generation.graceTimer);
+        if (this.generation === generation) this.generation = undefined;
+      });
+    // A failure nobody waits for any more is not an unhandled rejection; waiters still see it.
+    generation.promise.catch(() => undefined);
+    this.generation = generation;
+    return generation;
+  }
+
+  /** Resolves with the generation's answer, or undefined when `signal` aborts first (the generation may go on). */
+  private async wait(generation: Generation, signal: AbortSignal): Promise<RawCompletion | undefined> {
+    if (signal.aborted) return undefined;
+    generation.waiters++;
+    if (generation.graceTimer) clearTimeout(generation.graceTimer);
+    generation.graceTimer = undefined;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([generation.promise, aborted]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+      generation.waiters--;
+      if (generation.waiters === 0 && !generation.done) {
+        generation.graceTimer = setTimeout(() => {
+          if (generation.waiters === 0) generation.controller.abort();
+        }, this.reuseGraceMs);
+      }
+    }
+  }
+
+  private abortGeneration(): void {
+    const generation = this.generation;
+    if (!generation) return;
+    if (generation.graceTimer) clearTimeout(generation.graceTimer);
+    generation.controller.abort();
+    this.generation = undefined;
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

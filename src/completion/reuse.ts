@@ -1,0 +1,58 @@
+/**
+ * Where an earlier answer can serve a later cursor: the user typed on from where it was asked,
+ * the code after the cursor did not change, and what they typed is how the answer begins.
+ */
+import type { GenerateMetrics, GenerationMode, StopReason } from './engineApi';
+import type { DocumentContext } from './types';
+
+/** How much of the text before the cursor identifies a context; enough to tell two places apart. */
+const PREFIX_TAIL = 512;
+/** Most characters typed since an anchor that typeahead still follows. */
+const MAX_TYPED = 256;
+
+/** The place an answer was asked for. */
+export interface Anchor {
+  filePath: string;
+  offset: number;
+  mode: GenerationMode;
+  /** The last PREFIX_TAIL characters before `offset`. */
+  prefixTail: string;
+  /** The request's suffix window. */
+  suffix: string;
+}
+
+/** A model answer before post-processing, kept to serve later requests. */
+export interface RawCompletion {
+  raw: string;
+  stopReason: StopReason;
+  metrics: GenerateMetrics;
+}
+
+export function anchorAt(document: DocumentContext, mode: GenerationMode, suffix: string): Anchor {
+  return {
+    filePath: document.filePath,
+    offset: document.offset,
+    mode,
+    prefixTail: document.text.slice(Math.max(0, document.offset - PREFIX_TAIL), document.offset),
+    suffix,
+  };
+}
+
+export function cacheKey(anchor: Anchor): string {
+  return [anchor.mode, anchor.filePath, anchor.prefixTail, anchor.suffix.slice(0, PREFIX_TAIL)].join('\u0000');
+}
+
+/** What was typed between `anchor` and `current`, or undefined when `current` is not a continuation of it. */
+export function typedSince(anchor: Anchor, current: Anchor, document: DocumentContext): string | undefined {
+  if (anchor.filePath !== current.filePath || anchor.mode !== current.mode) return undefined;
+  if (current.offset < anchor.offset || current.offset - anchor.offset > MAX_TYPED) return undefined;
+  if (anchor.suffix !== current.suffix) return undefined;
+  const start = anchor.offset - anchor.prefixTail.length;
+  if (document.text.slice(start, anchor.offset) !== anchor.prefixTail) return undefined;
+  return document.text.slice(anchor.offset, current.offset);
+}
+
+/** The rest of `raw` after `typed`, or undefined when the user typed something else or all of it. */
+export function remainderAfter(raw: string, typed: string): string | undefined {
+  return raw.startsWith(typed) && raw.length > typed.length ? raw.slice(typed.length) : undefined;
+}

@@ -1,0 +1,41 @@
+/** Plain data that crosses the boundary between a front end (editor, CLI, bench) and the completion service. */
+import type { GenerateMetrics, GenerationMode, StopReason } from './engineApi';
+
+export interface OtherFile {
+  path: string;
+  text: string;
+}
+
+/** A document and a cursor, with nothing editor-specific in them. */
+export interface DocumentContext {
+  text: string;
+  /** Cursor as a UTF-16 index into `text`. */
+  offset: number;
+  languageId: string;
+  filePath: string;
+  /** Other open files, the source of cross-file snippets. */
+  otherFiles?: OtherFile[];
+}
+
+/** How a request came: typing (debounced, gated by `enable`/`disabledLanguages`) or an explicit command. */
+export type Trigger = 'automatic' | 'explicit';
+
+export interface CompletionOptions {
+  trigger?: Trigger;
+  /** Force a mode instead of the one `completion.multiline` and the cursor imply (the benchmark uses this). */
+  mode?: GenerationMode;
+  /** Skip the LRU and typeahead reuse; every request goes to the engine. */
+  reuse?: boolean;
+}
+
+export interface CompletionResult {
+  text: string;
+  /** UTF-16 offsets of the text the completion replaces; empty at the cursor unless noted. */
+  range: { start: number; end: number };
+  mode: GenerationMode;
+  stopReason: StopReason;
+  /** Metrics of the generation the text came from (for a reused answer: that earlier generation's). */
+  metrics: GenerateMetrics;
+  /** True when no model call was made for this request (LRU hit, typeahead, or a reused in-flight generation). */
+  fromCache: boolean;
+}

@@ -1,0 +1,160 @@
+import * as assert from 'node:assert/strict';
+import type { GenerationMode } from '../../src/completion/engineApi';
+import { postprocess } from '../../src/completion/postprocess';
+import { scanBrackets, imbalance } from '../../src/completion/postprocess/brackets';
+import { dropEmpty } from '../../src/completion/postprocess/dropEmpty';
+import { dropIfOnlyRepeatsPrefix } from '../../src/completion/postprocess/dropIfOnlyRepeatsPrefix';
+import { dropRepeatedLines } from '../../src/completion/postprocess/dropRepeatedLines';
+import type { FilterContext } from '../../src/completion/postprocess/filter';
+import { keepFirstLine } from '../../src/completion/postprocess/keepFirstLine';
+import { limitToBlock } from '../../src/completion/postprocess/limitToBlock';
+import { trimSuffixOverlap } from '../../src/completion/postprocess/trimSuffixOverlap';
+import { trimTrailingWhitespace } from '../../src/completion/postprocess/trimTrailingWhitespace';
+import { trimUnbalancedClosers } from '../../src/completion/postprocess/trimUnbalancedClosers';
+import { loadFixtures, withCursor } from './completion-fixtures';
+
+/** A filter context from text with a `║` cursor. */
+function at(marked: string, mode: GenerationMode = 'single', languageId = 'typescript'): FilterContext {
+  const { text, offset } = withCursor(marked);
+  return { prefix: text.slice(0, offset), suffix: text.slice(offset), mode, languageId };
+}
+
+describe('completion post-processing', () => {
+  describe('golden cases (test/fixtures/completion/pipeline)', () => {
+    for (const fixture of loadFixtures('pipeline')) {
+      it(fixture.name, () => {
+        const { document, model, expected } = fixture.sections;
+        assert.ok(document !== undefined && model !== undefined, 'fixture needs document and model sections');
+        const mode = fixture.header.mode as GenerationMode;
+        const got = postprocess(model, at(document, mode, fixture.header.language));
+        if ('dropped' in fixture.sections) assert.equal(got, undefined);
+        else assert.equal(got, expected);
+      });
+    }
+  });
+
+  describe('keepFirstLine', () => {
+    it('cuts at the first line break in single-line mode', () => {
+      assert.equal(keepFirstLine('a + b\nc', at('x = ║')), 'a + b');
+      assert.equal(keepFirstLine('a + b\r\nc', at('x = ║')), 'a + b');
+    });
+    it('leaves multi-line completions alone', () => {
+      assert.equal(keepFirstLine('a\nb', at('x = ║', 'multi')), 'a\nb');
+    });
+  });
+
+  describe('limitToBlock', () => {
+    it('stops before a line indented less than the first', () => {
+      assert.equal(limitToBlock('x = 1\n    y = 2\nz = 3', at('def f():\n    ║', 'multi', 'python')), 'x = 1\n    y = 2');
+    });
+    it('takes the first line indentation into account when the cursor is at column 0', () => {
+      assert.equal(limitToBlock('    x = 1\n    y = 2\nz = 3', at('def f():\n║', 'multi', 'python')), '    x = 1\n    y = 2');
+    });
+    it('keeps blank lines inside the block', () => {
+      assert.equal(limitToBlock('a()\n\n  b()', at('{\n  ║', 'multi')), 'a()\n\n  b()');
+    });
+    it('keeps the closer of a block opened on the cursor line and stops after it', () => {
+      assert.equal(limitToBlock('\n  a();\n}\nb();', at('if (x) {║', 'multi')), '\n  a();\n}');
+    });
+    it('stops at a statement back at the level of a line that opened a block', () => {
+      assert.equal(limitToBlock('\n    return 1\ndef g():', at('def f():║', 'multi', 'python')), '\n    return 1');
+    });
+  });
+
+  describe('dropRepeatedLines', () => {
+    it('cuts where one line repeats the line before it', () => {
+      assert.equal(dropRepeatedLines('a = 1\nb = 2\nb = 2', at('║', 'multi')), 'a = 1\nb = 2');
+    });
+    it('cuts where a group of lines repeats', () => {
+      assert.equal(dropRepeatedLines('a()\nb()\nc()\na()\nb()\nc()', at('║', 'multi')), 'a()\nb()\nc()');
+    });
+    it('lets closing brackets repeat', () => {
+      assert.equal(dropRepeatedLines('    }\n  }\n}', at('║', 'multi')), '    }\n  }\n}');
+    });
+    it('leaves different lines alone', () => {
+      assert.equal(dropRepeatedLines('a()\nb()\na()', at('║', 'multi')), 'a()\nb()\na()');
+    });
+  });
+
+  describe('trimSuffixOverlap', () => {
+    it('drops a closer that the text after the cursor already has', () => {
+      assert.equal(trimSuffixOverlap('a, b)', at('f(║)')), 'a, b');
+    });
+    it('keeps a closer that balances the completion itself', () => {
+      assert.equal(trimSuffixOverlap('g()', at('f(║)')), 'g()');
+    });
+    it('drops several characters of overlap', () => {
+      assert.equal(trimSuffixOverlap('x]);', at('call([║]);')), 'x');
+    });
+    it('drops last lines that the suffix starts with', () => {
+      assert.equal(trimSuffixOverlap('return 1;\n}', at('function f() {\n  ║\n}', 'multi')), 'return 1;');
+    });
+    it('keeps a closing line that closes a block the completion opened', () => {
+      const completion = 'if (a) {\n    b();\n  }';
+      assert.equal(trimSuffixOverlap(completion, at('function f() {\n  ║\n}', 'multi')), completion);
+    });
+    it('ignores whitespace-only overlap', () => {
+      assert.equal(trimSuffixOverlap('a ', at('x = ║ ')), 'a ');
+    });
+  });
+
+  describe('trimUnbalancedClosers', () => {
+    it('cuts at a closer that matches nothing', () => {
+      assert.equal(trimUnbalancedClosers('3]]', at('items = [1, 2, ║')), '3]');
+    });
+    it('counts brackets opened on earlier lines', () => {
+      assert.equal(trimUnbalancedClosers('c)', at('call(\n  a,\n  ║')), 'c)');
+    });
+    it('ignores brackets inside strings and comments', () => {
+      assert.equal(trimUnbalancedClosers('")" + x', at('s = ║')), '")" + x');
+      assert.equal(trimUnbalancedClosers('x # )', at('s = ║', 'single', 'python')), 'x # )');
+    });
+    it('cuts at a closer of the wrong kind', () => {
+      assert.equal(trimUnbalancedClosers('a}', at('f(║')), 'a');
+    });
+  });
+
+  describe('trimTrailingWhitespace', () => {
+    it('trims line ends and trailing blank lines', () => {
+      assert.equal(trimTrailingWhitespace('a  \n  b\t\n\n', at('║')), 'a\n  b');
+    });
+  });
+
+  describe('dropIfOnlyRepeatsPrefix', () => {
+    it('drops a line that repeats the line above', () => {
+      assert.equal(dropIfOnlyRepeatsPrefix('count += 1', at('    count += 1\n    ║', 'single', 'python')), undefined);
+    });
+    it('counts the text before the cursor as part of the line', () => {
+      assert.equal(dropIfOnlyRepeatsPrefix('+= 1', at('count += 1\ncount ║')), undefined);
+    });
+    it('keeps a new line', () => {
+      assert.equal(dropIfOnlyRepeatsPrefix('count -= 1', at('count += 1\n║')), 'count -= 1');
+    });
+    it('keeps closers that repeat', () => {
+      assert.equal(dropIfOnlyRepeatsPrefix('}', at('    }\n  ║')), '}');
+    });
+  });
+
+  describe('dropEmpty', () => {
+    it('drops whitespace and keeps text', () => {
+      assert.equal(dropEmpty(' \n\t', at('║')), undefined);
+      assert.equal(dropEmpty(' x', at('║')), ' x');
+    });
+  });
+
+  describe('bracket scan', () => {
+    it('reports open brackets and stray closers outside strings', () => {
+      const text = 'g({ f(a[0], "(", `)`\n)]';
+      const scan = scanBrackets(text, '//');
+      assert.deepEqual(scan.open, ['(', '{']);
+      assert.equal(scan.strayClosers, 1);
+      assert.equal(scan.firstStrayCloser, text.length - 1);
+    });
+    it('skips triple-quoted strings across lines', () => {
+      assert.equal(imbalance('"""doc (\n"""\nx = [1]', '#'), 0);
+    });
+    it('ends a plain string at the end of its line', () => {
+      assert.equal(imbalance("# it's\nf(\n'a\n)", '#'), 0);
+    });
+  });
+});
