@@ -1,0 +1,244 @@
+/**
+ * One onnxruntime session of a decoder-only model: starts it on the chosen device, reads the
+ * graph's inputs (KV cache layout, optional inputs), and runs one forward step against a
+ * `KvCache`. Only the engine worker (or an in-process benchmark) uses it: `run` blocks its thread.
+ */
+import * as ort from 'onnxruntime-node';
+import { EngineError } from './errors';
+import { KvCache } from './KvCache';
+import type { ModelConfig } from './modelDir';
+import { looksLikeOnnx } from './modelDir';
+import { type ProviderName, providerOrder, unavailableReason } from './devices';
+
+/** What the graph takes and gives, read from the session's metadata. */
+export interface DecoderSignature {
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+  /** Element type of the past/present tensors (`float32`, `float16`). */
+  kvType: 'float32' | 'float16';
+  /** Names of the past inputs, in layer order (key, value). */
+  pastNames: string[];
+  /** Output name for each past input name. */
+  presentFor: Map<string, string>;
+  attentionMask: boolean;
+  positionIds: boolean;
+  useCacheBranch: boolean;
+  /** Name of the input that limits logits to the last positions (`num_logits_to_keep` / `logits_to_keep`), if any. */
+  logitsToKeep: string | undefined;
+}
+
+export interface SessionOptions {
+  device: string;
+  threads: number;
+  log?: (message: string) => void;
+}
+
+export class DecoderSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly signature: DecoderSignature,
+    /** The provider in use. */
+    readonly device: ProviderName,
+    /** Why earlier providers were skipped. */
+    readonly fallbacks: string[],
+    private readonly onGpu: boolean,
+  ) {}
+
+  /** Opens `file` on the first provider of `options.device` that starts. */
+  static async create(file: string, config: ModelConfig, options: SessionOptions): Promise<DecoderSession> {
+    if (!looksLikeOnnx(file)) {
+      throw new EngineError('not-onnx', `${file} is not an ONNX model (it does not start like one). Replace it with the model's ONNX export, or pick another hearth.model.variant.`);
+    }
+    const order = providerOrder(options.device);
+    const fallbacks: string[] = [];
+    for (const provider of order) {
+      const unavailable = unavailableReason(provider);
+      if (unavailable) {
+        fallbacks.push(`${provider}: ${unavailable}`);
+        continue;
+      }
+      let session: ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(file, sessionOptions(provider, options.threads));
+      } catch (error) {
+        const reason = error instanceof Error ? firstLine(error.message) : String(error);
+        if (provider === 'cpu' || isParseError(reason)) {
+          throw new EngineError('not-onnx', `onnxruntime could not load ${file}: ${reason}. Check that the file is a complete ONNX export (and its .onnx_data file sits beside it).`);
+        }
+        fallbacks.push(`${provider}: ${reason}`);
+        options.log?.(`device ${provider} did not start: ${reason}`);
+        continue;
+      }
+      let signature: DecoderSignature;
+      try {
+        signature = readSignature(session, config, file);
+      } catch (error) {
+        await session.release();
+        throw error;
+      }
+      if (provider !== 'webgpu' || !session.outputNames.some((n) => n.startsWith('present'))) {
+        return new DecoderSession(session, signature, provider, fallbacks, false);
+      }
+      // Keep present.* on the GPU: reopen with their output location set (the names come from the graph).
+      await session.release();
+      const onGpu = await ort.InferenceSession.create(file, {
+        ...sessionOptions(provider, options.threads),
+        preferredOutputLocation: Object.fromEntries([...signature.presentFor.values()].map((n) => [n, 'gpu-buffer' as const])),
+      });
+      return new DecoderSession(onGpu, signature, provider, fallbacks, true);
+    }
+    const tried = fallbacks.join('; ');
+    throw new EngineError(
+      'device-failed',
+      options.device === 'auto'
+        ? `No execution provider could start (${tried}).`
+        : `hearth.device is '${options.device}', but it could not start (${tried}). Set hearth.device to auto or cpu.`,
+    );
+  }
+
+  /** Whether present tensors stay on the GPU. */
+  get gpuResident(): boolean {
+    return this.onGpu;
+  }
+
+  /**
+   * Feeds `ids` after the cache's tokens and returns the logits of the last position
+   * ([vocab], float32). The cache is updated only when the step succeeds.
+   */
+  async forward(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
+    const sig = this.signature;
+    const past = cache.length;
+    const total = past + ids.length;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+    };
+    if (sig.attentionMask) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
+    if (sig.positionIds) {
+      const positions = new BigInt64Array(ids.length);
+      for (let i = 0; i < ids.length; i++) positions[i] = BigInt(past + i);
+      feeds.position_ids = new ort.Tensor('int64', positions, [1, ids.length]);
+    }
+    if (sig.useCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([past > 0 ? 1 : 0]), [1]);
+    if (sig.logitsToKeep) feeds[sig.logitsToKeep] = new ort.Tensor('int64', new BigInt64Array([1n]), []);
+    for (const name of sig.pastNames) feeds[name] = cache.pastTensors.get(name) ?? this.emptyPast();
+    let outputs: ort.InferenceSession.ReturnType;
+    try {
+      outputs = await this.session.run(feeds);
+    } catch (error) {
+      throw new EngineError('inference-failed', `onnxruntime failed in a step of ${ids.length} token(s) after ${past}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
+    }
+    const presents = new Map<string, ort.Tensor>();
+    for (const name of sig.pastNames) presents.set(name, outputs[sig.presentFor.get(name)!] as ort.Tensor);
+    cache.update(ids, presents);
+    const logits = outputs.logits as ort.Tensor;
+    return lastRow(logits);
+  }
+
+  /** Cuts the cache to `length` tokens. */
+  truncate(cache: KvCache, length: number): Promise<void> {
+    return cache.truncate(length, (type, data, dims) => new ort.Tensor(type, data, dims));
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  private emptyPast(): ort.Tensor {
+    const { kvType, kvHeads, headDim } = this.signature;
+    return new ort.Tensor(kvType, kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, kvHeads, 0, headDim]);
+  }
+}
+
+function sessionOptions(provider: ProviderName, threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}
+
+function isParseError(message: string): boolean {
+  return /protobuf|parsing|Load model|INVALID_PROTOBUF|INVALID_GRAPH|No graph/i.test(message);
+}
+
+/** Reads the decoder's inputs; throws `bad-inputs` naming what is missing. */
+function readSignature(session: ort.InferenceSession, config: ModelConfig, file: string): DecoderSignature {
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  const outputs = new Set(session.outputNames);
+  const expected = 'input_ids, attention_mask, past_key_values.{i}.key|value → logits, present.{i}.key|value';
+  const fail = (what: string): never => {
+    throw new EngineError('bad-inputs', `${file} is not a decoder with a KV cache: ${what}. Expected ${expected} (Optimum: export with --task text-generation-with-past). It has inputs ${session.inputNames.join(', ')}.`);
+  };
+  if (!inputs.has('input_ids')) fail('it has no input_ids input');
+  if (!outputs.has('logits')) fail('it has no logits output');
+  const pastNames: string[] = [];
+  const presentFor = new Map<string, string>();
+  for (let i = 0; ; i++) {
+    const key = `past_key_values.${i}.key`;
+    const value = `past_key_values.${i}.value`;
+    if (!inputs.has(key)) break;
+    if (!inputs.has(value)) fail(`it has ${key} but no ${value}`);
+    for (const [name, kind] of [[key, 'key'], [value, 'value']] as const) {
+      const present = [`present.${i}.${kind}`, `present_key_values.${i}.${kind}`].find((n) => outputs.has(n));
+      if (!present) fail(`it has ${name} but no present.${i}.${kind} output`);
+      pastNames.push(name);
+      presentFor.set(name, present!);
+    }
+  }
+  if (pastNames.length === 0) fail('it has no past_key_values.0.key input');
+  const first = inputs.get(pastNames[0]!)!;
+  if (!first.isTensor || (first.type !== 'float32' && first.type !== 'float16')) fail(`${pastNames[0]} is not a float32 or float16 tensor`);
+  const meta = first as ort.InferenceSession.TensorValueMetadata;
+  const dim = (index: number, fallback: number): number => {
+    const value = meta.shape[index];
+    return typeof value === 'number' ? value : fallback;
+  };
+  if (meta.shape.length !== 4 && meta.shape.length !== 0) fail(`${pastNames[0]} has ${meta.shape.length} dimensions, not [batch, kv_heads, past, head_dim]`);
+  const logitsToKeep = ['num_logits_to_keep', 'logits_to_keep'].find((n) => inputs.has(n));
+  const known = new Set(['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch', ...pastNames, ...(logitsToKeep ? [logitsToKeep] : [])]);
+  const unknown = session.inputNames.filter((n) => !known.has(n));
+  if (unknown.length) fail(`it takes inputs the engine cannot feed (${unknown.join(', ')})`);
+  return {
+    layers: pastNames.length / 2,
+    kvHeads: dim(1, config.kvHeads),
+    headDim: dim(3, config.headDim),
+    kvType: meta.type as 'float32' | 'float16',
+    pastNames,
+    presentFor,
+    attentionMask: inputs.has('attention_mask'),
+    positionIds: inputs.has('position_ids'),
+    useCacheBranch: inputs.has('use_cache_branch'),
+    logitsToKeep,
+  };
+}
+
+/** Logits of the last position, as float32 ([batch=1, seq, vocab] → [vocab]). */
+function lastRow(logits: ort.Tensor): Float32Array {
+  const vocab = logits.dims[logits.dims.length - 1]!;
+  const data = logits.data;
+  const start = data.length - vocab;
+  if (data instanceof Float32Array) return data.slice(start);
+  if (data instanceof Uint16Array) {
+    const row = new Float32Array(vocab);
+    for (let i = 0; i < vocab; i++) row[i] = halfToFloat(data[start + i]!);
+    return row;
+  }
+  return Float32Array.from(data as ArrayLike<number>).slice(start);
+}
+
+/** IEEE 754 half (as its 16 bits) to a number. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}

@@ -1,0 +1,58 @@
+/**
+ * Execution provider choice. `auto` tries the platform's GPU providers in order, then the CPU;
+ * an explicit device is taken at its word: if it cannot start, loading fails with the reason.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Device } from '../completion/settings';
+import { EngineError } from './errors';
+
+export type ProviderName = Exclude<Device, 'auto'>;
+
+const KNOWN: readonly Device[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+/** Folder of onnxruntime-node's native binaries for this platform. */
+function bindingDir(): string | undefined {
+  try {
+    const main = require.resolve('onnxruntime-node');
+    return path.join(path.dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a provider cannot run on this platform, or undefined when it may. */
+export function unavailableReason(provider: ProviderName, platform = process.platform): string | undefined {
+  switch (provider) {
+    case 'cpu':
+    case 'webgpu':
+      return undefined;
+    case 'dml':
+      return platform === 'win32' ? undefined : 'DirectML runs on Windows only';
+    case 'coreml':
+      return platform === 'darwin' ? undefined : 'CoreML runs on macOS only';
+    case 'cuda': {
+      if (platform !== 'linux' && platform !== 'win32') return 'CUDA runs on Linux and Windows only';
+      const dir = bindingDir();
+      const lib = platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+      return dir && fs.existsSync(path.join(dir, lib))
+        ? undefined
+        : `the CUDA provider files are not installed (${lib} is not in onnxruntime-node's bin folder; reinstall it with ONNXRUNTIME_NODE_INSTALL_CUDA=v12)`;
+    }
+  }
+}
+
+/** Providers to try for a setting, in order. Throws `unknown-device` for a name it does not know. */
+export function providerOrder(device: string, platform = process.platform): ProviderName[] {
+  if (!KNOWN.includes(device as Device)) {
+    throw new EngineError('unknown-device', `hearth.device is '${device}', which is not one of ${KNOWN.join(', ')}. Use auto to let Hearth pick.`);
+  }
+  if (device !== 'auto') return [device as ProviderName];
+  const gpus: ProviderName[] = platform === 'win32' ? ['cuda', 'dml', 'webgpu'] : platform === 'darwin' ? ['coreml', 'webgpu'] : ['cuda', 'webgpu'];
+  return [...gpus, 'cpu'];
+}
+
+/** Default CPU threads: all cores but one. */
+export function defaultThreads(cores: number): number {
+  return Math.max(1, cores - 1);
+}

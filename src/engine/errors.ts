@@ -1,0 +1,93 @@
+/**
+ * Typed failures of the engine. Each `EngineError` says which file or setting is wrong and what
+ * was expected, so the editor and the CLI can show its message as is. A cancel is not a failure:
+ * it is an `AbortError`, recognised by `isCancelled()`, and logged at debug level only.
+ */
+
+export type EngineErrorCode =
+  /** The model directory, or a file it must hold, does not exist. */
+  | 'model-not-found'
+  /** `tokenizer.json` is missing or unreadable. */
+  | 'tokenizer-missing'
+  /** `config.json` is missing, unreadable or lacks a field the engine needs. */
+  | 'bad-config'
+  /** The ONNX file is not a valid ONNX model (or onnxruntime cannot parse it). */
+  | 'not-onnx'
+  /** The ONNX graph's inputs or outputs are not those of a decoder with a KV cache. */
+  | 'bad-inputs'
+  /** The `device` setting names no execution provider this build knows. */
+  | 'unknown-device'
+  /** The requested execution provider could not start. */
+  | 'device-failed'
+  /** A request came before a model was loaded. */
+  | 'not-loaded'
+  /** The prompt does not fit the model's context window even after cutting. */
+  | 'context-full'
+  /** The worker thread died while a request was running. */
+  | 'worker-crashed'
+  /** The worker died too often in a row; the client stopped respawning it. */
+  | 'gave-up'
+  /** The client was disposed. */
+  | 'disposed'
+  /** onnxruntime failed during a step. */
+  | 'inference-failed';
+
+/** A failure with a machine-readable code and a message that says what to do. */
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A request that was cancelled: by its AbortSignal, by a newer request, or by dispose. */
+export class AbortError extends Error {
+  override readonly name = 'AbortError';
+  constructor(
+    message = 'The request was cancelled.',
+    /** What the generation had produced when it stopped, when it had started. */
+    readonly partial?: { text: string; decodeTokens: number },
+  ) {
+    super(message);
+  }
+}
+
+/** True for a cancel (ours or a DOM-style AbortError), which callers treat as a normal outcome. */
+export function isCancelled(error: unknown): boolean {
+  return error instanceof AbortError || (error instanceof Error && error.name === 'AbortError');
+}
+
+/** True for an `EngineError` with the given code. */
+export function isEngineError(error: unknown, code?: EngineErrorCode): error is EngineError {
+  return error instanceof EngineError && (code === undefined || error.code === code);
+}
+
+/** Plain form of an error for postMessage. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: EngineErrorCode;
+  stack?: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof EngineError) return { name: error.name, message: error.message, code: error.code, stack: error.stack };
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: String(error) };
+}
+
+export function deserializeError(error: SerializedError): Error {
+  if (error.code) {
+    const result = new EngineError(error.code, error.message);
+    if (error.stack) result.stack = error.stack;
+    return result;
+  }
+  if (error.name === 'AbortError') return new AbortError(error.message);
+  const result = new Error(error.message);
+  result.name = error.name;
+  if (error.stack) result.stack = error.stack;
+  return result;
+}

@@ -1,0 +1,156 @@
+/**
+ * The one typed protocol between the extension host (`EngineClient`) and the engine worker
+ * (`worker.ts`). Both sides import it; nothing crosses postMessage untyped.
+ *
+ * Cancellation does not travel as a message: a `SharedArrayBuffer` (the control block, below) is
+ * shared at spawn, the client writes to it with Atomics, and the worker reads it between decode
+ * steps, because a step blocks the worker's thread and its message queue.
+ */
+import type { Device, ModelVariant, SamplingSettings, TemplateName } from '../completion/settings';
+import type { SerializedError } from './errors';
+
+/** What to load. `threads` 0 means all cores but one. */
+export interface LoadOptions {
+  /** Model folder in the Hugging Face ONNX layout (config.json, tokenizer.json, onnx/model*.onnx). */
+  modelDir: string;
+  variant: ModelVariant;
+  device: Device;
+  threads: number;
+  template: TemplateName;
+  /** Where converted tokenizers may be cached. */
+  cacheDir?: string;
+}
+
+/** The model in use, as loaded. */
+export interface ModelInfo {
+  modelDir: string;
+  /** Folder name, or `_name_or_path` from config.json. */
+  name: string;
+  /** The execution provider actually in use (`cpu`, `cuda`, `webgpu`, `dml`, `coreml`). */
+  device: string;
+  /** Why providers tried before `device` were skipped, in order. Empty when the first one started. */
+  deviceFallbacks: string[];
+  /** The variant of the loaded file (never `auto`). */
+  variant: Exclude<ModelVariant, 'auto'>;
+  /** Path of the loaded ONNX file. */
+  onnxFile: string;
+  /** Context window in tokens (config.json `max_position_embeddings`). */
+  contextLength: number;
+  /** The FIM template in use. */
+  template: string;
+  vocabSize: number;
+  modelType: string;
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+  /** Element type of the KV cache tensors, e.g. `float32` or `float16`. */
+  kvType: string;
+  /** Which optional decoder inputs the graph takes. */
+  inputs: { positionIds: boolean; useCacheBranch: boolean; numLogitsToKeep: boolean };
+  /** Intra-op threads given to onnxruntime (CPU). */
+  threads: number;
+  loadMs: number;
+}
+
+/** One completion (or prompt continuation) to generate. */
+export interface GenerateRequest {
+  /** `fim`: fill in between prefix and suffix. `prompt`: free continuation of `prefix`; `suffix` is ignored. */
+  kind: 'fim' | 'prompt';
+  /** Text before the cursor, already windowed by the caller (characters). */
+  prefix: string;
+  /** Text after the cursor. */
+  suffix: string;
+  /** Other files, for templates that carry them. */
+  snippets?: { path: string; text: string }[];
+  filePath?: string;
+  /** `single`: stop at the end of the line. `multi`: stop at the end of the block. */
+  mode: 'single' | 'multi';
+  maxNewTokens: number;
+  /** Wall-clock budget of the whole request (prefill included). */
+  timeBudgetMs: number;
+  sampling: SamplingSettings;
+  stopStrings?: string[];
+  /**
+   * The prompt is cut to `maxPromptTokens` and to the context window less `maxNewTokens`:
+   * the suffix gets at most `suffixShare` of it, the prefix is cut from its start.
+   */
+  budget: { maxPromptTokens: number; suffixShare: number };
+}
+
+export type StopReason =
+  | 'eos'
+  | 'stop-token'
+  | 'stop-string'
+  | 'max-tokens'
+  | 'time-budget'
+  | 'newline'
+  | 'dedent'
+  | 'block-closed'
+  | 'suffix-overlap'
+  | 'context-full'
+  | 'cancelled';
+
+export interface GenerateMetrics {
+  /** Tokens in the prompt after cutting. */
+  promptTokens: number;
+  /** Prompt tokens whose keys/values came from the cache of the previous request. */
+  reusedTokens: number;
+  /** Prompt tokens cut away to fit the budget and the context window. */
+  truncatedTokens: number;
+  prefillMs: number;
+  /** From the start of the request to the first sampled token. */
+  timeToFirstTokenMs: number;
+  /** Tokens sampled (including a final stop token that is not returned as text). */
+  decodeTokens: number;
+  decodeTokensPerSecond: number;
+  totalMs: number;
+  device: string;
+  stopReason: StopReason;
+  /** `session.run` calls of this request (prefill is one). */
+  steps: number;
+  /** Duration of each decode step after the prefill, in ms. */
+  stepMs: number[];
+}
+
+export interface GenerateResult {
+  /** Generated text up to the stop point (a stop string, newline or closing line is not included). */
+  text: string;
+  stopReason: StopReason;
+  metrics: GenerateMetrics;
+}
+
+/** Messages from the client to the worker. */
+export type ClientMessage =
+  | { type: 'load'; id: number; options: LoadOptions }
+  | { type: 'generate'; id: number; request: GenerateRequest }
+  /** Test hook: make the worker die as a native crash or out-of-memory would. */
+  | { type: 'debug-crash'; how: 'exit' | 'throw' };
+
+/** Messages from the worker to the client. */
+export type WorkerMessage =
+  | { type: 'loaded'; id: number; info: ModelInfo }
+  | { type: 'text'; id: number; delta: string }
+  | { type: 'done'; id: number; result: GenerateResult }
+  | { type: 'cancelled'; id: number; text: string; decodeTokens: number }
+  | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+
+/** What the worker receives as `workerData`. */
+export interface WorkerData {
+  /** The control block: an `Int32Array` view over it is indexed by `Control`. */
+  control: SharedArrayBuffer;
+}
+
+/** Slots of the control block (an `Int32Array`). */
+export const Control = {
+  /** Id of the newest generate request sent. Older ones are stale. */
+  Latest: 0,
+  /** Requests with an id up to this one are cancelled. */
+  CancelledUpTo: 1,
+  /** `session.run` calls started since the worker began (test and benchmark hook). */
+  Steps: 2,
+  Length: 3,
+} as const;
+
+/** Engine life cycle as the client sees it. */
+export type EngineState = 'idle' | 'loading' | 'ready' | 'busy' | 'crashed' | 'failed';
