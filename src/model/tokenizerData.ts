@@ -1,0 +1,226 @@
+import { byteLevelToBinary } from './byteLevel';
+import { preTokenizerFromHf, type PreTokenizerSpec } from './preTokenizer';
+
+/** Bumped whenever the converted form or the conversion changes, so old cache files are ignored. */
+export const TOKENIZER_DATA_FORMAT = 'hearth-tokenizer/1';
+
+/**
+ * js-tiktoken's ranks form (its `TiktokenBPE`, restated because its types are ESM-only): lines of
+ * `<name> <first rank> <base64 token> <base64 token> …`, ranks counting up along a line.
+ */
+export interface TiktokenBPE {
+  pat_str: string;
+  special_tokens: Record<string, number>;
+  bpe_ranks: string;
+}
+
+export type NormalizerForm = 'NFC' | 'NFD' | 'NFKC' | 'NFKD';
+
+/**
+ * A tokenizer converted to js-tiktoken's form (ranks, pattern, special tokens) plus what a
+ * Hugging Face model needs beyond it. Plain JSON: this is what the disk cache stores.
+ */
+export interface TokenizerData {
+  format: typeof TOKENIZER_DATA_FORMAT;
+  /**
+   * js-tiktoken's form. `bpe_ranks` lists the mergeable tokens in rank order (base64 of their
+   * bytes); `pat_str` is the single-regex pre-tokenizer when there is one (`preTokenizer` is
+   * the authority); `special_tokens` maps control-token text to id.
+   */
+  bpe: TiktokenBPE;
+  /** rank → model id; absent when ids equal ranks. */
+  rankToId?: number[];
+  /** Tokens with an id but no rank (no merge produces them): [id, base64 bytes]. */
+  unrankedTokens?: Array<[number, string]>;
+  /** Look a whole pre-token up before merging (tiktoken; Hugging Face `ignore_merges`). */
+  wholePieceLookup: boolean;
+  preTokenizer: PreTokenizerSpec;
+  /** Unicode normalization applied before pre-tokenization, in order. */
+  normalizers: NormalizerForm[];
+  /** Control tokens that `encode` never produces from text: text → id. */
+  controlTokens: Record<string, number>;
+}
+
+interface HfAddedToken {
+  id: number;
+  content: string;
+}
+
+interface HfTokenizerJson {
+  normalizer?: unknown;
+  pre_tokenizer?: unknown;
+  added_tokens?: HfAddedToken[];
+  model?: {
+    type?: string;
+    vocab?: Record<string, number>;
+    merges?: Array<string | [string, string]>;
+    ignore_merges?: boolean;
+    byte_fallback?: boolean;
+    continuing_subword_prefix?: string | null;
+    end_of_word_suffix?: string | null;
+  };
+}
+
+/**
+ * Converts a byte-level BPE `tokenizer.json` into `TokenizerData`.
+ *
+ * Ranks follow merge order: the 256 single bytes first, then each token in the order of the
+ * first merge that produces it. Tiktoken merges by the rank of the joined bytes, Hugging Face
+ * by the priority of the pair; with ranks taken this way the two agree on the supported
+ * families (the tests check this against tokenizers.js on real source). Ids are kept as the
+ * vocabulary gives them, through `rankToId`, never assumed equal to ranks.
+ */
+export function convertTokenizerJson(json: HfTokenizerJson): TokenizerData {
+  const model = json.model;
+  if (model?.type !== 'BPE' || model.vocab === undefined || model.merges === undefined) {
+    throw new Error(`Unsupported tokenizer.json: model type ${String(model?.type)} (Hearth needs byte-level BPE)`);
+  }
+  if (model.continuing_subword_prefix || model.end_of_word_suffix) {
+    throw new Error('Unsupported tokenizer.json: BPE with subword prefixes or suffixes');
+  }
+  const binaryToId = new Map<string, number>();
+  for (const [token, id] of Object.entries(model.vocab)) {
+    const binary = byteLevelToBinary(token);
+    if (binary === undefined) {
+      if (model.byte_fallback) throw new Error('Unsupported tokenizer.json: byte-fallback (SentencePiece-style) BPE');
+      continue;
+    }
+    binaryToId.set(binary, id);
+  }
+  const rankedBinaries: string[] = [];
+  const rankToId: number[] = [];
+  const ranked = new Set<string>();
+  const addRank = (binary: string): void => {
+    const id = binaryToId.get(binary);
+    if (id === undefined || ranked.has(binary)) return;
+    ranked.add(binary);
+    rankedBinaries.push(binary);
+    rankToId.push(id);
+  };
+  for (let b = 0; b < 256; b++) {
+    const binary = String.fromCharCode(b);
+    if (!binaryToId.has(binary)) throw new Error(`Unsupported tokenizer.json: no token for byte ${b}`);
+    addRank(binary);
+  }
+  for (const merge of model.merges) {
+    const [left, right] = typeof merge === 'string' ? splitMerge(merge) : merge;
+    const a = byteLevelToBinary(left);
+    const b = byteLevelToBinary(right);
+    if (a === undefined || b === undefined) continue;
+    addRank(a + b);
+  }
+  const unrankedTokens: Array<[number, string]> = [];
+  for (const [binary, id] of binaryToId) {
+    if (!ranked.has(binary)) unrankedTokens.push([id, toBase64(binary)]);
+  }
+  const controlTokens: Record<string, number> = {};
+  for (const added of json.added_tokens ?? []) controlTokens[added.content] = added.id;
+  const preTokenizer = preTokenizerFromHf(json.pre_tokenizer);
+  const single = preTokenizer.steps.length === 1 ? preTokenizer.steps[0] : undefined;
+  const identity = rankToId.every((id, rank) => id === rank);
+  return {
+    format: TOKENIZER_DATA_FORMAT,
+    bpe: {
+      pat_str: single?.kind === 'split' ? single.source : '',
+      special_tokens: controlTokens,
+      bpe_ranks: `! 0 ${rankedBinaries.map(toBase64).join(' ')}`,
+    },
+    ...(identity ? {} : { rankToId }),
+    ...(unrankedTokens.length > 0 ? { unrankedTokens } : {}),
+    wholePieceLookup: model.ignore_merges === true,
+    preTokenizer,
+    normalizers: normalizersFromHf(json.normalizer),
+    controlTokens,
+  };
+}
+
+function splitMerge(merge: string): [string, string] {
+  const space = merge.indexOf(' ', 1);
+  if (space < 0) throw new Error(`Unsupported tokenizer.json: merge "${merge}"`);
+  return [merge.slice(0, space), merge.slice(space + 1)];
+}
+
+function normalizersFromHf(json: unknown): NormalizerForm[] {
+  if (json === null || json === undefined) return [];
+  const node = json as { type: string; normalizers?: unknown[] };
+  switch (node.type) {
+    case 'Sequence':
+      return (node.normalizers ?? []).flatMap(normalizersFromHf);
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD':
+      return [node.type];
+    default:
+      throw new Error(`Unsupported tokenizer.json: normalizer ${node.type}`);
+  }
+}
+
+/**
+ * Builds `TokenizerData` from js-tiktoken's form (its built-in encodings, or a `.tiktoken`
+ * file read by `parseTiktokenFile`). Ids equal ranks there.
+ */
+export function fromTiktokenBpe(bpe: TiktokenBPE): TokenizerData {
+  return {
+    format: TOKENIZER_DATA_FORMAT,
+    bpe,
+    wholePieceLookup: true,
+    preTokenizer: { steps: [{ kind: 'split', source: bpe.pat_str, behavior: 'isolated', invert: false }], addPrefixSpace: false },
+    normalizers: [],
+    controlTokens: { ...bpe.special_tokens },
+  };
+}
+
+/**
+ * Parses a `.tiktoken` ranks file (`<base64 token> <rank>` per line) into js-tiktoken's
+ * `bpe_ranks` form; ranks need not be contiguous.
+ */
+export function parseTiktokenFile(text: string): string {
+  const entries: Array<[number, string]> = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    const [token, rank] = trimmed.split(/\s+/);
+    const value = Number(rank);
+    if (token === undefined || !Number.isInteger(value)) throw new Error(`Bad .tiktoken line: ${trimmed.slice(0, 80)}`);
+    entries.push([value, token]);
+  }
+  entries.sort((a, b) => a[0] - b[0]);
+  const lines: string[] = [];
+  let run: string[] = [];
+  let runStart = -1;
+  let expected = -1;
+  for (const [rank, token] of entries) {
+    if (rank !== expected) {
+      if (run.length > 0) lines.push(`! ${runStart} ${run.join(' ')}`);
+      run = [];
+      runStart = rank;
+    }
+    run.push(token);
+    expected = rank + 1;
+  }
+  if (run.length > 0) lines.push(`! ${runStart} ${run.join(' ')}`);
+  return lines.join('\n');
+}
+
+/** Reads js-tiktoken's `bpe_ranks` into binary token → rank. */
+export function readBpeRanks(bpeRanks: string): Map<string, number> {
+  const ranks = new Map<string, number>();
+  for (const line of bpeRanks.split('\n')) {
+    if (line === '') continue;
+    const fields = line.split(' ');
+    const offset = Number.parseInt(fields[1] ?? '', 10);
+    for (let i = 2; i < fields.length; i++) {
+      ranks.set(Buffer.from(fields[i] as string, 'base64').toString('latin1'), offset + i - 2);
+    }
+  }
+  return ranks;
+}
+
+export function toBase64(binary: string): string {
+  return Buffer.from(binary, 'latin1').toString('base64');
+}
+
+export function fromBase64(base64: string): string {
+  return Buffer.from(base64, 'base64').toString('latin1');
+}
