@@ -1,0 +1,88 @@
+import * as assert from 'node:assert/strict';
+import { decideMode, opensBlockAt, skipReason } from '../../src/completion/mode';
+import type { MultilineMode } from '../../src/completion/settings';
+import { withCursor } from './completion-fixtures';
+
+function decide(marked: string, languageId = 'python', setting: MultilineMode = 'auto'): ReturnType<typeof decideMode> {
+  const { text, offset } = withCursor(marked);
+  return decideMode(text, offset, languageId, setting);
+}
+
+describe('completion mode and gate', () => {
+  describe('when not to complete', () => {
+    it('skips an empty document', () => {
+      assert.deepEqual(decide('  ║\n'), { skip: 'emptyDocument' });
+    });
+    it('skips the middle of a word', () => {
+      assert.deepEqual(decide('total = pri║ce * 2'), { skip: 'midWord' });
+    });
+    it('skips mid-line when code follows the cursor', () => {
+      assert.deepEqual(decide('x = ║foo(1)'), { skip: 'textAfterCursor' });
+      assert.deepEqual(decide('print(║x)'), { skip: 'textAfterCursor' });
+    });
+    it('completes before closers and separators', () => {
+      assert.deepEqual(decide('print(║)'), { mode: 'single' });
+      assert.deepEqual(decide('f(a, ║);', 'typescript'), { mode: 'single' });
+      assert.deepEqual(decide('s = "║"'), { mode: 'single' });
+    });
+    it('completes at the end of a word', () => {
+      assert.equal(skipReason('ret\n', 3), undefined);
+    });
+    it('completes at the start of a line that holds code (a new statement before it)', () => {
+      assert.deepEqual(decide('def f(xs):\n║    return xs\n'), { mode: 'single' });
+    });
+  });
+
+  describe('auto', () => {
+    it('goes multi-line on an indented empty line after a Python block opener', () => {
+      assert.deepEqual(decide('def f(x):\n    ║\n'), { mode: 'multi' });
+      assert.deepEqual(decide('for x in xs:\n    ║'), { mode: 'multi' });
+    });
+    it('goes multi-line after {, ( and [ in C-like languages', () => {
+      assert.deepEqual(decide('function f() {\n  ║\n}', 'typescript'), { mode: 'multi' });
+      assert.deepEqual(decide('const xs = [\n  ║\n];', 'typescript'), { mode: 'multi' });
+      assert.deepEqual(decide('call(\n  ║\n);', 'javascript'), { mode: 'multi' });
+    });
+    it('ignores a trailing comment after the opener', () => {
+      assert.deepEqual(decide('if (ok) { // fast path\n  ║\n}', 'typescript'), { mode: 'multi' });
+    });
+    it('stays single-line when the empty line is not indented deeper than the opener', () => {
+      assert.deepEqual(decide('def f(x):\n║'), { mode: 'single' });
+    });
+    it('stays single-line after a plain statement', () => {
+      assert.deepEqual(decide('def f(x):\n    y = x\n    ║'), { mode: 'single' });
+      assert.deepEqual(decide('const a = 1;\n║', 'typescript'), { mode: 'single' });
+    });
+    it('does not treat a TypeScript type annotation colon as an opener', () => {
+      assert.deepEqual(decide('const a:\n  ║', 'typescript'), { mode: 'single' });
+    });
+    it('goes multi-line in an empty Python body under a docstring', () => {
+      assert.deepEqual(decide('def f(x):\n    """Twice x."""\n    ║\n\ndef g():\n    pass\n'), { mode: 'multi' });
+      assert.deepEqual(decide('def f(x):\n    """Twice x.\n\n    More.\n    """\n    ║\n'), { mode: 'multi' });
+    });
+    it('goes multi-line in an empty C-like body under a comment', () => {
+      assert.deepEqual(decide('function f() {\n  // TODO\n  ║\n}', 'typescript'), { mode: 'multi' });
+    });
+    it('stays single-line under a docstring when the body already has code below', () => {
+      assert.deepEqual(decide('def f(x):\n    """Twice x."""\n    ║\n    return 2 * x\n'), { mode: 'single' });
+    });
+    it('stays single-line with text after the cursor on the line', () => {
+      assert.deepEqual(decide('def f(x):\n    ║)'), { mode: 'single' });
+    });
+  });
+
+  describe('settings', () => {
+    it('never gives single-line everywhere', () => {
+      assert.deepEqual(decide('def f(x):\n    ║\n', 'python', 'never'), { mode: 'single' });
+    });
+    it('always gives multi-line unless code follows on the line', () => {
+      assert.deepEqual(decide('x = 1\n║', 'python', 'always'), { mode: 'multi' });
+      assert.deepEqual(decide('f(║)', 'python', 'always'), { mode: 'single' });
+    });
+  });
+
+  it('opensBlockAt is false on a line with code', () => {
+    const { text, offset } = withCursor('def f():\n    x║\n');
+    assert.equal(opensBlockAt(text, offset, 'python'), false);
+  });
+});
