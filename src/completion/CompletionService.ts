@@ -2,8 +2,9 @@
  * Turns a document and a cursor into a completion, for every front end alike: gate and mode,
  * context, reuse of earlier work, one engine call, post-processing. Editor-free by design.
  */
+import { isCancelled } from '../engine/errors';
 import { buildContext, type PromptContext } from './context';
-import type { CompletionEngine, GenerateRequest, GenerationMode, Snippet } from './engineApi';
+import type { CompletionEngine, GenerateRequest, GenerateResult, GenerationMode, Snippet } from './engineApi';
 import { decideMode } from './mode';
 import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
@@ -123,6 +124,37 @@ export class CompletionService {
     return finish(completion, completion.raw, false);
   }
 
+  /**
+   * A free continuation of `text` (the command-palette prompt): no gate, no reuse, streamed
+   * through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
+   */
+  async prompt(
+    text: string,
+    settings: HearthSettings,
+    signal?: AbortSignal,
+    onText?: (delta: string) => void,
+  ): Promise<GenerateResult | undefined> {
+    this.latest?.abort();
+    this.abortGeneration();
+    const request: GenerateRequest = {
+      kind: 'prompt',
+      prefix: text,
+      suffix: '',
+      mode: 'multi',
+      maxNewTokens: settings.completion.maxTokens,
+      timeBudgetMs: settings.completion.timeBudgetMs,
+      sampling: settings.sampling,
+      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: 0 },
+    };
+    try {
+      const result = await this.engine.complete(request, signal, onText);
+      return { ...result, text: result.text.trimEnd() };
+    } catch (error) {
+      if (isCancelled(error) || signal?.aborted) return undefined;
+      throw error;
+    }
+  }
+
   /** Stops any generation and forgets cached answers (after a model change, say). */
   reset(): void {
     this.latest?.abort();
@@ -206,7 +238,7 @@ export class CompletionService {
         (result): RawCompletion | undefined =>
           controller.signal.aborted ? undefined : { raw: result.text, stopReason: result.stopReason, metrics: result.metrics },
         (error: unknown) => {
-          if (controller.signal.aborted || isAbortError(error)) return undefined;
+          if (controller.signal.aborted || isCancelled(error)) return undefined;
           throw error;
         },
       )
@@ -252,10 +284,6 @@ export class CompletionService {
     generation.controller.abort();
     this.generation = undefined;
   }
-}
-
-export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'AbortError';
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */

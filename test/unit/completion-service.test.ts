@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { CompletionService } from '../../src/completion/CompletionService';
+import { AbortError } from '../../src/engine/errors';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from '../../src/completion/engineApi';
 import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/completion/settings';
 import type { DocumentContext } from '../../src/completion/types';
@@ -24,13 +25,22 @@ class FakeEngine implements CompletionEngine {
       const result = (text: string): GenerateResult => ({
         text,
         stopReason: 'eos',
-        metrics: { promptTokens: 10, reusedTokens: 0, prefillMs: 1, timeToFirstTokenMs: 1, decodeTokensPerSecond: 1, device: 'fake', stopReason: 'eos' },
+        metrics: {
+          promptTokens: 10,
+          reusedTokens: 0,
+          truncatedTokens: 0,
+          prefillMs: 1,
+          timeToFirstTokenMs: 1,
+          decodeTokens: 1,
+          decodeTokensPerSecond: 1,
+          totalMs: 2,
+          device: 'fake',
+          stopReason: 'eos',
+          steps: 2,
+          stepMs: [1],
+        },
       });
-      const abort = (): void => {
-        const error = new Error('aborted');
-        error.name = 'AbortError';
-        reject(error);
-      };
+      const abort = (): void => reject(new AbortError());
       signal?.addEventListener('abort', abort, { once: true });
       this.calls.push({
         request,
@@ -248,5 +258,23 @@ describe('CompletionService', () => {
     assert.equal((await second)?.text, '1');
     assert.equal(engine.calls.length, 1);
     assert.equal(engine.last().request.prefix, 'y = ');
+  });
+
+  it('runs a prompt as a free continuation and stops a completion in flight', async () => {
+    const pending = service.complete(doc('x = ║\n'), SETTINGS);
+    await settle();
+    const completionCall = engine.last();
+    const streamed: string[] = [];
+    const prompt = service.prompt('# Write hello world\n', SETTINGS, undefined, (delta) => streamed.push(delta));
+    await settle();
+    assert.equal(completionCall.signal?.aborted, true);
+    assert.equal(await pending, undefined);
+    const { request } = engine.last();
+    assert.equal(request.kind, 'prompt');
+    assert.equal(request.prefix, '# Write hello world\n');
+    engine.last().stream('print(');
+    engine.last().resolve('print("hello")\n\n');
+    assert.equal((await prompt)?.text, 'print("hello")');
+    assert.deepEqual(streamed, ['print(']);
   });
 });
