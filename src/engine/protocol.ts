@@ -63,8 +63,8 @@ export interface GenerateRequest {
   /** Other files, for templates that carry them. */
   snippets?: { path: string; text: string }[];
   filePath?: string;
-  /** `single`: stop at the end of the line. `multi`: stop at the end of the block. */
-  mode: 'single' | 'multi';
+  /** `single`: stop at the end of the line. `multi`: stop at the end of the block. `free`: neither (prompts). */
+  mode: 'single' | 'multi' | 'free';
   maxNewTokens: number;
   /** Wall-clock budget of the whole request (prefill included). */
   timeBudgetMs: number;

@@ -1,0 +1,112 @@
+/**
+ * The engine as the worker runs it: one loaded model (tokenizer, prompt format, session, KV
+ * cache) and `generate` for one request at a time. No threads or messages here, so benchmarks
+ * and tests can drive it in-process exactly as the worker does.
+ */
+import * as os from 'node:os';
+import { DecoderSession } from './DecoderSession';
+import { defaultThreads, providerOrder, unavailableReason } from './devices';
+import { Generator } from './Generator';
+import { BannedTokensProcessor, type LogitsProcessor } from './logitsProcessors';
+import { resolveModelFiles } from './modelDir';
+import { buildPrompt, continuationFormat, type PromptFormat } from './promptBuilder';
+import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from './protocol';
+import { chooseFormat } from './templates';
+import { loadTokenizer, tokenTextSource } from './textSource';
+import type { Tokenizer } from '../model/Tokenizer';
+
+/** Hooks the worker passes in: cancellation, streaming, step counting. */
+export interface RequestHooks {
+  isInterrupted?: () => boolean;
+  onText?: (delta: string) => void;
+  onStep?: () => void;
+}
+
+export class Engine {
+  private constructor(
+    readonly info: ModelInfo,
+    readonly tokenizer: Tokenizer,
+    readonly generator: Generator,
+    private readonly fim: PromptFormat,
+    private readonly eosIds: ReadonlySet<number>,
+    private readonly banned: readonly number[],
+  ) {}
+
+  /** Loads a model folder. Throws `EngineError`s naming the file and what was expected. */
+  static async load(options: LoadOptions, log?: (message: string) => void): Promise<Engine> {
+    const started = performance.now();
+    const files = resolveModelFiles(options.modelDir, options.variant, gpuLikely(options.device));
+    const tokenizer = await loadTokenizer(files.dir, options.cacheDir);
+    const threads = options.threads > 0 ? options.threads : defaultThreads(os.availableParallelism());
+    const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, log });
+    const sig = session.signature;
+    const fim = chooseFormat(options.template, files.config.modelType, tokenizer);
+    const eosIds = new Set(files.config.eosIds);
+    for (const name of ['<|endoftext|>', '<|im_end|>', '<|end_of_text|>', '</s>', '<eos>']) {
+      const id = tokenizer.specialId(name);
+      if (id !== undefined) eosIds.add(id);
+    }
+    const modelVocab = files.config.vocabSize;
+    // Ids past the tokenizer's vocabulary are padding rows of the embedding: never sample them.
+    const banned: number[] = [];
+    for (let id = tokenizer.vocabSize; id < modelVocab; id++) banned.push(id);
+    const info: ModelInfo = {
+      modelDir: files.dir,
+      name: files.config.name,
+      device: session.device,
+      deviceFallbacks: session.fallbacks,
+      variant: files.variant,
+      onnxFile: files.onnxFile,
+      contextLength: files.config.contextLength,
+      template: fim.name,
+      vocabSize: Math.max(modelVocab, tokenizer.vocabSize),
+      modelType: files.config.modelType,
+      layers: sig.layers,
+      kvHeads: sig.kvHeads,
+      headDim: sig.headDim,
+      kvType: sig.kvType,
+      inputs: { positionIds: sig.positionIds, useCacheBranch: sig.useCacheBranch, numLogitsToKeep: sig.logitsToKeep !== undefined },
+      threads,
+      loadMs: performance.now() - started,
+    };
+    const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength);
+    return new Engine(info, tokenizer, generator, fim, eosIds, banned);
+  }
+
+  /** Generates one completion. A cancel returns `stopReason: 'cancelled'` with the text so far. */
+  async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
+    const startedAt = performance.now();
+    const format = request.kind === 'fim' ? this.fim : continuationFormat(this.tokenizer);
+    const prompt = buildPrompt(request, format, this.tokenizer, this.info.contextLength);
+    const processors: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
+    return this.generator.generate({
+      promptIds: prompt.ids,
+      maxNewTokens: prompt.maxNewTokens,
+      timeBudgetMs: request.timeBudgetMs,
+      sampling: request.sampling,
+      eosIds: this.eosIds,
+      stopTokenIds: new Set(prompt.stopIds),
+      stopStrings: request.stopStrings,
+      mode: request.mode,
+      prefix: request.prefix,
+      suffix: request.kind === 'fim' ? request.suffix : '',
+      processors,
+      truncatedTokens: prompt.truncatedTokens,
+      startedAt,
+      ...hooks,
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.generator.reset();
+    await this.generator.session.release();
+  }
+}
+
+/** Whether the device setting will likely run on a GPU, so `variant: auto` picks fp16. */
+function gpuLikely(device: string): boolean {
+  if (device === 'webgpu' || device === 'cuda' || device === 'dml' || device === 'coreml') return true;
+  if (device !== 'auto') return false;
+  // WebGPU is not counted: it fails on many machines and fp16 on the CPU fallback is slow.
+  return providerOrder(device).some((p) => p !== 'cpu' && p !== 'webgpu' && !unavailableReason(p));
+}
