@@ -126,8 +126,9 @@ export class Generator {
       const token = sampler.sample(logits);
       if (generated === 1) firstTokenAt = this.now();
       ids.push(token);
+      const previousLength = text.length;
       if (!this.text.isSpecial(token)) text += decoder.push(token);
-      const stop = checkStop(criteria, { token, generated, totalTokens: ids.length, text });
+      const stop = checkStop(criteria, { token, generated, totalTokens: ids.length, text, previousLength });
       if (stop) {
         const kept = text.slice(0, stop.keep);
         if (params.onText && kept.length > emitted) params.onText(kept.slice(emitted));

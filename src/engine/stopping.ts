@@ -16,6 +16,8 @@ export interface StopState {
   readonly totalTokens: number;
   /** Decoded text of the generated tokens (special tokens add none). */
   readonly text: string;
+  /** Length of `text` before this token added its text. */
+  readonly previousLength: number;
 }
 
 export interface StopDecision {
@@ -30,7 +32,7 @@ export interface StoppingCriterion {
   holdFrom?(text: string): number;
 }
 
-/** End of sequence: EOS, end-of-text. */
+/** End of sequence (EOS, end-of-text) or a template's stop token; the token's own text is not returned. */
 export class TokenStop implements StoppingCriterion {
   constructor(
     private readonly ids: ReadonlySet<number>,
@@ -38,7 +40,7 @@ export class TokenStop implements StoppingCriterion {
   ) {}
 
   check(state: StopState): StopDecision | null {
-    return this.ids.has(state.token) ? { reason: this.reason, keep: state.text.length } : null;
+    return this.ids.has(state.token) ? { reason: this.reason, keep: state.previousLength } : null;
   }
 }
 

@@ -18,11 +18,12 @@ import {
   TokenStop,
 } from '../../src/engine/stopping';
 
-const state = (text: string, extra: Partial<{ token: number; generated: number; totalTokens: number }> = {}) => ({
+const state = (text: string, extra: Partial<{ token: number; generated: number; totalTokens: number; previousLength: number }> = {}) => ({
   token: 5,
   generated: 1,
   totalTokens: 10,
   text,
+  previousLength: text.length,
   ...extra,
 });
 
@@ -38,6 +39,7 @@ function firstStop(criteria: StoppingCriterion[], text: string): { decision: Sto
 describe('engine stopping criteria', () => {
   it('token stops: EOS and template stop tokens, text before them kept', () => {
     assert.deepEqual(new TokenStop(new Set([7]), 'eos').check(state('abc', { token: 7 })), { reason: 'eos', keep: 3 });
+    assert.deepEqual(new TokenStop(new Set([7]), 'stop-token').check(state('ab;', { token: 7, previousLength: 2 })), { reason: 'stop-token', keep: 2 });
     assert.equal(new TokenStop(new Set([7]), 'eos').check(state('abc', { token: 8 })), null);
     assert.equal(new TokenStop(new Set([9]), 'stop-token').check(state('', { token: 9 }))?.reason, 'stop-token');
   });

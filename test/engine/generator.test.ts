@@ -1,0 +1,127 @@
+import * as assert from 'node:assert/strict';
+import type { Engine } from '../../src/engine/Engine';
+import { KvCache } from '../../src/engine/KvCache';
+import { bytes, GREEDY, loadEngine, request, TINY_GQA, TINY_MERGED } from './helpers';
+
+/** A 100-token prompt of varied bytes (the random part of the tiny model). */
+const PROMPT = bytes('The quick brown fox jumps over the lazy dog; 0123456789 pack my box with five dozen liquor jugs!!!!');
+
+async function greedyIds(engine: Engine, promptIds: readonly number[], maxNewTokens = 40): Promise<string> {
+  const result = await engine.generator.generate({ promptIds, maxNewTokens, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+  return result.text;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+describe('engine: generation on tiny ONNX models', function () {
+  let gqa: Engine;
+  let fp16: Engine;
+  let merged: Engine;
+
+  before(async () => {
+    [gqa, fp16, merged] = await Promise.all([loadEngine(TINY_GQA), loadEngine(TINY_GQA, { variant: 'fp16' }), loadEngine(TINY_MERGED)]);
+  });
+  after(async () => {
+    await Promise.all([gqa.dispose(), fp16.dispose(), merged.dispose()]);
+  });
+  beforeEach(() => {
+    for (const engine of [gqa, fp16, merged]) engine.generator.reset();
+  });
+
+  it('reads grouped-query attention, fp16 caches and merged-decoder inputs from the graph', () => {
+    assert.deepEqual([gqa.info.kvHeads, gqa.info.headDim, gqa.info.layers, gqa.info.kvType], [2, 8, 2, 'float32']);
+    assert.deepEqual(gqa.info.inputs, { positionIds: true, useCacheBranch: false, numLogitsToKeep: false });
+    assert.equal(fp16.info.kvType, 'float16');
+    assert.equal(fp16.info.variant, 'fp16');
+    assert.deepEqual(merged.info.inputs, { positionIds: false, useCacheBranch: true, numLogitsToKeep: true });
+    assert.equal(gqa.info.device, 'cpu');
+  });
+
+  it('greedy output is deterministic, across engines and with a warm cache', async () => {
+    const first = await gqa.generate(request({ maxNewTokens: 30 }));
+    const again = await gqa.generate(request({ maxNewTokens: 30 }));
+    const other = await loadEngine(TINY_GQA);
+    const fresh = await other.generate(request({ maxNewTokens: 30 }));
+    await other.dispose();
+    assert.equal(first.metrics.decodeTokens, 30);
+    assert.equal(again.text, first.text);
+    assert.equal(fresh.text, first.text);
+    assert.ok(again.metrics.reusedTokens > 0);
+  });
+
+  it('seeded sampling reproduces; another seed samples differently', async () => {
+    const sampling = { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1, seed: 11 };
+    const a = await gqa.generate(request({ sampling, maxNewTokens: 40 }));
+    gqa.generator.reset();
+    const b = await gqa.generate(request({ sampling, maxNewTokens: 40 }));
+    const c = await gqa.generate(request({ sampling: { ...sampling, seed: 12 }, maxNewTokens: 40 }));
+    const greedy = await gqa.generate(request({ maxNewTokens: 40 }));
+    assert.equal(b.text, a.text);
+    assert.notEqual(c.text, a.text);
+    assert.notEqual(greedy.text, a.text);
+  });
+
+  for (const [label, pick] of [['GQA fp32', () => gqa], ['merged, no position_ids', () => merged], ['fp16', () => fp16]] as const) {
+    it(`KV-cached decoding equals full recomputation for 32 steps (${label})`, async () => {
+      const engine = pick();
+      const session = engine.generator.session;
+      const tolerance = label === 'fp16' ? 1e-2 : 1e-4;
+      const cache = new KvCache();
+      const ids = PROMPT.slice(0, 20);
+      let logits = await session.forward(ids, cache);
+      for (let step = 0; step < 32; step++) {
+        const full = await session.forward(ids, new KvCache());
+        assert.ok(maxAbsDiff(logits, full) <= tolerance, `step ${step}: ${maxAbsDiff(logits, full)}`);
+        let next = 0;
+        for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[next]!) next = i;
+        ids.push(next);
+        logits = await session.forward([next], cache);
+      }
+      assert.equal(cache.length, ids.length);
+    });
+  }
+
+  it('the merged decoder and fp16 give the same greedy text as the plain fp32 export', async () => {
+    const plain = await greedyIds(gqa, PROMPT);
+    assert.equal(await greedyIds(merged, PROMPT), plain);
+    assert.equal(await greedyIds(fp16, bytes('def f(a):\n\tx')), await greedyIds(gqa, bytes('def f(a):\n\tx')));
+  });
+
+  for (const share of [0, 0.5, 0.99, 1]) {
+    it(`after prefix reuse (${share * 100}% shared) the output equals a cold run`, async () => {
+      const n = PROMPT.length;
+      const keep = Math.round(n * share);
+      const next = [...PROMPT.slice(0, keep), ...bytes('zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA_zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA').slice(0, n - keep)];
+      assert.equal(next.length, n);
+      for (const engine of [gqa, merged]) {
+        engine.generator.reset();
+        const cold = await engine.generator.generate({ promptIds: next, maxNewTokens: 32, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+        engine.generator.reset();
+        await engine.generator.generate({ promptIds: PROMPT, maxNewTokens: 8, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+        const warm = await engine.generator.generate({ promptIds: next, maxNewTokens: 32, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+        assert.equal(warm.text, cold.text);
+        assert.equal(cold.metrics.reusedTokens, 0);
+        assert.equal(warm.metrics.reusedTokens, share === 1 ? n - 1 : keep);
+        assert.ok(warm.metrics.prefillMs >= 0);
+      }
+    });
+  }
+
+  it('reuses the cache of generated tokens too (the prompt grows by what was accepted)', async () => {
+    const first = await gqa.generator.generate({ promptIds: PROMPT, maxNewTokens: 10, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+    const cachedIds = [...gqa.generator.cache.tokens];
+    assert.equal(cachedIds.length, PROMPT.length + 9);
+    const extended = [...cachedIds, 65, 66];
+    const warm = await gqa.generator.generate({ promptIds: extended, maxNewTokens: 20, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+    assert.equal(warm.metrics.reusedTokens, PROMPT.length + 9);
+    gqa.generator.reset();
+    const cold = await gqa.generator.generate({ promptIds: extended, maxNewTokens: 20, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+    assert.equal(warm.text, cold.text);
+    assert.ok(first.text.length > 0);
+  });
+});

@@ -1,0 +1,40 @@
+/** Shared set-up of the engine tests: the tiny models and a greedy request. */
+import * as path from 'node:path';
+import type { SamplingSettings } from '../../src/completion/settings';
+import { Engine } from '../../src/engine/Engine';
+import type { GenerateRequest, LoadOptions } from '../../src/engine/protocol';
+
+export const MODELS = path.join(__dirname, 'fixtures', 'models');
+export const TINY_GQA = path.join(MODELS, 'tiny-gqa');
+export const TINY_MERGED = path.join(MODELS, 'tiny-merged');
+export const BAD_INPUTS = path.join(MODELS, 'bad-inputs');
+export const WORKER = path.join(__dirname, '..', '..', 'dist', 'worker.js');
+
+export const GREEDY: SamplingSettings = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 };
+
+export function loadOptions(modelDir: string, extra: Partial<LoadOptions> = {}): LoadOptions {
+  return { modelDir, variant: 'fp32', device: 'cpu', threads: 1, template: 'auto', ...extra };
+}
+
+export function loadEngine(modelDir: string, extra: Partial<LoadOptions> = {}): Promise<Engine> {
+  return Engine.load(loadOptions(modelDir, extra));
+}
+
+export function request(extra: Partial<GenerateRequest> = {}): GenerateRequest {
+  return {
+    kind: 'prompt',
+    prefix: 'hello world',
+    suffix: '',
+    mode: 'free',
+    maxNewTokens: 24,
+    timeBudgetMs: 60_000,
+    sampling: GREEDY,
+    budget: { maxPromptTokens: 200, suffixShare: 0.25 },
+    ...extra,
+  };
+}
+
+/** Byte ids of ASCII text (the tiny models' tokenizer has no merges). */
+export function bytes(text: string): number[] {
+  return [...Buffer.from(text, 'utf8')];
+}
