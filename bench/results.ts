@@ -1,0 +1,112 @@
+/** The shapes benchmark runs produce and the report reads. Plain data, written as JSON too. */
+import type { Spread } from './stats';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  ramGiB: number;
+  os: string;
+  node: string;
+  onnxruntime: string;
+  transformersJs: string;
+  hearth: string;
+}
+
+export interface ModelSummary {
+  name: string;
+  dir: string;
+  onnxFile: string;
+  layers: number;
+  hidden?: number;
+  parameters?: number;
+  template: string;
+  device: string;
+  threads: number;
+}
+
+export interface QualityTaskResult {
+  task_id: string;
+  completion: string;
+  passed: boolean;
+  timedOut: boolean;
+  exactMatch: boolean;
+  editSimilarity: number;
+  ms: number;
+  stopReason: string;
+  mode: string;
+  line?: number;
+}
+
+export interface QualityResult {
+  dataset: string;
+  tasks: number;
+  passAt1: number;
+  exactMatch: number;
+  editSimilarity: number;
+  /** Whole run: model load excluded, generation and scoring overlapped. */
+  wallSeconds: number;
+  msPerTask: { p50: number; p95: number; mean: number };
+  byLine: { line: number; tasks: number; passAt1: number }[];
+  timeouts: number;
+  empty: number;
+  resultsFile: string;
+  sandbox: { noNetwork: boolean; timeoutMs: number; concurrency: number };
+}
+
+/** Decode speed at one prompt length, each figure over repeated runs. */
+export interface ThroughputRow {
+  promptTokens: number;
+  newTokens: number;
+  /** Decode time per token, ms. */
+  hearthMsPerToken: Spread;
+  floorMsPerToken: Spread;
+  peerMsPerToken: Spread;
+  /** Time to the first token (prefill), ms. */
+  hearthPrefillMs: Spread;
+  peerPrefillMs: Spread;
+}
+
+export interface ThroughputResult {
+  model: ModelSummary;
+  rows: ThroughputRow[];
+  peakRssMiB: { hearth: number; floor: number; peer: number };
+}
+
+export interface LatencyResult {
+  model: ModelSummary;
+  sourceFile: string;
+  promptTokens: number;
+  keystrokes: number;
+  maxNewTokens: number;
+  /** Time from request to completion, per keystroke, ms; percentiles over keystrokes, spread over runs. */
+  hearthP50: Spread;
+  hearthP95: Spread;
+  peerP50: Spread;
+  peerP95: Spread;
+  /** peer p50 / Hearth p50, per run. */
+  speedupP50: Spread;
+  /** Prompt tokens Hearth took from its KV cache, share of all prompt tokens (median over keystrokes). */
+  reusedShare: number;
+  /** The samples of the last run, for the distribution plot. */
+  hearthSamples: number[];
+  peerSamples: number[];
+  peakRssMiB: { hearth: number; peer: number };
+}
+
+export interface ScaleResult {
+  note: string;
+  throughput?: ThroughputResult;
+  latency?: LatencyResult;
+}
+
+export interface BenchReport {
+  generatedAt: string;
+  machine: MachineInfo;
+  quality?: QualityResult;
+  qualityModel?: ModelSummary;
+  throughput?: ThroughputResult;
+  latency?: LatencyResult;
+  tokenizer?: unknown;
+  scale?: ScaleResult;
+  notes: string[];
+}

@@ -1,0 +1,107 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeReport } from '../../bench/report';
+import type { BenchReport, ModelSummary } from '../../bench/results';
+import { median, quantile, spreadOf } from '../../bench/stats';
+
+const MODEL: ModelSummary = { name: 'tiny', dir: '/m', onnxFile: '/m/onnx/model.onnx', layers: 2, hidden: 32, template: 'qwen', device: 'cpu', threads: 1 };
+const one = (value: number) => spreadOf([value]);
+
+/** A small made-up result with every section. */
+const REPORT: BenchReport = {
+  generatedAt: '2026-11-22T15:00:00Z',
+  machine: { cpu: 'Test CPU', cores: 2, ramGiB: 8, os: 'linux', node: 'v20', onnxruntime: '1.30.0', transformersJs: '4.3.1', hearth: '0.1.0' },
+  qualityModel: MODEL,
+  quality: {
+    dataset: 'synthetic.jsonl',
+    tasks: 4,
+    passAt1: 0.5,
+    exactMatch: 0.25,
+    editSimilarity: 0.75,
+    wallSeconds: 2,
+    msPerTask: { p50: 40, p95: 90, mean: 50 },
+    byLine: [
+      { line: 0, tasks: 2, passAt1: 1 },
+      { line: 1, tasks: 2, passAt1: 0 },
+    ],
+    timeouts: 1,
+    empty: 0,
+    resultsFile: 'bench/out/quality.jsonl',
+    sandbox: { noNetwork: true, timeoutMs: 10_000, concurrency: 2 },
+  },
+  throughput: {
+    model: MODEL,
+    rows: [
+      { promptTokens: 64, newTokens: 32, hearthMsPerToken: spreadOf([2, 2.2, 2.1]), floorMsPerToken: spreadOf([2, 2, 2]), peerMsPerToken: spreadOf([4, 4, 4]), hearthPrefillMs: one(5), peerPrefillMs: one(6) },
+      { promptTokens: 256, newTokens: 32, hearthMsPerToken: one(3), floorMsPerToken: one(2.9), peerMsPerToken: one(5), hearthPrefillMs: one(9), peerPrefillMs: one(12) },
+    ],
+    peakRssMiB: { hearth: 200, floor: 150, peer: 400 },
+  },
+  latency: {
+    model: MODEL,
+    sourceFile: 'textwrap.py',
+    promptTokens: 2000,
+    keystrokes: 3,
+    maxNewTokens: 16,
+    hearthP50: spreadOf([10, 11, 12]),
+    hearthP95: one(20),
+    peerP50: spreadOf([80, 90, 100]),
+    peerP95: one(120),
+    speedupP50: spreadOf([8, 8.2, 8.3]),
+    reusedShare: 0.7,
+    hearthSamples: [9, 10, 20],
+    peerSamples: [80, 90, 120],
+    peakRssMiB: { hearth: 210, peer: 420 },
+  },
+  tokenizer: { markdown: '| tokenizer | MB/s |\n| --- | --- |\n| hearth | 12 |' },
+  scale: { note: 'Skipped: no exporter yet.' },
+  notes: ['A note.'],
+};
+
+describe('bench report', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-report-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the markdown with machine, figures, peers, ratios, spreads and anchors', async () => {
+    const { markdown } = await writeReport(REPORT, dir);
+    assert.equal(fs.readFileSync(path.join(dir, 'REPORT.md'), 'utf8'), markdown);
+    assert.match(markdown, /\| CPU \| Test CPU \(2 cores\) \|/);
+    assert.match(markdown, /\| pass@1 \| \*\*50\.0%\*\* \(4 tasks\) \| Qwen2\.5-Coder-0\.5B: 70\.3%/);
+    assert.match(markdown, /SantaCoder-1\.1B: 44\.0%/);
+    assert.match(markdown, /\| 64 \| 2\.10 \(2\.00–2\.20\) \| 2\.00 \(2\.00–2\.00\) \| 5\.0% \| 4\.00 \(4\.00–4\.00\) \| 1\.90× \|/);
+    assert.match(markdown, /\| p50 time to completion \(ms\) \| \*\*11\.0 \(10\.0–12\.0\)\*\* \| 90\.0 \(80\.0–100\.0\) \| \*\*8\.20 \(8\.00–8\.30\)×\*\*/);
+    assert.match(markdown, /under 100 ms/);
+    assert.match(markdown, /Skipped: no exporter yet\./);
+    assert.match(markdown, /\| hearth \| 12 \|/);
+    assert.match(markdown, /!\[latency-keystroke-replay\.svg\]\(latency-keystroke-replay\.svg\)/);
+  });
+
+  it('renders each picture as an SVG file', async () => {
+    const { files } = await writeReport(REPORT, dir);
+    const svgs = files.filter((file) => file.endsWith('.svg'));
+    assert.equal(svgs.length, 3);
+    for (const file of svgs) {
+      const svg = fs.readFileSync(file, 'utf8');
+      assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, /<path|<rect/);
+    }
+    assert.match(fs.readFileSync(path.join(dir, 'quality-pass-by-line.svg'), 'utf8'), /pass@1 by hole position/);
+  });
+
+  it('leaves out sections that did not run', async () => {
+    const { markdown, files } = await writeReport({ generatedAt: 'now', machine: REPORT.machine, notes: [] }, dir);
+    assert.doesNotMatch(markdown, /## Quality|## Throughput|## Latency/);
+    assert.deepEqual(files.map((file) => path.basename(file)), ['REPORT.md']);
+  });
+
+  it('computes quantiles and spreads', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(quantile([0, 10], 0.95), 9.5);
+    assert.deepEqual(spreadOf([3, 1, 2]), { min: 1, median: 2, max: 3, runs: 3 });
+  });
+});
