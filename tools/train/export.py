@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""Exports a Qwen2 checkpoint to the Hugging Face / transformers.js ONNX layout.
+
+  export.py --ckpt checkpoints/hearth-coder/last.pt --out models/hearth-coder
+  export.py --fixture --out test/fixtures/tiny-qwen2      # random weights, tiny tokenizer, + fp16
+
+ONNX I/O (Optimum naming): input_ids, attention_mask [batch, past+seq], position_ids,
+past_key_values.{i}.key|value [batch, kv_heads, past, head_dim] -> logits [batch, seq, vocab],
+present.{i}.key|value [batch, kv_heads, past+seq, head_dim]. Past length 0 is valid.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bpe  # noqa: E402
+from model import Qwen2Config, Qwen2ForCausalLM  # noqa: E402
+
+
+class OnnxWrapper(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, position_ids, *past_flat):
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+        logits, presents = self.model(input_ids, position_ids=position_ids, attention_mask=attention_mask, past=past)
+        out = [logits]
+        for k, v in presents:
+            out += [k, v]
+        return tuple(out)
+
+
+def io_names(n_layers):
+    past = [f'past_key_values.{i}.{kv}' for i in range(n_layers) for kv in ('key', 'value')]
+    present = [f'present.{i}.{kv}' for i in range(n_layers) for kv in ('key', 'value')]
+    return past, present
+
+
+def export_onnx(model, path):
+    c = model.config
+    model.eval()
+    b, s, p = 2, 3, 4
+    past_names, present_names = io_names(c.num_hidden_layers)
+    ids = torch.randint(0, c.vocab_size, (b, s))
+    mask = torch.ones(b, p + s, dtype=torch.long)
+    pos = torch.arange(p, p + s)[None].expand(b, s).contiguous()
+    past = [torch.randn(b, c.num_key_value_heads, p, c.head_dim) for _ in past_names]
+    axes = {'input_ids': {0: 'batch_size', 1: 'sequence_length'},
+            'attention_mask': {0: 'batch_size', 1: 'total_sequence_length'},
+            'position_ids': {0: 'batch_size', 1: 'sequence_length'},
+            'logits': {0: 'batch_size', 1: 'sequence_length'}}
+    for n in past_names:
+        axes[n] = {0: 'batch_size', 2: 'past_sequence_length'}
+    for n in present_names:
+        axes[n] = {0: 'batch_size', 2: 'total_sequence_length'}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(OnnxWrapper(model), (ids, mask, pos, *past), path,
+                          input_names=['input_ids', 'attention_mask', 'position_ids'] + past_names,
+                          output_names=['logits'] + present_names, dynamic_axes=axes, opset_version=14,
+                          do_constant_folding=True)
+
+
+def to_fp16_io(src, dst):
+    """fp16 weights, past/present and logits; arithmetic stays fp32 inside (Casts at the edges)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    m = onnx.load(src)
+    g = m.graph
+    new_nodes = []
+    rename = {}
+    inits = []
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT:
+            arr = numpy_helper.to_array(init).astype('float16')
+            name16 = init.name + '_fp16'
+            inits.append(numpy_helper.from_array(arr, name16))
+            new_nodes.append(helper.make_node('Cast', [name16], [init.name], to=TensorProto.FLOAT,
+                                              name='cast_' + init.name))
+        else:
+            inits.append(init)
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    for inp in g.input:
+        if inp.type.tensor_type.elem_type == TensorProto.FLOAT:
+            inp.type.tensor_type.elem_type = TensorProto.FLOAT16
+            rename[inp.name] = inp.name + '_fp32'
+            new_nodes.append(helper.make_node('Cast', [inp.name], [inp.name + '_fp32'], to=TensorProto.FLOAT,
+                                              name='cast_in_' + inp.name))
+    for node in g.node:
+        for i, n in enumerate(node.input):
+            if n in rename:
+                node.input[i] = rename[n]
+    tail = []
+    for out in g.output:
+        if out.type.tensor_type.elem_type == TensorProto.FLOAT:
+            internal = out.name + '_fp32'
+            for node in g.node:
+                for i, n in enumerate(node.output):
+                    if n == out.name:
+                        node.output[i] = internal
+                for i, n in enumerate(node.input):
+                    if n == out.name:
+                        node.input[i] = internal
+            out.type.tensor_type.elem_type = TensorProto.FLOAT16
+            tail.append(helper.make_node('Cast', [internal], [out.name], to=TensorProto.FLOAT16, name='cast_out_' + out.name))
+    nodes = new_nodes + list(g.node) + tail
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, dst)
+
+
+def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False):
+    c = model.config
+    os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
+    cfg = c.hf_dict()
+    cfg['head_dim'] = c.head_dim
+    cfg['pad_token_id'] = tok.special['<|endoftext|>']
+    with open(os.path.join(out, 'config.json'), 'w') as f:
+        json.dump(cfg, f, indent=2)
+    eot = tok.special['<|endoftext|>']
+    with open(os.path.join(out, 'generation_config.json'), 'w') as f:
+        json.dump({'bos_token_id': eot, 'eos_token_id': eot, 'pad_token_id': eot, 'do_sample': False,
+                   'max_new_tokens': 64, 'transformers_version': '4.45.0'}, f, indent=2)
+    tok.save(out, model_max_length)
+    path = os.path.join(out, 'onnx', 'model.onnx')
+    export_onnx(model, path)
+    if fp16:
+        to_fp16_io(path, os.path.join(out, 'onnx', 'model_fp16.onnx'))
+    if card:
+        with open(os.path.join(out, 'README.md'), 'w') as f:
+            f.write(card)
+
+
+def fixture_tokenizer(merges=700):
+    """A small BPE trained on a fixed slice of the CPython standard library (PSF-2.0)."""
+    files = sorted(glob.glob('/usr/lib/python3.11/*.py'))[:40]
+    texts = [open(f, encoding='utf-8').read() for f in files]
+    vocab, m = bpe.train(texts, merges)
+    return bpe.Tokenizer(vocab, m)
+
+
+FIXTURE_CARD = """# tiny-qwen2 (test fixture)
+
+Random weights, Qwen2 architecture (2 layers, hidden 64, 4 attention heads, 2 key/value heads,
+head_dim 16), byte-level BPE with {vocab} tokens including the FIM special tokens. It produces
+nonsense on purpose: engine tests use it to check loading, KV caching, padding and fp16 I/O.
+
+`onnx/model.onnx` is fp32; `onnx/model_fp16.onnx` takes and returns fp16 past/present/logits and
+stores fp16 weights (arithmetic inside is fp32).
+
+Regenerate: `/usr/bin/python3 tools/train/export.py --fixture --out test/fixtures/tiny-qwen2`
+"""
+
+
+def build_fixture():
+    """The test fixture: deterministic random weights and the tiny tokenizer."""
+    tok = fixture_tokenizer()
+    eot = tok.special['<|endoftext|>']
+    c = Qwen2Config(vocab_size=tok.vocab_size, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                    num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                    bos_token_id=eot, eos_token_id=eot)
+    torch.manual_seed(0)
+    model = Qwen2ForCausalLM(c)
+    with torch.no_grad():  # larger than training init so that greedy outputs vary with the input
+        for p in model.parameters():
+            if p.dim() >= 2:
+                p.normal_(0, 0.15)
+    return model, tok
+
+
+def load_checkpoint(path, max_position_embeddings=None):
+    state = torch.load(path, map_location='cpu')
+    c = Qwen2Config(**state['config'])
+    if max_position_embeddings:
+        c.max_position_embeddings = max_position_embeddings
+    model = Qwen2ForCausalLM(c)
+    model.load_state_dict(state['model'])
+    return model
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ckpt')
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--fixture', action='store_true')
+    ap.add_argument('--tokenizer', default=os.path.join(os.path.dirname(os.path.dirname(HERE)), 'models', 'hearth-coder',
+                                                      'tokenizer.json'))
+    ap.add_argument('--max-position-embeddings', type=int, default=None)
+    ap.add_argument('--card', help='model card file to copy to README.md')
+    args = ap.parse_args()
+    if args.fixture:
+        model, tok = build_fixture()
+        write_model_dir(model, tok, args.out, 2048, FIXTURE_CARD.format(vocab=tok.vocab_size), fp16=True)
+    else:
+        model = load_checkpoint(args.ckpt, args.max_position_embeddings)
+        c = model.config
+        tok = bpe.Tokenizer.from_tokenizer_json(args.tokenizer)
+        card = open(args.card).read() if args.card else None
+        write_model_dir(model, tok, args.out, c.max_position_embeddings, card)
+    print(f'wrote {args.out}: {sum(os.path.getsize(p) for p in glob.glob(os.path.join(args.out, "**"), recursive=True) if os.path.isfile(p))} bytes')
+
+
+if __name__ == '__main__':
+    main()
