@@ -7,7 +7,7 @@ type VegaLiteSpec = Record<string, unknown>;
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const vega = await import('vega');
   const vegaLite = await import('vega-lite');
-  const compiled = vegaLite.compile(spec as Parameters<typeof vegaLite.compile>[0]).spec;
+  const compiled = vegaLite.compile(spec as unknown as Parameters<typeof vegaLite.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -3,9 +3,9 @@
  * context, reuse of earlier work, one engine call, post-processing. Editor-free by design.
  */
 import { isCancelled } from '../engine/errors';
-import { buildContext, type PromptContext } from './context';
-import type { CompletionEngine, GenerateRequest, GenerateResult, GenerationMode, Snippet } from './engineApi';
-import { decideMode } from './mode';
+import { buildContext } from './context';
+import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
+import { fimRequest, resolveMode } from './request';
 import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
 import { anchorAt, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
@@ -26,9 +26,6 @@ export interface CompletionServiceOptions {
   reuseGraceMs?: number;
   log?: CompletionLogger;
 }
-
-/** Single-line answers rarely need more tokens than this; a cap keeps a runaway line short. */
-const SINGLE_LINE_MAX_TOKENS = 64;
 
 interface Generation {
   anchor: Anchor;
@@ -73,8 +70,12 @@ export class CompletionService {
     if (trigger === 'automatic' && (!settings.enable || settings.disabledLanguages.includes(document.languageId))) {
       return undefined;
     }
-    const mode = this.modeFor(document, settings, options);
-    if (!mode) return undefined;
+    const resolved = resolveMode(document, settings, options);
+    if (!('mode' in resolved)) {
+      this.log?.debug(`no completion: ${resolved.skip}`);
+      return undefined;
+    }
+    const { mode } = resolved;
 
     this.latest?.abort();
     const mine = new AbortController();
@@ -116,7 +117,7 @@ export class CompletionService {
       if (!(await sleep(settings.completion.debounceMs, requestSignal))) return undefined;
     }
 
-    const generation = this.start(anchor, this.requestFor(context, document, settings, mode));
+    const generation = this.start(anchor, fimRequest(context, document, settings, mode));
     const completion = await this.wait(generation, requestSignal);
     if (!completion) return undefined;
     this.cache.set(cacheKey(anchor), completion);
@@ -165,37 +166,6 @@ export class CompletionService {
 
   dispose(): void {
     this.reset();
-  }
-
-  private modeFor(document: DocumentContext, settings: HearthSettings, options: CompletionOptions): GenerationMode | undefined {
-    const decision = decideMode(document.text, document.offset, document.languageId, settings.completion.multiline);
-    if ('mode' in decision) return options.mode ?? decision.mode;
-    // An explicit request or a forced mode overrides the gate, except in an empty document.
-    if (decision.skip !== 'emptyDocument' && (options.trigger === 'explicit' || options.mode)) return options.mode ?? 'single';
-    this.log?.debug(`no completion: ${decision.skip}`);
-    return undefined;
-  }
-
-  private requestFor(
-    context: PromptContext,
-    document: DocumentContext,
-    settings: HearthSettings,
-    mode: GenerationMode,
-  ): GenerateRequest {
-    const snippets: Snippet[] | undefined = context.snippets.length > 0 ? context.snippets : undefined;
-    const maxTokens = settings.completion.maxTokens;
-    return {
-      kind: 'fim',
-      prefix: context.prefix,
-      suffix: context.suffix,
-      ...(snippets ? { snippets } : {}),
-      filePath: document.filePath,
-      mode,
-      maxNewTokens: mode === 'single' ? Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS) : maxTokens,
-      timeBudgetMs: settings.completion.timeBudgetMs,
-      sampling: settings.sampling,
-      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: settings.context.suffixShare },
-    };
   }
 
   /**

@@ -1,0 +1,50 @@
+/**
+ * From a document, settings and options to the engine request the service sends. Pure, so the
+ * benchmark can rebuild exactly the prompt the editor would send (for a peer engine).
+ */
+import { buildContext, type PromptContext } from './context';
+import type { GenerateRequest, GenerationMode } from './engineApi';
+import { decideMode, type SkipReason } from './mode';
+import type { HearthSettings } from './settings';
+import type { CompletionOptions, DocumentContext } from './types';
+
+/** Single-line answers rarely need more tokens than this; a cap keeps a runaway line short. */
+export const SINGLE_LINE_MAX_TOKENS = 64;
+
+/**
+ * The mode for a request, or why there is none. An explicit request or a forced mode overrides
+ * the gate (except in an empty document), taking single-line where the gate said no.
+ */
+export function resolveMode(
+  document: DocumentContext,
+  settings: HearthSettings,
+  options: CompletionOptions,
+): { mode: GenerationMode } | { skip: SkipReason } {
+  const decision = decideMode(document.text, document.offset, document.languageId, settings.completion.multiline);
+  if ('mode' in decision) return { mode: options.mode ?? decision.mode };
+  if (decision.skip !== 'emptyDocument' && (options.trigger === 'explicit' || options.mode)) return { mode: options.mode ?? 'single' };
+  return decision;
+}
+
+export function fimRequest(context: PromptContext, document: DocumentContext, settings: HearthSettings, mode: GenerationMode): GenerateRequest {
+  const maxTokens = settings.completion.maxTokens;
+  return {
+    kind: 'fim',
+    prefix: context.prefix,
+    suffix: context.suffix,
+    ...(context.snippets.length > 0 ? { snippets: context.snippets } : {}),
+    filePath: document.filePath,
+    mode,
+    maxNewTokens: mode === 'single' ? Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS) : maxTokens,
+    timeBudgetMs: settings.completion.timeBudgetMs,
+    sampling: settings.sampling,
+    budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: settings.context.suffixShare },
+  };
+}
+
+/** The request the service sends for `document`, or undefined where it would not complete. */
+export function requestFor(document: DocumentContext, settings: HearthSettings, options: CompletionOptions = {}): GenerateRequest | undefined {
+  const resolved = resolveMode(document, settings, options);
+  if (!('mode' in resolved)) return undefined;
+  return fimRequest(buildContext(document, settings), document, settings, resolved.mode);
+}
