@@ -72,7 +72,7 @@ describe('engine: early stopping on a tiny ONNX model', function () {
   });
 
   it('context-full: stops when the cache reaches the context window', async () => {
-    const prompt = bytes('x = 1\n\tx'.padStart(250, ' '));
+    const prompt = bytes('x = 1\n\tx'.padStart(engine.info.contextLength - 6, ' '));
     const result = await engine.generator.generate({ promptIds: prompt, maxNewTokens: 100, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
     assert.equal(result.stopReason, 'context-full');
     assert.equal(prompt.length + result.metrics.decodeTokens, engine.info.contextLength);

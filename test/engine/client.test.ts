@@ -1,0 +1,196 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EngineClient } from '../../src/engine/EngineClient';
+import { AbortError, EngineError, isCancelled, isEngineError } from '../../src/engine/errors';
+import type { EngineState, GenerateResult } from '../../src/engine/protocol';
+import { BAD_INPUTS, loadOptions, request, TINY_GQA, WORKER } from './helpers';
+
+/** A long free continuation: no stop fires before maxNewTokens. */
+const LONG = request({ prefix: 'hello world', maxNewTokens: 1000 });
+
+function firstDelta(): { promise: Promise<void>; onText: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, onText: () => resolve() };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('engine: EngineClient and the worker thread', function () {
+  const clients: EngineClient[] = [];
+  const newClient = (options: ConstructorParameters<typeof EngineClient>[0] = {}): EngineClient => {
+    const client = new EngineClient({ workerPath: WORKER, restartDelayMs: 10, ...options });
+    clients.push(client);
+    return client;
+  };
+
+  before(() => {
+    assert.ok(fs.existsSync(WORKER), `${WORKER} is missing: run npm run build first`);
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+
+  it('loads, streams and resolves with metrics; state goes loading → ready → busy → ready', async () => {
+    const client = newClient();
+    const states: EngineState[] = [];
+    client.onDidChangeState((s) => states.push(s));
+    const info = await client.load(loadOptions(TINY_GQA, { device: 'auto', variant: 'auto' }));
+    assert.equal(info.device, 'cpu');
+    assert.equal(info.variant, 'fp32');
+    assert.ok(info.deviceFallbacks.some((r) => r.startsWith('webgpu')) || info.device !== 'cpu');
+    const deltas: string[] = [];
+    const result = await client.complete(request({ prefix: 'x = 1\n\tx', mode: 'single' }), undefined, (d) => deltas.push(d));
+    assert.deepEqual([result.text, result.stopReason], ['();', 'newline']);
+    assert.equal(deltas.join(''), result.text);
+    assert.equal(result.metrics.device, 'cpu');
+    assert.equal(result.metrics.promptTokens, 8);
+    assert.equal(result.metrics.stepMs.length, result.metrics.steps - 1);
+    assert.deepEqual(states, ['loading', 'ready', 'busy', 'ready']);
+  });
+
+  it('an abort mid-generation stops the worker within one decode step', async () => {
+    const client = newClient();
+    await client.load(loadOptions(TINY_GQA));
+    const controller = new AbortController();
+    let stepsAtAbort = -1;
+    const pending = client.complete(LONG, controller.signal, () => {
+      if (stepsAtAbort >= 0) return;
+      stepsAtAbort = client.stepCount;
+      controller.abort();
+    });
+    const error = await rejection(pending);
+    assert.ok(isCancelled(error), String(error));
+    assert.ok(stepsAtAbort > 0);
+    assert.ok(client.stepCount - stepsAtAbort <= 1, `${client.stepCount - stepsAtAbort} steps ran after the abort`);
+    assert.ok((error as AbortError).partial!.decodeTokens < 1000);
+    // The engine goes on working.
+    assert.equal((await client.complete(request({ prefix: 'notes #' }))).stopReason, 'eos');
+    assert.ok(isCancelled(await rejection(client.complete(LONG, AbortSignal.abort()))));
+  });
+
+  it('latest wins: a newer request cancels the running one, and a stale queued one never runs', async () => {
+    const client = newClient();
+    await client.load(loadOptions(TINY_GQA));
+    const started = firstDelta();
+    const stepsBefore = client.stepCount;
+    const a = client.complete(LONG, undefined, started.onText);
+    await started.promise;
+    const b = client.complete(request({ prefix: 'queued but stale' }));
+    await new Promise((r) => setImmediate(r));
+    const c = client.complete(request({ prefix: 'x = 1\n\tx', mode: 'single' }));
+    const [errorA, errorB, resultC] = await Promise.all([rejection(a), rejection(b), c]);
+    assert.ok(isCancelled(errorA) && isCancelled(errorB));
+    assert.equal((errorB as AbortError).partial?.decodeTokens ?? 0, 0);
+    assert.equal(resultC.text, '();');
+    const stepsOfA = (errorA as AbortError).partial!.decodeTokens;
+    assert.equal(client.stepCount - stepsBefore, stepsOfA + resultC.metrics.steps);
+  });
+
+  for (const how of ['exit', 'throw', 'terminate'] as const) {
+    it(`a worker killed mid-request (${how}) rejects the request; it respawns and the next request works`, async () => {
+      const client = newClient();
+      const states: EngineState[] = [];
+      client.onDidChangeState((s) => states.push(s));
+      await client.load(loadOptions(TINY_GQA));
+      const started = firstDelta();
+      const pending = client.complete(LONG, undefined, started.onText);
+      await started.promise;
+      await client.debugKill(how);
+      const error = await rejection(pending);
+      assert.ok(isEngineError(error, 'worker-crashed'), String(error));
+      const next = await client.complete(request({ prefix: 'x = 1\n\tx', mode: 'single' }));
+      assert.equal(next.text, '();');
+      assert.ok(states.includes('crashed'));
+      assert.equal(client.state, 'ready');
+    });
+  }
+
+  it('gives up after repeated crashes, says so, and a new load starts afresh', async () => {
+    const client = newClient({ maxRestarts: 1 });
+    await client.load(loadOptions(TINY_GQA));
+    const ready = (): Promise<void> => new Promise((resolve) => {
+      const sub = client.onDidChangeState((s) => {
+        if (s === 'ready' || s === 'failed') {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    let next = ready();
+    await client.debugKill('exit');
+    await next;
+    assert.equal(client.state, 'ready');
+    next = ready();
+    await client.debugKill('exit');
+    await next;
+    assert.equal(client.state, 'failed');
+    const error = await rejection(client.complete(request()));
+    assert.ok(isEngineError(error, 'gave-up'), String(error));
+    assert.match(error.message, /crashed 2 times/);
+    await client.load(loadOptions(TINY_GQA));
+    assert.equal((await client.complete(request({ prefix: 'notes #' }))).stopReason, 'eos');
+  });
+
+  it('a bad model folder or device gives a typed, actionable error, and the engine stays usable', async () => {
+    const client = newClient();
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-engine-'));
+    const copy = (name: string, drop: string[]): string => {
+      const dir = path.join(temp, name);
+      fs.cpSync(TINY_GQA, dir, { recursive: true });
+      for (const file of drop) fs.rmSync(path.join(dir, file), { force: true });
+      return dir;
+    };
+    const noTokenizer = copy('no-tokenizer', ['tokenizer.json']);
+    const notOnnx = copy('not-onnx', []);
+    fs.writeFileSync(path.join(notOnnx, 'onnx', 'model.onnx'), '<!doctype html><title>404 Not Found</title>');
+    const badInputs = copy('bad-inputs', ['onnx/model.onnx']);
+    fs.copyFileSync(path.join(BAD_INPUTS, 'onnx', 'model.onnx'), path.join(badInputs, 'onnx', 'model.onnx'));
+    const missing = path.join(temp, 'nowhere');
+    const cases: [string, Parameters<EngineClient['load']>[0], RegExp][] = [
+      ['model-not-found', loadOptions(missing), /nowhere does not exist.*hearth\.model\.path/],
+      ['tokenizer-missing', loadOptions(noTokenizer), /no-tokenizer\/tokenizer\.json is missing/],
+      ['not-onnx', loadOptions(notOnnx), /not-onnx\/onnx\/model\.onnx is not an ONNX model/],
+      ['bad-inputs', loadOptions(badInputs), /bad-inputs\/onnx\/model\.onnx is not a decoder with a KV cache.*pixel_values/],
+      ['unknown-device', loadOptions(TINY_GQA, { device: 'tpu' as never }), /hearth\.device is 'tpu'/],
+      ['model-not-found', loadOptions(TINY_GQA, { variant: 'q4' }), /has no model_q4\.onnx \(it has model\.onnx, model_fp16\.onnx/],
+    ];
+    try {
+      assert.ok(isEngineError(await rejection(client.complete(request())), 'not-loaded'));
+      for (const [code, options, message] of cases) {
+        const error = await rejection(client.load(options));
+        assert.ok(error instanceof EngineError, String(error));
+        assert.equal(error.code, code, error.message);
+        assert.match(error.message, message);
+        assert.equal(client.state, 'failed');
+        await client.load(loadOptions(TINY_GQA));
+        const ok: GenerateResult = await client.complete(request({ prefix: 'notes #' }));
+        assert.equal(ok.stopReason, 'eos');
+      }
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
+  });
+
+  it('an explicit webgpu device either runs on WebGPU or fails naming it (no silent CPU)', async () => {
+    const client = newClient();
+    try {
+      const info = await client.load(loadOptions(TINY_GQA, { device: 'webgpu' }));
+      assert.equal(info.device, 'webgpu');
+    } catch (error) {
+      assert.ok(isEngineError(error, 'device-failed'), String(error));
+      assert.match((error as Error).message, /hearth\.device is 'webgpu', but it could not start.*Set hearth\.device to auto or cpu/);
+    }
+    await client.load(loadOptions(TINY_GQA, { device: 'auto' }));
+    assert.equal((await client.complete(request({ prefix: 'notes #' }))).stopReason, 'eos');
+  });
+});
