@@ -78,6 +78,8 @@ export function convertTokenizerJson(json: HfTokenizerJson): TokenizerData {
   if (model.continuing_subword_prefix || model.end_of_word_suffix) {
     throw new Error('Unsupported tokenizer.json: BPE with subword prefixes or suffixes');
   }
+  const preTokenizer = preTokenizerFromHf(json.pre_tokenizer);
+  const normalizers = normalizersFromHf(json.normalizer);
   const binaryToId = new Map<string, number>();
   for (const [token, id] of Object.entries(model.vocab)) {
     const binary = byteLevelToBinary(token);
@@ -115,7 +117,6 @@ export function convertTokenizerJson(json: HfTokenizerJson): TokenizerData {
   }
   const controlTokens: Record<string, number> = {};
   for (const added of json.added_tokens ?? []) controlTokens[added.content] = added.id;
-  const preTokenizer = preTokenizerFromHf(json.pre_tokenizer);
   const single = preTokenizer.steps.length === 1 ? preTokenizer.steps[0] : undefined;
   const identity = rankToId.every((id, rank) => id === rank);
   return {
@@ -129,7 +130,7 @@ export function convertTokenizerJson(json: HfTokenizerJson): TokenizerData {
     ...(unrankedTokens.length > 0 ? { unrankedTokens } : {}),
     wholePieceLookup: model.ignore_merges === true,
     preTokenizer,
-    normalizers: normalizersFromHf(json.normalizer),
+    normalizers,
     controlTokens,
   };
 }

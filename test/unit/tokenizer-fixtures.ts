@@ -6,8 +6,11 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Tokenizer as OracleTokenizer } from '@huggingface/tokenizers';
 import { Tokenizer } from '../../src/model/Tokenizer';
+
+// tokenizers.js ships ESM types only; its CommonJS build is what runs under mocha.
+type OracleModule = typeof import('@huggingface/tokenizers', { with: { 'resolution-mode': 'import' } });
+const { Tokenizer: OracleTokenizer } = require('@huggingface/tokenizers') as OracleModule;
 
 const ROOT = path.resolve(__dirname, '../..');
 
