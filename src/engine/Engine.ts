@@ -7,12 +7,14 @@ import * as os from 'node:os';
 import { DecoderSession } from './DecoderSession';
 import { defaultThreads, providerOrder, unavailableReason } from './devices';
 import { Generator } from './Generator';
-import { BannedTokensProcessor, type LogitsProcessor } from './logitsProcessors';
+import { BannedTokensProcessor, HealingProcessor, type LogitsProcessor } from './logitsProcessors';
 import { resolveModelFiles } from './modelDir';
-import { buildPrompt, continuationFormat, type PromptFormat } from './promptBuilder';
+import { buildPrompt } from './promptBuilder';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from './protocol';
-import { chooseFormat } from './templates';
 import { loadTokenizer, tokenTextSource } from './textSource';
+import { EngineError } from './errors';
+import { chooseTemplate, type FimTemplate } from '../model/fimTemplates';
+import { HealingConstraint } from '../model/tokenHealing';
 import type { Tokenizer } from '../model/Tokenizer';
 
 /** Hooks the worker passes in: cancellation, streaming, step counting. */
@@ -27,7 +29,8 @@ export class Engine {
     readonly info: ModelInfo,
     readonly tokenizer: Tokenizer,
     readonly generator: Generator,
-    private readonly fim: PromptFormat,
+    private readonly fim: FimTemplate,
+    private readonly continuation: FimTemplate,
     private readonly eosIds: ReadonlySet<number>,
     private readonly banned: readonly number[],
   ) {}
@@ -40,7 +43,14 @@ export class Engine {
     const threads = options.threads > 0 ? options.threads : defaultThreads(os.availableParallelism());
     const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, log });
     const sig = session.signature;
-    const fim = chooseFormat(options.template, files.config.modelType, tokenizer);
+    let fim: FimTemplate;
+    try {
+      fim = chooseTemplate({ modelType: files.config.modelType, tokenizer, override: options.template });
+    } catch (error) {
+      await session.release();
+      throw new EngineError('bad-config', error instanceof Error ? error.message : String(error));
+    }
+    const continuation = chooseTemplate({ tokenizer, override: 'prefix-only' });
     const eosIds = new Set(files.config.eosIds);
     for (const name of ['<|endoftext|>', '<|im_end|>', '<|end_of_text|>', '</s>', '<eos>']) {
       const id = tokenizer.specialId(name);
@@ -70,15 +80,16 @@ export class Engine {
       loadMs: performance.now() - started,
     };
     const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength);
-    return new Engine(info, tokenizer, generator, fim, eosIds, banned);
+    return new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
   }
 
   /** Generates one completion. A cancel returns `stopReason: 'cancelled'` with the text so far. */
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
-    const format = request.kind === 'fim' ? this.fim : continuationFormat(this.tokenizer);
-    const prompt = buildPrompt(request, format, this.tokenizer, this.info.contextLength);
+    const template = request.kind === 'fim' ? this.fim : this.continuation;
+    const prompt = buildPrompt(request, template, this.info.contextLength);
     const processors: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
+    if (prompt.healing) processors.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
     return this.generator.generate({
       promptIds: prompt.ids,
       maxNewTokens: prompt.maxNewTokens,
@@ -91,6 +102,7 @@ export class Engine {
       prefix: request.prefix,
       suffix: request.kind === 'fim' ? request.suffix : '',
       processors,
+      skipBytes: prompt.healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,
       ...hooks,

@@ -91,6 +91,35 @@ export class AllowedTokensProcessor implements LogitsProcessor {
   }
 }
 
+/** The step-by-step state of token healing (src/model/tokenHealing.ts `HealingConstraint`). */
+export interface HealingState {
+  readonly active: boolean;
+  allowedIds(): Int32Array;
+  accept(id: number): void;
+}
+
+/**
+ * Token healing's constraint: while the removed text is not yet spelled again, only tokens
+ * compatible with what is left of it may be sampled.
+ */
+export class HealingProcessor implements LogitsProcessor {
+  private accepted = 0;
+
+  constructor(private readonly healing: HealingState) {}
+
+  process(logits: Float32Array, context: ProcessorContext): void {
+    const start = context.ids.length - context.generated;
+    for (; this.accepted < context.generated; this.accepted++) this.healing.accept(context.ids[start + this.accepted]!);
+    if (!this.healing.active) return;
+    const allowed = this.healing.allowedIds();
+    if (allowed.length === 0) return;
+    const keep = new Float32Array(allowed.length);
+    for (let i = 0; i < allowed.length; i++) keep[i] = logits[allowed[i]!] ?? -Infinity;
+    logits.fill(-Infinity);
+    for (let i = 0; i < allowed.length; i++) if (allowed[i]! < logits.length) logits[allowed[i]!] = keep[i]!;
+  }
+}
+
 /** Never samples the given tokens (for example vocabulary padding past the tokenizer's ids). */
 export class BannedTokensProcessor implements LogitsProcessor {
   constructor(private readonly banned: readonly number[]) {}

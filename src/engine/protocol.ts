@@ -63,6 +63,14 @@ export interface GenerateRequest {
   /** Other files, for templates that carry them. */
   snippets?: { path: string; text: string }[];
   filePath?: string;
+  /** Repository name, for repo-level templates (`qwen-repo`). */
+  repoName?: string;
+  /**
+   * Token healing: back up over the prefix's last pre-token and make the first generated tokens
+   * spell it again, so a word cut by the cursor is completed as the model would write it. The
+   * returned text never includes the re-spelled part. Default false.
+   */
+  heal?: boolean;
   /** `single`: stop at the end of the line. `multi`: stop at the end of the block. `free`: neither (prompts). */
   mode: 'single' | 'multi' | 'free';
   maxNewTokens: number;

@@ -1,5 +1,6 @@
 /** Adapts the model's `Tokenizer` (src/model) to what the engine needs, with typed load errors. */
 import * as path from 'node:path';
+import { completePrefixLength } from '../model/StreamDecoder';
 import { Tokenizer } from '../model/Tokenizer';
 import { EngineError } from './errors';
 import type { TokenTextSource } from './Generator';
@@ -14,15 +15,29 @@ export async function loadTokenizer(dir: string, cacheDir?: string): Promise<Tok
   }
 }
 
-/** Streams token text: bytes are buffered until they form complete UTF-8 characters. */
+/**
+ * Streams generated text: control tokens add none, bytes wait until they form whole UTF-8
+ * characters, and the first `skipBytes` bytes (the part token healing re-spells) are dropped.
+ */
 export function tokenTextSource(tokenizer: Tokenizer): TokenTextSource {
   return {
-    createStreamDecoder() {
-      const decoder = new TextDecoder('utf-8');
+    createStreamDecoder(skipBytes = 0) {
+      let pending = '';
+      let toSkip = skipBytes;
       return {
         push(id: number): string {
-          const binary = tokenizer.tokenBinary(id);
-          return binary === undefined ? '' : decoder.decode(Buffer.from(binary, 'latin1'), { stream: true });
+          if (tokenizer.isSpecial(id)) return '';
+          let bytes = tokenizer.tokenBinary(id) ?? '';
+          if (toSkip > 0) {
+            const skipped = Math.min(toSkip, bytes.length);
+            bytes = bytes.slice(skipped);
+            toSkip -= skipped;
+          }
+          pending += bytes;
+          const cut = completePrefixLength(pending);
+          const ready = pending.slice(0, cut);
+          pending = pending.slice(cut);
+          return ready === '' ? '' : Buffer.from(ready, 'latin1').toString('utf8');
         },
       };
     },

@@ -8,6 +8,8 @@ export const MODELS = path.join(__dirname, 'fixtures', 'models');
 export const TINY_GQA = path.join(MODELS, 'tiny-gqa');
 export const TINY_MERGED = path.join(MODELS, 'tiny-merged');
 export const BAD_INPUTS = path.join(MODELS, 'bad-inputs');
+/** The model-training helper's Qwen2 fixture (real BPE merges, GQA, fp32 and fp16 files). */
+export const TINY_QWEN2 = path.join(__dirname, '..', 'fixtures', 'tiny-qwen2');
 export const WORKER = path.join(__dirname, '..', '..', 'dist', 'worker.js');
 
 export const GREEDY: SamplingSettings = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 };

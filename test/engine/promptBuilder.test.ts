@@ -1,0 +1,59 @@
+import * as assert from 'node:assert/strict';
+import { isEngineError } from '../../src/engine/errors';
+import { buildPrompt } from '../../src/engine/promptBuilder';
+import { loadTokenizer } from '../../src/engine/textSource';
+import { chooseTemplate, type FimTemplate } from '../../src/model/fimTemplates';
+import type { Tokenizer } from '../../src/model/Tokenizer';
+import { bytes, request, TINY_GQA } from './helpers';
+
+// The tiny model's tokenizer has one token per byte, so budgets are easy to count.
+describe('engine: prompt budget', () => {
+  let tokenizer: Tokenizer;
+  let fim: FimTemplate;
+  let ids: { prefix: number; suffix: number; middle: number };
+
+  before(async () => {
+    tokenizer = await loadTokenizer(TINY_GQA);
+    fim = chooseTemplate({ tokenizer, override: 'qwen' });
+    ids = { prefix: tokenizer.specialId('<|fim_prefix|>')!, suffix: tokenizer.specialId('<|fim_suffix|>')!, middle: tokenizer.specialId('<|fim_middle|>')! };
+  });
+
+  it('a prompt that fits is kept whole', () => {
+    const built = buildPrompt(request({ kind: 'fim', prefix: 'ab', suffix: 'cd' }), fim, 2048);
+    assert.deepEqual(built.ids, [ids.prefix, ...bytes('ab'), ids.suffix, ...bytes('cd'), ids.middle]);
+    assert.equal(built.truncatedTokens, 0);
+    assert.ok(built.stopIds.includes(tokenizer.specialId('<|endoftext|>')!));
+  });
+
+  it('cuts the prefix from its start and gives the suffix its share', () => {
+    const prefix = 'p'.repeat(60) + 'x'.repeat(40);
+    const suffix = 'y'.repeat(11) + 's'.repeat(89);
+    const built = buildPrompt(request({ kind: 'fim', prefix, suffix, budget: { maxPromptTokens: 50, suffixShare: 0.25 } }), fim, 2048);
+    assert.equal(built.ids.length, 50);
+    // room 47: suffix floor(47 * 0.25) = 11, prefix the last 36.
+    assert.deepEqual(built.ids, [ids.prefix, ...bytes(prefix.slice(-36)), ids.suffix, ...bytes('y'.repeat(11)), ids.middle]);
+    assert.equal(built.truncatedTokens, 64 + 89);
+  });
+
+  it('a short prefix leaves its room to the suffix', () => {
+    const built = buildPrompt(request({ kind: 'fim', prefix: 'ab', suffix: 's'.repeat(100), budget: { maxPromptTokens: 50, suffixShare: 0.25 } }), fim, 2048);
+    assert.equal(built.ids.length, 50);
+    assert.equal(built.truncatedTokens, 100 - 45);
+  });
+
+  it('fits the context window with the new tokens, capping them at half the window', () => {
+    const built = buildPrompt(request({ prefix: 'z'.repeat(3000), maxNewTokens: 1500, budget: { maxPromptTokens: 5000, suffixShare: 0.25 } }), chooseTemplate({ tokenizer, override: 'prefix-only' }), 2048);
+    assert.equal(built.maxNewTokens, 1024);
+    assert.equal(built.ids.length, 1024);
+    const small = buildPrompt(request({ prefix: 'z'.repeat(3000), maxNewTokens: 48, budget: { maxPromptTokens: 5000, suffixShare: 0.25 } }), fim, 2048);
+    assert.equal(small.ids.length, 2000);
+    assert.equal(small.maxNewTokens, 48);
+  });
+
+  it('says so when the budget cannot hold the template and any code', () => {
+    assert.throws(
+      () => buildPrompt(request({ kind: 'fim', prefix: 'abc', suffix: '', budget: { maxPromptTokens: 3, suffixShare: 0.25 } }), fim, 2048),
+      (error: unknown) => isEngineError(error, 'context-full') && /hearth\.context\.maxPromptTokens/.test((error as Error).message),
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import * as assert from 'node:assert/strict';
+import type { Engine } from '../../src/engine/Engine';
+import { KvCache } from '../../src/engine/KvCache';
+import { HealingProcessor } from '../../src/engine/logitsProcessors';
+import { HealingConstraint, healPrompt } from '../../src/model/tokenHealing';
+import { GREEDY, loadEngine, request, TINY_QWEN2 } from './helpers';
+
+const CODE = 'def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n\nprint(fib';
+
+describe('engine: the tiny-qwen2 fixture (Qwen2 export, real BPE)', function () {
+  let fp32: Engine;
+  let fp16: Engine;
+
+  before(async () => {
+    [fp32, fp16] = await Promise.all([loadEngine(TINY_QWEN2), loadEngine(TINY_QWEN2, { variant: 'fp16' })]);
+  });
+  after(async () => {
+    await Promise.all([fp32.dispose(), fp16.dispose()]);
+  });
+
+  it('loads with grouped-query attention and the hearth FIM template', () => {
+    assert.deepEqual([fp32.info.kvHeads, fp32.info.headDim, fp32.info.kvType, fp32.info.template], [2, 16, 'float32', 'hearth']);
+    assert.equal(fp16.info.kvType, 'float16');
+  });
+
+  for (const [label, pick, tolerance] of [['fp32', () => fp32, 1e-4], ['fp16', () => fp16, 2e-2]] as const) {
+    it(`KV-cached decoding equals full recomputation for 32 steps (${label})`, async () => {
+      const session = pick().generator.session;
+      const ids = pick().tokenizer.encode(CODE);
+      const cache = new KvCache();
+      let logits = await session.forward(ids, cache);
+      for (let step = 0; step < 32; step++) {
+        const full = await session.forward(ids, new KvCache());
+        let diff = 0;
+        for (let i = 0; i < logits.length; i++) diff = Math.max(diff, Math.abs(logits[i]! - full[i]!));
+        assert.ok(diff <= tolerance, `step ${step}: ${diff}`);
+        let next = 0;
+        for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[next]!) next = i;
+        ids.push(next);
+        logits = await session.forward([next], cache);
+      }
+    });
+  }
+
+  it('FIM completion after a keystroke reuses the cache and equals a cold run', async () => {
+    const before = request({ kind: 'fim', prefix: CODE, suffix: '(10))\n', maxNewTokens: 16 });
+    const after = { ...before, prefix: CODE + 'o' };
+    await fp32.generate(before);
+    const warm = await fp32.generate(after);
+    fp32.generator.reset();
+    const cold = await fp32.generate(after);
+    assert.equal(warm.text, cold.text);
+    assert.equal(cold.metrics.reusedTokens, 0);
+    assert.ok(warm.metrics.reusedTokens >= warm.metrics.promptTokens - 12, `${warm.metrics.reusedTokens} of ${warm.metrics.promptTokens}`);
+  });
+
+  it('token healing re-spells the cut word and leaves it out of the text', async () => {
+    const tokenizer = fp32.tokenizer;
+    const healed = healPrompt(tokenizer, tokenizer.encode(CODE));
+    assert.equal(healed.remainder, '(fib');
+    fp32.generator.reset();
+    const raw = await fp32.generator.generate({
+      promptIds: healed.ids,
+      maxNewTokens: 10,
+      timeBudgetMs: 60_000,
+      sampling: GREEDY,
+      eosIds: new Set(),
+      processors: [new HealingProcessor(new HealingConstraint(tokenizer, healed.remainderBytes))],
+    });
+    assert.ok(raw.text.startsWith('(fib'), JSON.stringify(raw.text));
+    const viaEngine = await fp32.generate(request({ prefix: CODE, heal: true, maxNewTokens: 10 }));
+    assert.equal(viaEngine.metrics.promptTokens, healed.ids.length);
+    assert.equal(viaEngine.text, raw.text.slice('(fib'.length));
+  });
+});
