@@ -98,6 +98,8 @@ export class EngineClient {
     if (this.disposed) return Promise.reject(new EngineError('disposed', 'The engine was disposed.'));
     this.lastLoad = options;
     this.failuresInRow = 0;
+    // A new model makes every request sent so far moot.
+    Atomics.store(this.control, Control.CancelledUpTo, this.nextId);
     const ready = this.sendLoad(options);
     this.ready = ready;
     return ready;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/EngineClient';
 import { AbortError, EngineError, isCancelled, isEngineError } from '../../src/engine/errors';
 import type { EngineState, GenerateResult } from '../../src/engine/protocol';
-import { BAD_INPUTS, loadOptions, request, TINY_GQA, WORKER } from './helpers';
+import { BAD_INPUTS, loadOptions, request, TINY_EXTERNAL, TINY_GQA, WORKER } from './helpers';
 
 /** A long free continuation: no stop fires before maxNewTokens. */
 const LONG = request({ prefix: 'hello world', maxNewTokens: 1000 });
@@ -156,11 +156,15 @@ describe('engine: EngineClient and the worker thread', function () {
     const badInputs = copy('bad-inputs', ['onnx/model.onnx']);
     fs.copyFileSync(path.join(BAD_INPUTS, 'onnx', 'model.onnx'), path.join(badInputs, 'onnx', 'model.onnx'));
     const missing = path.join(temp, 'nowhere');
+    const noData = path.join(temp, 'no-data');
+    fs.cpSync(TINY_EXTERNAL, noData, { recursive: true });
+    fs.rmSync(path.join(noData, 'onnx', 'model.onnx_data'));
     const cases: [string, Parameters<EngineClient['load']>[0], RegExp][] = [
       ['model-not-found', loadOptions(missing), /nowhere does not exist.*hearth\.model\.path/],
       ['tokenizer-missing', loadOptions(noTokenizer), /no-tokenizer\/tokenizer\.json is missing/],
       ['not-onnx', loadOptions(notOnnx), /not-onnx\/onnx\/model\.onnx is not an ONNX model/],
       ['bad-inputs', loadOptions(badInputs), /bad-inputs\/onnx\/model\.onnx is not a decoder with a KV cache.*pixel_values/],
+      ['not-onnx', loadOptions(noData), /onnxruntime could not load .*no-data\/onnx\/model\.onnx.*\.onnx_data file sits beside it/],
       ['unknown-device', loadOptions(TINY_GQA, { device: 'tpu' as never }), /hearth\.device is 'tpu'/],
       ['model-not-found', loadOptions(TINY_GQA, { variant: 'q4' }), /has no model_q4\.onnx \(it has model\.onnx, model_fp16\.onnx/],
     ];

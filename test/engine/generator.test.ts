@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Engine } from '../../src/engine/Engine';
 import { KvCache } from '../../src/engine/KvCache';
-import { bytes, GREEDY, loadEngine, request, TINY_GQA, TINY_MERGED } from './helpers';
+import { bytes, GREEDY, loadEngine, request, TINY_EXTERNAL, TINY_GQA, TINY_MERGED } from './helpers';
 
 /** A 100-token prompt of varied bytes (the random part of the tiny model). */
 const PROMPT = bytes('The quick brown fox jumps over the lazy dog; 0123456789 pack my box with five dozen liquor jugs!!!!');
@@ -90,6 +90,15 @@ describe('engine: generation on tiny ONNX models', function () {
     const plain = await greedyIds(gqa, PROMPT);
     assert.equal(await greedyIds(merged, PROMPT), plain);
     assert.equal(await greedyIds(fp16, bytes('def f(a):\n\tx')), await greedyIds(gqa, bytes('def f(a):\n\tx')));
+  });
+
+  it('loads weights from an external data file (model.onnx_data) beside the graph', async () => {
+    const external = await loadEngine(TINY_EXTERNAL);
+    try {
+      assert.equal(await greedyIds(external, PROMPT), await greedyIds(gqa, PROMPT));
+    } finally {
+      await external.dispose();
+    }
   });
 
   for (const share of [0, 0.5, 0.99, 1]) {

@@ -7,6 +7,7 @@ import type { GenerateRequest, LoadOptions } from '../../src/engine/protocol';
 export const MODELS = path.join(__dirname, 'fixtures', 'models');
 export const TINY_GQA = path.join(MODELS, 'tiny-gqa');
 export const TINY_MERGED = path.join(MODELS, 'tiny-merged');
+export const TINY_EXTERNAL = path.join(MODELS, 'tiny-external');
 export const BAD_INPUTS = path.join(MODELS, 'bad-inputs');
 /** The model-training helper's Qwen2 fixture (real BPE merges, GQA, fp32 and fp16 files). */
 export const TINY_QWEN2 = path.join(__dirname, '..', 'fixtures', 'tiny-qwen2');
