@@ -11,6 +11,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./cli/models')).modelsCommand,
+  bench: async () => (await import('./cli/bench')).benchCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

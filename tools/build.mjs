@@ -1,4 +1,5 @@
-// Bundles the three entry points into dist/: the extension host side, the engine worker and the CLI.
+// Bundles the three entry points into dist/: the extension host side, the engine worker and the CLI;
+// and the benchmarks into dist-bench/.
 // vscode is provided by the editor; onnxruntime-node carries native binaries and is loaded from node_modules.
 import * as esbuild from 'esbuild';
 
@@ -21,6 +22,13 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { worker: 'src/engine/worker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // Benchmarks (bench/): a source-checkout tool, outside dist/ and the VSIX; loaded by `hearth bench`.
+  {
+    ...common,
+    entryPoints: { bench: 'bench/main.ts' },
+    outdir: 'dist-bench',
+    external: [...common.external, '@huggingface/transformers', 'vega', 'vega-lite'],
+  },
 ];
 
 if (watch) {

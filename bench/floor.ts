@@ -1,0 +1,86 @@
+/**
+ * The floor: a bare loop of onnxruntime `session.run` calls with feeds prepared before timing
+ * starts, on the same ONNX file and session options as Hearth. What Hearth's decode step costs
+ * above this is its own overhead (tokenizer, sampling, stopping, messages, cache bookkeeping).
+ */
+import * as ort from 'onnxruntime-node';
+
+export interface FloorRun {
+  prefillMs: number;
+  /** Mean duration of a decode step after the prefill. */
+  msPerToken: number;
+  steps: number;
+}
+
+interface PastLayout {
+  names: string[];
+  presentFor: Map<string, string>;
+  type: 'float32' | 'float16';
+  kvHeads: number;
+  headDim: number;
+}
+
+export class BareDecoder {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly past: PastLayout,
+  ) {}
+
+  static async open(onnxFile: string, threads: number, kvHeads: number, headDim: number): Promise<BareDecoder> {
+    const session = await ort.InferenceSession.create(onnxFile, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      logSeverityLevel: 3,
+    });
+    const names = session.inputNames.filter((name) => name.startsWith('past_key_values.'));
+    const presentFor = new Map(names.map((name) => [name, name.replace('past_key_values.', 'present.')]));
+    const first = session.inputMetadata.find((meta) => meta.name === names[0]);
+    const type = first && first.isTensor && first.type === 'float16' ? 'float16' : 'float32';
+    return new BareDecoder(session, { names, presentFor, type, kvHeads, headDim });
+  }
+
+  /** Prefill of `promptIds`, then `newTokens - 1` decode steps each feeding one fixed token. */
+  async run(promptIds: readonly number[], newTokens: number): Promise<FloorRun> {
+    const inputs = new Set(this.session.inputNames);
+    const length = promptIds.length;
+    const feedsFor = (ids: readonly number[], past: number): Record<string, ort.Tensor> => {
+      const total = past + ids.length;
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+      };
+      if (inputs.has('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
+      if (inputs.has('position_ids')) {
+        feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]);
+      }
+      if (inputs.has('use_cache_branch')) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([past > 0 ? 1 : 0]), [1]);
+      for (const name of ['num_logits_to_keep', 'logits_to_keep']) {
+        if (inputs.has(name)) feeds[name] = new ort.Tensor('int64', new BigInt64Array([1n]), []);
+      }
+      return feeds;
+    };
+    // Every step's feeds exist before the clock starts; only the past tensors are swapped in.
+    const token = promptIds[promptIds.length - 1] ?? 0;
+    const steps = Array.from({ length: Math.max(0, newTokens - 1) }, (_, step) => feedsFor([token], length + step));
+    const prefillFeeds = feedsFor(promptIds, 0);
+    const { kvHeads, headDim, type } = this.past;
+    const empty = new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, kvHeads, 0, headDim]);
+    for (const name of this.past.names) prefillFeeds[name] = empty;
+
+    const prefillStart = performance.now();
+    let outputs = await this.session.run(prefillFeeds);
+    const prefillMs = performance.now() - prefillStart;
+    const decodeStart = performance.now();
+    for (const feeds of steps) {
+      for (const name of this.past.names) feeds[name] = outputs[this.past.presentFor.get(name) ?? ''] as ort.Tensor;
+      outputs = await this.session.run(feeds);
+    }
+    const decodeMs = performance.now() - decodeStart;
+    return { prefillMs, msPerToken: steps.length ? decodeMs / steps.length : Number.NaN, steps: steps.length };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Keystroke replay: characters typed one at a time into a real source file, a completion asked
+ * after each. Hearth answers through the CompletionService and its worker (keeping its KV cache
+ * between keystrokes); transformers.js reads the same prompt tokens from scratch each time and
+ * generates as many tokens as Hearth did for that keystroke.
+ */
+import { CompletionService } from '../src/completion/CompletionService';
+import { requestFor } from '../src/completion/request';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../src/completion/settings';
+import { printResult, runChild } from './children';
+import { openHearth } from './hearthEngine';
+import { peakRssMiB } from './machine';
+import { PeerModel } from './peer';
+import { promptKit } from './promptIds';
+import { RecordingEngine } from './recording';
+import { keystrokeDocuments, replaySource } from './replay';
+import type { LatencyResult, ModelSummary } from './results';
+import { median, quantile, spreadOf } from './stats';
+
+export interface LatencyOptions {
+  modelDir: string;
+  threads: number;
+  runs: number;
+  keystrokes: number;
+  maxNewTokens: number;
+  log: (line: string) => void;
+}
+
+interface KeystrokeSample {
+  ms: number;
+  decodeTokens: number;
+  promptTokens: number;
+  reusedTokens: number;
+}
+
+interface HearthReplay {
+  runs: KeystrokeSample[][];
+  model: ModelSummary;
+  peakRssMiB: number;
+}
+
+interface PeerReplay {
+  runs: number[][];
+  peakRssMiB: number;
+}
+
+/** Greedy, single-line cap, a prompt budget of about 2k tokens (less where the model's window is smaller). */
+export function replaySettings(contextLength: number, maxNewTokens: number): HearthSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
+    completion: { ...DEFAULT_SETTINGS.completion, maxTokens: maxNewTokens, timeBudgetMs: 60_000, debounceMs: 0 },
+    context: { ...DEFAULT_SETTINGS.context, maxPromptTokens: Math.min(2048, contextLength - maxNewTokens) },
+  };
+}
+
+export async function hearthReplayChild(options: LatencyOptions): Promise<void> {
+  const hearth = await openHearth(options.modelDir, options.threads);
+  const engine = new RecordingEngine(hearth.client);
+  const service = new CompletionService(engine);
+  const settings = replaySettings(hearth.info.contextLength, options.maxNewTokens);
+  const documents = keystrokeDocuments(replaySource(), options.keystrokes);
+  const runs: KeystrokeSample[][] = [];
+  const first = documents[0];
+  if (first) await service.complete(first, settings, undefined, { trigger: 'explicit', reuse: false });
+  for (let run = 0; run < options.runs; run++) {
+    const samples: KeystrokeSample[] = [];
+    for (const document of documents) {
+      const start = performance.now();
+      await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false });
+      const ms = performance.now() - start;
+      const metrics = engine.last?.metrics;
+      samples.push({ ms, decodeTokens: metrics?.decodeTokens ?? 0, promptTokens: metrics?.promptTokens ?? 0, reusedTokens: metrics?.reusedTokens ?? 0 });
+    }
+    runs.push(samples);
+  }
+  service.dispose();
+  await hearth.client.dispose();
+  const result: HearthReplay = { runs, model: hearth.summary, peakRssMiB: peakRssMiB() };
+  printResult(result);
+}
+
+export async function peerReplayChild(options: LatencyOptions & { decodeTokens: number[] }): Promise<void> {
+  const kit = await promptKit(options.modelDir);
+  const peer = await PeerModel.open(options.modelDir, kit.variant, options.threads);
+  const settings = replaySettings(kit.config.contextLength, options.maxNewTokens);
+  const documents = keystrokeDocuments(replaySource(), options.keystrokes);
+  const requests = documents.map((document) => requestFor(document, settings, { trigger: 'explicit' }));
+  const warm = requests[0];
+  if (warm) await peer.generate(kit.idsFor(warm), 1);
+  const runs: number[][] = [];
+  for (let run = 0; run < options.runs; run++) {
+    const samples: number[] = [];
+    for (const [index, request] of requests.entries()) {
+      if (!request) continue;
+      const start = performance.now();
+      await peer.generate(kit.idsFor(request), Math.max(1, options.decodeTokens[index] ?? 1));
+      samples.push(performance.now() - start);
+    }
+    runs.push(samples);
+  }
+  await peer.dispose();
+  const result: PeerReplay = { runs, peakRssMiB: peakRssMiB() };
+  printResult(result);
+}
+
+export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
+  const { log, ...task } = options;
+  log(`latency: Hearth, ${options.runs} runs of ${options.keystrokes} keystrokes`);
+  const hearth = await runChild<HearthReplay>({ task: 'latency-hearth', ...task }, log);
+  const lastRun = hearth.runs[hearth.runs.length - 1] ?? [];
+  const decodeTokens = lastRun.map((sample) => sample.decodeTokens);
+  log('latency: transformers.js, same prompts and token counts');
+  const peer = await runChild<PeerReplay>({ task: 'latency-peer', ...task, decodeTokens }, log);
+  const hearthMs = hearth.runs.map((run) => run.map((sample) => sample.ms));
+  const speedups = hearthMs.map((run, index) => median(peer.runs[index] ?? []) / median(run));
+  return {
+    model: hearth.model,
+    sourceFile: replaySource().path,
+    promptTokens: Math.round(median(lastRun.map((sample) => sample.promptTokens))),
+    keystrokes: options.keystrokes,
+    maxNewTokens: options.maxNewTokens,
+    hearthP50: spreadOf(hearthMs.map((run) => quantile(run, 0.5))),
+    hearthP95: spreadOf(hearthMs.map((run) => quantile(run, 0.95))),
+    peerP50: spreadOf(peer.runs.map((run) => quantile(run, 0.5))),
+    peerP95: spreadOf(peer.runs.map((run) => quantile(run, 0.95))),
+    speedupP50: spreadOf(speedups),
+    reusedShare: median(lastRun.map((sample) => (sample.promptTokens ? sample.reusedTokens / sample.promptTokens : 0))),
+    hearthSamples: hearthMs[hearthMs.length - 1] ?? [],
+    peerSamples: peer.runs[peer.runs.length - 1] ?? [],
+    peakRssMiB: { hearth: hearth.peakRssMiB, peer: peer.peakRssMiB },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * `hearth bench [quality|throughput|latency|tokenizer|all]`: the benchmarks, bundled apart from the
+ * extension as dist-bench/bench.js. With no subcommand (or `all`) every benchmark runs and
+ * bench/REPORT.md is written with its pictures.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../src/cli/args';
+import { defaultThreads } from '../src/engine/devices';
+import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } from './latency';
+import { machineInfo } from './machine';
+import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
+import { runQuality } from './quality';
+import { writeReport } from './report';
+import type { BenchReport } from './results';
+import { runScale } from './scale';
+import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
+import { runTokenizer } from './tokenizerBench';
+
+export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer] [options]
+  --model DIR        model folder (default: the embedded models/hearth-coder)
+  --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
+  --limit N          first N tasks only (quality)
+  --runs N           repeated runs for spreads (throughput, latency; default 3)
+  --keystrokes N     characters typed in the replay (default 100)
+  --threads N        CPU threads for every engine (default: all cores but one)
+  --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all)
+  --json             print one JSON object instead of text`;
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+interface Common {
+  modelDir: string;
+  threads: number;
+  runs: number;
+  json: boolean;
+}
+
+function common(args: ParsedArgs): Common {
+  const modelDir = path.resolve(stringFlag(args, 'model') ?? DEFAULT_MODEL);
+  if (!fs.existsSync(path.join(modelDir, 'config.json'))) {
+    throw new UsageError(`no model at ${modelDir} (config.json missing). Pass --model DIR, a folder in the Hugging Face ONNX layout.`);
+  }
+  return {
+    modelDir,
+    threads: intFlag(args, 'threads', defaultThreads(os.availableParallelism())) ?? 1,
+    runs: intFlag(args, 'runs', 3) ?? 3,
+    json: args.flags.has('json'),
+  };
+}
+
+function latencyOptions(args: ParsedArgs, base: Common): LatencyOptions {
+  return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, keystrokes: intFlag(args, 'keystrokes', 100) ?? 100, maxNewTokens: 16, log };
+}
+
+function throughputOptions(base: Common): ThroughputOptions {
+  return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, newTokens: 64, lengths: [64, 256, 1024, 2048], log };
+}
+
+async function quality(args: ParsedArgs, base: Common) {
+  const dataset = path.resolve(stringFlag(args, 'dataset') ?? DEFAULT_DATASET);
+  const limit = intFlag(args, 'limit');
+  const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}.jsonl`);
+  return runQuality({ dataset, ...(limit ? { limit } : {}), modelDir: base.modelDir, threads: base.threads, outFile, log });
+}
+
+function print(json: boolean, value: unknown, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+}
+
+export async function runBench(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['json', 'help']);
+  const [verb = 'all'] = args.positionals;
+  if (verb === '__child') return child(args.positionals[1] ?? '{}');
+  if (args.flags.has('help')) {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return 0;
+  }
+  switch (verb) {
+    case 'quality': {
+      const { result, model } = await quality(args, common(args));
+      print(args.flags.has('json'), { model, quality: result }, `pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+      return 0;
+    }
+    case 'throughput': {
+      const result = await runThroughput(throughputOptions(common(args)));
+      const lines = result.rows.map((row) => `${row.promptTokens} prompt tokens: Hearth ${row.hearthMsPerToken.median.toFixed(2)} ms/token, floor ${row.floorMsPerToken.median.toFixed(2)}, transformers.js ${row.peerMsPerToken.median.toFixed(2)}`);
+      print(args.flags.has('json'), result, lines.join('\n'));
+      return 0;
+    }
+    case 'latency': {
+      const result = await runLatency(latencyOptions(args, common(args)));
+      print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms`);
+      return 0;
+    }
+    case 'tokenizer': {
+      const result = await runTokenizer();
+      print(args.flags.has('json'), result, JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case 'all':
+      return all(args);
+    default:
+      throw new UsageError(BENCH_USAGE);
+  }
+}
+
+async function all(args: ParsedArgs): Promise<number> {
+  const base = common(args);
+  const report: BenchReport = { generatedAt: new Date().toISOString(), machine: machineInfo(), notes: [] };
+  const step = async (name: string, body: () => Promise<void>): Promise<void> => {
+    const started = performance.now();
+    try {
+      await body();
+      log(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      report.notes.push(`${name} did not run: ${message}`);
+      log(`${name}: failed: ${message}`);
+    }
+  };
+  await step('quality', async () => {
+    const { result, model } = await quality(args, base);
+    report.quality = result;
+    report.qualityModel = model;
+  });
+  await step('throughput', async () => {
+    report.throughput = await runThroughput(throughputOptions(base));
+  });
+  await step('latency', async () => {
+    report.latency = await runLatency(latencyOptions(args, base));
+  });
+  await step('tokenizer', async () => {
+    report.tokenizer = await runTokenizer();
+  });
+  await step('scale', async () => {
+    report.scale = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
+  });
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(path.join(OUT_DIR, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const written = await writeReport(report, REPORT_DIR);
+  print(base.json, report, `report: ${written.files.join(', ')}`);
+  return 0;
+}
+
+async function child(json: string): Promise<number> {
+  const task = JSON.parse(json) as { task: string } & LatencyOptions & ThroughputOptions & { decodeTokens: number[]; counts: number[][]; engine: 'floor' | 'peer' };
+  const options = { ...task, log };
+  switch (task.task) {
+    case 'latency-hearth':
+      await hearthReplayChild(options);
+      return 0;
+    case 'latency-peer':
+      await peerReplayChild(options);
+      return 0;
+    case 'throughput-hearth':
+      await hearthThroughputChild(options);
+      return 0;
+    case 'throughput-floor':
+    case 'throughput-peer':
+      await baselineThroughputChild(options);
+      return 0;
+    default:
+      throw new Error(`unknown benchmark child task ${task.task}`);
+  }
+}
+
+if (require.main === module) {
+  runBench(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`hearth bench: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

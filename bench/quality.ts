@@ -1,0 +1,136 @@
+/**
+ * Quality: each HumanEval-infilling task through the editor's path (CompletionService at the hole,
+ * the engine's template, greedy decoding and stopping, the post-processing filters), scored by
+ * running its tests. Scoring runs in a pool beside generation.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CompletionService } from '../src/completion/CompletionService';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../src/completion/settings';
+import type { GenerationMode } from '../src/completion/engineApi';
+import { holeLine, isSingleLineSet, readTasks, type InfillingTask } from './dataset';
+import { openHearth } from './hearthEngine';
+import type { ModelSummary, QualityResult, QualityTaskResult } from './results';
+import { buildProgram, detectSandbox, ScorerPool } from './scorer';
+import { mean, quantile } from './stats';
+import { editSimilarity, exactMatch } from './textMetrics';
+
+export interface QualityOptions {
+  dataset: string;
+  limit?: number;
+  modelDir: string;
+  threads: number;
+  outFile: string;
+  timeoutMs?: number;
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+/** Greedy, the editor's other defaults, and a time budget that never cuts a benchmark line short. */
+export function qualitySettings(): HearthSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
+    completion: { ...DEFAULT_SETTINGS.completion, timeBudgetMs: 30_000, debounceMs: 0 },
+  };
+}
+
+/**
+ * What is scored: the hole of these datasets is whole lines ending in a newline, while the engine
+ * returns a line without its newline; one is added when the reference has it and the text lacks it.
+ */
+export function completionForScoring(task: InfillingTask, text: string): string {
+  return task.canonical_solution.endsWith('\n') && !text.endsWith('\n') ? `${text}\n` : text;
+}
+
+export async function runQuality(options: QualityOptions): Promise<{ result: QualityResult; model: ModelSummary }> {
+  const log = options.log ?? (() => undefined);
+  const all = readTasks(options.dataset);
+  const tasks = options.limit ? all.slice(0, options.limit) : all;
+  const forcedMode: GenerationMode | undefined = isSingleLineSet(all) ? 'single' : undefined;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const concurrency = options.concurrency ?? 2;
+  const sandbox = detectSandbox();
+  const pool = new ScorerPool(concurrency, timeoutMs);
+  const hearth = await openHearth(options.modelDir, options.threads);
+  const service = new CompletionService(hearth.client);
+  const settings = qualitySettings();
+  fs.mkdirSync(path.dirname(options.outFile), { recursive: true });
+  const out = fs.createWriteStream(options.outFile);
+  const started = performance.now();
+  const scored: Promise<QualityTaskResult>[] = [];
+  try {
+    for (const [index, task] of tasks.entries()) {
+      const document = { text: task.prompt + task.suffix, offset: task.prompt.length, languageId: 'python', filePath: 'solution.py' };
+      const taskStart = performance.now();
+      const completion = await service.complete(document, settings, undefined, {
+        trigger: 'explicit',
+        reuse: false,
+        ...(forcedMode ? { mode: forcedMode } : {}),
+      });
+      const ms = performance.now() - taskStart;
+      const text = completion?.text ?? '';
+      const candidate = completionForScoring(task, text);
+      const line = holeLine(task.task_id);
+      scored.push(
+        pool.score(buildProgram(task, candidate)).then((outcome) => {
+          const result: QualityTaskResult = {
+            task_id: task.task_id,
+            completion: text,
+            passed: outcome.passed,
+            timedOut: outcome.timedOut,
+            exactMatch: exactMatch(text, task.canonical_solution),
+            editSimilarity: editSimilarity(text, task.canonical_solution),
+            ms,
+            stopReason: completion?.stopReason ?? 'none',
+            mode: completion?.mode ?? forcedMode ?? 'none',
+            ...(line !== undefined ? { line } : {}),
+          };
+          out.write(`${JSON.stringify(result)}\n`);
+          return result;
+        }),
+      );
+      if ((index + 1) % 100 === 0) log(`quality: ${index + 1}/${tasks.length} generated, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    }
+    const results = await Promise.all(scored);
+    const wallSeconds = (performance.now() - started) / 1000;
+    return { result: summarizeQuality(results, options.dataset, wallSeconds, options.outFile, { noNetwork: sandbox.noNetwork, timeoutMs, concurrency }), model: hearth.summary };
+  } finally {
+    await new Promise((resolve) => out.end(resolve));
+    service.dispose();
+    await hearth.client.dispose();
+  }
+}
+
+export function summarizeQuality(
+  results: readonly QualityTaskResult[],
+  dataset: string,
+  wallSeconds: number,
+  resultsFile: string,
+  sandbox: QualityResult['sandbox'],
+): QualityResult {
+  const share = (count: number): number => (results.length ? count / results.length : Number.NaN);
+  const lines = new Map<number, { tasks: number; passed: number }>();
+  for (const result of results) {
+    if (result.line === undefined) continue;
+    const entry = lines.get(result.line) ?? { tasks: 0, passed: 0 };
+    entry.tasks++;
+    if (result.passed) entry.passed++;
+    lines.set(result.line, entry);
+  }
+  const times = results.map((result) => result.ms);
+  return {
+    dataset,
+    tasks: results.length,
+    passAt1: share(results.filter((result) => result.passed).length),
+    exactMatch: share(results.filter((result) => result.exactMatch).length),
+    editSimilarity: mean(results.map((result) => result.editSimilarity)),
+    wallSeconds,
+    msPerTask: { p50: quantile(times, 0.5), p95: quantile(times, 0.95), mean: mean(times) },
+    byLine: [...lines.entries()].sort(([a], [b]) => a - b).map(([line, entry]) => ({ line, tasks: entry.tasks, passAt1: entry.passed / entry.tasks })),
+    timeouts: results.filter((result) => result.timedOut).length,
+    empty: results.filter((result) => result.completion.trim() === '').length,
+    resultsFile: path.relative(process.cwd(), resultsFile) || resultsFile,
+    sandbox,
+  };
+}
