@@ -87,7 +87,7 @@ export class Engine {
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
     const template = request.kind === 'fim' ? this.fim : this.continuation;
-    const prompt = buildPrompt(request, template, this.info.contextLength);
+    const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength);
     const processors: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
     if (prompt.healing) processors.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
     return this.generator.generate({

@@ -5,6 +5,7 @@
  * and says so when nothing useful fits. Nothing overflows silently.
  */
 import type { FimPrompt, FimTemplate } from '../model/fimTemplates';
+import type { Tokenizer } from '../model/Tokenizer';
 import { EngineError } from './errors';
 import type { GenerateRequest } from './protocol';
 
@@ -23,12 +24,13 @@ export interface BuiltPrompt {
  * Builds the prompt of `request` with `template` (a FIM template, or prefix-only for `prompt`
  * requests): at most `budget.maxPromptTokens` ids and at most `contextLength - maxNewTokens`.
  */
-export function buildPrompt(request: GenerateRequest, template: FimTemplate, contextLength: number): BuiltPrompt {
+export function buildPrompt(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, contextLength: number): BuiltPrompt {
   const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens, Math.floor(contextLength / 2)));
   const limit = Math.min(request.budget.maxPromptTokens, contextLength - maxNewTokens);
+  const prefix = stablePrefix(request, template, tokenizer, limit);
   const prompt = template.build(
     {
-      prefix: request.prefix,
+      prefix: prefix.text,
       suffix: request.kind === 'fim' ? request.suffix : '',
       snippets: request.kind === 'fim' ? request.snippets : undefined,
       filePath: request.filePath,
@@ -46,8 +48,37 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, con
   return {
     ids: prompt.ids,
     stopIds: prompt.stopIds,
-    truncatedTokens: prompt.truncatedTokens,
+    truncatedTokens: prompt.truncatedTokens + prefix.droppedTokens,
     maxNewTokens,
     ...(prompt.healing ? { healing: prompt.healing } : {}),
   };
+}
+
+/**
+ * Cuts an over-long prefix at a point that stays put while the user types, so that the next
+ * keystroke's prompt starts with the same tokens and the KV cache is reused. Cutting exactly
+ * to the budget would move the start by a token or so per keystroke and defeat the cache. The
+ * cut drops a multiple of 1/8 of the prefix's room and then moves on to the next line start.
+ */
+function stablePrefix(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, limit: number): { text: string; droppedTokens: number } {
+  const isFim = request.kind === 'fim';
+  const overhead = template.build({ prefix: '', suffix: '', filePath: request.filePath, repoName: request.repoName }).ids.length;
+  const room = limit - overhead;
+  const prefixIds = tokenizer.encode(request.prefix);
+  if (room <= 0 || prefixIds.length <= room) return { text: request.prefix, droppedTokens: 0 };
+  const suffixLength = isFim ? tokenizer.encode(request.suffix).length : 0;
+  const suffixKeep = Math.min(suffixLength, Math.max(Math.floor(room * request.budget.suffixShare), room - prefixIds.length));
+  const prefixRoom = room - suffixKeep;
+  if (prefixRoom <= 0 || prefixIds.length <= prefixRoom) return { text: request.prefix, droppedTokens: 0 };
+  const quantum = Math.max(16, Math.floor(prefixRoom / 8));
+  const drop = Math.min(prefixIds.length, Math.ceil((prefixIds.length - prefixRoom) / quantum) * quantum);
+  let bytes = 0;
+  for (let i = 0; i < drop; i++) bytes += tokenizer.tokenBinary(prefixIds[i]!)?.length ?? 0;
+  const normalized = Buffer.from(tokenizer.normalize(request.prefix), 'utf8');
+  // Move past any continuation bytes so the cut falls on a character boundary.
+  while (bytes < normalized.length && (normalized[bytes]! & 0xc0) === 0x80) bytes++;
+  let text = normalized.subarray(bytes).toString('utf8');
+  const newline = text.indexOf('\n');
+  if (newline >= 0 && newline < 240) text = text.slice(newline + 1);
+  return { text, droppedTokens: prefixIds.length - tokenizer.encode(text).length };
 }
