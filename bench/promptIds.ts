@@ -27,6 +27,6 @@ export async function promptKit(modelDir: string): Promise<PromptKit> {
     onnxFile: files.onnxFile,
     variant: files.variant,
     fim,
-    idsFor: (request) => buildPrompt(request, request.kind === 'fim' ? fim : plain, files.config.contextLength).ids,
+    idsFor: (request) => buildPrompt(request, request.kind === 'fim' ? fim : plain, tokenizer, files.config.contextLength).ids,
   };
 }

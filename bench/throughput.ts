@@ -55,7 +55,7 @@ function plainRequest(text: string, newTokens: number): GenerateRequest {
     kind: 'prompt',
     prefix: text,
     suffix: '',
-    mode: 'multi',
+    mode: 'free',
     maxNewTokens: newTokens,
     timeBudgetMs: 120_000,
     sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },

@@ -141,7 +141,7 @@ export class CompletionService {
       kind: 'prompt',
       prefix: text,
       suffix: '',
-      mode: 'multi',
+      mode: 'free',
       maxNewTokens: settings.completion.maxTokens,
       timeBudgetMs: settings.completion.timeBudgetMs,
       sampling: settings.sampling,

@@ -7,7 +7,8 @@ import type { GenerateRequest, GenerateResult } from '../engine/protocol';
 
 export type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason } from '../engine/protocol';
 
-export type GenerationMode = GenerateRequest['mode'];
+/** Completions are one line or one block; the engine's third mode (`free`) is for prompts. */
+export type GenerationMode = Exclude<GenerateRequest['mode'], 'free'>;
 
 export type Snippet = NonNullable<GenerateRequest['snippets']>[number];
 

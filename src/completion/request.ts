@@ -34,6 +34,8 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
     suffix: context.suffix,
     ...(context.snippets.length > 0 ? { snippets: context.snippets } : {}),
     filePath: document.filePath,
+    // Right after a word or symbol the cursor may cut a token the model would write whole.
+    heal: /\S$/.test(context.prefix),
     mode,
     maxNewTokens: mode === 'single' ? Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS) : maxTokens,
     timeBudgetMs: settings.completion.timeBudgetMs,

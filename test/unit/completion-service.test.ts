@@ -96,6 +96,7 @@ describe('CompletionService', () => {
     assert.deepEqual(request.sampling, SETTINGS.sampling);
     assert.deepEqual(request.budget, { maxPromptTokens: 1536, suffixShare: 0.25 });
     assert.equal(request.snippets, undefined);
+    assert.equal(request.heal, false, 'no healing after a space');
     const offset = 'def add(a, b):\n    return '.length;
     assert.deepEqual(result && { text: result.text, range: result.range, fromCache: result.fromCache, mode: result.mode }, {
       text: 'a + b',
@@ -103,6 +104,12 @@ describe('CompletionService', () => {
       fromCache: false,
       mode: 'single',
     });
+  });
+
+  it('asks for token healing when the cursor touches a word', async () => {
+    engine.autoAnswer = 'urn a + b';
+    await service.complete(doc('def add(a, b):\n    ret║\n'), SETTINGS);
+    assert.equal(engine.last().request.heal, true);
   });
 
   it('asks for a block with the full token budget in multi-line mode', async () => {
@@ -271,6 +278,7 @@ describe('CompletionService', () => {
     assert.equal(await pending, undefined);
     const { request } = engine.last();
     assert.equal(request.kind, 'prompt');
+    assert.equal(request.mode, 'free');
     assert.equal(request.prefix, '# Write hello world\n');
     engine.last().stream('print(');
     engine.last().resolve('print("hello")\n\n');
