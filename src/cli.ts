@@ -10,6 +10,8 @@ const USAGE = `usage:
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
+  complete: async () => (await import('./cli/complete')).completeCommand,
+  prompt: async () => (await import('./cli/prompt')).promptCommand,
   models: async () => (await import('./cli/models')).modelsCommand,
   bench: async () => (await import('./cli/bench')).benchCommand,
 };
