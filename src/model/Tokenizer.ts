@@ -170,7 +170,7 @@ export class Tokenizer {
    */
   encodeInto(text: string, out: number[], onPiece?: (end: number, count: number) => void): string {
     let normalized = this.normalize(text);
-    if (this.preTokenizer.spec.addPrefixSpace && !normalized.startsWith(' ')) normalized = ' ' + normalized;
+    if (this.preTokenizer.spec.addPrefixSpace && normalized !== '' && !normalized.startsWith(' ')) normalized = ' ' + normalized;
     this.preTokenizer.split(normalized, (start, end) => {
       this.bpe.encodePiece(utf8Binary(normalized.slice(start, end)), out);
       onPiece?.(end, out.length);

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { Tokenizer } from '../../src/model/Tokenizer';
 
 // tokenizers.js ships ESM types only; its CommonJS build is what runs under mocha.
@@ -101,3 +102,84 @@ export function assertSameIds(actual: readonly number[], expected: readonly numb
     }
   }
 }
+
+/** Pieces that stress tokenizers, mixed with arbitrary code points and lone surrogates. */
+const TRICKY = [
+  ' ', '  ', '    ', '\n', '\r\n', '\r', '\t', "'s", "'LL", '<|fim_prefix|>', '<|endoftext|>', '<|im_start|>',
+  '\u0000', 'e\u0301', '\u0301', '😀', '👨‍👩‍👧', '中文', 'é', 'abc', 'Def', '123', '4', '/', '//', '\u0085', '\uFEFF',
+  '\u00A0', '{', '});', '=>', 'x_y', 'ß', 'İ', '\u212B',
+];
+
+export const trickyUnit = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...TRICKY) },
+  { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)) },
+);
+
+export const trickyText = fc.string({ unit: trickyUnit, maxLength: 60 });
+
+
+// The pre-tokenizers of the families Hearth supports, as their tokenizer.json files spell them.
+export const GPT2_BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+export const PRE_TOKENIZERS: Record<string, unknown> = {
+  'GPT-2 (ByteLevel use_regex)': GPT2_BYTE_LEVEL,
+  'GPT-2 with add_prefix_space': { ...GPT2_BYTE_LEVEL, add_prefix_space: true },
+  'StarCoder (Digits + ByteLevel)': {
+    type: 'Sequence',
+    pretokenizers: [{ type: 'Digits', individual_digits: true }, GPT2_BYTE_LEVEL],
+  },
+  'DeepSeek-Coder (Split sequence)': {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: '[\r\n]' }, behavior: 'Isolated', invert: false },
+      { type: 'Split', pattern: { Regex: '\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-Ֆ]+' }, behavior: 'Isolated', invert: false },
+      { type: 'Split', pattern: { Regex: '\\s?[!-/:-~！-／：-～‘-‟　-。]+' }, behavior: 'Isolated', invert: false },
+      { type: 'Split', pattern: { Regex: '\\s+$' }, behavior: 'Isolated', invert: false },
+      { type: 'Split', pattern: { Regex: '[一-龥ࠀ-一가-퟿]+' }, behavior: 'Isolated', invert: false },
+      { type: 'Digits', individual_digits: true },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+    ],
+  },
+  'GPT-4o style (case classes, (?i:) suffix)': {
+    type: 'Sequence',
+    pretokenizers: [
+      {
+        type: 'Split',
+        pattern: {
+          Regex:
+            "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+        },
+        behavior: 'Isolated',
+        invert: false,
+      },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    ],
+  },
+};
+
+export interface TokenizerJson {
+  normalizer: unknown;
+  pre_tokenizer: unknown;
+  added_tokens: unknown[];
+  model: { vocab: Record<string, number>; merges: unknown[] };
+}
+
+let qwenJsonCache: TokenizerJson | undefined;
+
+/** The parsed Qwen tokenizer.json (read once). */
+export function qwenJson(): TokenizerJson {
+  qwenJsonCache ??= JSON.parse(readFileSync(QWEN_JSON, 'utf8')) as TokenizerJson;
+  return qwenJsonCache;
+}
+
+/**
+ * Qwen's first 30k tokens and their merges (merge i makes id 256 + i) under another family's
+ * pre-tokenizer, or with other changes: big enough for real merges, quick to convert.
+ */
+export function variant(changes: Partial<TokenizerJson>): TokenizerJson {
+  const size = 30_000;
+  const vocab = Object.fromEntries(Object.entries(qwenJson().model.vocab).filter(([, id]) => id < size));
+  const model = { ...qwenJson().model, vocab, merges: qwenJson().model.merges.slice(0, size - 256) };
+  return { ...qwenJson(), normalizer: null, model, ...changes };
+}
+

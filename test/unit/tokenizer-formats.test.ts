@@ -1,80 +1,27 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { toJsRegexSource } from '../../src/model/onigurumaPattern';
 import { PreTokenizer } from '../../src/model/preTokenizer';
 import { Tokenizer } from '../../src/model/Tokenizer';
 import { fromBase64 } from '../../src/model/tokenizerData';
-import { HARD_CASES, QWEN_JSON, assertSameIds, corpus, oracleFromJson } from './tokenizer-fixtures';
+import {
+  GPT2_BYTE_LEVEL,
+  HARD_CASES,
+  PRE_TOKENIZERS,
+  assertSameIds,
+  corpus,
+  oracleFromJson,
+  qwenJson,
+  variant,
+} from './tokenizer-fixtures';
 
 // js-tiktoken ships ESM types only; its CommonJS build is what runs under mocha.
 type TiktokenModule = typeof import('js-tiktoken/lite', { with: { 'resolution-mode': 'import' } });
 const { Tiktoken } = require('js-tiktoken/lite') as TiktokenModule;
 
-// The pre-tokenizers of the families Hearth supports, as their tokenizer.json files spell them.
-const GPT2_BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-const PRE_TOKENIZERS: Record<string, unknown> = {
-  'GPT-2 (ByteLevel use_regex)': GPT2_BYTE_LEVEL,
-  'GPT-2 with add_prefix_space': { ...GPT2_BYTE_LEVEL, add_prefix_space: true },
-  'StarCoder (Digits + ByteLevel)': {
-    type: 'Sequence',
-    pretokenizers: [{ type: 'Digits', individual_digits: true }, GPT2_BYTE_LEVEL],
-  },
-  'DeepSeek-Coder (Split sequence)': {
-    type: 'Sequence',
-    pretokenizers: [
-      { type: 'Split', pattern: { Regex: '[\r\n]' }, behavior: 'Isolated', invert: false },
-      { type: 'Split', pattern: { Regex: '\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-Ֆ]+' }, behavior: 'Isolated', invert: false },
-      { type: 'Split', pattern: { Regex: '\\s?[!-/:-~！-／：-～‘-‟　-。]+' }, behavior: 'Isolated', invert: false },
-      { type: 'Split', pattern: { Regex: '\\s+$' }, behavior: 'Isolated', invert: false },
-      { type: 'Split', pattern: { Regex: '[一-龥ࠀ-一가-퟿]+' }, behavior: 'Isolated', invert: false },
-      { type: 'Digits', individual_digits: true },
-      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
-    ],
-  },
-  'GPT-4o style (case classes, (?i:) suffix)': {
-    type: 'Sequence',
-    pretokenizers: [
-      {
-        type: 'Split',
-        pattern: {
-          Regex:
-            "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-        },
-        behavior: 'Isolated',
-        invert: false,
-      },
-      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
-    ],
-  },
-};
-
-interface TokenizerJson {
-  normalizer: unknown;
-  pre_tokenizer: unknown;
-  added_tokens: unknown[];
-  model: { vocab: Record<string, number>; merges: unknown[] };
-}
-
-let qwenJson: TokenizerJson;
-
-/**
- * Qwen's first 30k tokens and their merges (merge i makes id 256 + i) under another family's
- * pre-tokenizer, or with other changes: big enough for real merges, quick to convert.
- */
-function variant(changes: Partial<TokenizerJson>): TokenizerJson {
-  const size = 30_000;
-  const vocab = Object.fromEntries(Object.entries(qwenJson.model.vocab).filter(([, id]) => id < size));
-  const model = { ...qwenJson.model, vocab, merges: qwenJson.model.merges.slice(0, size - 256) };
-  return { ...qwenJson, normalizer: null, model, ...changes };
-}
-
 describe('Tokenizer formats', () => {
-  before(() => {
-    qwenJson = JSON.parse(readFileSync(QWEN_JSON, 'utf8')) as TokenizerJson;
-  });
-
   describe('pre-tokenizer variants agree with tokenizers.js', () => {
     for (const [name, preTokenizer] of Object.entries(PRE_TOKENIZERS)) {
       it(name, () => {
@@ -94,13 +41,13 @@ describe('Tokenizer formats', () => {
   });
 
   it('does not assume ids equal ranks: a vocabulary with shuffled ids encodes like tokenizers.js', () => {
-    const small = Object.entries(qwenJson.model.vocab).filter(([, id]) => id < 4000);
-    assert.equal(qwenJson.model.vocab[String(qwenJson.model.merges[0]).replace(',', '').replace(' ', '')], 256);
+    const small = Object.entries(qwenJson().model.vocab).filter(([, id]) => id < 4000);
+    assert.equal(qwenJson().model.vocab[String(qwenJson().model.merges[0]).replace(',', '').replace(' ', '')], 256);
     // A fixed permutation of the ids, far from merge order.
     const shuffled = Object.fromEntries(small.map(([token, id]) => [token, (id * 2654435761) % 4001]));
     const json = variant({
       pre_tokenizer: GPT2_BYTE_LEVEL,
-      model: { ...qwenJson.model, vocab: shuffled, merges: qwenJson.model.merges.slice(0, 4000 - 256) },
+      model: { ...qwenJson().model, vocab: shuffled, merges: qwenJson().model.merges.slice(0, 4000 - 256) },
     });
     const tokenizer = Tokenizer.fromTokenizerJsonObject(json);
     assert.ok(tokenizer.data.rankToId !== undefined);
