@@ -31,7 +31,6 @@ export interface DecoderSignature {
 export interface SessionOptions {
   device: string;
   threads: number;
-  log?: (message: string) => void;
 }
 
 export class DecoderSession {
@@ -67,7 +66,6 @@ export class DecoderSession {
           throw new EngineError('not-onnx', `onnxruntime could not load ${file}: ${reason}. Check that the file is a complete ONNX export (and its .onnx_data file sits beside it).`);
         }
         fallbacks.push(`${provider}: ${reason}`);
-        options.log?.(`device ${provider} did not start: ${reason}`);
         continue;
       }
       let signature: DecoderSignature;

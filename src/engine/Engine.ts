@@ -36,12 +36,12 @@ export class Engine {
   ) {}
 
   /** Loads a model folder. Throws `EngineError`s naming the file and what was expected. */
-  static async load(options: LoadOptions, log?: (message: string) => void): Promise<Engine> {
+  static async load(options: LoadOptions): Promise<Engine> {
     const started = performance.now();
     const files = resolveModelFiles(options.modelDir, options.variant, gpuLikely(options.device));
     const tokenizer = await loadTokenizer(files.dir, options.cacheDir);
     const threads = options.threads > 0 ? options.threads : defaultThreads(os.availableParallelism());
-    const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, log });
+    const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads });
     const sig = session.signature;
     let fim: FimTemplate;
     try {

@@ -51,14 +51,14 @@ export class KvCache {
     const sliced = new Map<string, Tensor>();
     for (const [name, tensor] of this.tensors) {
       const [batch, heads, past, headDim] = tensor.dims as [number, number, number, number];
-      const data = (tensor.location === 'cpu' ? tensor.data : await tensor.getData()) as Tensor.DataType & ArrayLike<unknown>;
-      const source = data as unknown as { subarray(a: number, b: number): ArrayLike<number>; constructor: new (n: number) => { set(a: ArrayLike<number>, o: number): void } };
-      const target = new source.constructor(batch * heads * length * headDim);
+      const source = (tensor.location === 'cpu' ? tensor.data : await tensor.getData()) as KvData;
+      const target = newLike(source, batch * heads * length * headDim);
+      // [batch, kv_heads, past, head_dim] is contiguous per (batch, head): copy the first `length` rows of each.
       for (let block = 0; block < batch * heads; block++) {
         const from = block * past * headDim;
-        (target as { set(a: ArrayLike<number>, o: number): void }).set(source.subarray(from, from + length * headDim), block * length * headDim);
+        target.set(source.subarray(from, from + length * headDim), block * length * headDim);
       }
-      sliced.set(name, makeTensor(tensor.type, target as unknown as Tensor.DataType, [batch, heads, length, headDim]));
+      sliced.set(name, makeTensor(tensor.type, target, [batch, heads, length, headDim]));
       disposeIfGpu(tensor);
     }
     this.tensors = sliced;
@@ -70,6 +70,13 @@ export class KvCache {
     this.tensors = new Map();
     this.ids = [];
   }
+}
+
+/** Element arrays of KV tensors: float32, or float16 as its bits. */
+type KvData = Float32Array | Uint16Array;
+
+function newLike(source: KvData, length: number): KvData {
+  return source instanceof Float32Array ? new Float32Array(length) : new Uint16Array(length);
 }
 
 function disposeIfGpu(tensor: Tensor): void {

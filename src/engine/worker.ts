@@ -29,7 +29,9 @@ async function load(id: number, message: Extract<ClientMessage, { type: 'load' }
   engine = undefined;
   await previous?.dispose();
   try {
-    engine = await Engine.load(message.options, (line) => log('info', line));
+    engine = await Engine.load(message.options);
+    const { source, ms } = engine.tokenizer.loadInfo;
+    log('debug', `tokenizer: ${source} in ${Math.round(ms)} ms; inputs ${JSON.stringify(engine.info.inputs)}`);
     post({ type: 'loaded', id, info: engine.info });
   } catch (error) {
     post({ type: 'error', id, error: serializeError(error) });
@@ -56,6 +58,7 @@ async function generate(id: number, message: Extract<ClientMessage, { type: 'gen
   } catch (error) {
     // A failed step leaves the cache unknown: start the next request cold.
     engine.generator.reset();
+    log('error', `generation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     post({ type: 'error', id, error: serializeError(error) });
   }
 }
