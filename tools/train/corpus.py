@@ -13,6 +13,7 @@ or mentions HumanEval, or sits under a path named human_eval/humaneval is droppe
 """
 import argparse
 import collections
+import fnmatch
 import gzip
 import hashlib
 import json
@@ -84,6 +85,29 @@ def debian_licence(pkg):
     return m.group(1) if m else None
 
 
+def debian_file_licences(pkg, top):
+    """Per-file DEP-5 stanzas of a package as (glob relative to dist-packages, licence), in file order.
+
+    A stanza such as `src/pip/_vendor/chardet/*` is re-rooted at the top-level package name
+    (`pip/_vendor/chardet/*`) so that it matches installed paths; the last matching stanza wins.
+    """
+    path = f'/usr/share/doc/{pkg}/copyright'
+    if not os.path.exists(path):
+        return []
+    text = open(path, encoding='utf-8', errors='replace').read()
+    out = []
+    for block in re.split(r'\n\s*\n', text):
+        m = re.search(r'^Files:\s*((?:.+\n?)(?:[ \t]+.+\n?)*)', block, re.M)
+        lic = re.search(r'^License:\s*(.+)$', block, re.M)
+        if not m or not lic:
+            continue
+        for pat in m.group(1).split():
+            parts = pat.split('/')
+            if top in parts:
+                out.append(('/'.join(parts[parts.index(top):]), lic.group(1).strip()))
+    return out
+
+
 def dpkg_owner(path):
     try:
         out = subprocess.run(['dpkg', '-S', path], capture_output=True, text=True).stdout
@@ -105,7 +129,7 @@ def walk(root, exts, skip=None):
 
 def python_sources():
     """Yields (source, licence, root) for Python code."""
-    yield 'cpython-3.11-stdlib', 'PSF-2.0', '/usr/lib/python3.11'
+    yield 'cpython-3.11-stdlib', 'PSF-2.0', '/usr/lib/python3.11', []
     dp = '/usr/lib/python3/dist-packages'
     for name in sorted(os.listdir(dp)):
         full = os.path.join(dp, name)
@@ -113,7 +137,7 @@ def python_sources():
             continue
         pkg = dpkg_owner(full)
         lic = debian_licence(pkg) if pkg else None
-        yield f'debian:{pkg or "?"}/{name}', lic, full
+        yield f'debian:{pkg or "?"}/{name}', lic, full, debian_file_licences(pkg, name) if pkg else []
 
 
 def npm_sources(roots):
@@ -164,7 +188,7 @@ def main():
     manifest = []
     docs = []  # (src, path, lang, text)
 
-    def collect(src, lic, root, exts, skip=None):
+    def collect(src, lic, root, exts, skip=None, file_licences=()):
         if not licence_ok(lic):
             manifest.append((src, lic or '?', 'excluded-licence', 0, 0))
             stats['sources-excluded-licence'] += 1
@@ -172,6 +196,12 @@ def main():
         n = b = 0
         for path in walk(root, exts, skip):
             low = path.lower()
+            rel = os.path.join(os.path.basename(root), os.path.relpath(path, root))
+            file_lic = [fl for pat, fl in file_licences if fnmatch.fnmatch(rel, pat)]
+            if file_lic and not licence_ok(file_lic[-1]):
+                stats['drop-file-licence'] += 1
+                excluded_files.append(f'{src}\t{rel}\t{file_lic[-1]}')
+                continue
             if 'human_eval' in low or 'humaneval' in low:
                 stats['drop-humaneval-path'] += 1
                 continue
@@ -201,8 +231,9 @@ def main():
             b += len(text.encode())
         manifest.append((src, lic, 'included', n, b))
 
-    for src, lic, root in python_sources():
-        collect(src, lic, root, {'.py'}, re.compile(r'/(__pycache__|site-packages|dist-packages)/'))
+    excluded_files = []
+    for src, lic, root, file_licences in python_sources():
+        collect(src, lic, root, {'.py'}, re.compile(r'/(__pycache__|site-packages|dist-packages)/'), file_licences)
     py_bytes = sum(len(d[3]) for d in docs)
     for src, lic, root in npm_sources(args.npm_roots):
         collect(src, lic, root, {'.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs'}, SKIP_DIR)
@@ -242,6 +273,9 @@ def main():
             if status == 'included' and kept_by_src[src] == 0:
                 status = 'included-but-empty'
             f.write(f'{src}\t{lic}\t{status}\t{n}\t{kept_by_src[src]}\n')
+    with open(os.path.join(HERE, 'corpus_excluded_files.tsv'), 'w') as f:
+        f.write('source\tfile\tlicence (per-file copyright stanza)\n')
+        f.writelines(l + '\n' for l in excluded_files)
     summary = {'stats': dict(stats), 'lang_bytes': dict(lang_bytes), 'split_bytes': dict(split_bytes),
                'files': len(docs), 'humaneval_signatures': len(sigs)}
     json.dump(summary, open(os.path.join(HERE, 'corpus_stats.json'), 'w'), indent=1)

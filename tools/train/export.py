@@ -195,6 +195,7 @@ def main():
                                                       'tokenizer.json'))
     ap.add_argument('--max-position-embeddings', type=int, default=None)
     ap.add_argument('--card', help='model card file to copy to README.md')
+    ap.add_argument('--save-fp16', help='also write fp16 weights + config (no optimizer) to this .pt path')
     args = ap.parse_args()
     if args.fixture:
         model, tok = build_fixture()
@@ -204,6 +205,10 @@ def main():
         c = model.config
         tok = bpe.Tokenizer.from_tokenizer_json(args.tokenizer)
         card = open(args.card).read() if args.card else None
+        if args.save_fp16:
+            state = torch.load(args.ckpt, map_location='cpu')
+            torch.save({'model': {k: v.half() for k, v in state['model'].items()}, 'config': state['config'],
+                        'step': state['step'], 'tokens': state['tokens'], 'elapsed': state['elapsed']}, args.save_fp16)
         write_model_dir(model, tok, args.out, c.max_position_embeddings, card)
     print(f'wrote {args.out}: {sum(os.path.getsize(p) for p in glob.glob(os.path.join(args.out, "**"), recursive=True) if os.path.isfile(p))} bytes')
 
