@@ -1,11 +1,75 @@
+/** Wires Hearth into VS Code: settings → engine → completion service → provider, commands and status bar. */
 import * as vscode from 'vscode';
+import { CompletionService } from './completion/CompletionService';
+import { Config } from './editor/Config';
+import { EngineHost } from './editor/EngineHost';
+import { InlineProvider } from './editor/InlineProvider';
+import { runPrompt } from './editor/runPrompt';
+import { downloadModelCommand, selectModel } from './editor/selectModel';
+import { StatusBar } from './editor/StatusBar';
 
-/** Wires Hearth into VS Code. The engine and the inline provider are wired here as they land. */
+let host: EngineHost | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
-  context.subscriptions.push(vscode.commands.registerCommand('hearth.showLog', () => log.show()));
-  log.info('Hearth activated');
+  try {
+    const config = new Config();
+    let settings = config.read();
+    host = new EngineHost(context.extensionPath, context.globalStorageUri.fsPath, log);
+    const engineHost = host;
+    const service = new CompletionService(engineHost.engine, { log: { debug: (message) => log.debug(message) } });
+    const status = new StatusBar();
+    const refreshStatus = (): void => status.update(engineHost.engine.state, engineHost.info, settings.enable);
+    context.subscriptions.push(config, engineHost, status, { dispose: () => service.dispose() });
+    context.subscriptions.push(engineHost.engine.onDidChangeState(refreshStatus));
+
+    context.subscriptions.push(
+      config.onDidChange((change) => {
+        settings = change.settings;
+        refreshStatus();
+        if (change.restartEngine) {
+          service.reset();
+          void engineHost.load(settings).then(refreshStatus);
+        }
+      }),
+      vscode.languages.registerInlineCompletionItemProvider(
+        { pattern: '**' },
+        new InlineProvider({
+          service,
+          settings: () => settings,
+          ready: () => engineHost.info !== undefined,
+          log,
+          onError: (error) => engineHost.showError(error),
+        }),
+      ),
+      vscode.commands.registerCommand('hearth.runPrompt', () => runPrompt(service, settings, log).catch((error) => engineHost.showError(error))),
+      vscode.commands.registerCommand('hearth.toggleCompletions', () =>
+        vscode.workspace.getConfiguration('hearth').update('enable', !settings.enable, vscode.ConfigurationTarget.Global),
+      ),
+      vscode.commands.registerCommand('hearth.triggerCompletion', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
+      vscode.commands.registerCommand('hearth.selectModel', () => selectModel()),
+      vscode.commands.registerCommand('hearth.downloadModel', () =>
+        downloadModelCommand(context.globalStorageUri.fsPath, settings.model.cacheDir).catch((error) => engineHost.showError(error)),
+      ),
+      vscode.commands.registerCommand('hearth.restartEngine', () => {
+        engineHost.clearShownErrors();
+        service.reset();
+        return engineHost.load(settings).then(refreshStatus);
+      }),
+      vscode.commands.registerCommand('hearth.showLog', () => log.show()),
+    );
+    // Load after activate returns, so the editor never waits for the model.
+    setImmediate(() => void engineHost.load(settings).then(refreshStatus));
+  } catch (error) {
+    log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    void vscode.window.showErrorMessage(`Hearth failed to start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((choice) => {
+      if (choice) log.show();
+    });
+  }
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  await host?.engine.dispose();
+  host = undefined;
+}

@@ -1,0 +1,80 @@
+/**
+ * Keeps the engine loaded with the model the settings name: loads after activation, reloads when
+ * an engine setting changes, and tells the user once, with a button, when something they can fix
+ * went wrong (a bad model folder, a device that will not start).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { HearthSettings } from '../completion/settings';
+import { EngineClient } from '../engine/EngineClient';
+import { isCancelled, isEngineError } from '../engine/errors';
+import type { ModelInfo } from '../engine/protocol';
+import { EMBEDDED_MODEL_NAME } from '../model/catalog';
+
+export class EngineHost implements vscode.Disposable {
+  readonly engine: EngineClient;
+  private model: ModelInfo | undefined;
+  private readonly shownErrors = new Set<string>();
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly storagePath: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.engine = new EngineClient({ workerPath: path.join(extensionPath, 'dist', 'worker.js'), logger: log });
+  }
+
+  get info(): ModelInfo | undefined {
+    return this.model;
+  }
+
+  modelDir(settings: HearthSettings): string {
+    return settings.model.path || path.join(this.extensionPath, 'models', EMBEDDED_MODEL_NAME);
+  }
+
+  /** Loads the model the settings name; failures are logged and shown, never thrown. */
+  async load(settings: HearthSettings): Promise<void> {
+    this.model = undefined;
+    const modelDir = this.modelDir(settings);
+    this.log.info(`loading ${modelDir} (device ${settings.device}, variant ${settings.model.variant})`);
+    try {
+      this.model = await this.engine.load({
+        modelDir,
+        variant: settings.model.variant,
+        device: settings.device,
+        threads: settings.threads,
+        template: settings.model.promptTemplate,
+        cacheDir: settings.model.cacheDir || this.storagePath,
+      });
+      for (const reason of this.model.deviceFallbacks) this.log.warn(`device fallback: ${reason}`);
+      this.log.info(`loaded ${this.model.name} on ${this.model.device} (${this.model.variant}, template ${this.model.template}) in ${this.model.loadMs.toFixed(0)} ms`);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  /** Logs an error with its stack; shows it once per message, with a way to act on it. */
+  showError(error: unknown): void {
+    if (isCancelled(error)) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.log.error(error instanceof Error ? (error.stack ?? message) : message);
+    if (this.shownErrors.has(message)) return;
+    this.shownErrors.add(message);
+    const settingsAction = isEngineError(error) && ['model-not-found', 'tokenizer-missing', 'bad-config', 'not-onnx', 'bad-inputs', 'unknown-device', 'device-failed'].includes(error.code);
+    const actions = settingsAction ? ['Open Settings', 'Show Log'] : ['Restart Engine', 'Show Log'];
+    void vscode.window.showErrorMessage(`Hearth: ${message}`, ...actions).then((choice) => {
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'hearth.');
+      if (choice === 'Show Log') this.log.show();
+      if (choice === 'Restart Engine') void vscode.commands.executeCommand('hearth.restartEngine');
+    });
+  }
+
+  /** Forgets which errors were shown, so that a new attempt may show them again. */
+  clearShownErrors(): void {
+    this.shownErrors.clear();
+  }
+
+  dispose(): void {
+    void this.engine.dispose();
+  }
+}
