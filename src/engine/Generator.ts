@@ -73,6 +73,8 @@ export class Generator {
     private readonly text: TokenTextSource,
     /** Context window in tokens: the cache never grows past it. */
     readonly contextLength: number,
+    /** Most prompt tokens fed in one prefill step; cancellation is read between chunks. */
+    readonly prefillChunk = 256,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -114,9 +116,16 @@ export class Generator {
 
     const prefillStart = this.now();
     await this.session.truncate(this.cache, reused);
-    params.onStep?.();
-    metrics.steps++;
-    let logits = await this.session.forward(prompt.slice(reused), this.cache);
+    // Prefill in chunks, checking for a cancel between them: a long cold prompt then stops
+    // within one chunk, and the chunks done stay in the cache for the request that replaced it.
+    let logits: Float32Array | undefined;
+    for (let from = reused; from < prompt.length; from += this.prefillChunk) {
+      if (from > reused && interrupted()) return finish('', 'cancelled', 0, this.now() - prefillStart, this.now());
+      params.onStep?.();
+      metrics.steps++;
+      logits = await this.session.forward(prompt.slice(from, Math.min(prompt.length, from + this.prefillChunk)), this.cache);
+    }
+    if (!logits) throw new Error('unreachable: the prefill fed no tokens');
     const prefillMs = this.now() - prefillStart;
 
     const ids = [...prompt];

@@ -114,9 +114,9 @@ export interface GenerateMetrics {
   totalMs: number;
   device: string;
   stopReason: StopReason;
-  /** `session.run` calls of this request (prefill is one). */
+  /** `session.run` calls of this request: prefill chunks (of at most 256 tokens) and decode steps. */
   steps: number;
-  /** Duration of each decode step after the prefill, in ms. */
+  /** Duration of each decode step after the prefill, in ms (`steps` less the prefill chunks of them). */
   stepMs: number[];
 }
 

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Engine } from '../../src/engine/Engine';
+import { Generator } from '../../src/engine/Generator';
+import { tokenTextSource } from '../../src/engine/textSource';
 import { bytes, GREEDY, loadEngine, request, TINY_GQA } from './helpers';
 
 // The tiny model's bigram table (fixtures/make_models.py) makes greedy text predictable:
@@ -93,6 +95,21 @@ describe('engine: early stopping on a tiny ONNX model', function () {
     assert.equal(steps, 5);
     assert.equal(result.metrics.steps, 5);
     assert.equal(result.metrics.decodeTokens, 5);
+  });
+
+  it('cancelled during a chunked prefill: stops between chunks and keeps them for the next request', async () => {
+    const chunked = (): Generator => new Generator(engine.generator.session, tokenTextSource(engine.tokenizer), engine.info.contextLength, 16);
+    const prompt = bytes('The quick brown fox jumps over the lazy dog; 0123456789 pack my box with five dozen liquor jugs!!!!');
+    const generator = chunked();
+    let steps = 0;
+    const params = { promptIds: prompt, maxNewTokens: 12, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set<number>() };
+    const cancelled = await generator.generate({ ...params, onStep: () => steps++, isInterrupted: () => steps >= 2 });
+    assert.deepEqual([cancelled.stopReason, cancelled.metrics.steps, generator.cache.length], ['cancelled', 2, 32]);
+    const resumed = await generator.generate(params);
+    const cold = await chunked().generate(params);
+    assert.equal(resumed.metrics.reusedTokens, 32);
+    assert.equal(resumed.text, cold.text);
+    assert.equal(cold.metrics.steps, Math.ceil(prompt.length / 16) + 11);
   });
 
   it('streamed deltas add up to the returned text, and nothing past the stop point is sent', async () => {
