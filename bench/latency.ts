@@ -23,6 +23,8 @@ export interface LatencyOptions {
   runs: number;
   keystrokes: number;
   maxNewTokens: number;
+  /** Prompt budget; the replay file is about 2k tokens. */
+  maxPromptTokens?: number;
   log: (line: string) => void;
 }
 
@@ -45,12 +47,12 @@ interface PeerReplay {
 }
 
 /** Greedy, single-line cap, a prompt budget of about 2k tokens (less where the model's window is smaller). */
-export function replaySettings(contextLength: number, maxNewTokens: number): HearthSettings {
+export function replaySettings(contextLength: number, maxNewTokens: number, maxPromptTokens = 2048): HearthSettings {
   return {
     ...DEFAULT_SETTINGS,
     sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
     completion: { ...DEFAULT_SETTINGS.completion, maxTokens: maxNewTokens, timeBudgetMs: 60_000, debounceMs: 0 },
-    context: { ...DEFAULT_SETTINGS.context, maxPromptTokens: Math.min(2048, contextLength - maxNewTokens) },
+    context: { ...DEFAULT_SETTINGS.context, maxPromptTokens: Math.min(maxPromptTokens, contextLength - maxNewTokens) },
   };
 }
 
@@ -58,7 +60,7 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
   const hearth = await openHearth(options.modelDir, options.threads);
   const engine = new RecordingEngine(hearth.client);
   const service = new CompletionService(engine);
-  const settings = replaySettings(hearth.info.contextLength, options.maxNewTokens);
+  const settings = replaySettings(hearth.info.contextLength, options.maxNewTokens, options.maxPromptTokens);
   const documents = keystrokeDocuments(replaySource(), options.keystrokes);
   const runs: KeystrokeSample[][] = [];
   const first = documents[0];
@@ -82,8 +84,8 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
 
 export async function peerReplayChild(options: LatencyOptions & { decodeTokens: number[] }): Promise<void> {
   const kit = await promptKit(options.modelDir);
-  const peer = await PeerModel.open(options.modelDir, kit.variant, options.threads);
-  const settings = replaySettings(kit.config.contextLength, options.maxNewTokens);
+  const peer = await PeerModel.open(options.modelDir, kit.variant, options.threads, kit.onnxFile);
+  const settings = replaySettings(kit.config.contextLength, options.maxNewTokens, options.maxPromptTokens);
   const documents = keystrokeDocuments(replaySource(), options.keystrokes);
   const requests = documents.map((document) => requestFor(document, settings, { trigger: 'explicit' }));
   const warm = requests[0];

@@ -3,6 +3,7 @@
  * folder and ONNX file, offline, with the same thread count. It has no KV cache across calls, so
  * every request reads its whole prompt again.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** transformers.js `dtype` for each Hearth variant (which ONNX file both load). */
@@ -28,7 +29,7 @@ export class PeerModel {
     private readonly Tensor: new (type: string, data: BigInt64Array, dims: number[]) => unknown,
   ) {}
 
-  static async open(modelDir: string, variant: string, threads: number): Promise<PeerModel> {
+  static async open(modelDir: string, variant: string, threads: number, onnxFile?: string): Promise<PeerModel> {
     const transformers = await import('@huggingface/transformers');
     transformers.env.allowRemoteModels = false;
     transformers.env.allowLocalModels = true;
@@ -37,6 +38,8 @@ export class PeerModel {
       local_files_only: true,
       dtype: (DTYPE[variant] ?? 'fp32') as 'fp32',
       device: 'cpu',
+      // Weights over 2 GB sit in onnx/<name>.onnx_data beside the graph.
+      ...(onnxFile && fs.existsSync(`${onnxFile}_data`) ? { use_external_data_format: true } : {}),
       session_options: { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
     });
     return new PeerModel(model as unknown as GenerateModel, transformers.Tensor as unknown as PeerModel['Tensor']);

@@ -1,11 +1,14 @@
 /**
- * Scale figures: the throughput and keystroke-replay benchmarks on a random-weight model with
- * Qwen2.5-Coder-0.5B's shapes (24 layers, hidden 896, 14 heads, 2 KV heads, intermediate 4864,
- * vocabulary 151,936), so speed and memory are measured at the size of a real small code model.
+ * Scale figures: throughput and keystroke replay on a random-weight model with Qwen2.5-Coder-0.5B's
+ * shapes (24 layers, hidden 896, 14 heads, 2 KV heads, intermediate 4864, vocabulary 151,936), so
+ * speed and memory are measured at the size of a real small code model. The model is made at
+ * bench time by bench/make_scale_model.py (the model engineer's exporter) into bench/out/models/.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runLatency } from './latency';
+import { OUT_DIR, REPO_ROOT } from './paths';
 import type { ScaleResult } from './results';
 import { runThroughput } from './throughput';
 
@@ -15,17 +18,33 @@ export interface ScaleOptions {
   log: (line: string) => void;
 }
 
-export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
-  const dir = options.scaleModel ? path.resolve(options.scaleModel) : undefined;
-  if (!dir || !fs.existsSync(path.join(dir, 'config.json'))) {
-    return {
-      note: 'Skipped: no model with these shapes was given (`--scale-model DIR`), and the model exporter in tools/train/ could not make one in this run.',
-    };
+export const SCALE_MODEL_DIR = path.join(OUT_DIR, 'models', 'qwen2.5-coder-0.5b-shapes');
+/** The exporter needs torch and onnx, which Debian's python3 has (tools/train/README.md). */
+const EXPORT_PYTHON = '/usr/bin/python3';
+
+/** The scale model's folder, made now if absent; or why there is none. */
+function ensureScaleModel(given: string | undefined, log: (line: string) => void): { dir: string } | { skipped: string } {
+  if (given) {
+    const dir = path.resolve(given);
+    return fs.existsSync(path.join(dir, 'config.json')) ? { dir } : { skipped: `--scale-model ${dir} has no config.json` };
   }
-  const throughput = await runThroughput({ modelDir: dir, threads: options.threads, runs: 1, newTokens: 16, lengths: [256, 1024], log: options.log });
-  const latency = await runLatency({ modelDir: dir, threads: options.threads, runs: 1, keystrokes: 10, maxNewTokens: 8, log: options.log });
+  if (fs.existsSync(path.join(SCALE_MODEL_DIR, 'onnx', 'model.onnx_data'))) return { dir: SCALE_MODEL_DIR };
+  log(`scale: writing a random-weight model with Qwen2.5-Coder-0.5B's shapes to ${SCALE_MODEL_DIR} (a few minutes)`);
+  const made = spawnSync(EXPORT_PYTHON, [path.join(REPO_ROOT, 'bench', 'make_scale_model.py'), '--out', SCALE_MODEL_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (made.status !== 0) {
+    const why = made.error ? made.error.message : made.stderr.trim().split('\n').slice(-1)[0];
+    return { skipped: `the exporter could not make the model (${why}); it needs ${EXPORT_PYTHON} with torch and onnx, see tools/train/README.md` };
+  }
+  return { dir: SCALE_MODEL_DIR };
+}
+
+export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
+  const model = ensureScaleModel(options.scaleModel, options.log);
+  if ('skipped' in model) return { note: `Skipped: ${model.skipped}.` };
+  const throughput = await runThroughput({ modelDir: model.dir, threads: options.threads, runs: 1, newTokens: 8, lengths: [256], log: options.log });
+  const latency = await runLatency({ modelDir: model.dir, threads: options.threads, runs: 1, keystrokes: 5, maxNewTokens: 4, maxPromptTokens: 512, log: options.log });
   return {
-    note: `Model: \`${dir}\`, random weights. One run of each (10 keystrokes, at most 8 new tokens in the replay) to stay within minutes on this machine, so no spread.`,
+    note: `Model: \`${path.relative(REPO_ROOT, model.dir)}\`, random weights, fp32 (about 2 GB). One run of each, a 256-token prompt for throughput and a 512-token prompt budget with 5 keystrokes for the replay, to stay within minutes on this machine: no spread.`,
     throughput,
     latency,
   };

@@ -92,7 +92,7 @@ export async function baselineThroughputChild(options: ThroughputOptions & { eng
   const kit = await promptKit(options.modelDir);
   const lengths = usableLengths(options.lengths, kit.config.contextLength, options.newTokens);
   const floor = options.engine === 'floor' ? await BareDecoder.open(kit.onnxFile, options.threads, kit.config.kvHeads, kit.config.headDim) : undefined;
-  const peer = options.engine === 'peer' ? await PeerModel.open(options.modelDir, kit.variant, options.threads) : undefined;
+  const peer = options.engine === 'peer' ? await PeerModel.open(options.modelDir, kit.variant, options.threads, kit.onnxFile) : undefined;
   const generate = async (ids: number[], tokens: number): Promise<{ prefillMs: number; msPerToken: number }> => {
     if (floor) return floor.run(ids, tokens);
     if (peer) return peer.generate(ids, tokens);
