@@ -1,16 +1,12 @@
 /** `hearth models list | download <id> [--variant V] [--cache-dir D] | verify <dir>` */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ModelVariant } from '../completion/settings';
 import { CATALOG, EMBEDDED_MODEL_NAME, VARIANT_FILES, findCatalogEntry } from '../model/catalog';
 import { downloadModel, modelFolder } from '../model/download';
 import { parseArgs, stringFlag, UsageError } from './args';
-import { embeddedModelDir } from './paths';
-
-export function defaultCacheDir(): string {
-  return process.env['HEARTH_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'hearth');
-}
+import { defaultCacheDir, embeddedModelDir } from './paths';
+import { settingsFromFlags, startEngine } from './session';
 
 export async function modelsCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -36,6 +32,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       else process.stdout.write(`\n${target} (${variant}) is in ${folder}\nSet hearth.model.path to that folder to use it.\n`);
       return 0;
     }
+    case 'verify':
+      if (!target) throw new UsageError('hearth models verify <dir>');
+      return verify(target, args, json);
     default:
       throw new UsageError('hearth models list | download <owner/name> | verify <dir>');
   }
@@ -57,6 +56,35 @@ function list(cacheDir: string, json: boolean): number {
     process.stdout.write(`\n* installed. Downloads go to ${downloadsDir}\n`);
   }
   return 0;
+}
+
+/** Loads the folder through the engine and generates a few tokens: what the editor would do with it. */
+async function verify(dir: string, args: ReturnType<typeof parseArgs>, json: boolean): Promise<number> {
+  const settings = settingsFromFlags(args);
+  settings.model.path = path.resolve(dir);
+  const { engine, model } = await startEngine(settings);
+  try {
+    const result = await engine.complete({
+      kind: 'fim',
+      prefix: 'def add(a, b):\n    return ',
+      suffix: '\n',
+      mode: 'single',
+      maxNewTokens: 8,
+      timeBudgetMs: 30_000,
+      sampling: { ...settings.sampling, temperature: 0 },
+      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: settings.context.suffixShare },
+    });
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ ok: true, model, sample: result.text, metrics: result.metrics })}\n`);
+    } else {
+      process.stdout.write(`${model.name}: ${model.modelType}, ${model.layers} layers, ${model.kvHeads} kv heads × ${model.headDim}, vocab ${model.vocabSize}, context ${model.contextLength}\n`);
+      process.stdout.write(`file ${path.relative(settings.model.path, model.onnxFile)} (${model.variant}), KV cache ${model.kvType}, template ${model.template}, device ${model.device}\n`);
+      process.stdout.write(`generated ${result.metrics.decodeTokens} tokens at ${result.metrics.decodeTokensPerSecond.toFixed(0)} tokens/s: ${JSON.stringify(result.text)}\nok\n`);
+    }
+    return 0;
+  } finally {
+    await engine.dispose();
+  }
 }
 
 function progressPrinter(): (progress: { file: string; receivedBytes: number; totalBytes: number | undefined }) => void {

@@ -9,8 +9,7 @@ import { DEFAULT_SETTINGS } from '../completion/settings';
 import { EngineClient } from '../engine/EngineClient';
 import type { GenerateMetrics, ModelInfo } from '../engine/protocol';
 import { type ParsedArgs, intFlag, stringFlag, UsageError } from './args';
-import { defaultCacheDir } from './models';
-import { embeddedModelDir } from './paths';
+import { defaultCacheDir, embeddedModelDir } from './paths';
 
 /** Flags every generating command takes. */
 export const GENERATION_FLAGS_HELP = `  --model DIR          model folder (default: the embedded model)

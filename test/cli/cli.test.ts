@@ -79,3 +79,31 @@ describe('hearth CLI', function () {
     }
   });
 });
+
+describe('hearth models', function () {
+  this.timeout(120_000);
+
+  it('verify loads a model folder through the engine and generates from it', () => {
+    const run = hearth('models', 'verify', fixture, '--device', 'cpu', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const output = JSON.parse(run.stdout);
+    assert.equal(output.ok, true);
+    assert.equal(output.model.modelType, 'qwen2');
+    assert.ok(output.model.kvHeads < 4, 'the fixture uses grouped-query attention');
+    assert.ok(output.metrics.decodeTokens > 0);
+  });
+
+  it('verify names the missing file of a folder that is not a model', () => {
+    const run = hearth('models', 'verify', path.join(root, 'media'));
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /config\.json is missing/);
+  });
+
+  it('list --json names the embedded model and the catalog', () => {
+    const run = hearth('models', 'list', '--json', '--cache-dir', os.tmpdir());
+    assert.equal(run.status, 0, run.stderr);
+    const ids = JSON.parse(run.stdout).models.map((model: { id: string }) => model.id);
+    assert.ok(ids.includes('hearth-coder'));
+    assert.ok(ids.includes('onnx-community/Qwen2.5-Coder-0.5B-Instruct'));
+  });
+});
