@@ -11,7 +11,7 @@ import { Tokenizer } from '../../src/model/Tokenizer';
 
 // tokenizers.js ships ESM types only; its CommonJS build is what runs under mocha.
 type OracleModule = typeof import('@huggingface/tokenizers', { with: { 'resolution-mode': 'import' } });
-const { Tokenizer: OracleTokenizer } = require('@huggingface/tokenizers') as OracleModule;
+export const { Tokenizer: OracleTokenizer } = require('@huggingface/tokenizers') as OracleModule;
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -173,11 +173,10 @@ export function qwenJson(): TokenizerJson {
 }
 
 /**
- * Qwen's first 30k tokens and their merges (merge i makes id 256 + i) under another family's
+ * Qwen's first `size` tokens and their merges (merge i makes id 256 + i) under another family's
  * pre-tokenizer, or with other changes: big enough for real merges, quick to convert.
  */
-export function variant(changes: Partial<TokenizerJson>): TokenizerJson {
-  const size = 30_000;
+export function variant(changes: Partial<TokenizerJson>, size = 30_000): TokenizerJson {
   const vocab = Object.fromEntries(Object.entries(qwenJson().model.vocab).filter(([, id]) => id < size));
   const model = { ...qwenJson().model, vocab, merges: qwenJson().model.merges.slice(0, size - 256) };
   return { ...qwenJson(), normalizer: null, model, ...changes };
