@@ -8,7 +8,7 @@ import { EngineError } from './errors';
 import { KvCache } from './KvCache';
 import type { ModelConfig } from './modelDir';
 import { looksLikeOnnx } from './modelDir';
-import { type ProviderName, providerOrder, unavailableReason } from './devices';
+import { autoSkipReason, type ProviderName, providerOrder, unavailableReason } from './devices';
 
 /** What the graph takes and gives, read from the session's metadata. */
 export interface DecoderSignature {
@@ -52,7 +52,7 @@ export class DecoderSession {
     const order = providerOrder(options.device);
     const fallbacks: string[] = [];
     for (const provider of order) {
-      const unavailable = unavailableReason(provider);
+      const unavailable = unavailableReason(provider) ?? (options.device === 'auto' ? autoSkipReason(provider) : undefined);
       if (unavailable) {
         fallbacks.push(`${provider}: ${unavailable}`);
         continue;

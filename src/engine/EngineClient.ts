@@ -59,7 +59,8 @@ export class EngineClient {
   /** Settles when the worker has the last model loaded (after a load or a respawn). */
   private ready: Promise<ModelInfo> | undefined;
   private failuresInRow = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  /** A respawn waiting for its backoff delay; `settle` hands its `ready` the load that ends it. */
+  private respawn: { timer: NodeJS.Timeout; settle(load: Promise<ModelInfo>): void } | undefined;
   private disposed = false;
   private readonly workerPath: string;
   private readonly maxRestarts: number;
@@ -102,6 +103,13 @@ export class EngineClient {
     Atomics.store(this.control, Control.CancelledUpTo, this.nextId);
     const ready = this.sendLoad(options);
     this.ready = ready;
+    // A respawn still waiting is replaced by this load; whoever waits on it waits on this one.
+    const respawn = this.respawn;
+    this.respawn = undefined;
+    if (respawn) {
+      clearTimeout(respawn.timer);
+      respawn.settle(ready);
+    }
     return ready;
   }
 
@@ -142,24 +150,37 @@ export class EngineClient {
     }
   }
 
-  /** Ends the worker. Pending requests reject with `AbortError`. */
-  async dispose(): Promise<void> {
+  /**
+   * Ends the worker. Pending requests reject with `AbortError`. The worker is asked to stop after
+   * its current step and exit; `Worker.terminate()` is the last resort after `shutdownTimeoutMs`,
+   * because terminating a thread inside `session.run` can abort the whole process.
+   */
+  async dispose(shutdownTimeoutMs = 5000): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    clearTimeout(this.restartTimer);
+    if (this.respawn) clearTimeout(this.respawn.timer);
     Atomics.store(this.control, Control.CancelledUpTo, 0x7fffffff);
     this.rejectAll(() => new AbortError('The engine was disposed.'));
     const worker = this.worker;
     this.worker = undefined;
-    await worker?.terminate();
+    if (worker) {
+      const exited = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), shutdownTimeoutMs);
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      worker.postMessage({ type: 'shutdown' } satisfies ClientMessage);
+      if (!(await exited)) await worker.terminate();
+    }
     this.setState('idle');
     this.listeners.clear();
   }
 
-  /** Test hook: kills the worker as a native crash would (`exit`, `throw`) or `terminate()`s it. */
-  async debugKill(how: 'exit' | 'throw' | 'terminate'): Promise<void> {
-    if (how === 'terminate') await this.worker?.terminate();
-    else this.post({ type: 'debug-crash', how });
+  /** Test hook: makes the worker die as a native crash or out-of-memory would. */
+  debugKill(how: 'exit' | 'throw'): void {
+    this.post({ type: 'debug-crash', how });
   }
 
   private sendLoad(options: LoadOptions): Promise<ModelInfo> {
@@ -178,7 +199,7 @@ export class EngineClient {
         return info;
       },
       (error: Error) => {
-        if (this.ready === promise || this.currentState === 'loading') this.setState('failed');
+        if (this.currentState === 'loading') this.setState('failed');
         throw error;
       },
     );
@@ -247,18 +268,18 @@ export class EngineClient {
     this.setState('crashed');
     const delay = this.restartDelayMs * 2 ** (this.failuresInRow - 1);
     const options = this.lastLoad;
-    let resolveReady!: (info: ModelInfo) => void;
-    let rejectReady!: (error: Error) => void;
+    let settle!: (load: Promise<ModelInfo>) => void;
     const ready = new Promise<ModelInfo>((resolve, reject) => {
-      resolveReady = resolve;
-      rejectReady = reject;
+      settle = (load) => load.then(resolve, reject);
     });
     ready.catch(() => undefined);
     this.ready = ready;
-    this.restartTimer = setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.respawn = undefined;
       this.logger?.info(`restarting the engine worker (attempt ${this.failuresInRow} of ${this.maxRestarts})`);
-      this.sendLoad(options).then(resolveReady, rejectReady);
+      settle(this.sendLoad(options));
     }, delay);
+    this.respawn = { timer, settle };
   }
 
   private rejectAll(error: (kind: Pending['kind']) => Error): void {

@@ -42,6 +42,16 @@ export function unavailableReason(provider: ProviderName, platform = process.pla
   }
 }
 
+/**
+ * On Linux, WebGPU (Dawn) runs on Vulkan; without the Vulkan loader it cannot start, and trying
+ * costs time and prints a warning. `auto` skips it then; an explicit `webgpu` still tries.
+ */
+export function autoSkipReason(provider: ProviderName, platform = process.platform): string | undefined {
+  if (provider !== 'webgpu' || platform !== 'linux') return undefined;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64'];
+  return dirs.some((dir) => dir && fs.existsSync(path.join(dir, 'libvulkan.so.1'))) ? undefined : 'no Vulkan loader (libvulkan.so.1) is installed';
+}
+
 /** Providers to try for a setting, in order. Throws `unknown-device` for a name it does not know. */
 export function providerOrder(device: string, platform = process.platform): ProviderName[] {
   if (!KNOWN.includes(device as Device)) {

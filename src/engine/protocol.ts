@@ -131,6 +131,8 @@ export interface GenerateResult {
 export type ClientMessage =
   | { type: 'load'; id: number; options: LoadOptions }
   | { type: 'generate'; id: number; request: GenerateRequest }
+  /** Release the session and exit, after the running step (dispose). */
+  | { type: 'shutdown' }
   /** Test hook: make the worker die as a native crash or out-of-memory would. */
   | { type: 'debug-crash'; how: 'exit' | 'throw' };
 

@@ -71,6 +71,12 @@ port.on('message', (message: ClientMessage) => {
     case 'generate':
       queue = queue.then(() => generate(message.id, message));
       break;
+    case 'shutdown':
+      queue = queue.then(async () => {
+        await engine?.dispose();
+        process.exit(0);
+      });
+      break;
     case 'debug-crash':
       if (message.how === 'exit') process.exit(70);
       setImmediate(() => {
