@@ -224,11 +224,23 @@ function lastRow(logits: ort.Tensor): Float32Array {
   const start = data.length - vocab;
   if (data instanceof Float32Array) return data.slice(start);
   if (data instanceof Uint16Array) {
+    const table = halfTable();
     const row = new Float32Array(vocab);
-    for (let i = 0; i < vocab; i++) row[i] = halfToFloat(data[start + i]!);
+    for (let i = 0; i < vocab; i++) row[i] = table[data[start + i]!]!;
     return row;
   }
   return Float32Array.from(data as ArrayLike<number>).slice(start);
+}
+
+let halves: Float32Array | undefined;
+
+/** Every half float's value, indexed by its bits (256 kB, built on first use). */
+function halfTable(): Float32Array {
+  if (!halves) {
+    halves = new Float32Array(65536);
+    for (let bits = 0; bits < 65536; bits++) halves[bits] = halfToFloat(bits);
+  }
+  return halves;
 }
 
 /** IEEE 754 half (as its 16 bits) to a number. */

@@ -79,7 +79,7 @@ export class Engine {
       threads,
       loadMs: performance.now() - started,
     };
-    const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength);
+    const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
     return new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
   }
 
@@ -121,4 +121,13 @@ function gpuLikely(device: string): boolean {
   if (device !== 'auto') return false;
   // WebGPU is not counted: it fails on many machines and fp16 on the CPU fallback is slow.
   return providerOrder(device).some((p) => p !== 'cpu' && p !== 'webgpu' && !unavailableReason(p));
+}
+
+/**
+ * Prompt tokens per prefill step. A graph without `num_logits_to_keep` returns logits for every
+ * fed position ([1, chunk, vocab] float32): keep that under about 64 MB for large vocabularies.
+ */
+function prefillChunk(keepsLastLogitsOnly: boolean, vocabSize: number): number {
+  if (keepsLastLogitsOnly) return 256;
+  return Math.max(16, Math.min(256, Math.floor((16 * 1024 * 1024) / Math.max(1, vocabSize))));
 }
