@@ -138,6 +138,27 @@ function compileStep(step: PreTokenizerStep): CompiledStep {
  */
 function compileSplit(regex: RegExp, behavior: SplitBehavior, invert: boolean): CompiledStep {
   const global = new RegExp(regex.source, 'gu');
+  if (behavior === 'isolated') {
+    // The common case (every supported family): matches and the gaps between them are pieces
+    // either way, so `invert` changes nothing; sink directly, without collecting segments.
+    return (text, from, to, sink) => {
+      const piece = from === 0 && to === text.length ? text : text.slice(from, to);
+      let last = 0;
+      global.lastIndex = 0;
+      for (let m = global.exec(piece); m !== null; m = global.exec(piece)) {
+        const start = m.index;
+        const end = start + m[0].length;
+        if (end === start) {
+          global.lastIndex = start + 1;
+          continue;
+        }
+        if (start > last) sink(from + last, from + start);
+        sink(from + start, from + end);
+        last = end;
+      }
+      if (last < piece.length) sink(from + last, from + piece.length);
+    };
+  }
   return (text, from, to, sink) => {
     const piece = from === 0 && to === text.length ? text : text.slice(from, to);
     // Segments as [start, end, isMatch] triples; a segment is "kept apart" if it matched
@@ -145,9 +166,7 @@ function compileSplit(regex: RegExp, behavior: SplitBehavior, invert: boolean): 
     const cuts: number[] = [];
     let last = 0;
     global.lastIndex = 0;
-    for (;;) {
-      const m = global.exec(piece);
-      if (m === null) break;
+    for (let m = global.exec(piece); m !== null; m = global.exec(piece)) {
       const start = m.index;
       const end = start + m[0].length;
       if (end === start) {

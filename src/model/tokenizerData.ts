@@ -2,7 +2,7 @@ import { byteLevelToBinary } from './byteLevel';
 import { preTokenizerFromHf, type PreTokenizerSpec } from './preTokenizer';
 
 /** Bumped whenever the converted form or the conversion changes, so old cache files are ignored. */
-export const TOKENIZER_DATA_FORMAT = 'hearth-tokenizer/1';
+export const TOKENIZER_DATA_FORMAT = 'hearth-tokenizer/2';
 
 /**
  * js-tiktoken's ranks form (its `TiktokenBPE`, restated because its types are ESM-only): lines of
