@@ -128,7 +128,7 @@ export class EngineClient {
     Atomics.store(this.control, Control.Latest, id);
     if (signal?.aborted) throw new AbortError();
     if (!this.ready) throw new EngineError('not-loaded', 'No model is loaded. Call load() first.');
-    await this.ready;
+    await untilAborted(this.ready, signal);
     if (signal?.aborted || Atomics.load(this.control, Control.Latest) !== id) throw new AbortError();
     const result = new Promise<GenerateResult>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, onText, kind: 'generate' });
@@ -136,6 +136,9 @@ export class EngineClient {
     const onAbort = (): void => {
       const cancelled = Atomics.load(this.control, Control.CancelledUpTo);
       if (cancelled < id) Atomics.store(this.control, Control.CancelledUpTo, id);
+      // Text that was already on its way belongs to a cancelled request: drop it.
+      const pending = this.pending.get(id);
+      if (pending) pending.onText = undefined;
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     this.setState('busy');
@@ -293,4 +296,23 @@ export class EngineClient {
     this.currentState = state;
     for (const listener of this.listeners) listener(state);
   }
+}
+
+/** Waits for `promise`, or rejects with `AbortError` as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -64,8 +64,12 @@ describe('engine: EngineClient and the worker thread', function () {
     await client.load(loadOptions(TINY_GQA));
     const controller = new AbortController();
     let stepsAtAbort = -1;
+    let deltasAfterAbort = 0;
     const pending = client.complete(LONG, controller.signal, () => {
-      if (stepsAtAbort >= 0) return;
+      if (stepsAtAbort >= 0) {
+        deltasAfterAbort++;
+        return;
+      }
       stepsAtAbort = client.stepCount;
       controller.abort();
     });
@@ -74,6 +78,7 @@ describe('engine: EngineClient and the worker thread', function () {
     assert.ok(stepsAtAbort > 0);
     assert.ok(client.stepCount - stepsAtAbort <= 1, `${client.stepCount - stepsAtAbort} steps ran after the abort`);
     assert.ok((error as AbortError).partial!.decodeTokens < 1000);
+    assert.equal(deltasAfterAbort, 0);
     // The engine goes on working.
     assert.equal((await client.complete(request({ prefix: 'notes #' }))).stopReason, 'eos');
     assert.ok(isCancelled(await rejection(client.complete(LONG, AbortSignal.abort()))));
@@ -118,11 +123,15 @@ describe('engine: EngineClient and the worker thread', function () {
     });
   }
 
-  it('a load during the respawn backoff replaces the respawn; a request waiting on it is cancelled, not left hanging', async () => {
+  it('during the respawn backoff an abort rejects at once, and a load replaces the respawn without leaving waiters hanging', async () => {
     const client = newClient({ restartDelayMs: 600_000 });
     await client.load(loadOptions(TINY_GQA));
     client.debugKill('exit');
     await new Promise<void>((resolve) => client.onDidChangeState((s) => s === 'crashed' && resolve()));
+    const controller = new AbortController();
+    const aborted = rejection(client.complete(request({ prefix: 'notes #' }), controller.signal));
+    controller.abort();
+    assert.ok(isCancelled(await aborted));
     const waiting = rejection(client.complete(request({ prefix: 'notes #' })));
     await client.load(loadOptions(TINY_GQA));
     assert.ok(isCancelled(await waiting));
