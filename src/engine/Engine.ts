@@ -43,47 +43,51 @@ export class Engine {
     const tokenizer = await loadTokenizer(files.dir, options.cacheDir);
     const threads = options.threads > 0 ? options.threads : defaultThreads(os.availableParallelism());
     const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads });
-    const sig = session.signature;
-    let fim: FimTemplate;
     try {
-      fim = chooseTemplate({ modelType: files.config.modelType, tokenizer, override: options.template });
+      const sig = session.signature;
+      let fim: FimTemplate;
+      try {
+        fim = chooseTemplate({ modelType: files.config.modelType, tokenizer, override: options.template });
+      } catch (error) {
+        throw new EngineError('bad-config', error instanceof Error ? error.message : String(error));
+      }
+      const continuation = chooseTemplate({ tokenizer, override: 'prefix-only' });
+      const eosIds = new Set(files.config.eosIds);
+      for (const name of ['<|endoftext|>', '<|im_end|>', '<|end_of_text|>', '</s>', '<eos>']) {
+        const id = tokenizer.specialId(name);
+        if (id !== undefined) eosIds.add(id);
+      }
+      const modelVocab = files.config.vocabSize;
+      // Ids past the tokenizer's vocabulary are padding rows of the embedding: never sample them.
+      const banned: number[] = [];
+      for (let id = tokenizer.vocabSize; id < modelVocab; id++) banned.push(id);
+      const info: ModelInfo = {
+        modelDir: files.dir,
+        name: files.config.name,
+        device: session.device,
+        deviceFallbacks: session.fallbacks,
+        variant: files.variant,
+        onnxFile: files.onnxFile,
+        contextLength: files.config.contextLength,
+        template: fim.name,
+        vocabSize: Math.max(modelVocab, tokenizer.vocabSize),
+        modelType: files.config.modelType,
+        layers: sig.layers,
+        kvHeads: sig.kvHeads,
+        headDim: sig.headDim,
+        kvType: sig.kvType,
+        inputs: { positionIds: sig.positionIds, useCacheBranch: sig.useCacheBranch, numLogitsToKeep: sig.logitsToKeep !== undefined },
+        threads,
+        loadMs: performance.now() - started,
+      };
+      const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
+      await warmUp(session, files.onnxFile);
+      info.loadMs = performance.now() - started;
+      return new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
     } catch (error) {
       await session.release();
-      throw new EngineError('bad-config', error instanceof Error ? error.message : String(error));
+      throw error;
     }
-    const continuation = chooseTemplate({ tokenizer, override: 'prefix-only' });
-    const eosIds = new Set(files.config.eosIds);
-    for (const name of ['<|endoftext|>', '<|im_end|>', '<|end_of_text|>', '</s>', '<eos>']) {
-      const id = tokenizer.specialId(name);
-      if (id !== undefined) eosIds.add(id);
-    }
-    const modelVocab = files.config.vocabSize;
-    // Ids past the tokenizer's vocabulary are padding rows of the embedding: never sample them.
-    const banned: number[] = [];
-    for (let id = tokenizer.vocabSize; id < modelVocab; id++) banned.push(id);
-    const info: ModelInfo = {
-      modelDir: files.dir,
-      name: files.config.name,
-      device: session.device,
-      deviceFallbacks: session.fallbacks,
-      variant: files.variant,
-      onnxFile: files.onnxFile,
-      contextLength: files.config.contextLength,
-      template: fim.name,
-      vocabSize: Math.max(modelVocab, tokenizer.vocabSize),
-      modelType: files.config.modelType,
-      layers: sig.layers,
-      kvHeads: sig.kvHeads,
-      headDim: sig.headDim,
-      kvType: sig.kvType,
-      inputs: { positionIds: sig.positionIds, useCacheBranch: sig.useCacheBranch, numLogitsToKeep: sig.logitsToKeep !== undefined },
-      threads,
-      loadMs: performance.now() - started,
-    };
-    const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
-    await warmUp(session);
-    info.loadMs = performance.now() - started;
-    return new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
   }
 
   /** Generates one completion. A cancel returns `stopReason: 'cancelled'` with the text so far. */
@@ -139,9 +143,14 @@ function prefillChunk(keepsLastLogitsOnly: boolean, vocabSize: number): number {
  * Runs a two-token prefill and one decode step on a throw-away cache, so that onnxruntime's
  * first-run costs (memory arenas, kernel set-up) fall on loading and not on the first keystroke.
  */
-async function warmUp(session: DecoderSession): Promise<void> {
+async function warmUp(session: DecoderSession, file: string): Promise<void> {
   const cache = new KvCache();
-  await session.forward([0, 1], cache);
-  await session.forward([1], cache);
-  cache.clear();
+  try {
+    await session.forward([0, 1], cache);
+    await session.forward([1], cache);
+  } catch (error) {
+    throw new EngineError('inference-failed', `${file} loaded but failed its first step (${error instanceof Error ? error.message : String(error)}). Check that it is a decoder export with a KV cache for this model's config.json.`);
+  } finally {
+    cache.clear();
+  }
 }

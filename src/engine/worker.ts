@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine } from './Engine';
-import { serializeError } from './errors';
+import { isEngineError, serializeError } from './errors';
 import { type ClientMessage, Control, type WorkerData, type WorkerMessage } from './protocol';
 
 const port = parentPort;
@@ -57,7 +57,7 @@ async function generate(id: number, message: Extract<ClientMessage, { type: 'gen
     else post({ type: 'done', id, result });
   } catch (error) {
     // A failed step leaves the cache unknown: start the next request cold.
-    engine.generator.reset();
+    if (isEngineError(error, 'inference-failed')) engine.generator.reset();
     log('error', `generation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     post({ type: 'error', id, error: serializeError(error) });
   }

@@ -203,6 +203,7 @@ describe('engine: EngineClient and the worker thread', function () {
       ['not-onnx', loadOptions(notOnnx), /not-onnx\/onnx\/model\.onnx is not an ONNX model/],
       ['bad-inputs', loadOptions(badInputs), /bad-inputs\/onnx\/model\.onnx is not a decoder with a KV cache.*pixel_values/],
       ['not-onnx', loadOptions(noData), /onnxruntime could not load .*no-data\/onnx\/model\.onnx.*\.onnx_data file sits beside it/],
+      ['bad-config', loadOptions(TINY_GQA, { template: 'starcoder' }), /hearth\.model\.promptTemplate is 'starcoder', but the model's tokenizer has no <fim_prefix>/],
       ['unknown-device', loadOptions(TINY_GQA, { device: 'tpu' as never }), /hearth\.device is 'tpu'/],
       ['model-not-found', loadOptions(TINY_GQA, { variant: 'q4' }), /has no model_q4\.onnx \(it has model\.onnx, model_fp16\.onnx/],
     ];
