@@ -75,16 +75,27 @@ export class DecoderSession {
         await session.release();
         throw error;
       }
-      if (provider !== 'webgpu' || !session.outputNames.some((n) => n.startsWith('present'))) {
-        return new DecoderSession(session, signature, provider, fallbacks, false);
+      let decoder = new DecoderSession(session, signature, provider, fallbacks, false);
+      if (provider === 'webgpu') {
+        // Keep present.* on the GPU: reopen with their output location set (the names come from the graph).
+        await session.release();
+        const onGpu = await ort.InferenceSession.create(file, {
+          ...sessionOptions(provider, options.threads),
+          preferredOutputLocation: Object.fromEntries([...signature.presentFor.values()].map((n) => [n, 'gpu-buffer' as const])),
+        });
+        decoder = new DecoderSession(onGpu, signature, provider, fallbacks, true);
       }
-      // Keep present.* on the GPU: reopen with their output location set (the names come from the graph).
-      await session.release();
-      const onGpu = await ort.InferenceSession.create(file, {
-        ...sessionOptions(provider, options.threads),
-        preferredOutputLocation: Object.fromEntries([...signature.presentFor.values()].map((n) => [n, 'gpu-buffer' as const])),
-      });
-      return new DecoderSession(onGpu, signature, provider, fallbacks, true);
+      try {
+        await decoder.warmUp();
+        return decoder;
+      } catch (error) {
+        await decoder.release();
+        const reason = error instanceof Error ? firstLine(error.message) : String(error);
+        if (provider === 'cpu') {
+          throw new EngineError('inference-failed', `${file} loaded but failed its first step (${reason}). Check that it is a decoder export with a KV cache that matches config.json.`);
+        }
+        fallbacks.push(`${provider}: the first step failed (${reason})`);
+      }
     }
     const tried = fallbacks.join('; ');
     throw new EngineError(
@@ -131,6 +142,21 @@ export class DecoderSession {
     cache.update(ids, presents);
     const logits = outputs.logits as ort.Tensor;
     return lastRow(logits);
+  }
+
+  /**
+   * Runs a two-token prefill and one decode step on a throw-away cache, so that onnxruntime's
+   * first-run costs (memory arenas, kernel set-up) fall on loading and not on the first
+   * keystroke, and a provider that starts but cannot run the model is found out at once.
+   */
+  private async warmUp(): Promise<void> {
+    const cache = new KvCache();
+    try {
+      await this.forward([0, 1], cache);
+      await this.forward([1], cache);
+    } finally {
+      cache.clear();
+    }
   }
 
   /** Cuts the cache to `length` tokens. */

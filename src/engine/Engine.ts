@@ -5,7 +5,6 @@
  */
 import * as os from 'node:os';
 import { DecoderSession } from './DecoderSession';
-import { KvCache } from './KvCache';
 import { defaultThreads, providerOrder, unavailableReason } from './devices';
 import { Generator } from './Generator';
 import { BannedTokensProcessor, HealingProcessor, type LogitsProcessor } from './logitsProcessors';
@@ -81,8 +80,6 @@ export class Engine {
         loadMs: performance.now() - started,
       };
       const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
-      await warmUp(session, files.onnxFile);
-      info.loadMs = performance.now() - started;
       return new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
     } catch (error) {
       await session.release();
@@ -137,20 +134,4 @@ function gpuLikely(device: string): boolean {
 function prefillChunk(keepsLastLogitsOnly: boolean, vocabSize: number): number {
   if (keepsLastLogitsOnly) return 256;
   return Math.max(16, Math.min(256, Math.floor((16 * 1024 * 1024) / Math.max(1, vocabSize))));
-}
-
-/**
- * Runs a two-token prefill and one decode step on a throw-away cache, so that onnxruntime's
- * first-run costs (memory arenas, kernel set-up) fall on loading and not on the first keystroke.
- */
-async function warmUp(session: DecoderSession, file: string): Promise<void> {
-  const cache = new KvCache();
-  try {
-    await session.forward([0, 1], cache);
-    await session.forward([1], cache);
-  } catch (error) {
-    throw new EngineError('inference-failed', `${file} loaded but failed its first step (${error instanceof Error ? error.message : String(error)}). Check that it is a decoder export with a KV cache for this model's config.json.`);
-  } finally {
-    cache.clear();
-  }
 }

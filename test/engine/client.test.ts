@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/EngineClient';
 import { AbortError, EngineError, isCancelled, isEngineError } from '../../src/engine/errors';
 import type { EngineState, GenerateResult } from '../../src/engine/protocol';
-import { BAD_INPUTS, loadOptions, request, TINY_EXTERNAL, TINY_GQA, WORKER } from './helpers';
+import { BAD_INPUTS, loadOptions, MODELS, request, TINY_EXTERNAL, TINY_GQA, WORKER } from './helpers';
 
 /** A long free continuation: no stop fires before maxNewTokens. */
 const LONG = request({ prefix: 'hello world', maxNewTokens: 1000 });
@@ -204,6 +204,7 @@ describe('engine: EngineClient and the worker thread', function () {
       ['bad-inputs', loadOptions(badInputs), /bad-inputs\/onnx\/model\.onnx is not a decoder with a KV cache.*pixel_values/],
       ['not-onnx', loadOptions(noData), /onnxruntime could not load .*no-data\/onnx\/model\.onnx.*\.onnx_data file sits beside it/],
       ['bad-config', loadOptions(TINY_GQA, { template: 'starcoder' }), /hearth\.model\.promptTemplate is 'starcoder', but the model's tokenizer has no <fim_prefix>/],
+      ['inference-failed', loadOptions(path.join(MODELS, 'fails-first-step')), /fails-first-step\/onnx\/model\.onnx loaded but failed its first step/],
       ['unknown-device', loadOptions(TINY_GQA, { device: 'tpu' as never }), /hearth\.device is 'tpu'/],
       ['model-not-found', loadOptions(TINY_GQA, { variant: 'q4' }), /has no model_q4\.onnx \(it has model\.onnx, model_fp16\.onnx/],
     ];
