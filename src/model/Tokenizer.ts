@@ -11,10 +11,8 @@ import {
 } from './tokenizerCache';
 import {
   convertTokenizerJson,
-  fromBase64,
   fromTiktokenBpe,
   parseTiktokenFile,
-  readBpeRanks,
   type NormalizerForm,
   type TiktokenBPE,
   type TokenizerData,
@@ -62,11 +60,18 @@ export class Tokenizer {
 
   /** Builds a tokenizer from its converted form (see `tokenizerData.ts`). */
   constructor(readonly data: TokenizerData) {
-    const ranks = readBpeRanks(data.bpe.bpe_ranks);
+    const ranks = new Map<string, number>();
+    data.tokens.forEach((binary, rank) => ranks.set(binary, rank));
     const rankToId = data.rankToId === undefined ? undefined : Int32Array.from(data.rankToId);
-    const binaries: Array<string | undefined> = [];
-    for (const [binary, rank] of ranks) binaries[rankToId === undefined ? rank : (rankToId[rank] as number)] = binary;
-    const unranked = (data.unrankedTokens ?? []).map(([id, b64]) => [id, fromBase64(b64)] as const);
+    const unranked = data.unrankedTokens ?? [];
+    const controls = Object.entries(data.controlTokens);
+    let size = rankToId === undefined ? data.tokens.length : 0;
+    rankToId?.forEach((id) => (size = Math.max(size, id + 1)));
+    for (const [id] of unranked) size = Math.max(size, id + 1);
+    for (const [, id] of controls) size = Math.max(size, id + 1);
+    // Filled in id order from a packed array: lookups by id stay fast (no holey dictionary).
+    const binaries: Array<string | undefined> = new Array<string | undefined>(size).fill(undefined);
+    data.tokens.forEach((binary, rank) => (binaries[rankToId === undefined ? rank : (rankToId[rank] as number)] = binary));
     for (const [id, binary] of unranked) binaries[id] = binary;
     let wholePieces: Map<string, number> | undefined;
     if (data.wholePieceLookup) {
@@ -78,8 +83,8 @@ export class Tokenizer {
       }
     }
     this.bpe = new BytePairEncoder(ranks, rankToId, wholePieces);
-    this.controlTokens = new Map(Object.entries(data.controlTokens));
-    for (const [text, id] of this.controlTokens) binaries[id] = utf8Binary(text);
+    this.controlTokens = new Map(controls);
+    for (const [text, id] of controls) binaries[id] = utf8Binary(text);
     this.binaries = binaries;
     this.controlIds = new Set(this.controlTokens.values());
     this.vocabSize = binaries.length;
