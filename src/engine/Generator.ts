@@ -174,7 +174,7 @@ export class Generator {
     if (params.mode === 'single') criteria.push(new NewlineStop());
     if (params.mode === 'multi') {
       const block = blockContext(params.prefix ?? '', params.suffix ?? '');
-      criteria.push(new BlockClosedStop(), new DedentStop(block.minIndent), new SuffixOverlapStop(block.suffixFirstLine));
+      criteria.push(new BlockClosedStop(), new DedentStop(block.minIndent), new SuffixOverlapStop(block.suffixFirstLine, block.cursorLineBlank));
     }
     criteria.push(
       new MaxTokensStop(params.maxNewTokens),

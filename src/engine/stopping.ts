@@ -140,6 +140,8 @@ export interface BlockContext {
   minIndent: number;
   /** The first non-blank line of the suffix, trimmed ('' when none). */
   suffixFirstLine: string;
+  /** The cursor's line is blank before the cursor, so the first generated line is a whole line. */
+  cursorLineBlank: boolean;
 }
 
 const OPENERS = ['{', '(', '[', ':', '=>'];
@@ -156,7 +158,7 @@ export function blockContext(prefix: string, suffix: string, tabSize = 4): Block
   else if (current.trim() === '' && anchor !== current) minIndent = Math.min(indentWidth(anchor, tabSize), indentWidth(current, tabSize));
   else minIndent = indentWidth(anchor, tabSize);
   const suffixFirstLine = suffix.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
-  return { minIndent, suffixFirstLine };
+  return { minIndent, suffixFirstLine, cursorLineBlank: current.trim() === '' };
 }
 
 /** Visual width of a line's leading whitespace. */
@@ -260,20 +262,29 @@ export class BlockClosedStop implements StoppingCriterion {
   }
 }
 
-/** Multi-line mode: stops when a generated line repeats the first line of the code after the cursor. */
+/**
+ * Multi-line mode: stops when a generated line repeats the first line of the code after the
+ * cursor. The first generated line counts only when the cursor's line was blank before it.
+ */
 export class SuffixOverlapStop implements StoppingCriterion {
-  constructor(private readonly suffixFirstLine: string) {}
+  constructor(
+    private readonly suffixFirstLine: string,
+    private readonly firstLineIsWhole = false,
+  ) {}
 
   check(state: StopState): StopDecision | null {
     if (this.suffixFirstLine === '') return null;
-    for (const { start, line, complete } of laterLines(state.text)) {
-      if (complete && line.trim() === this.suffixFirstLine) return { reason: 'suffix-overlap', keep: beforeLine(state.text, start) };
+    const text = state.text;
+    const firstEnd = text.indexOf('\n');
+    if (this.firstLineIsWhole && firstEnd >= 0 && text.slice(0, firstEnd).trim() === this.suffixFirstLine) return { reason: 'suffix-overlap', keep: 0 };
+    for (const { start, line, complete } of laterLines(text)) {
+      if (complete && line.trim() === this.suffixFirstLine) return { reason: 'suffix-overlap', keep: beforeLine(text, start) };
     }
     return null;
   }
 
   holdFrom(text: string): number {
-    return holdCurrentLine(text);
+    return this.firstLineIsWhole && !text.includes('\n') ? 0 : holdCurrentLine(text);
   }
 }
 

@@ -104,6 +104,13 @@ describe('engine stopping criteria', () => {
     const { decision, kept } = firstStop([overlap], 'total += 1;\n  return total;\n}');
     assert.equal(decision?.reason, 'suffix-overlap');
     assert.equal(kept, 'total += 1;');
+    // On a blank line the first generated line is whole: repeating the next line gives nothing.
+    const blank = blockContext('  let total = 0;\n  ', '\n  return total;\n}');
+    assert.equal(blank.cursorLineBlank, true);
+    const whole = new SuffixOverlapStop(blank.suffixFirstLine, blank.cursorLineBlank);
+    assert.deepEqual(firstStop([whole], 'return total;\n}').decision, { reason: 'suffix-overlap', keep: 0 });
+    assert.equal(whole.holdFrom('return to'), 0);
+    assert.equal(firstStop([whole], 'total += 2;\n  return total;\n').kept, 'total += 2;');
   });
 
   it('the earliest cut wins; settled text excludes what a criterion may still cut', () => {
