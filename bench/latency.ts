@@ -108,16 +108,28 @@ export async function peerReplayChild(options: LatencyOptions & { decodeTokens: 
 
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
   const { log, ...task } = options;
-  log(`latency: Hearth, ${options.runs} runs of ${options.keystrokes} keystrokes`);
-  const hearth = await runChild<HearthReplay>({ task: 'latency-hearth', ...task }, log);
+  log(`latency: ${options.runs} runs of ${options.keystrokes} keystrokes, Hearth then transformers.js in turn`);
+  const hearth: Omit<HearthReplay, 'model'> = { runs: [], peakRssMiB: 0 };
+  let model: ModelSummary | undefined;
+  const peer: PeerReplay = { runs: [], peakRssMiB: 0 };
+  // One run of each in turn, so a change in the machine's load hits both alike.
+  for (let run = 0; run < options.runs; run++) {
+    const h = await runChild<HearthReplay>({ task: 'latency-hearth', ...task, runs: 1 }, log);
+    const decodeTokens = (h.runs[0] ?? []).map((sample) => sample.decodeTokens);
+    const p = await runChild<PeerReplay>({ task: 'latency-peer', ...task, runs: 1, decodeTokens }, log);
+    hearth.runs.push(...h.runs);
+    model = h.model;
+    hearth.peakRssMiB = Math.max(hearth.peakRssMiB, h.peakRssMiB);
+    peer.runs.push(...p.runs);
+    peer.peakRssMiB = Math.max(peer.peakRssMiB, p.peakRssMiB);
+    log(`latency: run ${run + 1}/${options.runs} done`);
+  }
+  if (!model) throw new Error('no latency run was made (--runs 0?)');
   const lastRun = hearth.runs[hearth.runs.length - 1] ?? [];
-  const decodeTokens = lastRun.map((sample) => sample.decodeTokens);
-  log('latency: transformers.js, same prompts and token counts');
-  const peer = await runChild<PeerReplay>({ task: 'latency-peer', ...task, decodeTokens }, log);
   const hearthMs = hearth.runs.map((run) => run.map((sample) => sample.ms));
   const speedups = hearthMs.map((run, index) => median(peer.runs[index] ?? []) / median(run));
   return {
-    model: hearth.model,
+    model,
     sourceFile: replaySource().path,
     promptTokens: Math.round(median(lastRun.map((sample) => sample.promptTokens))),
     keystrokes: options.keystrokes,

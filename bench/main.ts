@@ -18,14 +18,15 @@ import { runScale } from './scale';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
 
-export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer] [options]
+export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale] [options]
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100)
   --threads N        CPU threads for every engine (default: all cores but one)
-  --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all)
+  --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all, scale;
+                     default: made at bench time in bench/out/models/)
   --json             print one JSON object instead of text`;
 
 const log = (line: string): void => {
@@ -99,6 +100,12 @@ export async function runBench(argv: string[]): Promise<number> {
     case 'tokenizer': {
       const result = await runTokenizer();
       print(args.flags.has('json'), result, JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case 'scale': {
+      const base = common(args);
+      const result = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
+      print(base.json, result, JSON.stringify(result, null, 2));
       return 0;
     }
     case 'all':

@@ -18,6 +18,8 @@ export interface ThroughputOptions {
   modelDir: string;
   threads: number;
   runs: number;
+  /** Index of the first run (it picks the prompt window), when a child does one run of several. */
+  firstRun?: number;
   newTokens: number;
   lengths: number[];
   log: (line: string) => void;
@@ -69,7 +71,8 @@ export async function hearthThroughputChild(options: ThroughputOptions): Promise
   const lengths = usableLengths(options.lengths, hearth.info.contextLength, options.newTokens);
   await hearth.client.complete(plainRequest(promptText(kit, 16, 9), 4));
   const samples: Sample[][] = [];
-  for (let run = 0; run < options.runs; run++) {
+  for (let index = 0; index < options.runs; index++) {
+    const run = (options.firstRun ?? 0) + index;
     const row: Sample[] = [];
     for (const length of lengths) {
       const { metrics } = await hearth.client.complete(plainRequest(promptText(kit, length, run), options.newTokens));
@@ -100,11 +103,12 @@ export async function baselineThroughputChild(options: ThroughputOptions & { eng
   };
   await generate(kit.idsFor(plainRequest(promptText(kit, 16, 9), 4)), 4);
   const samples: Sample[][] = [];
-  for (let run = 0; run < options.runs; run++) {
+  for (let index = 0; index < options.runs; index++) {
+    const run = (options.firstRun ?? 0) + index;
     const row: Sample[] = [];
-    for (const [index, length] of lengths.entries()) {
+    for (const [column, length] of lengths.entries()) {
       const ids = kit.idsFor(plainRequest(promptText(kit, length, run), options.newTokens));
-      const tokens = Math.max(2, options.counts[run]?.[index] ?? options.newTokens);
+      const tokens = Math.max(2, options.counts[index]?.[column] ?? options.newTokens);
       const measured = await generate(ids, tokens);
       row.push({ promptTokens: ids.length, decodeTokens: tokens, ...measured });
     }
@@ -117,13 +121,24 @@ export async function baselineThroughputChild(options: ThroughputOptions & { eng
 
 export async function runThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
   const { log, ...task } = options;
-  log(`throughput: Hearth, prompt lengths ${options.lengths.join(', ')}, ${options.newTokens} new tokens, ${options.runs} runs`);
-  const hearth = await runChild<EngineSamples>({ task: 'throughput-hearth', ...task }, log);
-  const counts = hearth.samples.map((row) => row.map((sample) => sample.decodeTokens));
-  log('throughput: floor (bare session.run)');
-  const floor = await runChild<EngineSamples>({ task: 'throughput-floor', ...task, engine: 'floor', counts }, log);
-  log('throughput: transformers.js');
-  const peer = await runChild<EngineSamples>({ task: 'throughput-peer', ...task, engine: 'peer', counts }, log);
+  log(`throughput: prompt lengths ${options.lengths.join(', ')}, ${options.newTokens} new tokens, ${options.runs} runs, engines interleaved run by run`);
+  const hearth: EngineSamples = { samples: [], peakRssMiB: 0 };
+  const floor: EngineSamples = { samples: [], peakRssMiB: 0 };
+  const peer: EngineSamples = { samples: [], peakRssMiB: 0 };
+  // One run of each engine in turn, so a change in the machine's load hits all three alike.
+  for (let run = 0; run < options.runs; run++) {
+    const one = { ...task, runs: 1, firstRun: run };
+    const h = await runChild<EngineSamples>({ task: 'throughput-hearth', ...one }, log);
+    const counts = h.samples.map((row) => row.map((sample) => sample.decodeTokens));
+    const f = await runChild<EngineSamples>({ task: 'throughput-floor', ...one, engine: 'floor', counts }, log);
+    const p = await runChild<EngineSamples>({ task: 'throughput-peer', ...one, engine: 'peer', counts }, log);
+    for (const [into, from] of [[hearth, h], [floor, f], [peer, p]] as const) {
+      into.samples.push(...from.samples);
+      into.peakRssMiB = Math.max(into.peakRssMiB, from.peakRssMiB);
+    }
+    hearth.model = h.model;
+    log(`throughput: run ${run + 1}/${options.runs} done`);
+  }
   const column = (samples: Sample[][], index: number, pick: (sample: Sample) => number): number[] =>
     samples.map((row) => row[index]).filter((sample): sample is Sample => sample !== undefined).map(pick).filter(Number.isFinite);
   const rows: ThroughputRow[] = (hearth.samples[0] ?? []).map((first, index) => ({
