@@ -98,6 +98,31 @@ describe('Tokenizer formats', () => {
     assert.equal(loaded.decode(loaded.encode(text)), text);
   });
 
+  it('loads a model folder, adding the control tokens tokenizer_config.json declares', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-model-'));
+    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(variant({ added_tokens: [] }, 8_000)));
+    writeFileSync(
+      path.join(dir, 'tokenizer_config.json'),
+      JSON.stringify({ added_tokens_decoder: { '8000': { content: '<|fim_prefix|>', special: true } } }),
+    );
+    const tokenizer = await Tokenizer.fromModelDir(dir, { cacheDir: path.join(dir, 'cache') });
+    assert.equal(tokenizer.specialId('<|fim_prefix|>'), 8000);
+    assert.ok(tokenizer.isSpecial(8000));
+    assert.ok(!tokenizer.encode('<|fim_prefix|>').includes(8000));
+    assert.equal(tokenizer.vocabSize, 8001);
+  });
+
+  it('falls back to the temp folder when the cache folder cannot be written', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-model-'));
+    const file = path.join(dir, 'tokenizer.json');
+    writeFileSync(file, JSON.stringify(variant({ pre_tokenizer: GPT2_BYTE_LEVEL }, 5_000)));
+    const blocked = path.join(dir, 'not-a-folder');
+    writeFileSync(blocked, '');
+    await Tokenizer.fromTokenizerJson(file, { cacheDir: blocked });
+    const again = await Tokenizer.fromTokenizerJson(file, { cacheDir: blocked });
+    assert.equal(again.loadInfo.source, 'cache');
+  });
+
   it('caches the converted tokenizer.json and loads it back identically', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-cache-'));
     const file = path.join(cacheDir, 'tokenizer.json');
