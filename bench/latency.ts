@@ -37,6 +37,10 @@ interface KeystrokeSample {
 
 interface HearthReplay {
   runs: KeystrokeSample[][];
+  /** One more pass as the editor runs it (automatic trigger, reuse on), ms per keystroke. */
+  editor: number[];
+  /** Keystrokes of that pass answered (or declined) without a model call. */
+  withoutModel: number;
   model: ModelSummary;
   peakRssMiB: number;
 }
@@ -76,9 +80,20 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
     }
     runs.push(samples);
   }
+  // As the editor runs it: the gate, typeahead and the in-flight generation answer some keystrokes without the model.
+  const editor: number[] = [];
+  let withoutModel = 0;
+  service.reset();
+  for (const document of documents) {
+    const calls = engine.calls;
+    const start = performance.now();
+    await service.complete(document, settings, undefined, { trigger: 'automatic' });
+    editor.push(performance.now() - start);
+    if (engine.calls === calls) withoutModel++;
+  }
   service.dispose();
   await hearth.client.dispose();
-  const result: HearthReplay = { runs, model: hearth.summary, peakRssMiB: peakRssMiB() };
+  const result: HearthReplay = { runs, editor, withoutModel, model: hearth.summary, peakRssMiB: peakRssMiB() };
   printResult(result);
 }
 
@@ -109,7 +124,7 @@ export async function peerReplayChild(options: LatencyOptions & { decodeTokens: 
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
   const { log, ...task } = options;
   log(`latency: ${options.runs} runs of ${options.keystrokes} keystrokes, Hearth then transformers.js in turn`);
-  const hearth: Omit<HearthReplay, 'model'> = { runs: [], peakRssMiB: 0 };
+  const hearth: Omit<HearthReplay, 'model'> = { runs: [], editor: [], withoutModel: 0, peakRssMiB: 0 };
   let model: ModelSummary | undefined;
   const peer: PeerReplay = { runs: [], peakRssMiB: 0 };
   // One run of each in turn, so a change in the machine's load hits both alike.
@@ -118,6 +133,8 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     const decodeTokens = (h.runs[0] ?? []).map((sample) => sample.decodeTokens);
     const p = await runChild<PeerReplay>({ task: 'latency-peer', ...task, runs: 1, decodeTokens }, log);
     hearth.runs.push(...h.runs);
+    hearth.editor = h.editor;
+    hearth.withoutModel = h.withoutModel;
     model = h.model;
     hearth.peakRssMiB = Math.max(hearth.peakRssMiB, h.peakRssMiB);
     peer.runs.push(...p.runs);
@@ -143,5 +160,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     hearthSamples: hearthMs[hearthMs.length - 1] ?? [],
     peerSamples: peer.runs[peer.runs.length - 1] ?? [],
     peakRssMiB: { hearth: hearth.peakRssMiB, peer: peer.peakRssMiB },
+    editorP50: quantile(hearth.editor, 0.5),
+    editorWithoutModel: hearth.editor.length ? hearth.withoutModel / hearth.editor.length : 0,
   };
 }

@@ -91,6 +91,10 @@ export interface LatencyResult {
   hearthSamples: number[];
   peerSamples: number[];
   peakRssMiB: { hearth: number; peer: number };
+  /** The last run's keystrokes as the editor asks (automatic trigger: gate, typeahead, in-flight reuse), p50 ms. */
+  editorP50?: number;
+  /** Share of those keystrokes answered or declined without a model call. */
+  editorWithoutModel?: number;
 }
 
 export interface ScaleResult {

@@ -54,6 +54,8 @@ const REPORT: BenchReport = {
     hearthSamples: [9, 10, 20],
     peerSamples: [80, 90, 120],
     peakRssMiB: { hearth: 210, peer: 420 },
+    editorP50: 4,
+    editorWithoutModel: 0.4,
   },
   tokenizer: { markdown: '| tokenizer | MB/s |\n| --- | --- |\n| hearth | 12 |' },
   scale: { note: 'Skipped: no exporter yet.' },
@@ -76,6 +78,7 @@ describe('bench report', () => {
     assert.match(markdown, /\| 64 \| 2\.10 \(2\.00–2\.20\) \| 2\.00 \(2\.00–2\.00\) \| 5\.0% \| 4\.00 \(4\.00–4\.00\) \| 1\.90× \|/);
     assert.match(markdown, /\| p50 time to completion \(ms\) \| \*\*11\.0 \(10\.0–12\.0\)\*\* \| 90\.0 \(80\.0–100\.0\) \| \*\*8\.20 \(8\.00–8\.30\)×\*\*/);
     assert.match(markdown, /under 100 ms/);
+    assert.match(markdown, /as the editor asks \(gate, typeahead, in-flight reuse\): p50 ms \| 4\.0 \(40\.0% of keystrokes without a model call\)/);
     assert.match(markdown, /Skipped: no exporter yet\./);
     assert.match(markdown, /\| hearth \| 12 \|/);
     assert.match(markdown, /!\[latency-keystroke-replay\.svg\]\(latency-keystroke-replay\.svg\)/);
