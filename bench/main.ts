@@ -98,8 +98,9 @@ export async function runBench(argv: string[]): Promise<number> {
       return 0;
     }
     case 'tokenizer': {
-      const result = await runTokenizer();
-      print(args.flags.has('json'), result, JSON.stringify(result, null, 2));
+      const result = await runTokenizer(intFlag(args, 'runs'));
+      const t = result.throughput;
+      print(args.flags.has('json'), result, `encode ${t.hearthMBps.median.toFixed(1)} MB/s (tokenizers.js ${t.referenceMBps.median.toFixed(1)}), ids ${t.identical ? 'identical' : 'DIFFER'}; per keystroke ${result.incremental.incrementalUs.median.toFixed(0)} µs incremental vs ${result.incremental.fullUs.median.toFixed(0)} µs full`);
       return 0;
     }
     case 'scale': {
@@ -141,7 +142,7 @@ async function all(args: ParsedArgs): Promise<number> {
     report.latency = await runLatency(latencyOptions(args, base));
   });
   await step('tokenizer', async () => {
-    report.tokenizer = await runTokenizer();
+    report.tokenizer = await runTokenizer(base.runs);
   });
   await step('scale', async () => {
     report.scale = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
 import type { BenchReport, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
 import type { Spread } from './stats';
+import type { TokenizerBenchResult } from './tokenizer';
 
 /** Published figures quoted beside ours. */
 export const ANCHORS = {
@@ -140,9 +141,17 @@ function latencySection(title: string, latency: LatencyResult): string {
   ].join('\n');
 }
 
-function tokenizerSection(tokenizer: unknown): string {
-  if (tokenizer && typeof tokenizer === 'object' && 'markdown' in tokenizer && typeof tokenizer.markdown === 'string') {
-    return `## Tokenizer\n\n${tokenizer.markdown}`;
-  }
-  return `## Tokenizer\n\n\`\`\`json\n${JSON.stringify(tokenizer, null, 2)}\n\`\`\``;
+function tokenizerSection(tokenizer: TokenizerBenchResult): string {
+  const { throughput, load, incremental } = tokenizer;
+  return [
+    '## Tokenizer',
+    '',
+    `Vocabulary: \`${path.basename(tokenizer.vocabulary.file)}\` (${tokenizer.vocabulary.tokens} tokens). Input: ${throughput.input} (${fixed(throughput.bytes / 1e6, 2)} MB, ${throughput.tokens} tokens); ids ${throughput.identical ? 'identical to' : '**differ from**'} the reference's.`,
+    '',
+    '| figure | Hearth | tokenizers.js (reference) | ratio |',
+    '| --- | --- | --- | --- |',
+    `| encode throughput (MB/s) | ${spread(throughput.hearthMBps)} | ${spread(throughput.referenceMBps)} | ${ratio(throughput.hearthMBps.median, throughput.referenceMBps.median)} |`,
+    `| per keystroke, ${incremental.promptTokens}-token prompt (µs, median) | ${spread(incremental.incrementalMedianUs, 0)} incremental | ${spread(incremental.fullMedianUs, 0)} full encode | ${fixed(incremental.speedup)}× |`,
+    `| load tokenizer.json (ms): cold / warm / built-in cl100k | ${spread(load.coldMs, 0)} / ${spread(load.warmMs, 0)} / ${spread(load.builtinMs, 0)} | | |`,
+  ].join('\n');
 }

@@ -1,5 +1,6 @@
 /** The shapes benchmark runs produce and the report reads. Plain data, written as JSON too. */
 import type { Spread } from './stats';
+import type { TokenizerBenchResult } from './tokenizer';
 
 export interface MachineInfo {
   cpu: string;
@@ -110,7 +111,7 @@ export interface BenchReport {
   qualityModel?: ModelSummary;
   throughput?: ThroughputResult;
   latency?: LatencyResult;
-  tokenizer?: unknown;
+  tokenizer?: TokenizerBenchResult;
   scale?: ScaleResult;
   notes: string[];
 }

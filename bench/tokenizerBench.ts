@@ -1,6 +1,8 @@
-/** Wires the tokenizer engineer's benchmark (bench/tokenizer.ts, `runTokenizerBench`) into `hearth bench`. */
+/** Wires the tokenizer engineer's benchmark (bench/tokenizer.ts) into `hearth bench` and its report. */
+import { runTokenizerBench, type TokenizerBenchResult } from './tokenizer';
 
-/** Until bench/tokenizer.ts lands, says so instead of failing the whole run. */
-export async function runTokenizer(): Promise<unknown> {
-  throw new Error('bench/tokenizer.ts (runTokenizerBench) is not in this checkout yet');
+export type { TokenizerBenchResult };
+
+export function runTokenizer(runs?: number): Promise<TokenizerBenchResult> {
+  return runTokenizerBench({ json: true, ...(runs ? { runs } : {}) });
 }

@@ -57,7 +57,21 @@ const REPORT: BenchReport = {
     editorP50: 4,
     editorWithoutModel: 0.4,
   },
-  tokenizer: { markdown: '| tokenizer | MB/s |\n| --- | --- |\n| hearth | 12 |' },
+  tokenizer: {
+    vocabulary: { file: '/x/tokenizer.json', tokens: 151665 },
+    throughput: { input: 'lib.d.ts', bytes: 1e6, tokens: 250000, identical: true, hearthMBps: spreadOf([11, 12, 13]), referenceMBps: spreadOf([3, 4, 5]) },
+    load: { coldMs: one(900), warmMs: one(40), builtinMs: one(30) },
+    incremental: {
+      promptTokens: 4096,
+      keystrokes: 100,
+      incrementalUs: { median: 50, p95: 90 },
+      fullUs: { median: 5000, p95: 6000 },
+      speedup: 100,
+      incrementalMedianUs: one(50),
+      fullMedianUs: one(5000),
+    },
+    runs: 3,
+  },
   scale: { note: 'Skipped: no exporter yet.' },
   notes: ['A note.'],
 };
@@ -80,7 +94,7 @@ describe('bench report', () => {
     assert.match(markdown, /under 100 ms/);
     assert.match(markdown, /as the editor asks \(gate, typeahead, in-flight reuse\): p50 ms \| 4\.0 \(40\.0% of keystrokes without a model call\)/);
     assert.match(markdown, /Skipped: no exporter yet\./);
-    assert.match(markdown, /\| hearth \| 12 \|/);
+    assert.match(markdown, /\| encode throughput \(MB\/s\) \| 12\.0 \(11\.0–13\.0\) \| 4\.0 \(3\.0–5\.0\) \| 3\.00× \|/);
     assert.match(markdown, /!\[latency-keystroke-replay\.svg\]\(latency-keystroke-replay\.svg\)/);
   });
 
