@@ -8,6 +8,7 @@ import { dropRepeatedLines } from '../../src/completion/postprocess/dropRepeated
 import type { FilterContext } from '../../src/completion/postprocess/filter';
 import { keepFirstLine } from '../../src/completion/postprocess/keepFirstLine';
 import { limitToBlock } from '../../src/completion/postprocess/limitToBlock';
+import { trimLeadingSpace } from '../../src/completion/postprocess/trimLeadingSpace';
 import { trimSuffixOverlap } from '../../src/completion/postprocess/trimSuffixOverlap';
 import { trimTrailingWhitespace } from '../../src/completion/postprocess/trimTrailingWhitespace';
 import { trimUnbalancedClosers } from '../../src/completion/postprocess/trimUnbalancedClosers';
@@ -95,6 +96,17 @@ describe('completion post-processing', () => {
     });
     it('ignores whitespace-only overlap', () => {
       assert.equal(trimSuffixOverlap('a ', at('x = ║ ')), 'a ');
+    });
+  });
+
+  describe('trimLeadingSpace', () => {
+    it('drops spaces that would double the one before the cursor', () => {
+      assert.equal(trimLeadingSpace('  1 + 2', at('x = ║')), '1 + 2');
+    });
+    it('keeps indentation at the start of a line and text after a non-space', () => {
+      assert.equal(trimLeadingSpace('    return 1', at('def f():\n║', 'single', 'python')), '    return 1');
+      assert.equal(trimLeadingSpace('  pass', at('def f():\n  ║', 'single', 'python')), '  pass');
+      assert.equal(trimLeadingSpace(' + 1', at('x = y║')), ' + 1');
     });
   });
 

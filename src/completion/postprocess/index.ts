@@ -8,6 +8,7 @@ import { dropRepeatedLines } from './dropRepeatedLines';
 import type { CompletionFilter, FilterContext } from './filter';
 import { keepFirstLine } from './keepFirstLine';
 import { limitToBlock } from './limitToBlock';
+import { trimLeadingSpace } from './trimLeadingSpace';
 import { trimSuffixOverlap } from './trimSuffixOverlap';
 import { trimTrailingWhitespace } from './trimTrailingWhitespace';
 import { trimUnbalancedClosers } from './trimUnbalancedClosers';
@@ -18,6 +19,7 @@ export const FILTERS: readonly CompletionFilter[] = [
   keepFirstLine,
   limitToBlock,
   dropRepeatedLines,
+  trimLeadingSpace,
   trimSuffixOverlap,
   trimUnbalancedClosers,
   trimTrailingWhitespace,
