@@ -8,7 +8,9 @@ import { dropRepeatedLines } from '../../src/completion/postprocess/dropRepeated
 import type { FilterContext } from '../../src/completion/postprocess/filter';
 import { keepFirstLine } from '../../src/completion/postprocess/keepFirstLine';
 import { limitToBlock } from '../../src/completion/postprocess/limitToBlock';
+import { trimBrokenText } from '../../src/completion/postprocess/trimBrokenText';
 import { trimLeadingSpace } from '../../src/completion/postprocess/trimLeadingSpace';
+import { trimRepeatedRun } from '../../src/completion/postprocess/trimRepeatedRun';
 import { trimSuffixOverlap } from '../../src/completion/postprocess/trimSuffixOverlap';
 import { trimTrailingWhitespace } from '../../src/completion/postprocess/trimTrailingWhitespace';
 import { trimUnbalancedClosers } from '../../src/completion/postprocess/trimUnbalancedClosers';
@@ -96,6 +98,28 @@ describe('completion post-processing', () => {
     });
     it('ignores whitespace-only overlap', () => {
       assert.equal(trimSuffixOverlap('a ', at('x = ║ ')), 'a ');
+    });
+  });
+
+  describe('trimRepeatedRun', () => {
+    it('keeps one copy of a piece repeated five or more times', () => {
+      assert.equal(trimRepeatedRun('x = foo(foo(foo(foo(foo(', at('║')), 'x = foo(');
+      assert.equal(trimRepeatedRun('return self.x.y.x.y.x.y.x.y.x.y', at('║')), 'return self.x.y');
+    });
+    it('leaves symbol rules, zeros, hex digits, short repeats and ordinary code alone', () => {
+      assert.equal(trimRepeatedRun('# ==========', at('║')), '# ==========');
+      assert.equal(trimRepeatedRun('f(a, a, a, a)', at('║')), 'f(a, a, a, a)');
+      assert.equal(trimRepeatedRun('x = [0, 0, 0, 0, 0, 0, 0, 0]', at('║')), 'x = [0, 0, 0, 0, 0, 0, 0, 0]');
+      assert.equal(trimRepeatedRun('mask = 0xFFFFFFFFFFFFFFFF', at('║')), 'mask = 0xFFFFFFFFFFFFFFFF');
+    });
+  });
+
+  describe('trimBrokenText', () => {
+    it('cuts at the first replacement character', () => {
+      assert.equal(trimBrokenText('name\uFFFD\uFFFD', at('x = ║')), 'name');
+    });
+    it('keeps it when the document has it before the cursor', () => {
+      assert.equal(trimBrokenText('\uFFFD', at('s = "\uFFFD║')), '\uFFFD');
     });
   });
 

@@ -8,7 +8,9 @@ import { dropRepeatedLines } from './dropRepeatedLines';
 import type { CompletionFilter, FilterContext } from './filter';
 import { keepFirstLine } from './keepFirstLine';
 import { limitToBlock } from './limitToBlock';
+import { trimBrokenText } from './trimBrokenText';
 import { trimLeadingSpace } from './trimLeadingSpace';
+import { trimRepeatedRun } from './trimRepeatedRun';
 import { trimSuffixOverlap } from './trimSuffixOverlap';
 import { trimTrailingWhitespace } from './trimTrailingWhitespace';
 import { trimUnbalancedClosers } from './trimUnbalancedClosers';
@@ -16,9 +18,11 @@ import { trimUnbalancedClosers } from './trimUnbalancedClosers';
 export type { CompletionFilter, FilterContext };
 
 export const FILTERS: readonly CompletionFilter[] = [
+  trimBrokenText,
   keepFirstLine,
   limitToBlock,
   dropRepeatedLines,
+  trimRepeatedRun,
   trimLeadingSpace,
   trimSuffixOverlap,
   trimUnbalancedClosers,
