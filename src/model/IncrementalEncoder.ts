@@ -82,6 +82,8 @@ export class IncrementalEncoder {
 }
 
 function commonPrefixLength(a: string, b: string): number {
+  // Typing appends: answer that case with one native comparison.
+  if (b.length >= a.length && b.startsWith(a)) return a.length;
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
