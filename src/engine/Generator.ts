@@ -6,7 +6,7 @@
 import type { SamplingSettings } from '../completion/settings';
 import type { DecoderSession } from './DecoderSession';
 import { KvCache } from './KvCache';
-import { type LogitsProcessor, samplingProcessors } from './logitsProcessors';
+import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason } from './protocol';
 import { createSampler } from './sampler';
 import {
@@ -134,8 +134,9 @@ export class Generator {
     let emitted = 0;
     let firstTokenAt = 0;
     for (let generated = 1; ; generated++) {
-      for (const processor of processors) processor.process(logits, { ids, generated: generated - 1 });
-      const token = sampler.sample(logits);
+      const context: ProcessorContext = { ids, generated: generated - 1 };
+      for (const processor of processors) processor.process(logits, context);
+      const token = sampler.sample(logits, context.candidates);
       if (generated === 1) firstTokenAt = this.now();
       ids.push(token);
       const previousLength = text.length;

@@ -1,6 +1,10 @@
 /**
  * Logits processors: small steps, each doing one thing to the next-token logits in place, run in
  * order by the decode loop (STYLE.md §4). A token that must not be sampled gets `-Infinity`.
+ *
+ * Vocabularies reach 150k entries, so whole-vocabulary passes are kept few: top-k (or top-p)
+ * narrows the field to a candidate list (`context.candidates`), and the steps after it, and the
+ * sampler, work on that list only.
  */
 import type { SamplingSettings } from '../completion/settings';
 
@@ -10,10 +14,15 @@ export interface ProcessorContext {
   readonly ids: readonly number[];
   /** How many of `ids` were generated (0 at the first decode step). */
   readonly generated: number;
+  /**
+   * The ids still in play once a processor has narrowed the field (top-k lists them most likely
+   * first); every id not listed counts as `-Infinity`. Undefined: the whole vocabulary.
+   */
+  candidates?: number[];
 }
 
 export interface LogitsProcessor {
-  /** Changes `logits` ([vocab]) in place. */
+  /** Changes `logits` ([vocab]) in place, and may narrow `context.candidates`. */
   process(logits: Float32Array, context: ProcessorContext): void;
 }
 
@@ -31,24 +40,30 @@ export class RepetitionPenaltyProcessor implements LogitsProcessor {
   }
 }
 
-/** Scales logits by 1/temperature (temperature > 0). */
+/** Scales logits by 1/temperature (temperature > 0): the candidates only, once narrowed. */
 export class TemperatureProcessor implements LogitsProcessor {
   constructor(private readonly temperature: number) {}
 
-  process(logits: Float32Array): void {
+  process(logits: Float32Array, context: ProcessorContext = { ids: [], generated: 0 }): void {
     const inverse = 1 / this.temperature;
-    for (let i = 0; i < logits.length; i++) logits[i] = logits[i]! * inverse;
+    if (context.candidates) {
+      for (const id of context.candidates) logits[id] = logits[id]! * inverse;
+    } else {
+      for (let i = 0; i < logits.length; i++) logits[i] = logits[i]! * inverse;
+    }
   }
 }
 
-/** Keeps the k largest logits (ties at the k-th value are kept too). */
+/**
+ * Keeps the k largest logits (ties at the k-th value too) as the candidate list. It commutes
+ * with temperature, so it runs first and temperature then touches k values, not the vocabulary.
+ */
 export class TopKProcessor implements LogitsProcessor {
   constructor(private readonly k: number) {}
 
-  process(logits: Float32Array): void {
-    if (this.k <= 0 || this.k >= logits.length) return;
-    const threshold = kthLargest(logits, this.k);
-    for (let i = 0; i < logits.length; i++) if (logits[i]! < threshold) logits[i] = -Infinity;
+  process(logits: Float32Array, context: ProcessorContext = { ids: [], generated: 0 }): void {
+    if (this.k <= 0) return;
+    context.candidates = topCandidates(logits, this.k, context.candidates);
   }
 }
 
@@ -56,22 +71,13 @@ export class TopKProcessor implements LogitsProcessor {
 export class TopPProcessor implements LogitsProcessor {
   constructor(private readonly p: number) {}
 
-  process(logits: Float32Array): void {
+  process(logits: Float32Array, context: ProcessorContext = { ids: [], generated: 0 }): void {
     if (this.p >= 1) return;
-    const candidates: number[] = [];
-    for (let i = 0; i < logits.length; i++) if (logits[i] !== -Infinity) candidates.push(i);
-    candidates.sort((a, b) => logits[b]! - logits[a]!);
-    const max = logits[candidates[0] ?? 0] ?? 0;
-    let total = 0;
-    for (const id of candidates) total += Math.exp(logits[id]! - max);
-    let cumulative = 0;
-    let kept = 0;
-    while (kept < candidates.length) {
-      cumulative += Math.exp(logits[candidates[kept]!]! - max) / total;
-      kept++;
-      if (cumulative >= this.p) break;
+    if (context.candidates) {
+      context.candidates = nucleus(logits, context.candidates, this.p, softmaxTotal(logits, context.candidates));
+      return;
     }
-    for (let i = kept; i < candidates.length; i++) logits[candidates[i]!] = -Infinity;
+    context.candidates = vocabularyNucleus(logits, this.p);
   }
 }
 
@@ -88,6 +94,7 @@ export class AllowedTokensProcessor implements LogitsProcessor {
   process(logits: Float32Array, context: ProcessorContext): void {
     if (context.generated >= this.steps || this.allowed.size === 0) return;
     for (let i = 0; i < logits.length; i++) if (!this.allowed.has(i)) logits[i] = -Infinity;
+    if (context.candidates) context.candidates = context.candidates.filter((id) => this.allowed.has(id));
   }
 }
 
@@ -117,6 +124,10 @@ export class HealingProcessor implements LogitsProcessor {
     for (let i = 0; i < allowed.length; i++) keep[i] = logits[allowed[i]!] ?? -Infinity;
     logits.fill(-Infinity);
     for (let i = 0; i < allowed.length; i++) if (allowed[i]! < logits.length) logits[allowed[i]!] = keep[i]!;
+    if (context.candidates) {
+      const set = new Set(allowed);
+      context.candidates = context.candidates.filter((id) => set.has(id));
+    }
   }
 }
 
@@ -124,59 +135,162 @@ export class HealingProcessor implements LogitsProcessor {
 export class BannedTokensProcessor implements LogitsProcessor {
   constructor(private readonly banned: readonly number[]) {}
 
-  process(logits: Float32Array): void {
+  process(logits: Float32Array, context?: ProcessorContext): void {
     for (const id of this.banned) if (id < logits.length) logits[id] = -Infinity;
+    if (context?.candidates) context.candidates = context.candidates.filter((id) => logits[id] !== -Infinity);
   }
 }
 
-/** The processors for a sampling setting, in the order they run. Greedy skips the shaping ones. */
+/**
+ * The processors for a sampling setting, in the order they run. Greedy (temperature 0) needs
+ * none but the penalty: it takes the largest logit.
+ */
 export function samplingProcessors(settings: SamplingSettings): LogitsProcessor[] {
   const processors: LogitsProcessor[] = [];
   if (settings.repetitionPenalty > 1) processors.push(new RepetitionPenaltyProcessor(settings.repetitionPenalty));
   if (settings.temperature > 0) {
-    processors.push(new TemperatureProcessor(settings.temperature));
     if (settings.topK > 0) processors.push(new TopKProcessor(settings.topK));
+    processors.push(new TemperatureProcessor(settings.temperature));
     if (settings.topP < 1) processors.push(new TopPProcessor(settings.topP));
   }
   return processors;
 }
 
-/** The k-th largest value, by a size-k min-heap: O(n log k), no sort of the whole vocabulary. */
-function kthLargest(values: Float32Array, k: number): number {
-  const heap = new Float64Array(k);
-  let size = 0;
-  const siftDown = (start: number): void => {
-    let i = start;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < size && heap[left]! < heap[smallest]!) smallest = left;
-      if (right < size && heap[right]! < heap[smallest]!) smallest = right;
-      if (smallest === i) return;
-      const swap = heap[i]!;
-      heap[i] = heap[smallest]!;
-      heap[smallest] = swap;
-      i = smallest;
-    }
-  };
-  for (let n = 0; n < values.length; n++) {
-    const value = values[n]!;
-    if (size < k) {
-      let i = size++;
-      heap[i] = value;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (heap[parent]! <= heap[i]!) break;
-        const swap = heap[i]!;
-        heap[i] = heap[parent]!;
-        heap[parent] = swap;
-        i = parent;
-      }
-    } else if (value > heap[0]!) {
-      heap[0] = value;
-      siftDown(0);
+/** Σ exp(logit - max) over the candidates (or the vocabulary), with the max. */
+function softmaxTotal(logits: Float32Array, candidates: readonly number[] | undefined): { max: number; sum: number } {
+  let max = -Infinity;
+  if (candidates) for (const id of candidates) max = Math.max(max, logits[id]!);
+  else for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  let sum = 0;
+  if (candidates) for (const id of candidates) sum += Math.exp(logits[id]! - max);
+  else for (let i = 0; i < logits.length; i++) if (logits[i] !== -Infinity) sum += Math.exp(logits[i]! - max);
+  return { max, sum };
+}
+
+/** The shortest head of `sorted` (most likely first) whose probability reaches p. */
+function nucleus(logits: Float32Array, sorted: number[], p: number, total: { max: number; sum: number }): number[] {
+  let cumulative = 0;
+  for (let kept = 0; kept < sorted.length; kept++) {
+    cumulative += Math.exp(logits[sorted[kept]!]! - total.max) / total.sum;
+    if (cumulative >= p) return sorted.slice(0, kept + 1);
+  }
+  return sorted;
+}
+
+/**
+ * The nucleus of the whole vocabulary without sorting it: a histogram of probability mass by
+ * logit (buckets of 1/8, down to 40 below the max, where a token's share is under e^-40)
+ * finds the bucket where the mass reaches p; only the tokens above it are sorted.
+ */
+function vocabularyNucleus(logits: Float32Array, p: number): number[] {
+  const total = softmaxTotal(logits, undefined);
+  const width = 0.125;
+  const buckets = new Float64Array(320);
+  const floor = total.max - buckets.length * width;
+  for (let i = 0; i < logits.length; i++) {
+    const value = logits[i]!;
+    if (value > floor) buckets[Math.min(buckets.length - 1, Math.floor((total.max - value) / width))]! += Math.exp(value - total.max);
+  }
+  let last = buckets.length - 1;
+  let cumulative = 0;
+  for (let b = 0; b < buckets.length; b++) {
+    cumulative += buckets[b]! / total.sum;
+    if (cumulative >= p) {
+      last = b;
+      break;
     }
   }
-  return heap[0]!;
+  if (cumulative < p) return finiteIds(logits);
+  // Buckets above `last` are in whole; only the boundary bucket is sorted, to stop at p exactly.
+  const inner = total.max - last * width;
+  const outer = total.max - (last + 1) * width;
+  const ids: number[] = [];
+  const boundary: number[] = [];
+  let mass = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const value = logits[i]!;
+    if (value > inner) {
+      ids.push(i);
+      mass += Math.exp(value - total.max) / total.sum;
+    } else if (value > outer) {
+      boundary.push(i);
+    }
+  }
+  boundary.sort((a, b) => logits[b]! - logits[a]! || a - b);
+  for (const id of boundary) {
+    if (mass >= p) break;
+    ids.push(id);
+    mass += Math.exp(logits[id]! - total.max) / total.sum;
+  }
+  return ids;
+}
+
+function finiteIds(logits: Float32Array): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (logits[i] !== -Infinity) ids.push(i);
+  return ids;
+}
+
+/**
+ * Ids of the k largest finite logits (and ties with the k-th), most likely first, among
+ * `among` or the whole vocabulary. A size-k min-heap: one pass, O(n log k), no full sort.
+ */
+function topCandidates(logits: Float32Array, k: number, among: readonly number[] | undefined): number[] {
+  const heap = new MinHeap(k);
+  if (among) {
+    for (const id of among) heap.offer(logits[id]!);
+  } else {
+    for (let i = 0; i < logits.length; i++) {
+      const value = logits[i]!;
+      // Most values lose to the heap's minimum: one comparison, no call.
+      if (value > heap.min) heap.offer(value);
+    }
+  }
+  const threshold = heap.size === 0 ? Infinity : heap.size < k ? -Infinity : heap.min;
+  const ids: number[] = [];
+  if (among) {
+    for (const id of among) if (logits[id]! >= threshold && logits[id] !== -Infinity) ids.push(id);
+  } else {
+    for (let i = 0; i < logits.length; i++) if (logits[i]! >= threshold && logits[i] !== -Infinity) ids.push(i);
+  }
+  return ids.sort((a, b) => logits[b]! - logits[a]! || a - b);
+}
+
+/** The k largest values offered so far; `min` is -Infinity until it holds k. */
+class MinHeap {
+  private readonly values: Float64Array;
+  size = 0;
+  min = -Infinity;
+
+  constructor(private readonly capacity: number) {
+    this.values = new Float64Array(capacity);
+  }
+
+  offer(value: number): void {
+    const v = this.values;
+    if (value === -Infinity || (this.size === this.capacity && value <= this.min)) return;
+    if (this.size < this.capacity) {
+      let i = this.size++;
+      v[i] = value;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (v[parent]! <= v[i]!) break;
+        [v[i], v[parent]] = [v[parent]!, v[i]!];
+        i = parent;
+      }
+    } else {
+      v[0] = value;
+      for (let i = 0; ; ) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let smallest = i;
+        if (left < this.size && v[left]! < v[smallest]!) smallest = left;
+        if (right < this.size && v[right]! < v[smallest]!) smallest = right;
+        if (smallest === i) break;
+        [v[i], v[smallest]] = [v[smallest]!, v[i]!];
+        i = smallest;
+      }
+    }
+    if (this.size === this.capacity) this.min = v[0]!;
+  }
 }

@@ -3,13 +3,21 @@ import type { SamplingSettings } from '../completion/settings';
 import { SeededRandom } from './random';
 
 export interface Sampler {
-  /** Picks a token id from logits ([vocab], already processed; `-Infinity` means never). */
-  sample(logits: Float32Array): number;
+  /**
+   * Picks a token id from logits ([vocab], already processed; `-Infinity` means never), among
+   * `candidates` when a processor narrowed the field.
+   */
+  sample(logits: Float32Array, candidates?: readonly number[]): number;
 }
 
 /** The most likely token; the lowest id on a tie, so the choice never depends on anything else. */
 export class GreedySampler implements Sampler {
-  sample(logits: Float32Array): number {
+  sample(logits: Float32Array, candidates?: readonly number[]): number {
+    if (candidates && candidates.length > 0) {
+      let best = candidates[0]!;
+      for (const id of candidates) if (logits[id]! > logits[best]! || (logits[id] === logits[best] && id < best)) best = id;
+      return best;
+    }
     let best = 0;
     for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
     return best;
@@ -24,29 +32,29 @@ export class MultinomialSampler implements Sampler {
     this.random = new SeededRandom(seed);
   }
 
-  sample(logits: Float32Array): number {
+  sample(logits: Float32Array, candidates?: readonly number[]): number {
+    const ids = candidates ?? finiteIds(logits);
+    if (ids.length === 0) return 0;
     let max = -Infinity;
-    for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
-    if (max === -Infinity) return 0;
+    for (const id of ids) if (logits[id]! > max) max = logits[id]!;
     let total = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const value = logits[i]!;
-      if (value !== -Infinity) total += Math.exp(value - max);
-    }
+    for (const id of ids) total += Math.exp(logits[id]! - max);
     let target = this.random.next() * total;
-    let last = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const value = logits[i]!;
-      if (value === -Infinity) continue;
-      last = i;
-      target -= Math.exp(value - max);
-      if (target < 0) return i;
+    for (const id of ids) {
+      target -= Math.exp(logits[id]! - max);
+      if (target < 0) return id;
     }
-    return last;
+    return ids[ids.length - 1]!;
   }
 }
 
 /** Greedy at temperature 0, seeded sampling otherwise. */
 export function createSampler(settings: SamplingSettings): Sampler {
   return settings.temperature > 0 ? new MultinomialSampler(settings.seed) : new GreedySampler();
+}
+
+function finiteIds(logits: Float32Array): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (logits[i] !== -Infinity) ids.push(i);
+  return ids;
 }

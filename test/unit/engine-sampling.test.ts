@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import {
   AllowedTokensProcessor,
   BannedTokensProcessor,
+  type ProcessorContext,
   RepetitionPenaltyProcessor,
   samplingProcessors,
   TemperatureProcessor,
@@ -37,7 +38,7 @@ describe('engine sampling', () => {
     assert.ok(createSampler(settings) instanceof GreedySampler);
     assert.equal(samplingProcessors(settings).length, 0);
     const shaped = samplingProcessors({ ...settings, temperature: 0.2, repetitionPenalty: 1.1 });
-    assert.deepEqual(shaped.map((p) => p.constructor.name), ['RepetitionPenaltyProcessor', 'TemperatureProcessor', 'TopKProcessor', 'TopPProcessor']);
+    assert.deepEqual(shaped.map((p) => p.constructor.name), ['RepetitionPenaltyProcessor', 'TopKProcessor', 'TemperatureProcessor', 'TopPProcessor']);
   });
 
   it('multinomial sampling follows the softmax and reproduces with its seed', () => {
@@ -62,22 +63,46 @@ describe('engine sampling', () => {
     assert.deepEqual([...logits], [2, -4, 8]);
   });
 
-  it('top-k keeps the k largest', () => {
+  it('top-k keeps the k largest as candidates, most likely first; temperature then scales only those', () => {
     const logits = Float32Array.from([5, 1, 9, 3, 7, 2]);
-    new TopKProcessor(3).process(logits);
-    assert.deepEqual(finite(logits), [0, 2, 4]);
-    const all = Float32Array.from([1, 2]);
-    new TopKProcessor(0).process(all);
-    assert.deepEqual(finite(all), [0, 1]);
+    const ctx: ProcessorContext = { ids: [], generated: 0 };
+    new TopKProcessor(3).process(logits, ctx);
+    assert.deepEqual(ctx.candidates, [2, 4, 0]);
+    new TemperatureProcessor(0.5).process(logits, ctx);
+    assert.deepEqual([...logits], [10, 1, 18, 3, 14, 2]);
+    const all: ProcessorContext = { ids: [], generated: 0 };
+    new TopKProcessor(0).process(Float32Array.from([1, 2]), all);
+    assert.equal(all.candidates, undefined);
   });
 
   it('top-p keeps the smallest set reaching p', () => {
-    const logits = Float32Array.from([Math.log(0.5), Math.log(0.1), Math.log(0.3), Math.log(0.1)]);
-    new TopPProcessor(0.75).process(logits);
-    assert.deepEqual(finite(logits), [0, 2]);
-    const one = Float32Array.from([Math.log(0.5), Math.log(0.1), Math.log(0.3), Math.log(0.1)]);
-    new TopPProcessor(0.4).process(one);
-    assert.deepEqual(finite(one), [0]);
+    const probs = [0.5, 0.1, 0.3, 0.1];
+    const run = (p: number, k: number): number[] | undefined => {
+      const ctx: ProcessorContext = { ids: [], generated: 0 };
+      const logits = Float32Array.from(probs.map(Math.log));
+      if (k > 0) new TopKProcessor(k).process(logits, ctx);
+      new TopPProcessor(p).process(logits, ctx);
+      return ctx.candidates;
+    };
+    assert.deepEqual(run(0.75, 0), [0, 2]);
+    assert.deepEqual(run(0.4, 0), [0]);
+    assert.deepEqual(run(0.75, 3), [0, 2]);
+  });
+
+  it('top-p over a large vocabulary equals sorting it whole', () => {
+    const random = new SeededRandom(3);
+    for (const [p, scale] of [[0.95, 1], [0.9, 8], [0.5, 0.2], [0.99, 40], [0.3, 0.01]] as const) {
+      const logits = Float32Array.from({ length: 20_000 }, () => (random.next() - 0.5) * 2 * scale);
+      const sorted = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]! || a - b);
+      const max = logits[sorted[0]!]!;
+      const total = sorted.reduce((sum, id) => sum + Math.exp(logits[id]! - max), 0);
+      let cumulative = 0;
+      let n = 0;
+      while (cumulative < p) cumulative += Math.exp(logits[sorted[n++]!]! - max) / total;
+      const ctx: ProcessorContext = { ids: [], generated: 0 };
+      new TopPProcessor(p).process(logits, ctx);
+      assert.deepEqual([...ctx.candidates!].sort((a, b) => a - b), sorted.slice(0, n).sort((a, b) => a - b), `p ${p}, scale ${scale}`);
+    }
   });
 
   it('repetition penalty lowers seen tokens, positive and negative alike', () => {
@@ -94,7 +119,10 @@ describe('engine sampling', () => {
     new AllowedTokensProcessor(new Set([1, 2])).process(later, { ids: [], generated: 1 });
     assert.deepEqual(finite(later), [0, 1, 2]);
     const banned = Float32Array.from([9, 1, 2]);
-    new BannedTokensProcessor([0, 7]).process(banned);
+    const ctx: ProcessorContext = { ids: [], generated: 0, candidates: [0, 2, 1] };
+    new BannedTokensProcessor([0, 7]).process(banned, ctx);
     assert.equal(new GreedySampler().sample(banned), 2);
+    assert.deepEqual(ctx.candidates, [2, 1]);
+    assert.equal(new GreedySampler().sample(banned, ctx.candidates), 2);
   });
 });
