@@ -37,7 +37,7 @@ export function unavailableReason(provider: ProviderName, platform = process.pla
       const lib = platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
       return dir && fs.existsSync(path.join(dir, lib))
         ? undefined
-        : `the CUDA provider files are not installed (${lib} is not in onnxruntime-node's bin folder; reinstall it with ONNXRUNTIME_NODE_INSTALL_CUDA=v12)`;
+        : `the CUDA provider files are not installed (${lib} is not in onnxruntime-node's bin folder; run ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, with CUDA 12 and cuDNN 9 installed)`;
     }
   }
 }
