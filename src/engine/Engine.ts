@@ -80,7 +80,10 @@ export class Engine {
         loadMs: performance.now() - started,
       };
       const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
-      return new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
+      const engine = new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
+      await engine.warmUp();
+      info.loadMs = performance.now() - started;
+      return engine;
     } catch (error) {
       await session.release();
       throw error;
@@ -111,6 +114,26 @@ export class Engine {
       startedAt,
       ...hooks,
     });
+  }
+
+  /**
+   * One short completion through the whole path (prompt building, tokenizer, sampling, stopping)
+   * so that the JavaScript is compiled before the first real keystroke; the cache is then dropped.
+   */
+  private async warmUp(): Promise<void> {
+    const sampling = { temperature: 0.2, topK: 40, topP: 0.95, repetitionPenalty: 1.1, seed: 0 };
+    await this.generate({
+      kind: this.fim.isFim ? 'fim' : 'prompt',
+      prefix: 'def add(a, b):\n    return a',
+      suffix: '\n\nprint(add(1, 2))\n',
+      mode: 'single',
+      maxNewTokens: 4,
+      timeBudgetMs: 10_000,
+      sampling,
+      heal: true,
+      budget: { maxPromptTokens: 256, suffixShare: 0.25 },
+    });
+    this.generator.reset();
   }
 
   async dispose(): Promise<void> {
