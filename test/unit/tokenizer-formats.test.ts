@@ -25,7 +25,7 @@ describe('Tokenizer formats', () => {
   describe('pre-tokenizer variants agree with tokenizers.js', () => {
     for (const [name, preTokenizer] of Object.entries(PRE_TOKENIZERS)) {
       it(name, () => {
-        const json = variant({ pre_tokenizer: preTokenizer });
+        const json = variant({ pre_tokenizer: preTokenizer }, 8_000);
         const tokenizer = Tokenizer.fromTokenizerJsonObject(json);
         const oracle = oracleFromJson(json);
         // tokenizers.js reads Digits as ASCII `\d`; the Rust crate (what models were trained
@@ -73,7 +73,9 @@ describe('Tokenizer formats', () => {
       it(name, () => {
         const tokenizer = Tokenizer.builtin(name);
         const reference = new Tiktoken(require(`js-tiktoken/ranks/${name}`));
-        for (const { name: textName, text } of [...corpus(), ...HARD_CASES.filter((c) => c.name !== 'long runs')]) {
+        // js-tiktoken is slow on long texts: half the corpus is enough for the second encoding.
+        const files = name === 'cl100k_base' ? corpus() : corpus().filter((_, i) => i % 2 === 0);
+        for (const { name: textName, text } of [...files, ...HARD_CASES.filter((c) => c.name !== 'long runs')]) {
           assertSameIds(tokenizer.encode(text), reference.encode(text, [], []), `${name} ${textName}`, tokenizer);
         }
         assert.equal(tokenizer.specialId('<|endoftext|>'), name === 'cl100k_base' ? 100257 : 199999);
@@ -126,7 +128,7 @@ describe('Tokenizer formats', () => {
   it('caches the converted tokenizer.json and loads it back identically', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-cache-'));
     const file = path.join(cacheDir, 'tokenizer.json');
-    const json = variant({});
+    const json = variant({}, 8_000);
     writeFileSync(file, JSON.stringify(json));
     const cold = await Tokenizer.fromTokenizerJson(file, { cacheDir });
     const warm = await Tokenizer.fromTokenizerJson(file, { cacheDir });
@@ -194,12 +196,12 @@ describe('Split behaviors', () => {
   });
 
   it('writes js-tiktoken’s form back, which js-tiktoken encodes to the same ranks', () => {
-    const tokenizer = Tokenizer.fromTokenizerJsonObject(variant({ pre_tokenizer: PRE_TOKENIZERS['GPT-2 (ByteLevel use_regex)'] }));
+    const tokenizer = Tokenizer.fromTokenizerJsonObject(variant({ pre_tokenizer: PRE_TOKENIZERS['GPT-2 (ByteLevel use_regex)'] }, 8_000));
     const reference = new Tiktoken(toTiktokenBpe(tokenizer.data));
     const rankToId = tokenizer.data.rankToId ?? [];
     for (const { name, text } of corpus().slice(0, 4)) {
       assertSameIds(reference.encode(text, [], []).map((rank) => rankToId[rank] ?? rank), tokenizer.encode(text), name, tokenizer);
     }
-    assert.throws(() => toTiktokenBpe(Tokenizer.fromTokenizerJsonObject(variant({ pre_tokenizer: PRE_TOKENIZERS['StarCoder (Digits + ByteLevel)'] })).data));
+    assert.throws(() => toTiktokenBpe(Tokenizer.fromTokenizerJsonObject(variant({ pre_tokenizer: PRE_TOKENIZERS['StarCoder (Digits + ByteLevel)'] }, 1_000)).data));
   });
 });

@@ -43,9 +43,10 @@ describe('IncrementalEncoder', () => {
     ['Llama-3', () => loadTokenizer(LLAMA3_JSON)],
     ['cl100k_base', async () => Tokenizer.builtin('cl100k_base')],
     ['o200k_base', async () => Tokenizer.builtin('o200k_base')],
-    ...Object.entries(PRE_TOKENIZERS).map(
-      ([name, preTokenizer]) => [name, async () => Tokenizer.fromTokenizerJsonObject(variant({ pre_tokenizer: preTokenizer }))] as [string, () => Promise<Tokenizer>],
-    ),
+    ...Object.entries(PRE_TOKENIZERS).map(([name, preTokenizer]): [string, () => Promise<Tokenizer>] => {
+      let tokenizer: Tokenizer | undefined;
+      return [name, async () => (tokenizer ??= Tokenizer.fromTokenizerJsonObject(variant({ pre_tokenizer: preTokenizer }, 8_000)))];
+    }),
   ];
 
   for (const [name, load] of tokenizers) {
