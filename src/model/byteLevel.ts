@@ -7,7 +7,12 @@
 /** `BYTE_TO_UNICODE[b]` is the character GPT-2 uses for byte `b`. */
 export const BYTE_TO_UNICODE: readonly string[] = buildByteToUnicode();
 
-const UNICODE_TO_BYTE: ReadonlyMap<string, number> = new Map(BYTE_TO_UNICODE.map((ch, b) => [ch, b]));
+/** Char code → byte, -1 outside the alphabet (every alphabet char is below U+0200). */
+const UNICODE_TO_BYTE: Int16Array = (() => {
+  const table = new Int16Array(0x200).fill(-1);
+  BYTE_TO_UNICODE.forEach((ch, b) => (table[ch.charCodeAt(0)] = b));
+  return table;
+})();
 
 function buildByteToUnicode(): string[] {
   const printable = (b: number): boolean =>
@@ -26,9 +31,10 @@ function buildByteToUnicode(): string[] {
  */
 export function byteLevelToBinary(token: string): string | undefined {
   let out = '';
-  for (const ch of token) {
-    const b = UNICODE_TO_BYTE.get(ch);
-    if (b === undefined) return undefined;
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    const b = code < 0x200 ? (UNICODE_TO_BYTE[code] as number) : -1;
+    if (b < 0) return undefined;
     out += String.fromCharCode(b);
   }
   return out;

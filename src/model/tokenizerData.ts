@@ -1,8 +1,8 @@
-import { byteLevelToBinary } from './byteLevel';
+import { BYTE_TO_UNICODE, byteLevelToBinary } from './byteLevel';
 import { preTokenizerFromHf, type PreTokenizerSpec } from './preTokenizer';
 
 /** Bumped whenever the converted form or the conversion changes, so old cache files are ignored. */
-export const TOKENIZER_DATA_FORMAT = 'hearth-tokenizer/3';
+export const TOKENIZER_DATA_FORMAT = 'hearth-tokenizer/4';
 
 /**
  * js-tiktoken's ranks form (its `TiktokenBPE`, restated because its types are ESM-only): lines of
@@ -79,40 +79,39 @@ export function convertTokenizerJson(json: HfTokenizerJson): TokenizerData {
   }
   const preTokenizer = preTokenizerFromHf(json.pre_tokenizer);
   const normalizers = normalizersFromHf(json.normalizer);
-  const binaryToId = new Map<string, number>();
-  for (const [token, id] of Object.entries(model.vocab)) {
+  const vocab = model.vocab;
+  const binaryOf = new Map<number, string>();
+  for (const [token, id] of Object.entries(vocab)) {
     const binary = byteLevelToBinary(token);
     if (binary === undefined) {
       if (model.byte_fallback) throw new Error('Unsupported tokenizer.json: byte-fallback (SentencePiece-style) BPE');
       continue;
     }
-    binaryToId.set(binary, id);
+    binaryOf.set(id, binary);
   }
   const rankedBinaries: string[] = [];
   const rankToId: number[] = [];
-  const ranked = new Set<string>();
-  const addRank = (binary: string): void => {
-    const id = binaryToId.get(binary);
-    if (id === undefined || ranked.has(binary)) return;
-    ranked.add(binary);
+  const ranked = new Set<number>();
+  const addRank = (id: number | undefined): void => {
+    const binary = id === undefined ? undefined : binaryOf.get(id);
+    if (id === undefined || binary === undefined || ranked.has(id)) return;
+    ranked.add(id);
     rankedBinaries.push(binary);
     rankToId.push(id);
   };
   for (let b = 0; b < 256; b++) {
-    const binary = String.fromCharCode(b);
-    if (!binaryToId.has(binary)) throw new Error(`Unsupported tokenizer.json: no token for byte ${b}`);
-    addRank(binary);
+    const id = vocab[BYTE_TO_UNICODE[b] as string];
+    if (id === undefined) throw new Error(`Unsupported tokenizer.json: no token for byte ${b}`);
+    addRank(id);
   }
+  // A merge's result is the two byte-level spellings joined, so its id is a vocabulary lookup.
   for (const merge of model.merges) {
     const [left, right] = typeof merge === 'string' ? splitMerge(merge) : merge;
-    const a = byteLevelToBinary(left);
-    const b = byteLevelToBinary(right);
-    if (a === undefined || b === undefined) continue;
-    addRank(a + b);
+    addRank(vocab[left + right]);
   }
   const unrankedTokens: Array<[number, string]> = [];
-  for (const [binary, id] of binaryToId) {
-    if (!ranked.has(binary)) unrankedTokens.push([id, binary]);
+  for (const [id, binary] of binaryOf) {
+    if (!ranked.has(id)) unrankedTokens.push([id, binary]);
   }
   const controlTokens: Record<string, number> = {};
   for (const added of json.added_tokens ?? []) controlTokens[added.content] = added.id;
