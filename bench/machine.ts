@@ -35,6 +35,7 @@ export function machineInfo(): MachineInfo {
     onnxruntime: packageVersion('onnxruntime-node'),
     transformersJs: packageVersion('@huggingface/transformers'),
     hearth: `${hearth} (${gitCommit()})`,
+    loadAverage: { start: os.loadavg()[0] ?? 0 },
   };
 }
 

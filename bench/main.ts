@@ -27,6 +27,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --threads N        CPU threads for every engine (default: all cores but one)
   --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all, scale;
                      default: made at bench time in bench/out/models/)
+  --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale)
   --json             print one JSON object instead of text`;
 
 const log = (line: string): void => {
@@ -119,7 +120,9 @@ export async function runBench(argv: string[]): Promise<number> {
 async function all(args: ParsedArgs): Promise<number> {
   const base = common(args);
   const report: BenchReport = { generatedAt: new Date().toISOString(), machine: machineInfo(), notes: [] };
+  const only = stringFlag(args, 'only')?.split(',');
   const step = async (name: string, body: () => Promise<void>): Promise<void> => {
+    if (only && !only.includes(name)) return;
     const started = performance.now();
     try {
       await body();
@@ -147,6 +150,7 @@ async function all(args: ParsedArgs): Promise<number> {
   await step('scale', async () => {
     report.scale = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
   });
+  report.machine.loadAverage.end = os.loadavg()[0] ?? 0;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   const written = await writeReport(report, REPORT_DIR);

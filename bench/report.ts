@@ -69,6 +69,7 @@ function header(report: BenchReport): string {
     `| onnxruntime-node | ${m.onnxruntime} |`,
     `| transformers.js | ${m.transformersJs} |`,
     `| Hearth | ${m.hearth} |`,
+    `| load average (1 min) at start / end | ${fixed(m.loadAverage.start, 2)} / ${m.loadAverage.end === undefined ? 'n/a' : fixed(m.loadAverage.end, 2)}${Math.max(m.loadAverage.start, m.loadAverage.end ?? 0) > m.cores * 0.5 ? ' — other work shared the CPU, so timings carry its noise; ratios within one run are the robust figures' : ''} |`,
   ].join('\n');
 }
 

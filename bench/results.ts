@@ -11,6 +11,8 @@ export interface MachineInfo {
   onnxruntime: string;
   transformersJs: string;
   hearth: string;
+  /** 1-minute load average when the run started and when it ended: other work on the machine skews timings. */
+  loadAverage: { start: number; end?: number };
 }
 
 export interface ModelSummary {

@@ -12,7 +12,7 @@ const one = (value: number) => spreadOf([value]);
 /** A small made-up result with every section. */
 const REPORT: BenchReport = {
   generatedAt: '2026-11-22T15:00:00Z',
-  machine: { cpu: 'Test CPU', cores: 2, ramGiB: 8, os: 'linux', node: 'v20', onnxruntime: '1.30.0', transformersJs: '4.3.1', hearth: '0.1.0' },
+  machine: { cpu: 'Test CPU', cores: 2, ramGiB: 8, os: 'linux', node: 'v20', onnxruntime: '1.30.0', transformersJs: '4.3.1', hearth: '0.1.0', loadAverage: { start: 3.5, end: 4 } },
   qualityModel: MODEL,
   quality: {
     dataset: 'synthetic.jsonl',
@@ -87,6 +87,7 @@ describe('bench report', () => {
     const { markdown } = await writeReport(REPORT, dir);
     assert.equal(fs.readFileSync(path.join(dir, 'REPORT.md'), 'utf8'), markdown);
     assert.match(markdown, /\| CPU \| Test CPU \(2 cores\) \|/);
+    assert.match(markdown, /\| load average \(1 min\) at start \/ end \| 3\.50 \/ 4\.00 — other work shared the CPU/);
     assert.match(markdown, /\| pass@1 \| \*\*50\.0%\*\* \(4 tasks\) \| Qwen2\.5-Coder-0\.5B: 70\.3%/);
     assert.match(markdown, /SantaCoder-1\.1B: 44\.0%/);
     assert.match(markdown, /\| 64 \| 2\.10 \(2\.00–2\.20\) \| 2\.00 \(2\.00–2\.00\) \| 5\.0% \| 4\.00 \(4\.00–4\.00\) \| 1\.90× \|/);
