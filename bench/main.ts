@@ -28,6 +28,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all, scale;
                      default: made at bench time in bench/out/models/)
   --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale)
+  --note TEXT        with all: a line for the report's notes (what was run and why)
   --json             print one JSON object instead of text`;
 
 const log = (line: string): void => {
@@ -120,6 +121,11 @@ export async function runBench(argv: string[]): Promise<number> {
 async function all(args: ParsedArgs): Promise<number> {
   const base = common(args);
   const report: BenchReport = { generatedAt: new Date().toISOString(), machine: machineInfo(), notes: [] };
+  if (path.resolve(base.modelDir) !== path.resolve(DEFAULT_MODEL)) {
+    report.notes.push(`Run on \`${path.relative(process.cwd(), base.modelDir) || base.modelDir}\`, not the embedded models/hearth-coder.`);
+  }
+  const note = stringFlag(args, 'note');
+  if (note) report.notes.push(note);
   const only = stringFlag(args, 'only')?.split(',');
   const step = async (name: string, body: () => Promise<void>): Promise<void> => {
     if (only && !only.includes(name)) return;
