@@ -25,6 +25,9 @@ export interface RequestHooks {
 }
 
 export class Engine {
+  /** Where the last prompt's prefix started, so that the next one starts there too. */
+  private anchor = '';
+
   private constructor(
     readonly info: ModelInfo,
     readonly tokenizer: Tokenizer,
@@ -94,7 +97,8 @@ export class Engine {
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
     const template = request.kind === 'fim' ? this.fim : this.continuation;
-    const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength);
+    const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
+    this.anchor = prompt.anchor;
     const processors: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
     if (prompt.healing) processors.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
     return this.generator.generate({
@@ -134,6 +138,7 @@ export class Engine {
       budget: { maxPromptTokens: 256, suffixShare: 0.25 },
     });
     this.generator.reset();
+    this.anchor = '';
   }
 
   async dispose(): Promise<void> {

@@ -18,16 +18,18 @@ export interface BuiltPrompt {
   maxNewTokens: number;
   /** Token healing: the removed bytes the first tokens must spell again (binary string). */
   healing?: FimPrompt['healing'];
+  /** Where the kept prefix starts, for the next request to start there too (see `stablePrefix`). */
+  anchor: string;
 }
 
 /**
  * Builds the prompt of `request` with `template` (a FIM template, or prefix-only for `prompt`
  * requests): at most `budget.maxPromptTokens` ids and at most `contextLength - maxNewTokens`.
  */
-export function buildPrompt(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, contextLength: number): BuiltPrompt {
+export function buildPrompt(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, contextLength: number, anchor = ''): BuiltPrompt {
   const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens, Math.floor(contextLength / 2)));
   const limit = Math.min(request.budget.maxPromptTokens, contextLength - maxNewTokens);
-  const prefix = stablePrefix(request, template, tokenizer, limit);
+  const prefix = stablePrefix(request, template, tokenizer, limit, anchor);
   const prompt = template.build(
     {
       prefix: prefix.text,
@@ -51,16 +53,25 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     truncatedTokens: prompt.truncatedTokens + prefix.droppedTokens,
     maxNewTokens,
     ...(prompt.healing ? { healing: prompt.healing } : {}),
+    anchor: prefix.text.slice(0, ANCHOR_CHARS),
   };
 }
 
+/** Length of the text that marks where a cut prefix started. */
+const ANCHOR_CHARS = 80;
+
 /**
  * Cuts an over-long prefix at a point that stays put while the user types, so that the next
- * keystroke's prompt starts with the same tokens and the KV cache is reused. Cutting exactly
- * to the budget would move the start by a token or so per keystroke and defeat the cache. The
- * cut drops a multiple of 1/8 of the prefix's room and then moves on to the next line start.
+ * keystroke's prompt starts with the same tokens and the KV cache is reused. Cutting exactly to
+ * the budget would move the start by a token or so per keystroke and defeat the cache; so would
+ * the caller's own character window, whose start moves down a line every line or so typed.
+ *
+ * - When the previous prompt's prefix started at `anchor` (its first characters) and the prefix
+ *   from there still fits, it starts there again.
+ * - Otherwise the cut drops a multiple of 1/8 of the prefix's room, more than needed, and moves
+ *   on to the next line start; the slack lets the next keystrokes keep this start.
  */
-function stablePrefix(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, limit: number): { text: string; droppedTokens: number } {
+function stablePrefix(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, limit: number, anchor: string): { text: string; droppedTokens: number } {
   const isFim = request.kind === 'fim';
   const overhead = template.build({ prefix: '', suffix: '', filePath: request.filePath, repoName: request.repoName }).ids.length;
   const room = limit - overhead;
@@ -70,8 +81,16 @@ function stablePrefix(request: GenerateRequest, template: FimTemplate, tokenizer
   const suffixKeep = Math.min(suffixLength, Math.max(Math.floor(room * request.budget.suffixShare), room - prefixIds.length));
   const prefixRoom = room - suffixKeep;
   if (prefixRoom <= 0 || prefixIds.length <= prefixRoom) return { text: request.prefix, droppedTokens: 0 };
+  if (anchor.length === ANCHOR_CHARS) {
+    const at = request.prefix.indexOf(anchor);
+    if (at >= 0) {
+      const text = request.prefix.slice(at);
+      const kept = tokenizer.encode(text).length;
+      if (kept <= prefixRoom) return { text, droppedTokens: prefixIds.length - kept };
+    }
+  }
   const quantum = Math.max(16, Math.floor(prefixRoom / 8));
-  const drop = Math.min(prefixIds.length, Math.ceil((prefixIds.length - prefixRoom) / quantum) * quantum);
+  const drop = Math.min(prefixIds.length, (Math.ceil((prefixIds.length - prefixRoom) / quantum) + 1) * quantum);
   let bytes = 0;
   for (let i = 0; i < drop; i++) bytes += tokenizer.tokenBinary(prefixIds[i]!)?.length ?? 0;
   const normalized = Buffer.from(tokenizer.normalize(request.prefix), 'utf8');

@@ -29,9 +29,10 @@ describe('engine: prompt budget', () => {
     const prefix = 'p'.repeat(60) + 'x'.repeat(40);
     const suffix = 'y'.repeat(11) + 's'.repeat(89);
     const built = buildPrompt(request({ kind: 'fim', prefix, suffix, budget: { maxPromptTokens: 50, suffixShare: 0.25 } }), fim, tokenizer, 2048);
-    // room 47: the suffix gets floor(47 * 0.25) = 11, the prefix 36; 64 prefix tokens go (a multiple of 16).
-    assert.deepEqual(built.ids, [ids.prefix, ...bytes(prefix.slice(-36)), ids.suffix, ...bytes('y'.repeat(11)), ids.middle]);
-    assert.equal(built.truncatedTokens, 64 + 89);
+    // room 47: the suffix may have floor(47 * 0.25) = 11, the prefix 36. 64 prefix tokens must go;
+    // 80 go (multiples of 16, one more for slack), and the suffix takes the room left: 27.
+    assert.deepEqual(built.ids, [ids.prefix, ...bytes(prefix.slice(-20)), ids.suffix, ...bytes(suffix.slice(0, 27)), ids.middle]);
+    assert.equal(built.truncatedTokens, 80 + 73);
   });
 
   it('keeps the cut point while the user types, on a line start, so the cache can be reused', () => {
@@ -50,6 +51,32 @@ describe('engine: prompt budget', () => {
     }
   });
 
+  it("keeps the prefix start while the caller's character window slides down line by line", () => {
+    // As the completion service does: the last W characters before the cursor, from a line start.
+    const text = Array.from({ length: 400 }, (_, i) => `v${i} = f(${i})\n`).join('');
+    const window = (offset: number): string => {
+      const start = offset - 3000;
+      return text.slice(text.indexOf('\n', start) + 1, offset);
+    };
+    const budget = { maxPromptTokens: 1000, suffixShare: 0.25 };
+    let anchor = '';
+    let previous: number[] | undefined;
+    let fresh = 0;
+    for (let typed = 0; typed <= 60; typed += 3) {
+      const prefix = window(text.length - 60 + typed);
+      const built = buildPrompt(request({ kind: 'fim', prefix, suffix: '\nend\n', budget }), fim, tokenizer, 2048, anchor);
+      anchor = built.anchor;
+      assert.ok(built.ids.length <= 1000);
+      if (previous) {
+        let shared = 0;
+        while (previous[shared] === built.ids[shared]) shared++;
+        if (shared < previous.length - 12) fresh++;
+      }
+      previous = built.ids;
+    }
+    assert.equal(fresh, 0, 'every keystroke reuses all but the last tokens of the prefix');
+  });
+
   it('a short prefix leaves its room to the suffix', () => {
     const built = buildPrompt(request({ kind: 'fim', prefix: 'ab', suffix: 's'.repeat(100), budget: { maxPromptTokens: 50, suffixShare: 0.25 } }), fim, tokenizer, 2048);
     assert.equal(built.ids.length, 50);
@@ -59,9 +86,9 @@ describe('engine: prompt budget', () => {
   it('fits the context window with the new tokens, capping them at half the window', () => {
     const built = buildPrompt(request({ prefix: 'z'.repeat(3000), maxNewTokens: 1500, budget: { maxPromptTokens: 5000, suffixShare: 0.25 } }), chooseTemplate({ tokenizer, override: 'prefix-only' }), tokenizer, 2048);
     assert.equal(built.maxNewTokens, 1024);
-    assert.ok(built.ids.length <= 1024 && built.ids.length > 1024 - 1024 / 8, String(built.ids.length));
+    assert.ok(built.ids.length <= 1024 && built.ids.length >= 1024 - 2 * (1024 / 8), String(built.ids.length));
     const small = buildPrompt(request({ prefix: 'z'.repeat(3000), maxNewTokens: 48, budget: { maxPromptTokens: 5000, suffixShare: 0.25 } }), fim, tokenizer, 2048);
-    assert.ok(small.ids.length <= 2000 && small.ids.length > 2000 - 2000 / 8, String(small.ids.length));
+    assert.ok(small.ids.length <= 2000 && small.ids.length >= 2000 - 2 * (2000 / 8), String(small.ids.length));
     assert.equal(small.maxNewTokens, 48);
   });
 
