@@ -34,8 +34,14 @@ export interface TokenizerLoadInfo {
 
 /**
  * Byte-level BPE tokenizer for Hearth's models: a Hugging Face `tokenizer.json` converted to
- * js-tiktoken's form (ranks, pattern, control tokens), a `.tiktoken` ranks file, or one of
+ * js-tiktoken's model (ranks, pattern, control tokens), a `.tiktoken` ranks file, or one of
  * js-tiktoken's built-in encodings.
+ *
+ * Merging follows js-tiktoken (lowest rank first), but runs here rather than in js-tiktoken's
+ * `Tiktoken` class, which returns ranks as ids, takes one regex only (not a Hugging Face
+ * `Sequence` of splits or a normalizer), hides pre-token boundaries (incremental encoding needs
+ * them) and merges in cubic time on a long pre-token. The tests hold the ids to js-tiktoken's
+ * on its own encodings and to tokenizers.js on `tokenizer.json` files.
  *
  * Text is always text: `encode` never produces a control token, so `<|fim_prefix|>` typed in a
  * file is encoded as ordinary characters. Prompts put control tokens in by id (`specialId`).
