@@ -81,15 +81,16 @@ function stablePrefix(request: GenerateRequest, template: FimTemplate, tokenizer
   const suffixKeep = Math.min(suffixLength, Math.max(Math.floor(room * request.budget.suffixShare), room - prefixIds.length));
   const prefixRoom = room - suffixKeep;
   if (prefixRoom <= 0 || prefixIds.length <= prefixRoom) return { text: request.prefix, droppedTokens: 0 };
+  const quantum = Math.max(16, Math.floor(prefixRoom / 8));
   if (anchor.length === ANCHOR_CHARS) {
     const at = request.prefix.indexOf(anchor);
     if (at >= 0) {
       const text = request.prefix.slice(at);
       const kept = tokenizer.encode(text).length;
-      if (kept <= prefixRoom) return { text, droppedTokens: prefixIds.length - kept };
+      // Keep the old start while it fits and does not waste more room than a fresh cut would.
+      if (kept <= prefixRoom && kept >= prefixRoom - 3 * quantum) return { text, droppedTokens: prefixIds.length - kept };
     }
   }
-  const quantum = Math.max(16, Math.floor(prefixRoom / 8));
   const drop = Math.min(prefixIds.length, (Math.ceil((prefixIds.length - prefixRoom) / quantum) + 1) * quantum);
   let bytes = 0;
   for (let i = 0; i < drop; i++) bytes += tokenizer.tokenBinary(prefixIds[i]!)?.length ?? 0;
