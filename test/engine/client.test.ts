@@ -28,16 +28,22 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe('engine: EngineClient and the worker thread', function () {
   const clients: EngineClient[] = [];
   const newClient = (options: ConstructorParameters<typeof EngineClient>[0] = {}): EngineClient => {
-    const client = new EngineClient({ workerPath: WORKER, restartDelayMs: 10, ...options });
+    const client = new EngineClient({ workerPath: workerCopy, restartDelayMs: 10, ...options });
     clients.push(client);
     return client;
   };
 
+  // A private copy of the bundle, so that a build running meanwhile (the working tree is shared)
+  // cannot hand a half-written worker.js to a respawn.
+  const workerCopy = path.join(path.dirname(WORKER), `.worker-test-${process.pid}.js`);
+
   before(() => {
     assert.ok(fs.existsSync(WORKER), `${WORKER} is missing: run npm run build first`);
+    fs.copyFileSync(WORKER, workerCopy);
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
+    fs.rmSync(workerCopy, { force: true });
   });
 
   it('loads, streams and resolves with metrics; state goes loading → ready → busy → ready', async () => {
