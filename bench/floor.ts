@@ -75,6 +75,8 @@ export class BareDecoder {
     for (const feeds of steps) {
       for (const name of this.past.names) feeds[name] = outputs[this.past.presentFor.get(name) ?? ''] as ort.Tensor;
       outputs = await this.session.run(feeds);
+      // Let go of this step's past, or every step's cache would stay alive in its prepared feeds.
+      for (const name of this.past.names) delete feeds[name];
     }
     const decodeMs = performance.now() - decodeStart;
     return { prefillMs, msPerToken: steps.length ? decodeMs / steps.length : Number.NaN, steps: steps.length };
