@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { decideMode, opensBlockAt, skipReason } from '../../src/completion/mode';
+import { requestFor } from '../../src/completion/request';
+import { DEFAULT_SETTINGS } from '../../src/completion/settings';
 import type { MultilineMode } from '../../src/completion/settings';
 import { withCursor } from './completion-fixtures';
 
@@ -84,5 +86,22 @@ describe('completion mode and gate', () => {
   it('opensBlockAt is false on a line with code', () => {
     const { text, offset } = withCursor('def f():\n    x║\n');
     assert.equal(opensBlockAt(text, offset, 'python'), false);
+  });
+
+  describe('requestFor', () => {
+    const at = (marked: string) => ({ ...withCursor(marked), languageId: 'python', filePath: 'a.py' });
+    it('builds no request where the gate says no, unless asked explicitly or with a forced mode', () => {
+      assert.equal(requestFor(at('pri║nt(x)\n'), DEFAULT_SETTINGS), undefined);
+      assert.equal(requestFor(at('pri║nt(x)\n'), DEFAULT_SETTINGS, { trigger: 'explicit' })?.mode, 'single');
+      assert.equal(requestFor(at('x = ║foo\n'), DEFAULT_SETTINGS, { mode: 'multi' })?.mode, 'multi');
+      assert.equal(requestFor(at('  ║\n'), DEFAULT_SETTINGS, { trigger: 'explicit' }), undefined);
+    });
+    it('caps single-line requests at 64 new tokens and follows the editor mode otherwise', () => {
+      const settings = { ...DEFAULT_SETTINGS, completion: { ...DEFAULT_SETTINGS.completion, maxTokens: 200 } };
+      assert.equal(requestFor(at('x = ║\n'), settings)?.maxNewTokens, 64);
+      const block = requestFor(at('def f():\n    ║\n'), settings);
+      assert.equal(block?.mode, 'multi');
+      assert.equal(block?.maxNewTokens, 200);
+    });
   });
 });
