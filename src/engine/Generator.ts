@@ -59,6 +59,8 @@ export interface GenerateParams {
   onText?: (delta: string) => void;
   /** Called before every `session.run` (the worker counts steps in shared memory). */
   onStep?: () => void;
+  /** Every sampled id, the final stop token included (the peer check compares them). */
+  onToken?: (id: number) => void;
   /** Prompt tokens cut away before this call, reported in metrics. */
   truncatedTokens?: number;
   /** When the request started (performance.now()), if before this call. */
@@ -139,6 +141,7 @@ export class Generator {
       const token = sampler.sample(logits, context.candidates);
       if (generated === 1) firstTokenAt = this.now();
       ids.push(token);
+      params.onToken?.(token);
       const previousLength = text.length;
       if (!this.text.isSpecial(token)) text += decoder.push(token);
       const stop = checkStop(criteria, { token, generated, totalTokens: ids.length, text, previousLength });

@@ -1,0 +1,92 @@
+/**
+ * The peer check (model issue): transformers.js loads the model folder from disk with
+ * local_files_only, and its greedy continuation equals Hearth's, token for token. This is the
+ * proof that the export is the standard Hugging Face ONNX layout, not a private one.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Engine } from '../../src/engine/Engine';
+import { chooseTemplate } from '../../src/model/fimTemplates';
+
+const root = path.join(__dirname, '..', '..');
+const fixture = path.join(root, 'test', 'fixtures', 'tiny-qwen2');
+const embedded = path.join(root, 'models', 'hearth-coder');
+
+const NEW_TOKENS = 24;
+const CASES = [
+  { prefix: 'def add(a, b):\n    ', suffix: '\n\n\nprint(add(1, 2))\n' },
+  { prefix: 'export function clamp(value: number, low: number, high: number): number {\n  ', suffix: '\n}\n' },
+];
+
+interface PeerModule {
+  env: { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string };
+  AutoModelForCausalLM: { from_pretrained(name: string, options: object): Promise<{ generate(options: object): Promise<{ tolist(): unknown[][] }>; dispose(): Promise<void> }> };
+  Tensor: new (type: string, data: BigInt64Array, dims: number[]) => unknown;
+}
+
+/** transformers.js greedy `generate`: the new ids after the prompt. */
+async function peerGreedy(peer: PeerModule, modelDir: string, prompts: number[][]): Promise<number[][]> {
+  peer.env.allowRemoteModels = false;
+  peer.env.allowLocalModels = true;
+  peer.env.localModelPath = path.dirname(modelDir);
+  const model = await peer.AutoModelForCausalLM.from_pretrained(path.basename(modelDir), { local_files_only: true, dtype: 'fp32', device: 'cpu' });
+  try {
+    const outputs: number[][] = [];
+    for (const ids of prompts) {
+      const input = BigInt64Array.from(ids, BigInt);
+      const output = await model.generate({
+        input_ids: new peer.Tensor('int64', input, [1, ids.length]),
+        attention_mask: new peer.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+        max_new_tokens: NEW_TOKENS,
+        do_sample: false,
+      });
+      outputs.push((output.tolist()[0] as bigint[]).slice(ids.length).map(Number));
+    }
+    return outputs;
+  } finally {
+    await model.dispose();
+  }
+}
+
+for (const modelDir of [fixture, embedded]) {
+  const name = path.basename(modelDir);
+  const present = fs.existsSync(path.join(modelDir, 'onnx', 'model.onnx'));
+  (present ? describe : describe.skip)(`peer check: transformers.js on ${name}`, function () {
+    this.timeout(180_000);
+
+    it('loads the folder from disk and continues greedily exactly as Hearth does', async () => {
+      const engine = await Engine.load({ modelDir, variant: 'fp32', device: 'cpu', threads: 1, template: 'auto' });
+      try {
+        const template = chooseTemplate({ modelType: engine.info.modelType, tokenizer: engine.tokenizer });
+        const prompts = CASES.map((parts) => template.build(parts).ids);
+        const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'generation_config.json'), 'utf8'));
+        const eos = new Set<number>([config.eos_token_id].flat());
+        const hearth: number[][] = [];
+        for (const promptIds of prompts) {
+          const ids: number[] = [];
+          engine.generator.reset();
+          const result = await engine.generator.generate({
+            promptIds,
+            maxNewTokens: NEW_TOKENS,
+            timeBudgetMs: 600_000,
+            sampling: { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 },
+            eosIds: eos,
+            mode: 'free',
+            onToken: (id: number) => ids.push(id),
+          });
+          assert.ok(['eos', 'max-tokens'].includes(result.stopReason), result.stopReason);
+          hearth.push(ids);
+        }
+        const peer = (await import('@huggingface/transformers')) as unknown as PeerModule;
+        const theirs = await peerGreedy(peer, modelDir, prompts);
+        for (let i = 0; i < prompts.length; i++) {
+          assert.ok((hearth[i]?.length ?? 0) > 0);
+          assert.deepEqual(hearth[i], theirs[i], `case ${i}: Hearth and transformers.js differ`);
+        }
+      } finally {
+        await engine.dispose();
+      }
+    });
+  });
+}
