@@ -29,6 +29,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
                      default: made at bench time in bench/out/models/)
   --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale)
   --note TEXT        with all: a line for the report's notes (what was run and why)
+  report [--from F]  render bench/REPORT.md again from a saved report.json (default bench/out/report.json)
   --json             print one JSON object instead of text`;
 
 const log = (line: string): void => {
@@ -66,7 +67,9 @@ function throughputOptions(base: Common): ThroughputOptions {
 async function quality(args: ParsedArgs, base: Common) {
   const dataset = path.resolve(stringFlag(args, 'dataset') ?? DEFAULT_DATASET);
   const limit = intFlag(args, 'limit');
-  const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}.jsonl`);
+  // One file per run: two runs at once in one checkout must not write into each other's file.
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}-${stamp}.jsonl`);
   return runQuality({ dataset, ...(limit ? { limit } : {}), modelDir: base.modelDir, threads: base.threads, outFile, log });
 }
 
@@ -113,6 +116,14 @@ export async function runBench(argv: string[]): Promise<number> {
     }
     case 'all':
       return all(args);
+    case 'report': {
+      // Renders REPORT.md again from a saved report.json (after a run, or to fix its notes).
+      const file = path.resolve(stringFlag(args, 'from') ?? path.join(OUT_DIR, 'report.json'));
+      const report = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport;
+      const written = await writeReport(report, REPORT_DIR);
+      print(args.flags.has('json'), { files: written.files }, `report: ${written.files.join(', ')}`);
+      return 0;
+    }
     default:
       throw new UsageError(BENCH_USAGE);
   }
