@@ -13,11 +13,14 @@ export interface ChildTask {
   [key: string]: unknown;
 }
 
-/** Runs `task` in a fresh `node dist-bench/bench.js __child` and returns what it printed. */
+/** Runs `task` in a fresh node process that loads dist-bench/bench.js, and returns what it printed. */
 export function runChild<T>(task: ChildTask, log: (line: string) => void): Promise<T> {
   if (!fs.existsSync(BENCH_JS)) throw new Error(`${BENCH_JS} is missing: run npm run build first.`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BENCH_JS, '__child', JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The bundle is required rather than run as the main script: run as main, every onnxruntime
+    // step took 2-4x longer here (Node 20, cause not found), for Hearth and the floor alike.
+    const entry = `require(${JSON.stringify(BENCH_JS)}).runBench(process.argv.slice(1))`;
+    const child = spawn(process.execPath, ['-e', entry, '__child', JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
