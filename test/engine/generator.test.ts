@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Engine } from '../../src/engine/Engine';
-import { KvCache } from '../../src/engine/KvCache';
-import { bytes, GREEDY, loadEngine, request, TINY_EXTERNAL, TINY_GQA, TINY_MERGED } from './helpers';
+import { bytes, cachedVersusFull, GREEDY, loadEngine, request, TINY_EXTERNAL, TINY_GQA, TINY_MERGED } from './helpers';
 
 /** A 100-token prompt of varied bytes (the random part of the tiny model). */
 const PROMPT = bytes('The quick brown fox jumps over the lazy dog; 0123456789 pack my box with five dozen liquor jugs!!!!');
@@ -11,12 +10,6 @@ async function greedyIds(engine: Engine, promptIds: readonly number[], maxNewTok
   return result.text;
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
 
 describe('engine: generation on tiny ONNX models', function () {
   let gqa: Engine;
@@ -68,21 +61,9 @@ describe('engine: generation on tiny ONNX models', function () {
 
   for (const [label, pick] of [['GQA fp32', () => gqa], ['merged, no position_ids', () => merged], ['fp16', () => fp16]] as const) {
     it(`KV-cached decoding equals full recomputation for 32 steps (${label})`, async () => {
-      const engine = pick();
-      const session = engine.generator.session;
       const tolerance = label === 'fp16' ? 1e-2 : 1e-4;
-      const cache = new KvCache();
-      const ids = PROMPT.slice(0, 20);
-      let logits = await session.forward(ids, cache);
-      for (let step = 0; step < 32; step++) {
-        const full = await session.forward(ids, new KvCache());
-        assert.ok(maxAbsDiff(logits, full) <= tolerance, `step ${step}: ${maxAbsDiff(logits, full)}`);
-        let next = 0;
-        for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[next]!) next = i;
-        ids.push(next);
-        logits = await session.forward([next], cache);
-      }
-      assert.equal(cache.length, ids.length);
+      const differences = await cachedVersusFull(pick().generator.session, PROMPT.slice(0, 20), 32);
+      differences.forEach((difference, step) => assert.ok(difference <= tolerance, `step ${step}: ${difference}`));
     });
   }
 

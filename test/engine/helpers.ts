@@ -2,6 +2,8 @@
 import * as path from 'node:path';
 import type { SamplingSettings } from '../../src/completion/settings';
 import { Engine } from '../../src/engine/Engine';
+import type { DecoderSession } from '../../src/engine/DecoderSession';
+import { KvCache } from '../../src/engine/KvCache';
 import type { GenerateRequest, LoadOptions } from '../../src/engine/protocol';
 
 export const MODELS = path.join(__dirname, 'fixtures', 'models');
@@ -40,4 +42,27 @@ export function request(extra: Partial<GenerateRequest> = {}): GenerateRequest {
 /** Byte ids of ASCII text (the tiny models' tokenizer has no merges). */
 export function bytes(text: string): number[] {
   return [...Buffer.from(text, 'utf8')];
+}
+
+/**
+ * Decodes `steps` greedy tokens after `promptIds` with the KV cache, and at every step also runs
+ * the whole sequence without it. Returns the largest logit difference of each step.
+ */
+export async function cachedVersusFull(session: DecoderSession, promptIds: readonly number[], steps: number): Promise<number[]> {
+  const ids = [...promptIds];
+  const cache = new KvCache();
+  const differences: number[] = [];
+  let logits = await session.forward(ids, cache);
+  for (let step = 0; step < steps; step++) {
+    const full = await session.forward(ids, new KvCache());
+    let difference = 0;
+    for (let i = 0; i < logits.length; i++) difference = Math.max(difference, Math.abs(logits[i]! - full[i]!));
+    differences.push(difference);
+    let next = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[next]!) next = i;
+    ids.push(next);
+    logits = await session.forward([next], cache);
+  }
+  if (cache.length !== ids.length) throw new Error(`the cache holds ${cache.length} positions for ${ids.length} ids`);
+  return differences;
 }

@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { Engine } from '../../src/engine/Engine';
-import { KvCache } from '../../src/engine/KvCache';
 import { HealingProcessor } from '../../src/engine/logitsProcessors';
 import { HealingConstraint, healPrompt } from '../../src/model/tokenHealing';
-import { GREEDY, loadEngine, request, TINY_QWEN2 } from './helpers';
+import { cachedVersusFull, GREEDY, loadEngine, request, TINY_QWEN2 } from './helpers';
 
 const CODE = 'def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n\nprint(fib';
 
@@ -25,20 +24,8 @@ describe('engine: the tiny-qwen2 fixture (Qwen2 export, real BPE)', function () 
 
   for (const [label, pick, tolerance] of [['fp32', () => fp32, 1e-4], ['fp16', () => fp16, 2e-2]] as const) {
     it(`KV-cached decoding equals full recomputation for 32 steps (${label})`, async () => {
-      const session = pick().generator.session;
-      const ids = pick().tokenizer.encode(CODE);
-      const cache = new KvCache();
-      let logits = await session.forward(ids, cache);
-      for (let step = 0; step < 32; step++) {
-        const full = await session.forward(ids, new KvCache());
-        let diff = 0;
-        for (let i = 0; i < logits.length; i++) diff = Math.max(diff, Math.abs(logits[i]! - full[i]!));
-        assert.ok(diff <= tolerance, `step ${step}: ${diff}`);
-        let next = 0;
-        for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[next]!) next = i;
-        ids.push(next);
-        logits = await session.forward([next], cache);
-      }
+      const differences = await cachedVersusFull(pick().generator.session, pick().tokenizer.encode(CODE), 32);
+      differences.forEach((difference, step) => assert.ok(difference <= tolerance, `step ${step}: ${difference}`));
     });
   }
 
