@@ -187,13 +187,15 @@ def main():
     ap.add_argument('--fim-rate', type=float, default=0.8)
     ap.add_argument('--ckpt-minutes', type=float, default=10)
     ap.add_argument('--eval-minutes', type=float, default=10)
-    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--threads', default='auto', help="an int, or 'auto': try 1 and 2 every 100 steps, keep the faster")
     ap.add_argument('--fp32', action='store_true', help='no bf16 autocast')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--init-from', help='weights-only checkpoint (model_fp16.pt) to start from, fresh optimizer')
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
+    auto_threads = args.threads == 'auto'
+    threads = 1 if auto_threads else int(args.threads)
+    torch.set_num_threads(threads)
     os.makedirs(args.ckpt_dir, exist_ok=True)
     log_path = os.path.join(args.ckpt_dir, 'train.log')
     ckpt_path = os.path.join(args.ckpt_dir, 'last.pt')
@@ -259,7 +261,20 @@ def main():
     last_ckpt = last_eval = time.time()
     t_log, tok_log, loss_acc, n_acc = time.time(), 0, 0.0, 0
     model.train()
+    # Other work shares the 2 cores; with oversubscription one thread beats two (OpenMP barriers).
+    probe = {}  # threads -> seconds per step over the last probe window
+    probe_t, probe_n = elapsed, 0
     while elapsed < total:
+        if auto_threads and step % 100 in (0, 8, 16) and step > 0:
+            probe[threads] = (elapsed - probe_t) / max(1, probe_n)
+            if step % 100 == 0:
+                threads = 3 - threads  # probe the other setting for 8 steps
+            elif step % 100 == 8:
+                threads = min(probe, key=probe.get)
+                if step % 500 == 8:
+                    log(f'threads: sec/step {json.dumps({k: round(v, 2) for k, v in probe.items()})} -> {threads}')
+            torch.set_num_threads(threads)
+            probe_t, probe_n = elapsed, 0
         t0 = time.time()
         lr = lr_at(elapsed / total, args.lr, args.warmup, args.final_lr_frac)
         for g in opt.param_groups:
@@ -277,10 +292,11 @@ def main():
         loss_acc += loss.item()
         n_acc += 1
         tok_log += args.batch * args.seq
+        probe_n += 1
         if step % 25 == 0:
             now = time.time()
             log(f'step {step} tokens {tokens} min {elapsed / 60:.1f} lr {lr:.2e} loss {loss_acc / n_acc:.4f} '
-                f'tok/s {tok_log / (now - t_log):.0f}')
+                f'tok/s {tok_log / (now - t_log):.0f} threads {threads}')
             t_log, tok_log, loss_acc, n_acc = now, 0, 0.0, 0
         if time.time() - last_eval > args.eval_minutes * 60:
             run_eval()
