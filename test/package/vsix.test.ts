@@ -34,6 +34,9 @@ describe('VSIX contents', function () {
       'node_modules/onnxruntime-node/dist/index.js',
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
       'node_modules/onnxruntime-common/package.json',
+      'models/hearth-coder/config.json',
+      'models/hearth-coder/tokenizer.json',
+      'models/hearth-coder/onnx/model.onnx',
     ]) {
       assert.ok(files.includes(required), `VSIX lacks ${required}`);
     }
