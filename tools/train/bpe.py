@@ -135,6 +135,32 @@ def train(texts, num_merges, min_count=2, log=sys.stderr):
     return vocab, merges
 
 
+def hf_tokenizer_json(vocab, merges, special):
+    """A Hugging Face byte-level BPE tokenizer.json: NFC, the Qwen2 split regex, ByteLevel.
+
+    `vocab` maps byte-level strings to ids, `merges` is a list of [left, right] pairs in rank order,
+    `special` maps control-token strings to ids.
+    """
+    byte_level = {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': False, 'use_regex': False}
+    return {
+        'version': '1.0',
+        'truncation': None,
+        'padding': None,
+        'added_tokens': [{'id': i, 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False,
+                          'normalized': False, 'special': True} for s, i in special.items()],
+        'normalizer': {'type': 'NFC'},
+        'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
+            {'type': 'Split', 'pattern': {'Regex': QWEN2_PATTERN}, 'behavior': 'Isolated', 'invert': False},
+            dict(byte_level),
+        ]},
+        'post_processor': dict(byte_level),
+        'decoder': dict(byte_level),
+        'model': {'type': 'BPE', 'dropout': None, 'unk_token': None, 'continuing_subword_prefix': '',
+                  'end_of_word_suffix': '', 'fuse_unk': False, 'byte_fallback': False, 'ignore_merges': False,
+                  'vocab': vocab, 'merges': merges},
+    }
+
+
 class Tokenizer:
     """Encoder equal to HF tokenizers' BPE for the tokenizer.json this module writes."""
 
@@ -243,28 +269,10 @@ class Tokenizer:
         return ''.join(chunks)
 
     def tokenizer_json(self):
-        added = [{'id': i, 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False,
-                  'normalized': False, 'special': True} for s, i in self.special.items()]
         vocab = {}
         for i, s in enumerate(self.vocab):
             vocab.setdefault(s, i)
-        return {
-            'version': '1.0',
-            'truncation': None,
-            'padding': None,
-            'added_tokens': added,
-            'normalizer': {'type': 'NFC'},
-            'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
-                {'type': 'Split', 'pattern': {'Regex': QWEN2_PATTERN}, 'behavior': 'Isolated', 'invert': False},
-                {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': False, 'use_regex': False},
-            ]},
-            'post_processor': {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': False, 'use_regex': False},
-            'decoder': {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': False, 'use_regex': False},
-            'model': {'type': 'BPE', 'dropout': None, 'unk_token': None, 'continuing_subword_prefix': '',
-                      'end_of_word_suffix': '', 'fuse_unk': False, 'byte_fallback': False, 'ignore_merges': False,
-                      'vocab': vocab,
-                      'merges': [[self.vocab[a], self.vocab[b]] for a, b, _ in self.merges]},
-        }
+        return hf_tokenizer_json(vocab, [[self.vocab[a], self.vocab[b]] for a, b, _ in self.merges], self.special)
 
     def tokenizer_config(self, model_max_length):
         return {
