@@ -111,6 +111,11 @@ class Attention(nn.Module):
             v = torch.cat([past[1], v], dim=2)
         present = (k, v)
         rep = c.num_attention_heads // c.num_key_value_heads
+        if mask is None:  # training: causal, no cache; fused attention where torch has it (>= 2.0)
+            kr = k.repeat_interleave(rep, dim=1) if rep > 1 else k
+            vr = v.repeat_interleave(rep, dim=1) if rep > 1 else v
+            y = F.scaled_dot_product_attention(q, kr, vr, is_causal=True)
+            return self.o_proj(y.transpose(1, 2).reshape(b, s, c.num_attention_heads * hd)), present
         if rep > 1:
             kr = k[:, :, None].expand(b, c.num_key_value_heads, rep, k.shape[2], hd).reshape(b, c.num_attention_heads, k.shape[2], hd)
             vr = v[:, :, None].expand(b, c.num_key_value_heads, rep, v.shape[2], hd).reshape(b, c.num_attention_heads, v.shape[2], hd)
@@ -184,7 +189,7 @@ class Qwen2ForCausalLM(nn.Module):
     def num_params(self):
         return sum(p.numel() for p in self.parameters())
 
-    def hidden(self, input_ids, position_ids=None, attention_mask=None, past=None):
+    def hidden(self, input_ids, position_ids=None, attention_mask=None, past=None, fused=False):
         """Returns final hidden states [b, s, h] and the new KV cache.
 
         attention_mask [b, past+s] (1 = real token); past: list of (k, v) per layer.
@@ -201,6 +206,8 @@ class Qwen2ForCausalLM(nn.Module):
         if attention_mask is not None:
             allowed = allowed & (attention_mask[:, None, None, :] > 0)
         mask = torch.where(allowed, torch.zeros((), dtype=torch.float32), torch.full((), MASK_MIN, dtype=torch.float32))
+        if fused and past is None and attention_mask is None:
+            mask = None
         x = self.model.embed_tokens(input_ids)
         presents = []
         for i, layer in enumerate(self.model.layers):
@@ -214,7 +221,7 @@ class Qwen2ForCausalLM(nn.Module):
 
     def loss(self, input_ids, targets, ignore_index=-100):
         """Training loss without a cache: causal mask only."""
-        h, _ = self.hidden(input_ids)
+        h, _ = self.hidden(input_ids, fused=hasattr(F, 'scaled_dot_product_attention'))
         logits = F.linear(h, self.model.embed_tokens.weight)
         return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=ignore_index)
 

@@ -102,6 +102,37 @@ class Packer:
         return torch.tensor(rows, dtype=torch.long).view(bsz, self.seq + 1)
 
 
+class HfEncoder:
+    """The same tokenizer.json through Hugging Face `tokenizers` (Rust), for GPU-rate data loading.
+
+    Special-token strings inside source text stay ordinary text, as in Tokenizer.encode_ordinary.
+    """
+
+    def __init__(self, path, special):
+        from tokenizers import Tokenizer as HfTokenizer
+        self.tk = HfTokenizer.from_file(path)
+        self.tk.encode_special_tokens = True
+        self.special = special
+
+    def encode_ordinary(self, text):
+        return self.tk.encode(text, add_special_tokens=False).ids
+
+
+class Batches(torch.utils.data.IterableDataset):
+    """Endless packed batches; each DataLoader worker samples with its own seed."""
+
+    def __init__(self, tok, docs, fim_rate, seed, seq, bsz, window):
+        self.tok, self.docs, self.fim_rate, self.seed, self.seq, self.bsz = tok, docs, fim_rate, seed, seq, bsz
+        self.window = window
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        packer = Packer(FimSampler(self.tok, self.docs, self.fim_rate, self.seed * 1000 + wid, self.window), self.seq)
+        while True:
+            yield packer.batch(self.bsz)
+
+
 def build_val(tok, docs, seq, seed=1234, n_plain=24, n_fim=96):
     """Fixed validation: plain causal chunks, and single-line FIM examples scored on middle+EOT."""
     rng = random.Random(seed)
@@ -132,16 +163,16 @@ def build_val(tok, docs, seq, seed=1234, n_plain=24, n_fim=96):
 
 
 @torch.no_grad()
-def evaluate(model, plain, fim, bf16):
+def evaluate(model, plain, fim, bf16, device='cpu'):
     model.eval()
-    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+    with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
         lp = []
         for i in range(0, plain.shape[0], 8):
-            x = plain[i:i + 8]
+            x = plain[i:i + 8].to(device)
             lp.append(model.loss(x[:, :-1], x[:, 1:]).item())
         tot, n, exact = 0.0, 0, 0
         for ids, tl in fim:
-            x = torch.tensor(ids)[None]
+            x = torch.tensor(ids, device=device)[None]
             logits, _ = model(x[:, :-1])
             lg = logits[0, -tl:].float()
             tgt = x[0, -tl:]
@@ -191,9 +222,18 @@ def main():
     ap.add_argument('--fp32', action='store_true', help='no bf16 autocast')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--init-from', help='weights-only checkpoint (model_fp16.pt) to start from, fresh optimizer')
+    ap.add_argument('--device', default='cpu', help="cpu, or cuda where a GPU is lent (tools/train/gpu/)")
+    ap.add_argument('--extra-train', nargs='*', default=[], help='more training jsonl files (corpus_site.py output)')
+    ap.add_argument('--workers', type=int, default=0, help='DataLoader worker processes sampling batches')
+    ap.add_argument('--hf-tokenizers', action='store_true', help='encode with Hugging Face tokenizers (Rust) instead of bpe.py')
+    ap.add_argument('--compile', action='store_true', help='torch.compile the model (torch >= 2)')
+    ap.add_argument('--window-chars', type=int, default=2200, help='longest text window a sample is cut from')
+    ap.add_argument('--max-pos', type=int, default=2048, help='max_position_embeddings of a fresh model')
     args = ap.parse_args()
 
-    auto_threads = args.threads == 'auto'
+    auto_threads = args.threads == 'auto' and args.device == 'cpu'
+    if args.threads == 'auto' and args.device != 'cpu':
+        args.threads = '8'
     threads = 1 if auto_threads else int(args.threads)
     torch.set_num_threads(threads)
     os.makedirs(args.ckpt_dir, exist_ok=True)
@@ -207,8 +247,14 @@ def main():
             f.write(line + '\n')
 
     tok = Tokenizer.from_tokenizer_json(args.tokenizer)
-    train_docs = [json.loads(l)['text'] for l in open(args.train)]
+    train_docs = [json.loads(l)['text'] for path in [args.train] + args.extra_train for l in open(path)]
     val_docs = [json.loads(l)['text'] for l in open(args.val)]
+    if args.hf_tokenizers:
+        hf = HfEncoder(args.tokenizer, tok.special)
+        diff = sum(hf.encode_ordinary(d[:20000]) != tok.encode_ordinary(d[:20000]) for d in val_docs[:100])
+        log(f'tokenizers (Rust) vs bpe.py on 100 val files: {diff} differ' + (' -> using bpe.py' if diff else ''))
+        if not diff:
+            tok = hf
     bf16 = not args.fp32
 
     state = init = None
@@ -221,16 +267,19 @@ def main():
     else:
         cfg = Qwen2Config(vocab_size=tok.vocab_size, hidden_size=args.hidden, intermediate_size=args.ffn,
                           num_hidden_layers=args.layers, num_attention_heads=args.heads,
-                          num_key_value_heads=args.kv_heads, max_position_embeddings=2048,
+                          num_key_value_heads=args.kv_heads, max_position_embeddings=args.max_pos,
                           bos_token_id=tok.special['<|endoftext|>'], eos_token_id=tok.special['<|endoftext|>'])
     torch.manual_seed(args.seed)
     model = Qwen2ForCausalLM(cfg)
     if init:
         model.load_state_dict({k: v.float() for k, v in init['model'].items()})
+    dev = args.device
+    model.to(dev)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': args.wd}, {'params': no_decay, 'weight_decay': 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+                            lr=args.lr, betas=(0.9, 0.95), eps=1e-8,
+                            **({'fused': True} if dev.startswith('cuda') else {}))
     step, tokens, elapsed = 0, 0, 0.0
     seed = args.seed
     if state:
@@ -245,16 +294,30 @@ def main():
         f'val docs {len(val_docs)}, bf16 {bf16}, batch {args.batch}x{args.seq}, schedule {total / 60:.1f} min')
 
     plain_val, fim_val = build_val(tok, val_docs, args.seq)
-    packer = Packer(FimSampler(tok, train_docs, args.fim_rate, seed), args.seq)
+    window = (400, args.window_chars)
+    if args.workers:
+        loader = torch.utils.data.DataLoader(Batches(tok, train_docs, args.fim_rate, seed, args.seq, args.batch, window),
+                                             batch_size=None, num_workers=args.workers, pin_memory=dev != 'cpu',
+                                             prefetch_factor=4, persistent_workers=True)
+        batches = iter(loader)
+        next_batch = lambda: next(batches)  # noqa: E731
+    else:
+        packer = Packer(FimSampler(tok, train_docs, args.fim_rate, seed, window), args.seq)
+        next_batch = lambda: packer.batch(args.batch)  # noqa: E731
+    loss_fn = torch.compile(model.loss) if args.compile else model.loss
 
     def checkpoint():
         save_atomic({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'config': cfg.__dict__,
                      'step': step, 'tokens': tokens, 'elapsed': elapsed, 'total': total, 'seed': args.seed,
                      'args': vars(args)}, ckpt_path)
+        # The weights alone, fp16: what gets committed and what export.py reads.
+        save_atomic({'model': {k: v.detach().half().cpu() for k, v in model.state_dict().items()},
+                     'config': cfg.__dict__, 'step': step, 'tokens': tokens, 'elapsed': elapsed},
+                    os.path.join(args.ckpt_dir, 'model_fp16.pt'))
 
     def run_eval():
         t = time.time()
-        vl, fl, ex = evaluate(model, plain_val, fim_val, bf16)
+        vl, fl, ex = evaluate(model, plain_val, fim_val, bf16, dev)
         log(f'eval step {step} tokens {tokens} min {elapsed / 60:.1f} val_loss {vl:.4f} val_fim_line_loss {fl:.4f} '
             f'val_fim_line_exact {ex:.3f} ({time.time() - t:.0f}s)')
 
@@ -279,9 +342,9 @@ def main():
         lr = lr_at(elapsed / total, args.lr, args.warmup, args.final_lr_frac)
         for g in opt.param_groups:
             g['lr'] = lr
-        x = packer.batch(args.batch)
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-            loss = model.loss(x[:, :-1], x[:, 1:])
+        x = next_batch().to(dev, non_blocking=True)
+        with torch.autocast(dev, dtype=torch.bfloat16, enabled=bf16):
+            loss = loss_fn(x[:, :-1], x[:, 1:])
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -289,13 +352,13 @@ def main():
         step += 1
         tokens += args.batch * args.seq
         elapsed += time.time() - t0
-        loss_acc += loss.item()
+        loss_acc += loss.detach()
         n_acc += 1
         tok_log += args.batch * args.seq
         probe_n += 1
         if step % 25 == 0:
             now = time.time()
-            log(f'step {step} tokens {tokens} min {elapsed / 60:.1f} lr {lr:.2e} loss {loss_acc / n_acc:.4f} '
+            log(f'step {step} tokens {tokens} min {elapsed / 60:.1f} lr {lr:.2e} loss {float(loss_acc) / n_acc:.4f} '
                 f'tok/s {tok_log / (now - t_log):.0f} threads {threads}')
             t_log, tok_log, loss_acc, n_acc = now, 0, 0.0, 0
         if time.time() - last_eval > args.eval_minutes * 60:
