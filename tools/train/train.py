@@ -113,6 +113,7 @@ class HfEncoder:
         self.tk = HfTokenizer.from_file(path)
         self.tk.encode_special_tokens = True
         self.special = special
+        self.vocab_size = self.tk.get_vocab_size()
 
     def encode_ordinary(self, text):
         return self.tk.encode(text, add_special_tokens=False).ids

@@ -21,6 +21,9 @@ launch() {  # $1 = minutes, $2 = extra flags
 }
 
 case $stage in
+launch)
+  launch "$2" --compile; sleep 150; tail -5 $LOG; tail -5 $W/nohup.out; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+  ;;
 start)
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
   python3 -c 'import torch, tokenizers; print("torch", torch.__version__, "tokenizers", tokenizers.__version__)'
