@@ -10,7 +10,7 @@ const [dir, P = '256', N = '128'] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
 const L = config.num_hidden_layers, KVH = config.num_key_value_heads, V = config.vocab_size;
 const HD = config.head_dim ?? config.hidden_size / config.num_attention_heads;
-const sess = await ort.InferenceSession.create(path.join(dir, 'onnx', 'model.onnx'), { intraOpNumThreads: Number(process.env.ORT_THREADS ?? 2) });
+const sess = await ort.InferenceSession.create(path.join(dir, 'onnx', process.env.ONNX_FILE ?? 'model.onnx'), { intraOpNumThreads: Number(process.env.ORT_THREADS ?? 2) });
 const i64 = (a, d) => new ort.Tensor('int64', BigInt64Array.from(a.map(BigInt)), d);
 const p = Number(P), n = Number(N);
 let past = {};

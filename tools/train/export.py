@@ -65,6 +65,58 @@ def export_onnx(model, path):
                           input_names=['input_ids', 'attention_mask', 'position_ids'] + past_names,
                           output_names=['logits'] + present_names, dynamic_axes=axes, opset_version=14,
                           do_constant_folding=True)
+    share_tied_embedding(path)
+
+
+def share_tied_embedding(path):
+    """Constant folding stores lm_head as a transposed copy of the embedding: the tied weight twice.
+
+    Replace that copy with a Transpose node of the embedding (onnxruntime folds it again in memory
+    at load), so the file holds the weight once.
+    """
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+    m = onnx.load(path)
+    g = m.graph
+    arrays = {i.name: i for i in g.initializer}
+    emb = next((i for i in g.initializer if 'embed_tokens' in i.name), None)
+    if emb is None:
+        return
+    e = numpy_helper.to_array(emb)
+    dup = next((i for i in g.initializer if tuple(i.dims) == e.shape[::-1] and np.array_equal(numpy_helper.to_array(i), e.T)), None)
+    if dup is None:
+        return
+    g.initializer.remove(arrays[dup.name])
+    g.node.insert(0, helper.make_node('Transpose', [emb.name], [dup.name], perm=[1, 0], name='lm_head_transpose'))
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+def store_fp16(path, min_size=1024):
+    """fp32 initializers whose values are all exact in fp16 (weights from an fp16 checkpoint) are
+    stored as fp16 and cast back by a Cast node, which onnxruntime folds at load: half the bytes on
+    disk, the same fp32 values in memory. Others (random fixture weights) stay as they are."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    m = onnx.load(path)
+    g = m.graph
+    casts, kept = [], []
+    for init in g.initializer:
+        a = numpy_helper.to_array(init) if init.data_type == TensorProto.FLOAT else None
+        if a is not None and a.size >= min_size and np.array_equal(a.astype(np.float16).astype(np.float32), a):
+            kept.append(numpy_helper.from_array(a.astype(np.float16), init.name + '_fp16'))
+            casts.append(helper.make_node('Cast', [init.name + '_fp16'], [init.name], to=TensorProto.FLOAT, name='cast_' + init.name))
+        else:
+            kept.append(init)
+    del g.initializer[:]
+    g.initializer.extend(kept)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.save(m, path)
+    return len(casts)
 
 
 def to_fp16_io(src, dst):
@@ -117,7 +169,7 @@ def to_fp16_io(src, dst):
     onnx.save(m, dst)
 
 
-def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False):
+def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False, quantize=False):
     c = model.config
     os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
     cfg = c.hf_dict()
@@ -132,6 +184,11 @@ def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False):
     tok.save(out, model_max_length)
     path = os.path.join(out, 'onnx', 'model.onnx')
     export_onnx(model, path)
+    if quantize:
+        from quantize import quantize_file
+        quantize_file(path, os.path.join(out, 'onnx', 'model_quantized.onnx'))
+        store_fp16(os.path.join(out, 'onnx', 'model_quantized.onnx'))
+    store_fp16(path)
     if fp16:
         to_fp16_io(path, os.path.join(out, 'onnx', 'model_fp16.onnx'))
     if card:
@@ -194,6 +251,8 @@ def main():
     ap.add_argument('--tokenizer', default=os.path.join(os.path.dirname(os.path.dirname(HERE)), 'models', 'hearth-coder',
                                                       'tokenizer.json'))
     ap.add_argument('--max-position-embeddings', type=int, default=None)
+    ap.add_argument('--quantize', action='store_true',
+                    help='also write onnx/model_quantized.onnx (int8 weights, quantize.py); not shipped, see its docstring')
     ap.add_argument('--card', help='model card file to copy to README.md')
     ap.add_argument('--save-fp16', help='also write fp16 weights + config (no optimizer) to this .pt path')
     args = ap.parse_args()
@@ -209,7 +268,7 @@ def main():
             state = torch.load(args.ckpt, map_location='cpu')
             torch.save({'model': {k: v.half() for k, v in state['model'].items()}, 'config': state['config'],
                         'step': state['step'], 'tokens': state['tokens'], 'elapsed': state['elapsed']}, args.save_fp16)
-        write_model_dir(model, tok, args.out, c.max_position_embeddings, card)
+        write_model_dir(model, tok, args.out, c.max_position_embeddings, card, quantize=args.quantize)
     print(f'wrote {args.out}: {sum(os.path.getsize(p) for p in glob.glob(os.path.join(args.out, "**"), recursive=True) if os.path.isfile(p))} bytes')
 
 
