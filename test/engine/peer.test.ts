@@ -27,11 +27,11 @@ interface PeerModule {
 }
 
 /** transformers.js greedy `generate`: the new ids after the prompt. */
-async function peerGreedy(peer: PeerModule, modelDir: string, prompts: number[][]): Promise<number[][]> {
+async function peerGreedy(peer: PeerModule, modelDir: string, prompts: number[][], dtype: string): Promise<number[][]> {
   peer.env.allowRemoteModels = false;
   peer.env.allowLocalModels = true;
   peer.env.localModelPath = path.dirname(modelDir);
-  const model = await peer.AutoModelForCausalLM.from_pretrained(path.basename(modelDir), { local_files_only: true, dtype: 'fp32', device: 'cpu' });
+  const model = await peer.AutoModelForCausalLM.from_pretrained(path.basename(modelDir), { local_files_only: true, dtype, device: 'cpu' });
   try {
     const outputs: number[][] = [];
     for (const ids of prompts) {
@@ -50,12 +50,18 @@ async function peerGreedy(peer: PeerModule, modelDir: string, prompts: number[][
   }
 }
 
-for (const modelDir of [fixture, embedded]) {
-  describe(`peer check: transformers.js on ${path.basename(modelDir)}`, function () {
+/** Hearth's variant and transformers.js's dtype for the same file. */
+const RUNS = [
+  { modelDir: fixture, variant: 'fp32', dtype: 'fp32' },
+  { modelDir: embedded, variant: 'fp32', dtype: 'fp32' },
+] as const;
+
+for (const { modelDir, variant, dtype } of RUNS) {
+  describe(`peer check: transformers.js on ${path.basename(modelDir)} (${variant})`, function () {
     this.timeout(180_000);
 
     it('loads the folder from disk and continues greedily exactly as Hearth does', async () => {
-      const engine = await Engine.load({ modelDir, variant: 'fp32', device: 'cpu', threads: 1, template: 'auto' });
+      const engine = await Engine.load({ modelDir, variant, device: 'cpu', threads: 1, template: 'auto' });
       try {
         const template = chooseTemplate({ modelType: engine.info.modelType, tokenizer: engine.tokenizer });
         const prompts = CASES.map((parts) => template.build(parts).ids);
@@ -78,7 +84,7 @@ for (const modelDir of [fixture, embedded]) {
           hearth.push(ids);
         }
         const peer = (await import('@huggingface/transformers')) as unknown as PeerModule;
-        const theirs = await peerGreedy(peer, modelDir, prompts);
+        const theirs = await peerGreedy(peer, modelDir, prompts, dtype);
         for (let i = 0; i < prompts.length; i++) {
           assert.ok((hearth[i]?.length ?? 0) > 0);
           assert.deepEqual(hearth[i], theirs[i], `case ${i}: Hearth and transformers.js differ`);
