@@ -22,6 +22,8 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
+  --cursor C         line-start (default) or indented: cursor after the hole line's indentation, as
+                     after Enter in an editor that auto-indents (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100)
   --threads N        CPU threads for every engine (default: all cores but one)
@@ -70,7 +72,9 @@ async function quality(args: ParsedArgs, base: Common) {
   // One file per run: two runs at once in one checkout must not write into each other's file.
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}-${stamp}.jsonl`);
-  return runQuality({ dataset, ...(limit ? { limit } : {}), modelDir: base.modelDir, threads: base.threads, outFile, log });
+  const cursor = stringFlag(args, 'cursor') ?? 'line-start';
+  if (cursor !== 'line-start' && cursor !== 'indented') throw new UsageError(`--cursor must be line-start or indented, not '${cursor}'`);
+  return runQuality({ dataset, ...(limit ? { limit } : {}), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
 }
 
 function print(json: boolean, value: unknown, human: string): void {

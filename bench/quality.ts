@@ -22,6 +22,12 @@ export interface QualityOptions {
   threads: number;
   outFile: string;
   timeoutMs?: number;
+  /**
+   * Where the cursor stands in the hole's line. `line-start` (the dataset's framing): before the
+   * line's indentation. `indented`: after it, as in an editor that auto-indented a new line; the
+   * indentation is then part of the document and of the scored line.
+   */
+  cursor?: 'line-start' | 'indented';
   concurrency?: number;
   log?: (line: string) => void;
 }
@@ -43,6 +49,11 @@ export function completionForScoring(task: InfillingTask, text: string): string 
   return task.canonical_solution.endsWith('\n') && !text.endsWith('\n') ? `${text}\n` : text;
 }
 
+/** The spaces and tabs a line starts with. */
+export function leadingIndent(line: string): string {
+  return /^[ \t]*/.exec(line)?.[0] ?? '';
+}
+
 export async function runQuality(options: QualityOptions): Promise<{ result: QualityResult; model: ModelSummary }> {
   const log = options.log ?? (() => undefined);
   const all = readTasks(options.dataset);
@@ -61,7 +72,8 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
   const scored: Promise<QualityTaskResult>[] = [];
   try {
     for (const [index, task] of tasks.entries()) {
-      const document = { text: task.prompt + task.suffix, offset: task.prompt.length, languageId: 'python', filePath: 'solution.py' };
+      const indent = options.cursor === 'indented' ? leadingIndent(task.canonical_solution) : '';
+      const document = { text: task.prompt + indent + task.suffix, offset: task.prompt.length + indent.length, languageId: 'python', filePath: 'solution.py' };
       const taskStart = performance.now();
       const completion = await service.complete(document, settings, undefined, {
         trigger: 'explicit',
@@ -69,7 +81,7 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
         ...(forcedMode ? { mode: forcedMode } : {}),
       });
       const ms = performance.now() - taskStart;
-      const text = completion?.text ?? '';
+      const text = indent + (completion?.text ?? '');
       const candidate = completionForScoring(task, text);
       const line = holeLine(task.task_id);
       scored.push(

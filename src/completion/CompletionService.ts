@@ -117,12 +117,22 @@ export class CompletionService {
       if (!(await sleep(settings.completion.debounceMs, requestSignal))) return undefined;
     }
 
-    const generation = this.start(anchor, fimRequest(context, document, settings, mode));
-    const completion = await this.wait(generation, requestSignal);
+    const request = fimRequest(context, document, settings, mode);
+    let completion = await this.wait(this.start(anchor, request), requestSignal);
     if (!completion) return undefined;
+    let answer = finish(completion, completion.raw, false);
+    // The line the model liked best only repeats the code around the cursor (the filters dropped
+    // it): ask once for the line it nearly chose instead, from its closest call on.
+    if (!answer && completion.weakest) {
+      const second = await this.wait(this.start(anchor, { ...request, ban: completion.weakest }), requestSignal);
+      if (!second) return undefined;
+      this.log?.debug(`next-best line: ${JSON.stringify(completion.raw)} -> ${JSON.stringify(second.raw)}`);
+      completion = second;
+      answer = finish(completion, completion.raw, false);
+    }
     this.cache.set(cacheKey(anchor), completion);
     this.shown = { anchor, completion };
-    return finish(completion, completion.raw, false);
+    return answer;
   }
 
   /**
@@ -206,7 +216,9 @@ export class CompletionService {
       })
       .then(
         (result): RawCompletion | undefined =>
-          controller.signal.aborted ? undefined : { raw: result.text, stopReason: result.stopReason, metrics: result.metrics },
+          controller.signal.aborted
+            ? undefined
+            : { raw: result.text, stopReason: result.stopReason, metrics: result.metrics, ...(result.weakest ? { weakest: result.weakest } : {}) },
         (error: unknown) => {
           if (controller.signal.aborted || isCancelled(error)) return undefined;
           throw error;

@@ -5,7 +5,7 @@
  */
 import type { GenerateRequest, GenerateResult } from '../engine/protocol';
 
-export type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason } from '../engine/protocol';
+export type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason, TokenChoice } from '../engine/protocol';
 
 /** Completions are one line or one block; the engine's third mode (`free`) is for prompts. */
 export type GenerationMode = Exclude<GenerateRequest['mode'], 'free'>;

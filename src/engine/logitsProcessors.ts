@@ -141,6 +141,20 @@ export class BannedTokensProcessor implements LogitsProcessor {
   }
 }
 
+/** Forbids one token at one generated step (`GenerateRequest.ban`): the next-best path from there. */
+export class BanAtStepProcessor implements LogitsProcessor {
+  constructor(
+    private readonly step: number,
+    private readonly id: number,
+  ) {}
+
+  process(logits: Float32Array, context: ProcessorContext): void {
+    if (context.generated !== this.step || this.id >= logits.length) return;
+    logits[this.id] = -Infinity;
+    if (context.candidates) context.candidates = context.candidates.filter((id) => id !== this.id);
+  }
+}
+
 /**
  * The processors for a sampling setting, in the order they run. Greedy (temperature 0) needs
  * none but the penalty: it takes the largest logit.

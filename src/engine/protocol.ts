@@ -83,6 +83,19 @@ export interface GenerateRequest {
    * the suffix gets at most `suffixShare` of it, the prefix is cut from its start.
    */
   budget: { maxPromptTokens: number; suffixShare: number };
+  /**
+   * At generated step `step` (0 = the first new token), token `id` may not be chosen: asks for the
+   * model's next-best path where an earlier answer (its `weakest` decision) was not wanted.
+   */
+  ban?: TokenChoice;
+}
+
+/** One decision of a generation: the token chosen at a step, and by how much it won. */
+export interface TokenChoice {
+  step: number;
+  id: number;
+  /** Logit of the chosen token minus the best other logit, after the logits processors. */
+  margin?: number;
 }
 
 export type StopReason =
@@ -125,6 +138,11 @@ export interface GenerateResult {
   text: string;
   stopReason: StopReason;
   metrics: GenerateMetrics;
+  /**
+   * Single-line mode: the closest call among the tokens that make up `text` (the smallest margin).
+   * Banning it (`GenerateRequest.ban`) gives the completion the model nearly chose instead.
+   */
+  weakest?: TokenChoice;
 }
 
 /** Messages from the client to the worker. */

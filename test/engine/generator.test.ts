@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Engine } from '../../src/engine/Engine';
+import { BanAtStepProcessor, type LogitsProcessor } from '../../src/engine/logitsProcessors';
 import { bytes, cachedVersusFull, GREEDY, loadEngine, request, TINY_EXTERNAL, TINY_GQA, TINY_MERGED } from './helpers';
 
 /** A 100-token prompt of varied bytes (the random part of the tiny model). */
@@ -45,6 +46,32 @@ describe('engine: generation on tiny ONNX models', function () {
     assert.equal(again.text, first.text);
     assert.equal(fresh.text, first.text);
     assert.ok(again.metrics.reusedTokens > 0);
+  });
+
+  it('single-line mode reports its closest call; banning it changes that step and keeps the steps before', async () => {
+    const first = await gqa.generate(request({ mode: 'single', maxNewTokens: 12 }));
+    const weakest = first.weakest;
+    assert.ok(weakest, 'a closest call is reported');
+    assert.ok(weakest.margin !== undefined && weakest.margin >= 0, 'greedy: the chosen token won');
+    const second = await gqa.generate(request({ mode: 'single', maxNewTokens: 12, ban: weakest }));
+    assert.notEqual(second.text, first.text);
+    const free = await gqa.generate(request({ mode: 'free', maxNewTokens: 12 }));
+    assert.equal(free.weakest, undefined, 'only single-line requests report one');
+
+    // Token by token: the reported token is the one chosen at its step; banning it keeps the path
+    // up to that step and takes another token there.
+    const run = async (processors: LogitsProcessor[] = []) => {
+      const ids: number[] = [];
+      gqa.generator.reset();
+      const result = await gqa.generator.generate({ promptIds: PROMPT, maxNewTokens: 12, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set(), trackWeakest: true, processors, onToken: (id) => ids.push(id) });
+      return { ids, weakest: result.weakest };
+    };
+    const base = await run();
+    assert.ok(base.weakest);
+    assert.equal(base.ids[base.weakest.step], base.weakest.id);
+    const banned = await run([new BanAtStepProcessor(base.weakest.step, base.weakest.id)]);
+    assert.deepEqual(banned.ids.slice(0, base.weakest.step), base.ids.slice(0, base.weakest.step));
+    assert.notEqual(banned.ids[base.weakest.step], base.weakest.id);
   });
 
   it('seeded sampling reproduces; another seed samples differently', async () => {

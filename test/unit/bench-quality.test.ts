@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { InfillingTask } from '../../bench/dataset';
-import { completionForScoring, summarizeQuality } from '../../bench/quality';
+import { completionForScoring, leadingIndent, summarizeQuality } from '../../bench/quality';
 import { keystrokeDocuments, replayStart } from '../../bench/replay';
 import type { QualityTaskResult } from '../../bench/results';
 import { usableLengths } from '../../bench/throughput';
@@ -23,6 +23,13 @@ describe('bench quality and replay helpers', () => {
     assert.equal(completionForScoring(TASK, '    return 1'), '    return 1\n');
     assert.equal(completionForScoring(TASK, '    return 1\n'), '    return 1\n');
     assert.equal(completionForScoring({ ...TASK, canonical_solution: 'x' }, 'y'), 'y');
+  });
+
+  it('takes the indentation of the hole line for the indented-cursor framing', () => {
+    assert.equal(leadingIndent('        return total\n'), '        ');
+    assert.equal(leadingIndent('\t\tx = 1\n'), '\t\t');
+    assert.equal(leadingIndent('return 1\n'), '');
+    assert.equal(leadingIndent('    \n'), '    ');
   });
 
   it('summarizes pass@1, exact match, similarity, timeouts, empties and pass@1 by line', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { CompletionService } from '../../src/completion/CompletionService';
 import { AbortError } from '../../src/engine/errors';
-import type { CompletionEngine, GenerateRequest, GenerateResult } from '../../src/completion/engineApi';
+import type { CompletionEngine, GenerateRequest, GenerateResult, TokenChoice } from '../../src/completion/engineApi';
 import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/completion/settings';
 import type { DocumentContext } from '../../src/completion/types';
 import { withCursor } from './completion-fixtures';
@@ -19,11 +19,15 @@ class FakeEngine implements CompletionEngine {
   readonly calls: Call[] = [];
   /** Answer at once with this text instead of waiting for the test. */
   autoAnswer: string | undefined;
+  /** Answers at once, one per call, each with the closest call it reports. */
+  script: { text: string; weakest?: TokenChoice }[] = [];
 
   complete(request: GenerateRequest, signal?: AbortSignal, onText?: (delta: string) => void): Promise<GenerateResult> {
     return new Promise((resolve, reject) => {
+      const scripted = this.script.shift();
       const result = (text: string): GenerateResult => ({
         text,
+        ...(scripted?.weakest ? { weakest: scripted.weakest } : {}),
         stopReason: 'eos',
         metrics: {
           promptTokens: 10,
@@ -49,7 +53,8 @@ class FakeEngine implements CompletionEngine {
         resolve: (text) => resolve(result(text)),
         reject,
       });
-      if (this.autoAnswer !== undefined) resolve(result(this.autoAnswer));
+      if (scripted) resolve(result(scripted.text));
+      else if (this.autoAnswer !== undefined) resolve(result(this.autoAnswer));
     });
   }
 
@@ -96,7 +101,7 @@ describe('CompletionService', () => {
     assert.deepEqual(request.sampling, SETTINGS.sampling);
     assert.deepEqual(request.budget, { maxPromptTokens: 1536, suffixShare: 0.25 });
     assert.equal(request.snippets, undefined);
-    assert.equal(request.heal, false, 'no healing after a space');
+    assert.equal(request.heal, true, 'healing over the space: the model writes " a" as one token');
     const offset = 'def add(a, b):\n    return '.length;
     assert.deepEqual(result && { text: result.text, range: result.range, fromCache: result.fromCache, mode: result.mode }, {
       text: 'a + b',
@@ -104,6 +109,37 @@ describe('CompletionService', () => {
       fromCache: false,
       mode: 'single',
     });
+  });
+
+  it('asks once for the next-best line when the best one only repeats the line after the cursor', async () => {
+    const weakest = { step: 1, id: 42, margin: 0.3 };
+    engine.script = [{ text: '        total += x', weakest }, { text: '        count += 1' }];
+    const document = doc('def f(xs):\n    total = 0\n    for x in xs:\n║        total += x\n    return total\n');
+    const result = await service.complete(document, SETTINGS, undefined, { trigger: 'explicit', mode: 'single', reuse: false });
+    assert.equal(engine.calls.length, 2);
+    assert.equal(engine.calls[0]!.request.ban, undefined);
+    assert.deepEqual(engine.calls[1]!.request.ban, weakest);
+    assert.deepEqual({ ...engine.calls[1]!.request, ban: undefined }, { ...engine.calls[0]!.request, ban: undefined }, 'the same request otherwise');
+    assert.equal(result?.text, '        count += 1');
+  });
+
+  it('does not ask again when the first line is kept, or when the engine reports no closest call', async () => {
+    engine.script = [{ text: 'a + b', weakest: { step: 0, id: 7, margin: 0.1 } }];
+    const kept = await service.complete(doc('def add(a, b):\n    return ║\n'), SETTINGS, undefined, { trigger: 'explicit', mode: 'single', reuse: false });
+    assert.equal(kept?.text, 'a + b');
+    assert.equal(engine.calls.length, 1);
+    engine.script = [{ text: '        total += x' }];
+    const dropped = await service.complete(doc('def f(xs):\n    for x in xs:\n║        total += x\n'), SETTINGS, undefined, { trigger: 'explicit', mode: 'single', reuse: false });
+    assert.equal(dropped, undefined);
+    assert.equal(engine.calls.length, 2);
+  });
+
+  it('heals over the indentation of a new line, but not after a line break', async () => {
+    engine.autoAnswer = 'x = 1';
+    await service.complete(doc('def f():\n    ║\n'), SETTINGS, undefined, { trigger: 'explicit' });
+    assert.equal(engine.last().request.heal, true);
+    await service.complete(doc('def f():\n    pass\n║\nprint(1)\n'), SETTINGS, undefined, { trigger: 'explicit' });
+    assert.equal(engine.last().request.heal, false);
   });
 
   it('asks for token healing when the cursor touches a word', async () => {
