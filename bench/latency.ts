@@ -33,6 +33,8 @@ interface KeystrokeSample {
   decodeTokens: number;
   promptTokens: number;
   reusedTokens: number;
+  /** Generations the keystroke's completion made (2 when it asked for the next-best line). */
+  generations: number;
 }
 
 interface HearthReplay {
@@ -72,11 +74,16 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
   for (let run = 0; run < options.runs; run++) {
     const samples: KeystrokeSample[] = [];
     for (const document of documents) {
+      const before = engine.results.length;
       const start = performance.now();
       await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false });
       const ms = performance.now() - start;
-      const metrics = engine.last?.metrics;
-      samples.push({ ms, decodeTokens: metrics?.decodeTokens ?? 0, promptTokens: metrics?.promptTokens ?? 0, reusedTokens: metrics?.reusedTokens ?? 0 });
+      // A keystroke's prompt and its reuse are its first generation's; tokens count every
+      // generation it made (the next-best line asks a second time with the same prompt).
+      const made = engine.results.slice(before);
+      const first = made[0]?.metrics;
+      const decodeTokens = made.reduce((sum, result) => sum + result.metrics.decodeTokens, 0);
+      samples.push({ ms, decodeTokens, promptTokens: first?.promptTokens ?? 0, reusedTokens: first?.reusedTokens ?? 0, generations: made.length });
     }
     runs.push(samples);
   }
@@ -157,6 +164,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     peerP95: spreadOf(peer.runs.map((run) => quantile(run, 0.95))),
     speedupP50: spreadOf(speedups),
     reusedShare: median(lastRun.map((sample) => (sample.promptTokens ? sample.reusedTokens / sample.promptTokens : 0))),
+    secondAskShare: lastRun.length ? lastRun.filter((sample) => sample.generations > 1).length / lastRun.length : 0,
     hearthSamples: hearthMs[hearthMs.length - 1] ?? [],
     peerSamples: peer.runs[peer.runs.length - 1] ?? [],
     peakRssMiB: { hearth: hearth.peakRssMiB, peer: peer.peakRssMiB },

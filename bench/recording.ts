@@ -2,16 +2,16 @@
 import type { CompletionEngine, GenerateRequest, GenerateResult } from '../src/completion/engineApi';
 
 export class RecordingEngine implements CompletionEngine {
-  last: GenerateResult | undefined;
+  /** Every finished generation, in order (a completion may ask twice: the next-best line). */
+  readonly results: GenerateResult[] = [];
   calls = 0;
 
   constructor(private readonly inner: CompletionEngine) {}
 
   async complete(request: GenerateRequest, signal?: AbortSignal, onText?: (delta: string) => void): Promise<GenerateResult> {
     this.calls++;
-    this.last = undefined;
     const result = await this.inner.complete(request, signal, onText);
-    this.last = result;
+    this.results.push(result);
     return result;
   }
 }

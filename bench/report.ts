@@ -133,6 +133,9 @@ function latencySection(title: string, latency: LatencyResult): string {
     `| p50 time to completion (ms) | **${spread(latency.hearthP50)}** | ${spread(latency.peerP50)} | **${spread(latency.speedupP50, 2)}×** faster (target ≥ 5×) |`,
     `| p95 time to completion (ms) | ${spread(latency.hearthP95)} | ${spread(latency.peerP95)} | ${ratio(latency.peerP95.median, latency.hearthP95.median)} |`,
     `| prompt tokens reused from the KV cache (median) | ${percent(latency.reusedShare)} | 0% | |`,
+    ...(latency.secondAskShare !== undefined
+      ? [`| keystrokes that asked twice (next-best line; time and tokens include both) | ${percent(latency.secondAskShare)} | | |`]
+      : []),
     `| peak RSS (MiB) | ${fixed(latency.peakRssMiB.hearth, 0)} | ${fixed(latency.peakRssMiB.peer, 0)} | |`,
     ...(latency.editorP50 !== undefined
       ? [`| as the editor asks (gate, typeahead, in-flight reuse): p50 ms | ${fixed(latency.editorP50)} (${percent(latency.editorWithoutModel ?? 0)} of keystrokes without a model call) | | |`]

@@ -90,6 +90,8 @@ export interface LatencyResult {
   speedupP50: Spread;
   /** Prompt tokens Hearth took from its KV cache, share of all prompt tokens (median over keystrokes). */
   reusedShare: number;
+  /** Share of keystrokes whose completion asked twice (the next-best line), last run. */
+  secondAskShare?: number;
   /** The samples of the last run, for the distribution plot. */
   hearthSamples: number[];
   peerSamples: number[];

@@ -51,6 +51,7 @@ const REPORT: BenchReport = {
     peerP95: one(120),
     speedupP50: spreadOf([8, 8.2, 8.3]),
     reusedShare: 0.7,
+    secondAskShare: 0.25,
     hearthSamples: [9, 10, 20],
     peerSamples: [80, 90, 120],
     peakRssMiB: { hearth: 210, peer: 420 },
@@ -93,6 +94,7 @@ describe('bench report', () => {
     assert.match(markdown, /\| 64 \| 2\.10 \(2\.00–2\.20\) \| 2\.00 \(2\.00–2\.00\) \| 5\.0% \| 4\.00 \(4\.00–4\.00\) \| 1\.90× \|/);
     assert.match(markdown, /\| p50 time to completion \(ms\) \| \*\*11\.0 \(10\.0–12\.0\)\*\* \| 90\.0 \(80\.0–100\.0\) \| \*\*8\.20 \(8\.00–8\.30\)×\*\*/);
     assert.match(markdown, /under 100 ms/);
+    assert.match(markdown, /\| keystrokes that asked twice \(next-best line; time and tokens include both\) \| 25\.0% \|/);
     assert.match(markdown, /as the editor asks \(gate, typeahead, in-flight reuse\): p50 ms \| 4\.0 \(40\.0% of keystrokes without a model call\)/);
     assert.match(markdown, /Skipped: no exporter yet\./);
     assert.match(markdown, /\| encode throughput \(MB\/s\) \| 12\.0 \(11\.0–13\.0\) \| 4\.0 \(3\.0–5\.0\) \| 3\.00× \|/);
