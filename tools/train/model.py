@@ -73,6 +73,16 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
+def rotation_matrix(dim, dtype=torch.float32):
+    """R with x @ R == rotate_half(x): one small MatMul in an exported graph instead of two slices,
+    a negation and a concat per use (each output is exactly one input, so the result is exact)."""
+    half = dim // 2
+    r = torch.zeros(dim, dim, dtype=dtype)
+    r[half:, :half] = -torch.eye(half, dtype=dtype)
+    r[:half, half:] = torch.eye(half, dtype=dtype)
+    return r
+
+
 class Rotary(nn.Module):
     def __init__(self, head_dim, theta):
         super().__init__()
@@ -104,8 +114,13 @@ class Attention(nn.Module):
         q = self.q_proj(x).view(b, s, c.num_attention_heads, hd).transpose(1, 2)
         k = self.k_proj(x).view(b, s, c.num_key_value_heads, hd).transpose(1, 2)
         v = self.v_proj(x).view(b, s, c.num_key_value_heads, hd).transpose(1, 2)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        if mask is None:
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
+        else:
+            rot = rotation_matrix(hd, q.dtype)
+            q = q * cos + torch.matmul(q, rot) * sin
+            k = k * cos + torch.matmul(k, rot) * sin
         if past is not None:
             k = torch.cat([past[0], k], dim=2)
             v = torch.cat([past[1], v], dim=2)
@@ -116,14 +131,14 @@ class Attention(nn.Module):
             vr = v.repeat_interleave(rep, dim=1) if rep > 1 else v
             y = F.scaled_dot_product_attention(q, kr, vr, is_causal=True)
             return self.o_proj(y.transpose(1, 2).reshape(b, s, c.num_attention_heads * hd)), present
-        if rep > 1:
-            kr = k[:, :, None].expand(b, c.num_key_value_heads, rep, k.shape[2], hd).reshape(b, c.num_attention_heads, k.shape[2], hd)
-            vr = v[:, :, None].expand(b, c.num_key_value_heads, rep, v.shape[2], hd).reshape(b, c.num_attention_heads, v.shape[2], hd)
-        else:
-            kr, vr = k, v
-        att = torch.matmul(q, kr.transpose(2, 3)) * (1.0 / math.sqrt(hd)) + mask
+        # Grouped-query attention by broadcasting: the query heads of a group share one key/value
+        # head ([b, kv, rep, s, hd] x [b, kv, 1, hd, T]), so the cache is never copied per head.
+        kv = c.num_key_value_heads
+        qg = q.reshape(b, kv, rep, s, hd)
+        att = torch.matmul(qg, k[:, :, None].transpose(3, 4)) * (1.0 / math.sqrt(hd)) + mask[:, :, None]
         att = torch.softmax(att, dim=-1)
-        y = torch.matmul(att, vr).transpose(1, 2).reshape(b, s, c.num_attention_heads * hd)
+        y = torch.matmul(att, v[:, :, None]).reshape(b, c.num_attention_heads, s, hd)
+        y = y.transpose(1, 2).reshape(b, s, c.num_attention_heads * hd)
         return self.o_proj(y), present
 
 
