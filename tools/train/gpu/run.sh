@@ -1,6 +1,7 @@
 #!/bin/bash
 # Train hearth-coder on a lent GPU machine (the workplace's `device` tool), in stages:
 #   run.sh start MINUTES   build the corpus, launch training in the background (setsid), watch it start
+#   run.sh launch MINUTES  launch again on a machine still warm from `start` (the corpus is in /tmp)
 #   run.sh watch SECONDS   keep the machine busy while it trains; print the log's tail
 #   run.sh collect         wait for the end; copy fp16 weights (15 MB parts), log and manifest to $OUT
 # Needs in .gpu/ (git-ignored, carried): corpus.tar.xz (train.jsonl + val.jsonl from corpus.py) and
