@@ -73,13 +73,14 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
-def rotation_matrix(dim, dtype=torch.float32):
+def rotation_matrix(dim):
     """R with x @ R == rotate_half(x): one small MatMul in an exported graph instead of two slices,
-    a negation and a concat per use (each output is exactly one input, so the result is exact)."""
+    a negation and a concat per use (each output is exactly one input, so the result is exact).
+    fp32 (torch 1.13 has no bf16 `eye` on CPU); callers cast it to their dtype."""
     half = dim // 2
-    r = torch.zeros(dim, dim, dtype=dtype)
-    r[half:, :half] = -torch.eye(half, dtype=dtype)
-    r[:half, half:] = torch.eye(half, dtype=dtype)
+    r = torch.zeros(dim, dim)
+    r[half:, :half] = -torch.eye(half)
+    r[:half, half:] = torch.eye(half)
     return r
 
 
@@ -118,7 +119,9 @@ class Attention(nn.Module):
             q = q * cos + rotate_half(q) * sin
             k = k * cos + rotate_half(k) * sin
         else:
-            rot = rotation_matrix(hd, q.dtype)
+            rot = rotation_matrix(hd)
+            if rot.dtype != q.dtype:  # autocast evaluation; an export stays fp32 and adds no Cast
+                rot = rot.to(q.dtype)
             q = q * cos + torch.matmul(q, rot) * sin
             k = k * cos + torch.matmul(k, rot) * sin
         if past is not None:
@@ -214,15 +217,16 @@ class Qwen2ForCausalLM(nn.Module):
         if position_ids is None:
             position_ids = torch.arange(past_len, past_len + s, device=input_ids.device)[None].expand(b, s)
         cos, sin = self.rotary(position_ids)
-        total = past_len + s
-        q_pos = torch.arange(s, device=input_ids.device)[:, None] + past_len
-        k_pos = torch.arange(total, device=input_ids.device)[None, :]
-        allowed = (k_pos <= q_pos)[None, None]
-        if attention_mask is not None:
-            allowed = allowed & (attention_mask[:, None, None, :] > 0)
-        mask = torch.where(allowed, torch.zeros((), dtype=torch.float32), torch.full((), MASK_MIN, dtype=torch.float32))
         if fused and past is None and attention_mask is None:
-            mask = None
+            mask = None  # causal attention inside scaled_dot_product_attention
+        else:
+            total = past_len + s
+            q_pos = torch.arange(s, device=input_ids.device)[:, None] + past_len
+            k_pos = torch.arange(total, device=input_ids.device)[None, :]
+            allowed = (k_pos <= q_pos)[None, None]
+            if attention_mask is not None:
+                allowed = allowed & (attention_mask[:, None, None, :] > 0)
+            mask = torch.where(allowed, torch.zeros((), dtype=torch.float32), torch.full((), MASK_MIN, dtype=torch.float32))
         x = self.model.embed_tokens(input_ids)
         presents = []
         for i, layer in enumerate(self.model.layers):
