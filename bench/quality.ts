@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../src/completion/CompletionService';
+import { indentOf } from '../src/completion/documentText';
 import { DEFAULT_SETTINGS, type HearthSettings } from '../src/completion/settings';
 import type { GenerationMode } from '../src/completion/engineApi';
 import { holeLine, isSingleLineSet, readTasks, type InfillingTask } from './dataset';
@@ -49,11 +50,6 @@ export function completionForScoring(task: InfillingTask, text: string): string 
   return task.canonical_solution.endsWith('\n') && !text.endsWith('\n') ? `${text}\n` : text;
 }
 
-/** The spaces and tabs a line starts with. */
-export function leadingIndent(line: string): string {
-  return /^[ \t]*/.exec(line)?.[0] ?? '';
-}
-
 export async function runQuality(options: QualityOptions): Promise<{ result: QualityResult; model: ModelSummary }> {
   const log = options.log ?? (() => undefined);
   const all = readTasks(options.dataset);
@@ -72,7 +68,7 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
   const scored: Promise<QualityTaskResult>[] = [];
   try {
     for (const [index, task] of tasks.entries()) {
-      const indent = options.cursor === 'indented' ? leadingIndent(task.canonical_solution) : '';
+      const indent = options.cursor === 'indented' ? indentOf(task.canonical_solution) : '';
       const document = { text: task.prompt + indent + task.suffix, offset: task.prompt.length + indent.length, languageId: 'python', filePath: 'solution.py' };
       const taskStart = performance.now();
       const completion = await service.complete(document, settings, undefined, {

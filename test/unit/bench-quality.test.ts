@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { InfillingTask } from '../../bench/dataset';
-import { completionForScoring, leadingIndent, summarizeQuality } from '../../bench/quality';
+import { completionForScoring, summarizeQuality } from '../../bench/quality';
+import { indentOf } from '../../src/completion/documentText';
 import { keystrokeDocuments, replayStart } from '../../bench/replay';
 import type { QualityTaskResult } from '../../bench/results';
 import { usableLengths } from '../../bench/throughput';
@@ -25,11 +26,11 @@ describe('bench quality and replay helpers', () => {
     assert.equal(completionForScoring({ ...TASK, canonical_solution: 'x' }, 'y'), 'y');
   });
 
-  it('takes the indentation of the hole line for the indented-cursor framing', () => {
-    assert.equal(leadingIndent('        return total\n'), '        ');
-    assert.equal(leadingIndent('\t\tx = 1\n'), '\t\t');
-    assert.equal(leadingIndent('return 1\n'), '');
-    assert.equal(leadingIndent('    \n'), '    ');
+  it('takes the indentation of the hole line for the indented-cursor framing (indentOf)', () => {
+    assert.equal(indentOf('        return total\n'), '        ');
+    assert.equal(indentOf('\t\tx = 1\n'), '\t\t');
+    assert.equal(indentOf('return 1\n'), '');
+    assert.equal(indentOf('    \n'), '    ');
   });
 
   it('summarizes pass@1, exact match, similarity, timeouts, empties and pass@1 by line', () => {
