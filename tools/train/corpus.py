@@ -47,6 +47,16 @@ def humaneval_signatures():
     return sigs
 
 
+def mentions_humaneval(text, sigs):
+    """True for a file that names HumanEval or holds one of its prompts' signature lines."""
+    return 'humaneval' in text.lower() or any(l.strip() in sigs for l in text.split('\n') if 'def ' in l)
+
+
+def norm_hash(text):
+    """Whitespace-insensitive content hash, for deduplication."""
+    return hashlib.sha1(re.sub(r'\s+', '', text).encode()).hexdigest()
+
+
 def keep_text(text, path):
     """Reject generated, minified, data-like or huge files. Returns a reason or None."""
     if len(text) > 300_000:
@@ -217,10 +227,10 @@ def main():
             if reason:
                 stats['drop-' + reason] += 1
                 continue
-            if 'humaneval' in text.lower() or (sigs and any(l.strip() in sigs for l in text.split('\n') if 'def ' in l)):
+            if mentions_humaneval(text, sigs):
                 stats['drop-humaneval-signature'] += 1
                 continue
-            h = hashlib.sha1(re.sub(r'\s+', '', text).encode()).hexdigest()
+            h = norm_hash(text)
             if h in seen_hash:
                 stats['drop-duplicate'] += 1
                 continue

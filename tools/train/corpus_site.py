@@ -27,7 +27,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from corpus import keep_text, licence_ok  # noqa: E402
+from corpus import keep_text, licence_ok, mentions_humaneval, norm_hash  # noqa: E402
 
 FILE_COPYLEFT = re.compile(r'(GNU (Lesser |Library |Affero )?General Public License|\bL?A?GPL(v\d|-\d)?\b|'
                            r'Mozilla Public License|Eclipse Public License)')
@@ -42,10 +42,6 @@ def dist_licence(meta):
         return ' AND '.join(classifiers)
     lic = (meta.get('License') or '').strip()
     return lic if 0 < len(lic) <= 200 else None
-
-
-def norm_hash(text):
-    return hashlib.sha1(re.sub(r'\s+', '', text).encode()).hexdigest()
 
 
 def main():
@@ -99,7 +95,7 @@ def main():
             if FILE_COPYLEFT.search(text[:3000]):
                 stats['drop-file-copyleft'] += 1
                 continue
-            if 'humaneval' in text.lower() or any(l.strip() in sigs for l in text.split('\n') if 'def ' in l):
+            if mentions_humaneval(text, sigs):
                 stats['drop-humaneval-signature'] += 1
                 continue
             h = norm_hash(text)

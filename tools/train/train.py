@@ -233,9 +233,8 @@ def main():
     args = ap.parse_args()
 
     auto_threads = args.threads == 'auto' and args.device == 'cpu'
-    if args.threads == 'auto' and args.device != 'cpu':
-        args.threads = '8'
-    threads = 1 if auto_threads else int(args.threads)
+    # On a GPU the CPU threads only feed kernels; the DataLoader workers do the sampling.
+    threads = 1 if auto_threads else 8 if args.threads == 'auto' else int(args.threads)
     torch.set_num_threads(threads)
     os.makedirs(args.ckpt_dir, exist_ok=True)
     log_path = os.path.join(args.ckpt_dir, 'train.log')
