@@ -93,52 +93,44 @@ def share_tied_embedding(path):
     onnx.save(m, path)
 
 
-def store_fp16(path, min_size=1024):
-    """fp32 initializers whose values are all exact in fp16 (weights from an fp16 checkpoint) are
-    stored as fp16 and cast back by a Cast node, which onnxruntime folds at load: half the bytes on
-    disk, the same fp32 values in memory. Others (random fixture weights) stay as they are."""
+def initializers_to_fp16(g, convert):
+    """Stores each fp32 initializer of graph `g` whose array `convert` accepts as fp16, read back
+    through a Cast to fp32 under its old name. Returns the Cast nodes; the caller puts them first."""
     import numpy as np
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
-    m = onnx.load(path)
-    g = m.graph
     casts, kept = [], []
     for init in g.initializer:
         a = numpy_helper.to_array(init) if init.data_type == TensorProto.FLOAT else None
-        if a is not None and a.size >= min_size and np.array_equal(a.astype(np.float16).astype(np.float32), a):
+        if a is not None and convert(a):
             kept.append(numpy_helper.from_array(a.astype(np.float16), init.name + '_fp16'))
             casts.append(helper.make_node('Cast', [init.name + '_fp16'], [init.name], to=TensorProto.FLOAT, name='cast_' + init.name))
         else:
             kept.append(init)
     del g.initializer[:]
     g.initializer.extend(kept)
+    return casts
+
+
+def store_fp16(m, min_size=1024):
+    """fp32 initializers of model `m` whose values are all exact in fp16 (weights from an fp16
+    checkpoint) are stored as fp16 and cast back by a Cast node, which onnxruntime folds at load:
+    half the bytes on disk, the same fp32 values in memory. Others (random fixture weights) stay."""
+    import numpy as np
+    g = m.graph
+    casts = initializers_to_fp16(g, lambda a: a.size >= min_size and np.array_equal(a.astype(np.float16).astype(np.float32), a))
     nodes = casts + list(g.node)
     del g.node[:]
     g.node.extend(nodes)
-    onnx.save(m, path)
-    return len(casts)
 
 
 def to_fp16_io(src, dst):
     """fp16 weights, past/present and logits; arithmetic stays fp32 inside (Casts at the edges)."""
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
     m = onnx.load(src)
     g = m.graph
-    new_nodes = []
+    new_nodes = initializers_to_fp16(g, lambda a: True)
     rename = {}
-    inits = []
-    for init in g.initializer:
-        if init.data_type == TensorProto.FLOAT:
-            arr = numpy_helper.to_array(init).astype('float16')
-            name16 = init.name + '_fp16'
-            inits.append(numpy_helper.from_array(arr, name16))
-            new_nodes.append(helper.make_node('Cast', [name16], [init.name], to=TensorProto.FLOAT,
-                                              name='cast_' + init.name))
-        else:
-            inits.append(init)
-    del g.initializer[:]
-    g.initializer.extend(inits)
     for inp in g.input:
         if inp.type.tensor_type.elem_type == TensorProto.FLOAT:
             inp.type.tensor_type.elem_type = TensorProto.FLOAT16
@@ -184,11 +176,17 @@ def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False, qu
     tok.save(out, model_max_length)
     path = os.path.join(out, 'onnx', 'model.onnx')
     export_onnx(model, path)
-    if quantize:
-        from quantize import quantize_file
-        quantize_file(path, os.path.join(out, 'onnx', 'model_quantized.onnx'))
-        store_fp16(os.path.join(out, 'onnx', 'model_quantized.onnx'))
-    store_fp16(path)
+    import onnx
+    m = onnx.load(path)
+    if quantize:  # from the fp32 graph, before fp16 storage
+        from quantize import quantize_model
+        q = onnx.ModelProto()
+        q.CopyFrom(m)
+        quantize_model(q)
+        store_fp16(q)
+        onnx.save(q, os.path.join(out, 'onnx', 'model_quantized.onnx'))
+    store_fp16(m)
+    onnx.save(m, path)
     if fp16:
         to_fp16_io(path, os.path.join(out, 'onnx', 'model_fp16.onnx'))
     if card:

@@ -4,7 +4,7 @@
   quantize.py models/hearth-coder [--bits 8|4] [--block 32]
 
 Every MatMul whose weight is a constant [K, N] matrix (the projections, the MLP and the tied
-lm_head) becomes com.microsoft MatMulNBits: weights in blocks of --block along K, one fp32 scale
+lm_head; stored as fp32, or as fp16 behind a Cast) becomes com.microsoft MatMulNBits: weights in blocks of --block along K, one fp32 scale
 per block, symmetric (zero point 2^(bits-1)). Activations and arithmetic stay fp32
 (accuracy_level 0) or are quantized per row and block of K (accuracy_level 4, the default: 2x the
 decode speed of 0 on x86), so each output row is computed the same way whatever the batch or
@@ -44,49 +44,56 @@ def quantize_matrix(w, bits, block):
     return q, scale.astype(np.float32).reshape(-1)
 
 
-def quantize_file(src, dst, bits=8, block=32, accuracy=4):
-    """Writes the MatMulNBits variant of the fp32 graph `src` (before any fp16 storage) to `dst`."""
-    m = onnx.load(src)
+def quantize_model(m, bits=8, block=32, accuracy=4):
+    """Turns the graph `m` into its MatMulNBits variant, in place. Weights are found as constant
+    [K, N] initializers, also where they are read through a Cast (export.store_fp16) or a Transpose
+    (the tied lm_head, export.share_tied_embedding). Returns how many MatMuls it replaced."""
     g = m.graph
     inits = {i.name: i for i in g.initializer}
-    # lm_head reads the tied embedding through a Transpose node (export.share_tied_embedding).
-    transposed = {n.output[0]: n.input[0] for n in g.node if n.op_type == 'Transpose' and n.input[0] in inits}
-    used = {}
-    for n in g.node:
-        for i in n.input:
-            used[i] = used.get(i, 0) + 1
-    nodes, new_inits, drop = [], [], set()
+    # Constant-valued node outputs: a Cast to fp32 or a Transpose of an initializer (or of such).
+    derived = {n.output[0]: n for n in g.node if n.op_type in ('Cast', 'Transpose') and n.input[0] in inits}
+    derived.update({n.output[0]: n for n in g.node if n.op_type in ('Cast', 'Transpose') and n.input[0] in derived})
+
+    def constant(name):
+        if name in inits:
+            return numpy_helper.to_array(inits[name])
+        n = derived.get(name)
+        if n is None:
+            return None
+        a = constant(n.input[0])
+        return a.astype(np.float32) if n.op_type == 'Cast' else a.T
+
+    nodes, new_inits = [], []
     count = 0
     for n in g.node:
-        b = n.input[1] if n.op_type == 'MatMul' else None
-        if b in inits and len(inits[b].dims) == 2:
-            w = numpy_helper.to_array(inits[b])
-            if used[b] == 1:
-                drop.add(b)
-        elif b in transposed:
-            w = numpy_helper.to_array(inits[transposed[b]]).T
-        else:
+        w = constant(n.input[1]) if n.op_type == 'MatMul' else None
+        if w is None or w.ndim != 2:
             nodes.append(n)
             continue
         k, nn = w.shape
         q, s = quantize_matrix(w, bits, block)
-        name = f'{n.name or b}_q{bits}'
+        name = f'{n.name or n.input[1]}_q{bits}'
         new_inits += [numpy_helper.from_array(q, name + '_B'), numpy_helper.from_array(s, name + '_scales')]
         nodes.append(helper.make_node('MatMulNBits', [n.input[0], name + '_B', name + '_scales'], list(n.output),
                                       name=name, domain='com.microsoft', K=k, N=nn, bits=bits,
                                       block_size=block, accuracy_level=accuracy))
         count += 1
-    # The lm_head Transpose is no longer read by anything: drop it (the Gather keeps the embedding).
+    # Drop what only the replaced MatMuls read: their Cast/Transpose nodes, then the initializers.
+    outputs = {o.name for o in g.output}
+    while True:
+        read = {i for n in nodes for i in n.input} | outputs
+        unread = [n for n in nodes if n.output[0] in derived and n.output[0] not in read]
+        if not unread:
+            break
+        nodes = [n for n in nodes if n not in unread]
     read = {i for n in nodes for i in n.input}
-    nodes = [n for n in nodes if not (n.op_type == 'Transpose' and n.output[0] in transposed and n.output[0] not in read)]
-    keep = [i for i in g.initializer if i.name not in drop]
+    keep = [i for i in g.initializer if i.name in read]
     del g.node[:]
     g.node.extend(nodes)
     del g.initializer[:]
     g.initializer.extend(keep + new_inits)
     if not any(o.domain == 'com.microsoft' for o in m.opset_import):
         m.opset_import.append(helper.make_opsetid('com.microsoft', 1))
-    onnx.save(m, dst)
     return count
 
 
@@ -101,7 +108,9 @@ def main():
     args = ap.parse_args()
     src = os.path.join(args.model_dir, 'onnx', 'model.onnx')
     dst = args.out or os.path.join(args.model_dir, 'onnx', 'model_quantized.onnx' if args.bits == 8 else 'model_q4.onnx')
-    count = quantize_file(src, dst, args.bits, args.block, args.accuracy)
+    m = onnx.load(src)
+    count = quantize_model(m, args.bits, args.block, args.accuracy)
+    onnx.save(m, dst)
     print(f'{dst}: {count} MatMuls -> MatMulNBits ({args.bits} bits, block {args.block}), '
           f'{os.path.getsize(dst) / 1e6:.1f} MB (fp32 {os.path.getsize(src) / 1e6:.1f} MB)')
 
