@@ -74,7 +74,8 @@ async function quality(args: ParsedArgs, base: Common) {
   const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}-${stamp}.jsonl`);
   const cursor = stringFlag(args, 'cursor') ?? 'line-start';
   if (cursor !== 'line-start' && cursor !== 'indented') throw new UsageError(`--cursor must be line-start or indented, not '${cursor}'`);
-  return runQuality({ dataset, ...(limit ? { limit } : {}), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
+  const candidates = intFlag(args, 'candidates');
+  return runQuality({ dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
 }
 
 function print(json: boolean, value: unknown, human: string): void {
@@ -82,7 +83,7 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json', 'help']);
+  const args = parseArgs(argv, ['json', 'help', 'score-all']);
   const [verb = 'all'] = args.positionals;
   if (verb === '__child') return child(args.positionals[1] ?? '{}');
   if (args.flags.has('help')) {

@@ -11,8 +11,9 @@ import { DEFAULT_SETTINGS, type HearthSettings } from '../src/completion/setting
 import type { GenerationMode } from '../src/completion/engineApi';
 import { holeLine, isSingleLineSet, readTasks, type InfillingTask } from './dataset';
 import { openHearth } from './hearthEngine';
+import { RecordingEngine } from './recording';
 import type { ModelSummary, QualityResult, QualityTaskResult } from './results';
-import { buildProgram, detectSandbox, ScorerPool } from './scorer';
+import { buildProgram, detectSandbox, type ScoreOutcome, ScorerPool } from './scorer';
 import { mean, quantile } from './stats';
 import { editSimilarity, exactMatch } from './textMetrics';
 
@@ -30,15 +31,19 @@ export interface QualityOptions {
    */
   cursor?: 'line-start' | 'indented';
   concurrency?: number;
+  /** Lines searched per completion (`hearth.completion.candidates`); 1 samples one line. */
+  candidates?: number;
+  /** Also run the tests of every searched line, not only the one shown. */
+  scoreAll?: boolean;
   log?: (line: string) => void;
 }
 
 /** Greedy, the editor's other defaults, and a time budget that never cuts a benchmark line short. */
-export function qualitySettings(): HearthSettings {
+export function qualitySettings(candidates = DEFAULT_SETTINGS.completion.candidates): HearthSettings {
   return {
     ...DEFAULT_SETTINGS,
     sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
-    completion: { ...DEFAULT_SETTINGS.completion, timeBudgetMs: 30_000, debounceMs: 0 },
+    completion: { ...DEFAULT_SETTINGS.completion, timeBudgetMs: 30_000, debounceMs: 0, candidates },
   };
 }
 
@@ -60,8 +65,9 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
   const sandbox = detectSandbox();
   const pool = new ScorerPool(concurrency, timeoutMs);
   const hearth = await openHearth(options.modelDir, options.threads);
-  const service = new CompletionService(hearth.client);
-  const settings = qualitySettings();
+  const engine = new RecordingEngine(hearth.client);
+  const service = new CompletionService(engine);
+  const settings = qualitySettings(options.candidates);
   fs.mkdirSync(path.dirname(options.outFile), { recursive: true });
   const out = fs.createWriteStream(options.outFile);
   const started = performance.now();
@@ -78,10 +84,21 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       });
       const ms = performance.now() - taskStart;
       const text = indent + (completion?.text ?? '');
-      const candidate = completionForScoring(task, text);
       const line = holeLine(task.task_id);
+      const searched = (engine.results.at(-1)?.lines ?? []).map((found) => ({ ...found, text: indent + found.text }));
+      engine.results.length = 0;
+      // A task without tests (a dataset for tuning on held-out code) is scored by its text alone.
+      const score = (text: string): Promise<Pick<ScoreOutcome, 'passed' | 'timedOut'>> => (task.test ? pool.score(buildProgram(task, completionForScoring(task, text))) : Promise.resolve({ passed: false, timedOut: false }));
+      const others = options.scoreAll ? searched.map((found) => score(found.text)) : [];
       scored.push(
-        pool.score(buildProgram(task, candidate)).then((outcome) => {
+        Promise.all([score(text), Promise.all(others)]).then(([outcome, outcomes]) => {
+          const lines = searched.map(({ text: lineText, logprob, endLogprob, tokens }, at) => ({
+            text: lineText,
+            logprob,
+            endLogprob,
+            tokens,
+            ...(outcomes[at] ? { passed: outcomes[at].passed } : {}),
+          }));
           const result: QualityTaskResult = {
             task_id: task.task_id,
             completion: text,
@@ -93,6 +110,7 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
             stopReason: completion?.stopReason ?? 'none',
             mode: completion?.mode ?? forcedMode ?? 'none',
             ...(line !== undefined ? { line } : {}),
+            ...(lines.length ? { lines } : {}),
           };
           out.write(`${JSON.stringify(result)}\n`);
           return result;
@@ -102,7 +120,9 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
     }
     const results = await Promise.all(scored);
     const wallSeconds = (performance.now() - started) / 1000;
-    return { result: summarizeQuality(results, options.dataset, wallSeconds, options.outFile, { noNetwork: sandbox.noNetwork, timeoutMs, concurrency }), model: hearth.summary };
+    const summary = { ...summarizeQuality(results, options.dataset, wallSeconds, options.outFile, { noNetwork: sandbox.noNetwork, timeoutMs, concurrency }), candidates: settings.completion.candidates };
+    if (options.scoreAll) summary.passAtCandidates = results.filter((result) => result.passed || result.lines?.some((found) => found.passed)).length / results.length;
+    return { result: summary, model: hearth.summary };
   } finally {
     await new Promise((resolve) => out.end(resolve));
     service.dispose();
@@ -140,5 +160,6 @@ export function summarizeQuality(
     empty: results.filter((result) => result.completion.trim() === '').length,
     resultsFile: path.relative(process.cwd(), resultsFile) || resultsFile,
     sandbox,
+    candidates: 1,
   };
 }

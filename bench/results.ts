@@ -38,6 +38,8 @@ export interface QualityTaskResult {
   stopReason: string;
   mode: string;
   line?: number;
+  /** Beam search: every line the engine found, best first, with its scores (and, with --score-all, whether it passes). */
+  lines?: { text: string; logprob: number; endLogprob: number; tokens: number; passed?: boolean }[];
 }
 
 export interface QualityResult {
@@ -54,6 +56,10 @@ export interface QualityResult {
   empty: number;
   resultsFile: string;
   sandbox: { noNetwork: boolean; timeoutMs: number; concurrency: number };
+  /** Lines searched per single-line completion (`hearth.completion.candidates`). */
+  candidates: number;
+  /** With --score-all: share of tasks where any searched line passes (an upper bound for ranking). */
+  passAtCandidates?: number;
 }
 
 /** Decode speed at one prompt length, each figure over repeated runs. */

@@ -21,6 +21,7 @@ export const GENERATION_FLAGS_HELP = `  --model DIR          model folder (defau
   --seed N             sampler seed (default 0)
   --max-tokens N       most tokens to generate (default 128)
   --time-budget MS     wall-clock budget (default 1500)
+  --candidates N       single line: search N lines at once, print the best (default 1)
   --json               one JSON object on stdout`;
 
 export function settingsFromFlags(args: ParsedArgs): HearthSettings {
@@ -32,6 +33,7 @@ export function settingsFromFlags(args: ParsedArgs): HearthSettings {
   settings.threads = intFlag(args, 'threads', settings.threads) ?? settings.threads;
   settings.completion.maxTokens = intFlag(args, 'max-tokens', settings.completion.maxTokens) ?? settings.completion.maxTokens;
   settings.completion.timeBudgetMs = intFlag(args, 'time-budget', settings.completion.timeBudgetMs) ?? settings.completion.timeBudgetMs;
+  settings.completion.candidates = intFlag(args, 'candidates', settings.completion.candidates) ?? settings.completion.candidates;
   settings.completion.multiline = (stringFlag(args, 'multiline') as MultilineMode | undefined) ?? settings.completion.multiline;
   const temperature = stringFlag(args, 'temperature');
   if (temperature !== undefined) {

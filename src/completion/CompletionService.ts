@@ -86,10 +86,15 @@ export class CompletionService {
     const anchor = anchorAt(document, mode, context.suffix);
     const reuse = options.reuse ?? true;
     const finish = (completion: RawCompletion, raw: string, fromCache: boolean): CompletionResult | undefined => {
-      const text = postprocess(raw, { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId });
-      if (text === undefined) return undefined;
+      const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
+      // A searched line the filters drop (it repeats the code around the cursor) gives way to the
+      // next one; the others are offered as alternatives. Text left after typing has none.
+      const raws = raw === completion.raw && completion.lines ? completion.lines : [raw];
+      const texts = [...new Set(raws.map((line) => postprocess(line, filter)).filter((text) => text !== undefined))];
+      if (texts.length === 0) return undefined;
       return {
-        text,
+        text: texts[0]!,
+        ...(texts.length > 1 ? { alternatives: texts.slice(1) } : {}),
         range: { start: document.offset, end: document.offset },
         mode,
         stopReason: completion.stopReason,
@@ -218,7 +223,13 @@ export class CompletionService {
         (result): RawCompletion | undefined =>
           controller.signal.aborted
             ? undefined
-            : { raw: result.text, stopReason: result.stopReason, metrics: result.metrics, ...(result.weakest ? { weakest: result.weakest } : {}) },
+            : {
+                raw: result.text,
+                stopReason: result.stopReason,
+                metrics: result.metrics,
+                ...(result.weakest ? { weakest: result.weakest } : {}),
+                ...(result.lines ? { lines: result.lines.map((line) => line.text) } : {}),
+              },
         (error: unknown) => {
           if (controller.signal.aborted || isCancelled(error)) return undefined;
           throw error;

@@ -44,6 +44,7 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
     timeBudgetMs: settings.completion.timeBudgetMs,
     sampling: settings.sampling,
     budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: settings.context.suffixShare },
+    ...(mode === 'single' && settings.completion.candidates > 1 ? { beams: settings.completion.candidates } : {}),
   };
 }
 

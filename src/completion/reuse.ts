@@ -28,6 +28,8 @@ export interface RawCompletion {
   metrics: GenerateMetrics;
   /** The engine's closest call (single-line mode), for asking for the next-best line. */
   weakest?: TokenChoice;
+  /** Beam search: the raw lines found, best first (the first is `raw`). */
+  lines?: string[];
 }
 
 export function anchorAt(document: DocumentContext, mode: GenerationMode, suffix: string): Anchor {

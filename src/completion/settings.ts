@@ -50,6 +50,11 @@ export interface HearthSettings {
     maxTokens: number;
     timeBudgetMs: number;
     debounceMs: number;
+    /**
+     * Single-line completions: lines searched at once (beam search); the best is shown and the
+     * others are offered as alternatives. 1: one line, sampled with the sampling settings.
+     */
+    candidates: number;
   };
   context: {
     maxPromptTokens: number;
@@ -65,7 +70,7 @@ export const DEFAULT_SETTINGS: HearthSettings = {
   device: 'auto',
   threads: 0,
   sampling: { temperature: 0.2, topK: 40, topP: 0.95, repetitionPenalty: 1, seed: 0 },
-  completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 75 },
+  completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 75, candidates: 1 },
   context: { maxPromptTokens: 1536, suffixShare: 0.25, otherFiles: true },
 };
 

@@ -30,6 +30,8 @@ export interface CompletionOptions {
 
 export interface CompletionResult {
   text: string;
+  /** Other completions at the same place, best first (single-line beam search), already filtered. */
+  alternatives?: string[];
   /** UTF-16 offsets of the text the completion replaces; empty at the cursor unless noted. */
   range: { start: number; end: number };
   mode: GenerationMode;

@@ -116,32 +116,52 @@ export class DecoderSession {
    * ([vocab], float32). The cache is updated only when the step succeeds.
    */
   async forward(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
+    const { logits, presents } = await this.run([ids], cache.pastTensors, cache.length);
+    cache.update(ids, presents);
+    return logits[0]!;
+  }
+
+  /**
+   * One decode step of several sequences of the same length (beam search): row r feeds
+   * `tokens[r]` after row r of `past` ([rows, kv_heads, pastLength, head_dim] each). Returns each
+   * row's logits and the new past; the caller owns both.
+   */
+  step(tokens: readonly number[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number): Promise<{ logits: Float32Array[]; presents: Map<string, ort.Tensor> }> {
+    return this.run(tokens.map((token) => [token]), past, pastLength);
+  }
+
+  /** Makes a tensor of the session's kind (for cache surgery: truncating, gathering rows). */
+  tensor(type: ort.Tensor.Type, data: ort.Tensor.DataType, dims: readonly number[]): ort.Tensor {
+    return new ort.Tensor(type as 'float32', data as Float32Array, dims);
+  }
+
+  private async run(rows: readonly (readonly number[])[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number): Promise<{ logits: Float32Array[]; presents: Map<string, ort.Tensor> }> {
     const sig = this.signature;
-    const past = cache.length;
-    const total = past + ids.length;
+    const batch = rows.length;
+    const seq = rows[0]!.length;
+    const total = pastLength + seq;
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [batch, seq]),
     };
-    if (sig.attentionMask) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
+    if (sig.attentionMask) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]);
     if (sig.positionIds) {
-      const positions = new BigInt64Array(ids.length);
-      for (let i = 0; i < ids.length; i++) positions[i] = BigInt(past + i);
-      feeds.position_ids = new ort.Tensor('int64', positions, [1, ids.length]);
+      const positions = new BigInt64Array(batch * seq);
+      for (let i = 0; i < batch * seq; i++) positions[i] = BigInt(pastLength + (i % seq));
+      feeds.position_ids = new ort.Tensor('int64', positions, [batch, seq]);
     }
-    if (sig.useCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([past > 0 ? 1 : 0]), [1]);
+    if (sig.useCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([pastLength > 0 ? 1 : 0]), [1]);
     if (sig.logitsToKeep) feeds[sig.logitsToKeep] = new ort.Tensor('int64', new BigInt64Array([1n]), []);
-    for (const name of sig.pastNames) feeds[name] = cache.pastTensors.get(name) ?? this.emptyPast();
+    for (const name of sig.pastNames) feeds[name] = past.get(name) ?? this.emptyPast(batch);
     let outputs: ort.InferenceSession.ReturnType;
     try {
       outputs = await this.session.run(feeds);
     } catch (error) {
-      throw new EngineError('inference-failed', `onnxruntime failed in a step of ${ids.length} token(s) after ${past}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
+      const what = batch > 1 ? `${batch} rows of ${seq} token(s)` : `${seq} token(s)`;
+      throw new EngineError('inference-failed', `onnxruntime failed in a step of ${what} after ${pastLength}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
     }
     const presents = new Map<string, ort.Tensor>();
     for (const name of sig.pastNames) presents.set(name, outputs[sig.presentFor.get(name)!] as ort.Tensor);
-    cache.update(ids, presents);
-    const logits = outputs.logits as ort.Tensor;
-    return lastRow(logits);
+    return { logits: lastRows(outputs.logits as ort.Tensor, batch), presents };
   }
 
   /**
@@ -161,16 +181,16 @@ export class DecoderSession {
 
   /** Cuts the cache to `length` tokens. */
   truncate(cache: KvCache, length: number): Promise<void> {
-    return cache.truncate(length, (type, data, dims) => new ort.Tensor(type, data, dims));
+    return cache.truncate(length, (type, data, dims) => this.tensor(type, data, dims));
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
 
-  private emptyPast(): ort.Tensor {
+  private emptyPast(batch: number): ort.Tensor {
     const { kvType, kvHeads, headDim } = this.signature;
-    return new ort.Tensor(kvType, kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, kvHeads, 0, headDim]);
+    return new ort.Tensor(kvType, kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [batch, kvHeads, 0, headDim]);
   }
 }
 
@@ -243,19 +263,29 @@ function readSignature(session: ort.InferenceSession, config: ModelConfig, file:
   };
 }
 
-/** Logits of the last position, as float32 ([batch=1, seq, vocab] → [vocab]). */
-function lastRow(logits: ort.Tensor): Float32Array {
+/** Logits of each row's last position, as float32 ([batch, seq, vocab] → batch × [vocab]). */
+function lastRows(logits: ort.Tensor, batch: number): Float32Array[] {
   const vocab = logits.dims[logits.dims.length - 1]!;
   const data = logits.data;
-  const start = data.length - vocab;
-  if (data instanceof Float32Array) return data.slice(start);
-  if (data instanceof Uint16Array) {
-    const table = halfTable();
-    const row = new Float32Array(vocab);
-    for (let i = 0; i < vocab; i++) row[i] = table[data[start + i]!]!;
-    return row;
+  const rowLength = data.length / batch;
+  const rows: Float32Array[] = [];
+  for (let row = 0; row < batch; row++) {
+    const start = (row + 1) * rowLength - vocab;
+    if (data instanceof Float32Array) {
+      rows.push(data.slice(start, start + vocab));
+    } else if (data instanceof Uint16Array) {
+      const table = halfTable();
+      const out = new Float32Array(vocab);
+      for (let i = 0; i < vocab; i++) out[i] = table[data[start + i]!]!;
+      rows.push(out);
+    } else {
+      const values = data as ArrayLike<number>;
+      const out = new Float32Array(vocab);
+      for (let i = 0; i < vocab; i++) out[i] = Number(values[start + i]);
+      rows.push(out);
+    }
   }
-  return Float32Array.from(data as ArrayLike<number>).slice(start);
+  return rows;
 }
 
 let halves: Float32Array | undefined;

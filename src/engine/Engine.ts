@@ -99,9 +99,12 @@ export class Engine {
     const template = request.kind === 'fim' ? this.fim : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
-    const processors: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
-    if (prompt.healing) processors.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
-    if (request.ban) processors.push(new BanAtStepProcessor(request.ban.step, request.ban.id));
+    const processors = (): LogitsProcessor[] => {
+      const list: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
+      if (prompt.healing) list.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
+      if (request.ban) list.push(new BanAtStepProcessor(request.ban.step, request.ban.id));
+      return list;
+    };
     return this.generator.generate({
       promptIds: prompt.ids,
       maxNewTokens: prompt.maxNewTokens,
@@ -115,6 +118,7 @@ export class Engine {
       suffix: request.kind === 'fim' ? request.suffix : '',
       processors,
       trackWeakest: request.mode === 'single',
+      ...(request.beams ? { beams: request.beams } : {}),
       skipBytes: prompt.healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,

@@ -5,7 +5,8 @@
  */
 import type { SamplingSettings } from '../completion/settings';
 import type { DecoderSession } from './DecoderSession';
-import { KvCache } from './KvCache';
+import { gatherRows, KvCache } from './KvCache';
+import { searchLine } from './lineSearch';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason, TokenChoice } from './protocol';
 import { createSampler } from './sampler';
@@ -50,8 +51,13 @@ export interface GenerateParams {
   /** Text around the cursor, for the multi-line criteria. */
   prefix?: string;
   suffix?: string;
-  /** Extra processors run before the sampling ones (e.g. token healing's constraint). */
-  processors?: readonly LogitsProcessor[];
+  /**
+   * Constraints run before the sampling processors (token healing, banned ids): a fresh list for
+   * each sequence decoded, since a processor may keep state about the sequence it sees.
+   */
+  processors?: () => readonly LogitsProcessor[];
+  /** Single-line mode: lines searched at once (`GenerateRequest.beams`); 1 or absent samples one line. */
+  beams?: number;
   /** Bytes the first tokens re-spell (token healing); they are left out of the text. */
   skipBytes?: number;
   /** Read between steps; true stops with `cancelled`. */
@@ -88,7 +94,7 @@ export class Generator {
     if (prompt.length === 0) throw new RangeError('The prompt has no tokens.');
     if (prompt.length >= this.contextLength) throw new RangeError(`The prompt has ${prompt.length} tokens; the context window holds ${this.contextLength}.`);
     const criteria = this.criteria(params, start);
-    const constraints = params.processors ?? [];
+    const constraints = params.processors?.() ?? [];
     const sampling = samplingProcessors(params.sampling);
     const sampler = createSampler(params.sampling);
     const interrupted = params.isInterrupted ?? (() => false);
@@ -134,6 +140,7 @@ export class Generator {
     }
     if (!logits) throw new Error('unreachable: the prefill fed no tokens');
     const prefillMs = this.now() - prefillStart;
+    if ((params.beams ?? 1) > 1 && params.mode === 'single') return this.searchLines(params, criteria, logits, metrics, (text, stopReason, tokens) => finish(text, stopReason, tokens, prefillMs, this.now()));
 
     const ids = [...prompt];
     const decoder = this.text.createStreamDecoder(params.skipBytes ?? 0);
@@ -176,6 +183,55 @@ export class Generator {
       logits = await this.session.forward([token], this.cache);
       metrics.stepMs.push(this.now() - stepStart);
     }
+  }
+
+  /**
+   * Single-line beam search from the prefilled prompt. The cache keeps the prompt only: the
+   * searched lines never enter it, and the next request reuses the prompt as usual.
+   */
+  private async searchLines(
+    params: GenerateParams,
+    criteria: StoppingCriterion[],
+    logits: Float32Array,
+    metrics: { steps: number; stepMs: number[] },
+    finish: (text: string, stopReason: StopReason, decodeTokens: number) => GenerateResult,
+  ): Promise<GenerateResult> {
+    const session = this.session;
+    const decode = (ids: readonly number[]): string => {
+      const decoder = this.text.createStreamDecoder(params.skipBytes ?? 0);
+      let text = '';
+      for (const id of ids) if (!this.text.isSpecial(id)) text += decoder.push(id);
+      return text;
+    };
+    const search = await searchLine(
+      {
+        step: (tokens, past, pastLength) => session.step(tokens, past, pastLength),
+        gather: (past, rows) => gatherRows(past, rows, (type, data, dims) => session.tensor(type, data, dims)),
+        dispose: (past) => {
+          for (const tensor of past.values()) if (tensor.location !== 'cpu') tensor.dispose();
+        },
+      },
+      {
+        promptIds: params.promptIds,
+        past: this.cache.pastTensors,
+        logits,
+        width: params.beams!,
+        criteria,
+        endIds: new Set([...params.eosIds, ...(params.stopTokenIds ?? [])]),
+        constraints: params.processors ?? (() => []),
+        decode,
+        isSpecial: (id) => this.text.isSpecial(id),
+        ...(params.onStep ? { onStep: params.onStep } : {}),
+      },
+      this.now,
+    );
+    metrics.steps += search.steps;
+    metrics.stepMs.push(...search.stepMs);
+    for (const id of search.tokens) params.onToken?.(id);
+    const text = search.lines[0]?.text ?? search.partial ?? '';
+    if (text && params.onText) params.onText(text);
+    const result = finish(text, search.stopReason, search.tokens.length);
+    return search.lines.length ? { ...result, lines: search.lines } : result;
   }
 
   /** Forgets the cache (the next request prefills from scratch). */

@@ -42,7 +42,7 @@ export class KvCache {
    * Cuts the cache back to its first `length` tokens by slicing every past tensor along the past
    * axis. GPU-resident tensors are downloaded first (a cut is one copy per request at most).
    */
-  async truncate(length: number, makeTensor: (type: Tensor.Type, data: Tensor.DataType, dims: readonly number[]) => Tensor): Promise<void> {
+  async truncate(length: number, makeTensor: MakeTensor): Promise<void> {
     if (length >= this.ids.length) return;
     if (length === 0) {
       this.clear();
@@ -70,6 +70,25 @@ export class KvCache {
     this.tensors = new Map();
     this.ids = [];
   }
+}
+
+type MakeTensor = (type: Tensor.Type, data: Tensor.DataType, dims: readonly number[]) => Tensor;
+
+/**
+ * Past tensors whose batch row i is row `rows[i]` of `tensors` (a row may be taken more than once):
+ * beam search keeps the beams that survive a step, and starts them all from the prompt's one row.
+ */
+export async function gatherRows(tensors: ReadonlyMap<string, Tensor>, rows: readonly number[], makeTensor: MakeTensor): Promise<Map<string, Tensor>> {
+  const gathered = new Map<string, Tensor>();
+  for (const [name, tensor] of tensors) {
+    const [, heads, past, headDim] = tensor.dims as [number, number, number, number];
+    const source = (tensor.location === 'cpu' ? tensor.data : await tensor.getData()) as KvData;
+    const rowLength = heads * past * headDim;
+    const target = newLike(source, rows.length * rowLength);
+    for (const [to, from] of rows.entries()) target.set(source.subarray(from * rowLength, (from + 1) * rowLength), to * rowLength);
+    gathered.set(name, makeTensor(tensor.type, target, [rows.length, heads, past, headDim]));
+  }
+  return gathered;
 }
 
 /** Element arrays of KV tensors: float32, or float16 as its bits. */

@@ -88,6 +88,23 @@ export interface GenerateRequest {
    * model's next-best path where an earlier answer (its `weakest` decision) was not wanted.
    */
   ban?: TokenChoice;
+  /**
+   * Single-line mode: search this many lines at once (beam search) instead of sampling one, and
+   * return them ranked in `GenerateResult.lines`. Absent or 1: one line, sampled.
+   */
+  beams?: number;
+}
+
+/** One whole line of a single-line beam search (`GenerateRequest.beams`). */
+export interface LineCandidate {
+  text: string;
+  /** Sum of the log-probabilities of the line's tokens, the one that ended it included. */
+  logprob: number;
+  /** log P(the middle ends right after the line): near 0 when it leads into the code after the cursor. 0 when its own last token ended it. */
+  endLogprob: number;
+  /** Generated tokens, the one that ended the line included. */
+  tokens: number;
+  stopReason: StopReason;
 }
 
 /** One decision of a generation: the token chosen at a step, and by how much it won. */
@@ -143,6 +160,8 @@ export interface GenerateResult {
    * Banning it (`GenerateRequest.ban`) gives the completion the model nearly chose instead.
    */
   weakest?: TokenChoice;
+  /** Beam search (`GenerateRequest.beams`): the distinct lines found, best first; `text` is the first. */
+  lines?: LineCandidate[];
 }
 
 /** Messages from the client to the worker. */

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Engine } from '../../src/engine/Engine';
+import { gatherRows, KvCache } from '../../src/engine/KvCache';
+import { lineScore } from '../../src/engine/lineSearch';
 import { BanAtStepProcessor, type LogitsProcessor } from '../../src/engine/logitsProcessors';
 import { bytes, cachedVersusFull, GREEDY, loadEngine, request, TINY_EXTERNAL, TINY_GQA, TINY_MERGED } from './helpers';
 
@@ -63,7 +65,7 @@ describe('engine: generation on tiny ONNX models', function () {
     const run = async (processors: LogitsProcessor[] = []) => {
       const ids: number[] = [];
       gqa.generator.reset();
-      const result = await gqa.generator.generate({ promptIds: PROMPT, maxNewTokens: 12, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set(), trackWeakest: true, processors, onToken: (id) => ids.push(id) });
+      const result = await gqa.generator.generate({ promptIds: PROMPT, maxNewTokens: 12, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set(), trackWeakest: true, processors: () => processors, onToken: (id) => ids.push(id) });
       return { ids, weakest: result.weakest };
     };
     const base = await run();
@@ -128,6 +130,45 @@ describe('engine: generation on tiny ONNX models', function () {
       }
     });
   }
+
+  for (const [label, pick] of [['GQA fp32', () => gqa], ['merged, no position_ids', () => merged], ['fp16', () => fp16]] as const) {
+    it(`a batched step gives each row the logits of its own one-row step (${label})`, async () => {
+      const session = pick().generator.session;
+      const prompt = PROMPT.slice(0, 20);
+      const cache = new KvCache();
+      await session.forward(prompt, cache);
+      const past = await gatherRows(cache.pastTensors, [0, 0, 0], (type, data, dims) => session.tensor(type, data, dims));
+      const tokens = [65, 66, 10];
+      const { logits } = await session.step(tokens, past, cache.length);
+      assert.equal(logits.length, 3);
+      for (const [row, token] of tokens.entries()) {
+        const alone = new KvCache();
+        await session.forward(prompt, alone);
+        const expected = await session.forward([token], alone);
+        let difference = 0;
+        for (let i = 0; i < expected.length; i++) difference = Math.max(difference, Math.abs(expected[i]! - logits[row]![i]!));
+        assert.ok(difference <= (label === 'fp16' ? 1e-2 : 1e-4), `row ${row}: ${difference}`);
+      }
+    });
+  }
+
+  it('beam search returns distinct lines best first, and leaves the prompt in the cache for the next request', async () => {
+    const ask = request({ mode: 'single', maxNewTokens: 6, beams: 3 });
+    const result = await gqa.generate(ask);
+    const lines = result.lines ?? [];
+    assert.ok(lines.length >= 2, `${lines.length} lines`);
+    assert.equal(result.text, lines[0]!.text);
+    const scores = lines.map(lineScore);
+    assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+    assert.equal(new Set(lines.map((line) => line.text)).size, lines.length);
+    assert.equal(gqa.generator.cache.length, result.metrics.promptTokens, 'the searched lines are not cached');
+    const again = await gqa.generate(ask);
+    assert.equal(again.metrics.reusedTokens, result.metrics.promptTokens - 1);
+    assert.deepEqual(again.lines?.map((line) => line.text), lines.map((line) => line.text));
+    again.lines?.forEach((line, at) => assert.ok(Math.abs(line.logprob - lines[at]!.logprob) < 1e-4));
+    const greedy = await gqa.generate(request({ mode: 'single', maxNewTokens: 6 }));
+    assert.equal(greedy.lines, undefined, 'one line is sampled without beams');
+  });
 
   it('reuses the cache of generated tokens too (the prompt grows by what was accepted)', async () => {
     const first = await gqa.generator.generate({ promptIds: PROMPT, maxNewTokens: 10, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });

@@ -52,7 +52,7 @@ describe('engine: the tiny-qwen2 fixture (Qwen2 export, real BPE)', function () 
       timeBudgetMs: 60_000,
       sampling: GREEDY,
       eosIds: new Set(),
-      processors: [new HealingProcessor(new HealingConstraint(tokenizer, healed.remainderBytes))],
+      processors: () => [new HealingProcessor(new HealingConstraint(tokenizer, healed.remainderBytes))],
     });
     assert.ok(raw.text.startsWith('(fib'), JSON.stringify(raw.text));
     const viaEngine = await fp32.generate(request({ prefix: CODE, heal: true, maxNewTokens: 10 }));

@@ -30,6 +30,7 @@ const REPORT: BenchReport = {
     empty: 0,
     resultsFile: 'bench/out/quality.jsonl',
     sandbox: { noNetwork: true, timeoutMs: 10_000, concurrency: 2 },
+    candidates: 4,
   },
   throughput: {
     model: MODEL,

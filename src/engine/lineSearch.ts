@@ -1,0 +1,228 @@
+/**
+ * Beam search over one line, for single-line completions: keeps the `width` most likely partial
+ * lines, steps them together as one batch (on a memory-bound CPU a batch of four costs little
+ * more than one row), and ends with up to `width` whole lines ranked by how likely the model finds
+ * each line *and* the end of the fill-in-the-middle after it. The end matters: a line that does not
+ * lead into the code after the cursor makes the model go on writing, not end the middle.
+ *
+ * The search is greedy decoding's drop-in for single-line mode: same stopping criteria, same
+ * constraints (token healing, banned ids), applied per line. It needs no sampling settings.
+ */
+import type { Tensor } from 'onnxruntime-node';
+import type { LogitsProcessor, ProcessorContext } from './logitsProcessors';
+import type { LineCandidate, StopReason } from './protocol';
+import { checkStop, type StoppingCriterion } from './stopping';
+
+/** What the search needs from the model: batched steps over its own past tensors. */
+export interface BatchModel {
+  /** Row r feeds `tokens[r]` after row r of `past` (all rows `pastLength` long). */
+  step(tokens: readonly number[], past: ReadonlyMap<string, Tensor>, pastLength: number): Promise<{ logits: Float32Array[]; presents: Map<string, Tensor> }>;
+  /** The past whose row i is row `rows[i]` of `past`. */
+  gather(past: ReadonlyMap<string, Tensor>, rows: readonly number[]): Promise<Map<string, Tensor>>;
+  /** Frees tensors the search made and no longer needs (GPU-resident ones). */
+  dispose(past: ReadonlyMap<string, Tensor>): void;
+}
+
+export interface LineSearchParams {
+  /** The prompt (its keys and values are in `past`, one row). */
+  promptIds: readonly number[];
+  /** The prompt's past (batch 1); the search never changes or frees it. */
+  past: ReadonlyMap<string, Tensor>;
+  /** Logits after the prompt's last token. */
+  logits: Float32Array;
+  /** Lines kept per step, and lines returned at most. */
+  width: number;
+  /** The request's stopping criteria; every one must decide from its state alone. */
+  criteria: readonly StoppingCriterion[];
+  /** Ids that end the middle (end of text, the template's stop tokens). */
+  endIds: ReadonlySet<number>;
+  /** Fresh constraint processors for one line (they may keep state: token healing does). */
+  constraints: () => readonly LogitsProcessor[];
+  /** Text of a line's generated ids (token healing's re-spelled bytes left out). */
+  decode: (ids: readonly number[]) => string;
+  isSpecial: (id: number) => boolean;
+  /** Called before every batched step. */
+  onStep?: () => void;
+}
+
+export interface LineSearchResult {
+  /** Best first; empty only when the search stopped before any line ended. */
+  lines: LineCandidate[];
+  /** Why the best line ended, or why the search stopped. */
+  stopReason: StopReason;
+  /** The best line while no line had ended (time budget, cancel): its text. */
+  partial?: string;
+  /** Tokens of the best line, its end included. */
+  tokens: number[];
+  steps: number;
+  stepMs: number[];
+}
+
+/** A line being written. */
+interface Beam {
+  ids: number[];
+  /** Sum of the generated tokens' log-probabilities. */
+  logprob: number;
+}
+
+/** A line that ended with a newline, waiting one step for the model's verdict on the end of the middle. */
+interface Ending extends Beam {
+  /** Row of the beam it came from. */
+  parent: number;
+  text: string;
+  stopReason: StopReason;
+}
+
+/** Ranks candidates: the log-probability of the line and of the middle ending after it. */
+export function lineScore(candidate: LineCandidate): number {
+  return candidate.logprob + candidate.endLogprob;
+}
+
+export async function searchLine(model: BatchModel, params: LineSearchParams, now: () => number = () => performance.now()): Promise<LineSearchResult> {
+  const { width, criteria, promptIds } = params;
+  const done: LineCandidate[] = [];
+  const finished = new Map<number, number[]>();
+  let beams: Beam[] = [{ ids: [], logprob: 0 }];
+  let endings: Ending[] = [];
+  let rows: Float32Array[] = [params.logits];
+  let past: ReadonlyMap<string, Tensor> = params.past;
+  let pastLength = promptIds.length;
+  const stepMs: number[] = [];
+  let halt: StopReason | undefined;
+  const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number): void => {
+    done.push({ text, logprob: beam.logprob, endLogprob, tokens: beam.ids.length, stopReason });
+    finished.set(done.length - 1, beam.ids);
+  };
+
+  for (;;) {
+    // Rows are the beams, then the endings fed their newline token last step.
+    for (const [index, ending] of endings.entries()) {
+      finish(ending, ending.text, ending.stopReason, endLogprob(rows[beams.length + index]!, params.endIds));
+    }
+    endings = [];
+    if (halt || beams.length === 0) break;
+
+    const expansions: { parent: number; id: number; logprob: number }[] = [];
+    for (const [row, beam] of beams.entries()) {
+      const logits = rows[row]!;
+      const context: ProcessorContext = { ids: [...promptIds, ...beam.ids], generated: beam.ids.length };
+      for (const processor of params.constraints()) processor.process(logits, context);
+      const normalizer = logSumExp(logits, context.candidates);
+      for (const id of topIds(logits, width, context.candidates)) {
+        expansions.push({ parent: row, id, logprob: beam.logprob + logits[id]! - normalizer });
+      }
+    }
+    expansions.sort((a, b) => b.logprob - a.logprob);
+
+    // As in the usual beam search: of the 2 × width best expansions, those that end a line go to
+    // the candidates if they rank within the first width; the others fill the beams up to width.
+    const next: Beam[] = [];
+    const parents: number[] = [];
+    for (const [rank, expansion] of expansions.entries()) {
+      if (rank >= width * 2 || next.length >= width) break;
+      const parent = beams[expansion.parent]!;
+      const beam: Beam = { ids: [...parent.ids, expansion.id], logprob: expansion.logprob };
+      const text = params.decode(beam.ids);
+      const state = { token: expansion.id, generated: beam.ids.length, totalTokens: promptIds.length + beam.ids.length, text, previousLength: params.decode(parent.ids).length };
+      const stop = checkStop(criteria, state);
+      if (!stop) {
+        next.push(beam);
+        parents.push(expansion.parent);
+      } else if (stop.reason === 'time-budget' || stop.reason === 'cancelled') {
+        halt = stop.reason;
+        break;
+      } else if (rank >= width) {
+        continue;
+      } else if (stop.reason === 'newline') {
+        // One more step tells how likely the middle ends after this line.
+        endings.push({ ...beam, parent: expansion.parent, text: text.slice(0, stop.keep), stopReason: stop.reason });
+      } else {
+        // The line's last token ended the middle itself (end of text, a stop token), or a limit did.
+        finish(beam, text.slice(0, stop.keep), stop.reason, 0);
+      }
+    }
+    if (halt !== undefined) {
+      // Out of time (or cancelled): lines that ended this step are kept without the verdict.
+      for (const ending of endings) finish(ending, ending.text, ending.stopReason, 0);
+      break;
+    }
+    // Enough lines ended: only the endings' verdicts are still to come.
+    if (done.length + endings.length >= width) next.length = 0;
+    if (next.length + endings.length === 0) {
+      beams = [];
+      break;
+    }
+
+    params.onStep?.();
+    const started = now();
+    const gathered = await model.gather(past, [...parents.slice(0, next.length), ...endings.map((ending) => ending.parent)]);
+    if (past !== params.past) model.dispose(past);
+    const fed = [...next, ...endings].map((line) => line.ids[line.ids.length - 1]!);
+    const out = await model.step(fed, gathered, pastLength);
+    model.dispose(gathered);
+    stepMs.push(now() - started);
+    past = out.presents;
+    pastLength++;
+    rows = out.logits;
+    beams = next;
+  }
+  if (past !== params.past) model.dispose(past);
+
+  const order = done.map((candidate, index) => ({ candidate, index })).sort((a, b) => lineScore(b.candidate) - lineScore(a.candidate));
+  const lines = dedupe(order.map((entry) => entry.candidate)).slice(0, width);
+  const best = order[0];
+  if (!best) {
+    const leader = beams[0];
+    return { lines: [], stopReason: halt ?? 'max-tokens', partial: leader ? params.decode(leader.ids) : '', tokens: leader?.ids ?? [], steps: stepMs.length, stepMs };
+  }
+  return { lines, stopReason: halt ?? best.candidate.stopReason, tokens: finished.get(best.index)!, steps: stepMs.length, stepMs };
+}
+
+/** log P(the middle ends next): the end ids' share of the next-token distribution. */
+function endLogprob(logits: Float32Array, endIds: ReadonlySet<number>): number {
+  const normalizer = logSumExp(logits, undefined);
+  let end = -Infinity;
+  for (const id of endIds) if (id < logits.length) end = addLog(end, logits[id]! - normalizer);
+  return end;
+}
+
+/** One line per text (the most likely spelling of it), in order. */
+function dedupe(lines: LineCandidate[]): LineCandidate[] {
+  const seen = new Set<string>();
+  return lines.filter((line) => !seen.has(line.text) && seen.add(line.text));
+}
+
+function logSumExp(logits: Float32Array, candidates: readonly number[] | undefined): number {
+  let max = -Infinity;
+  if (candidates) for (const id of candidates) max = Math.max(max, logits[id]!);
+  else for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  if (max === -Infinity) return max;
+  let sum = 0;
+  if (candidates) for (const id of candidates) sum += Math.exp(logits[id]! - max);
+  else for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+  return max + Math.log(sum);
+}
+
+function addLog(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  const max = Math.max(a, b);
+  return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
+}
+
+/** The `k` ids with the largest finite logits, best first (among `candidates` when given). */
+function topIds(logits: Float32Array, k: number, candidates: readonly number[] | undefined): number[] {
+  const best: number[] = [];
+  const consider = (id: number): void => {
+    const value = logits[id]!;
+    if (value === -Infinity) return;
+    if (best.length === k && value <= logits[best[k - 1]!]!) return;
+    let at = best.length;
+    while (at > 0 && logits[best[at - 1]!]! < value) at--;
+    best.splice(at, 0, id);
+    if (best.length > k) best.pop();
+  };
+  if (candidates) for (const id of candidates) consider(id);
+  else for (let id = 0; id < logits.length; id++) consider(id);
+  return best;
+}

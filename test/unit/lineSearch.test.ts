@@ -1,0 +1,134 @@
+import * as assert from 'node:assert/strict';
+import type { Tensor } from 'onnxruntime-node';
+import { type BatchModel, lineScore, searchLine } from '../../src/engine/lineSearch';
+import type { LogitsProcessor } from '../../src/engine/logitsProcessors';
+import { MaxTokensStop, NewlineStop, TimeBudgetStop, TokenStop } from '../../src/engine/stopping';
+
+/** Tokens of the made-up model: letters, a newline, the end of text. */
+const SPELLING = ['a', 'b', 'c', 'd', '\n', ''];
+const NEWLINE = 4;
+const EOS = 5;
+
+/**
+ * A model given as next-token probabilities by what was generated so far (as text, `|` for
+ * nothing yet). Its "past" is the generated ids of each row, so gathering and stepping can be
+ * checked the way the search uses them.
+ */
+function fakeModel(table: Record<string, Record<string, number>>) {
+  const log: { gathered: number[][]; fed: number[][]; disposed: number } = { gathered: [], fed: [], disposed: 0 };
+  const rowsOf = (past: ReadonlyMap<string, Tensor>): number[][] => (past.get('rows') as unknown as { rows: number[][] }).rows;
+  const pastOf = (rows: number[][]): Map<string, Tensor> => new Map([['rows', { rows, location: 'cpu' } as unknown as Tensor]]);
+  const logitsAfter = (ids: readonly number[]): Float32Array => {
+    const key = ids.length ? ids.map((id) => SPELLING[id] === '\n' ? '⏎' : SPELLING[id]).join('') : '|';
+    const row = table[key] ?? {};
+    const logits = new Float32Array(SPELLING.length).fill(-Infinity);
+    for (const [token, p] of Object.entries(row)) logits[token === '⏎' ? NEWLINE : token === 'EOS' ? EOS : SPELLING.indexOf(token)] = Math.log(p);
+    return logits;
+  };
+  const model: BatchModel = {
+    async gather(past, rows) {
+      log.gathered.push([...rows]);
+      return pastOf(rows.map((row) => [...rowsOf(past)[row]!]));
+    },
+    async step(tokens, past) {
+      log.fed.push([...tokens]);
+      const rows = rowsOf(past).map((ids, row) => [...ids, tokens[row]!]);
+      return { logits: rows.map(logitsAfter), presents: pastOf(rows) };
+    },
+    dispose() {
+      log.disposed++;
+    },
+  };
+  const prompt = pastOf([[]]);
+  return { model, log, prompt, first: logitsAfter([]) };
+}
+
+const decode = (ids: readonly number[]): string => ids.map((id) => SPELLING[id]).join('');
+const criteria = () => [new TokenStop(new Set([EOS]), 'eos'), new NewlineStop(), new MaxTokensStop(6)];
+
+describe('single-line beam search', () => {
+  it('finds the more likely line that greedy decoding misses, and ranks every line it returns', async () => {
+    // Greedy takes "a" (0.5) and ends on a 0.3 newline: 0.15. "b" then a newline is 0.4 × 0.9 = 0.36.
+    const { model, prompt, first } = fakeModel({
+      '|': { a: 0.5, b: 0.4, c: 0.1 },
+      a: { '⏎': 0.3, c: 0.35, d: 0.35 },
+      b: { '⏎': 0.9, d: 0.1 },
+      ac: { '⏎': 1 },
+      ad: { '⏎': 1 },
+      'a⏎': { EOS: 1 },
+      'b⏎': { EOS: 1 },
+      'ac⏎': { EOS: 1 },
+      'ad⏎': { EOS: 1 },
+    });
+    const result = await searchLine(model, { promptIds: [9, 9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS });
+    assert.equal(result.lines[0]!.text, 'b');
+    assert.ok(Math.abs(result.lines[0]!.logprob - Math.log(0.36)) < 1e-6);
+    assert.equal(result.lines[0]!.endLogprob, 0, 'log 1: the middle surely ends after it');
+    assert.deepEqual(result.tokens, [1, NEWLINE]);
+    const scores = result.lines.map(lineScore);
+    assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
+    assert.equal(new Set(result.lines.map((line) => line.text)).size, result.lines.length, 'one entry per text');
+  });
+
+  it('prefers the line after which the middle ends', async () => {
+    // "a" is a little more likely as a line, but the model would go on writing after it.
+    const { model, prompt, first } = fakeModel({
+      '|': { a: 0.52, b: 0.48 },
+      a: { '⏎': 1 },
+      b: { '⏎': 1 },
+      'a⏎': { EOS: 0.1, c: 0.9 },
+      'b⏎': { EOS: 0.9, c: 0.1 },
+    });
+    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS });
+    assert.deepEqual(result.lines.map((line) => line.text), ['b', 'a']);
+    assert.ok(Math.abs(result.lines[1]!.endLogprob - Math.log(0.1)) < 1e-6);
+  });
+
+  it('steps the surviving lines as one batch, from the prompt row, and never frees the prompt', async () => {
+    const { model, log, prompt, first } = fakeModel({
+      '|': { a: 0.6, b: 0.4 },
+      a: { c: 0.7, '⏎': 0.3 },
+      b: { d: 0.9, '⏎': 0.1 },
+      ac: { '⏎': 1 },
+      bd: { '⏎': 1 },
+      'a⏎': { EOS: 1 },
+      'ac⏎': { EOS: 1 },
+      'bd⏎': { EOS: 1 },
+    });
+    await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS });
+    assert.deepEqual(log.gathered[0], [0, 0], 'both beams start from the prompt');
+    assert.deepEqual(log.fed[0], [0, 1]);
+    assert.equal((prompt.get('rows') as unknown as { rows: number[][] }).rows.length, 1);
+    assert.ok(log.disposed >= log.fed.length, 'every gathered batch and spent step is freed');
+  });
+
+  it('runs the constraints of each line on that line alone', async () => {
+    const { model, prompt, first } = fakeModel({
+      '|': { a: 0.6, b: 0.4 },
+      a: { '⏎': 1 },
+      b: { '⏎': 1 },
+      'a⏎': { EOS: 1 },
+      'b⏎': { EOS: 1 },
+    });
+    // Forbid "a" as the first token: the only line left is "b".
+    const noA: LogitsProcessor = {
+      process(logits, context) {
+        if (context.generated === 0) logits[0] = -Infinity;
+      },
+    };
+    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [noA], decode, isSpecial: (id) => id === EOS });
+    assert.deepEqual(result.lines.map((line) => line.text), ['b']);
+  });
+
+  it('out of time before any line ends, returns the leading partial line', async () => {
+    const { model, prompt, first } = fakeModel({ '|': { a: 0.6, b: 0.4 }, a: { c: 1 }, b: { c: 1 }, ac: { d: 1 }, bc: { d: 1 } });
+    let clock = 0;
+    const now = (): number => clock;
+    const budget = new TimeBudgetStop(2, now);
+    const stepping: typeof model = { ...model, step: async (...args) => { clock++; return model.step(...args); } };
+    const result = await searchLine(stepping, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: [...criteria(), budget], endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS }, now);
+    assert.equal(result.stopReason, 'time-budget');
+    assert.equal(result.lines.length, 0);
+    assert.equal(result.partial, 'ac');
+  });
+});
