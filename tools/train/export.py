@@ -3,6 +3,7 @@
 
   export.py --ckpt checkpoints/hearth-coder/last.pt --out models/hearth-coder
   export.py --fixture --out test/fixtures/tiny-qwen2      # random weights, tiny tokenizer, + fp16
+  export.py --ckpt checkpoints/hearth-coder/model_fp16.pt --out DIR --graph fused   # fused_graph.py
 
 ONNX I/O (Optimum naming): input_ids, attention_mask [batch, past+seq], position_ids,
 past_key_values.{i}.key|value [batch, kv_heads, past, head_dim] -> logits [batch, seq, vocab],
@@ -161,7 +162,7 @@ def to_fp16_io(src, dst):
     onnx.save(m, dst)
 
 
-def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False, quantize=False):
+def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False, quantize=False, graph='torch'):
     c = model.config
     os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
     cfg = c.hf_dict()
@@ -175,9 +176,13 @@ def write_model_dir(model, tok, out, model_max_length, card=None, fp16=False, qu
                    'max_new_tokens': 64, 'transformers_version': '4.45.0'}, f, indent=2)
     tok.save(out, model_max_length)
     path = os.path.join(out, 'onnx', 'model.onnx')
-    export_onnx(model, path)
     import onnx
-    m = onnx.load(path)
+    if graph == 'fused':
+        from fused_graph import build_graph
+        m = build_graph(model)
+    else:
+        export_onnx(model, path)
+        m = onnx.load(path)
     if quantize:  # from the fp32 graph, before fp16 storage
         from quantize import quantize_model
         q = onnx.ModelProto()
@@ -251,6 +256,8 @@ def main():
     ap.add_argument('--max-position-embeddings', type=int, default=None)
     ap.add_argument('--quantize', action='store_true',
                     help='also write onnx/model_quantized.onnx (int8 weights, quantize.py); not shipped, see its docstring')
+    ap.add_argument('--graph', choices=('torch', 'fused'), default='torch',
+                    help='torch: torch.onnx export of model.py; fused: fused_graph.py (fused onnxruntime kernels, same I/O)')
     ap.add_argument('--card', help='model card file to copy to README.md')
     ap.add_argument('--save-fp16', help='also write fp16 weights + config (no optimizer) to this .pt path')
     args = ap.parse_args()
@@ -266,7 +273,7 @@ def main():
             state = torch.load(args.ckpt, map_location='cpu')
             torch.save({'model': {k: v.half() for k, v in state['model'].items()}, 'config': state['config'],
                         'step': state['step'], 'tokens': state['tokens'], 'elapsed': state['elapsed']}, args.save_fp16)
-        write_model_dir(model, tok, args.out, c.max_position_embeddings, card, quantize=args.quantize)
+        write_model_dir(model, tok, args.out, c.max_position_embeddings, card, quantize=args.quantize, graph=args.graph)
     print(f'wrote {args.out}: {sum(os.path.getsize(p) for p in glob.glob(os.path.join(args.out, "**"), recursive=True) if os.path.isfile(p))} bytes')
 
 
