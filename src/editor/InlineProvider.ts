@@ -44,7 +44,8 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       const range = new vscode.Range(document.positionAt(result.range.start), document.positionAt(result.range.end));
       const m = result.metrics;
       this.deps.log.debug(`completion ${result.fromCache ? '(reused) ' : ''}${result.mode}, ${m.promptTokens} prompt tokens (${m.reusedTokens} reused), first token ${m.timeToFirstTokenMs.toFixed(0)} ms, ${m.totalMs.toFixed(0)} ms, ${result.stopReason}`);
-      return [new vscode.InlineCompletionItem(result.text, range)];
+      // The best line first; searched alternatives follow (the editor cycles them with Alt+] / Alt+[).
+      return [result.text, ...(result.alternatives ?? [])].map((text) => new vscode.InlineCompletionItem(text, range));
     } catch (error) {
       if (!isCancelled(error)) this.deps.onError(error);
       return undefined;

@@ -20,7 +20,7 @@ class FakeEngine implements CompletionEngine {
   /** Answer at once with this text instead of waiting for the test. */
   autoAnswer: string | undefined;
   /** Answers at once, one per call, each with the closest call it reports. */
-  script: { text: string; weakest?: TokenChoice }[] = [];
+  script: { text: string; weakest?: TokenChoice; lines?: string[] }[] = [];
 
   complete(request: GenerateRequest, signal?: AbortSignal, onText?: (delta: string) => void): Promise<GenerateResult> {
     return new Promise((resolve, reject) => {
@@ -28,6 +28,7 @@ class FakeEngine implements CompletionEngine {
       const result = (text: string): GenerateResult => ({
         text,
         ...(scripted?.weakest ? { weakest: scripted.weakest } : {}),
+        ...(scripted?.lines ? { lines: scripted.lines.map((line) => ({ text: line, logprob: -1, endLogprob: 0, tokens: 3, stopReason: 'newline' as const })) } : {}),
         stopReason: 'eos',
         metrics: {
           promptTokens: 10,
@@ -132,6 +133,27 @@ describe('CompletionService', () => {
     const dropped = await service.complete(doc('def f(xs):\n    for x in xs:\n║        total += x\n'), SETTINGS, undefined, { trigger: 'explicit', mode: 'single', reuse: false });
     assert.equal(dropped, undefined);
     assert.equal(engine.calls.length, 2);
+  });
+
+  it('with searched lines, shows the first one the filters keep and offers the rest as alternatives', async () => {
+    const settings = { ...SETTINGS, completion: { ...SETTINGS.completion, candidates: 3 } };
+    engine.script = [{ text: '        total += x', lines: ['        total += x', '        count += 1', '        total += x * 2'] }];
+    const document = doc('def f(xs):\n    total = 0\n    for x in xs:\n║        total += x\n    return total\n');
+    const result = await service.complete(document, settings, undefined, { trigger: 'explicit', mode: 'single', reuse: false });
+    assert.equal(engine.calls.length, 1, 'no second request');
+    assert.equal(engine.calls[0]!.request.beams, 3);
+    assert.equal(result?.text, '        count += 1');
+    assert.deepEqual(result?.alternatives, ['        total += x * 2']);
+  });
+
+  it('searches lines only for single-line completions, and only with more than one candidate', async () => {
+    engine.autoAnswer = 'x = 1';
+    const three = { ...SETTINGS, completion: { ...SETTINGS.completion, candidates: 3 } };
+    await service.complete(doc('def f():\n    ║\n'), three, undefined, { trigger: 'explicit', mode: 'multi', reuse: false });
+    assert.equal(engine.last().request.beams, undefined);
+    const one = { ...SETTINGS, completion: { ...SETTINGS.completion, candidates: 1 } };
+    await service.complete(doc('def f():\n    ║\n'), one, undefined, { trigger: 'explicit', mode: 'single', reuse: false });
+    assert.equal(engine.last().request.beams, undefined);
   });
 
   it('heals over the indentation of a new line, but not after a line break', async () => {
