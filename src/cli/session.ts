@@ -21,7 +21,7 @@ export const GENERATION_FLAGS_HELP = `  --model DIR          model folder (defau
   --seed N             sampler seed (default 0)
   --max-tokens N       most tokens to generate (default 128)
   --time-budget MS     wall-clock budget (default 1500)
-  --candidates N       single line: search N lines at once, print the best (default 1)
+  --candidates N       single line: search N lines at once, print the best (default 4; 1 samples)
   --json               one JSON object on stdout`;
 
 export function settingsFromFlags(args: ParsedArgs): HearthSettings {

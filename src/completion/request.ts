@@ -11,6 +11,9 @@ import type { CompletionOptions, DocumentContext } from './types';
 /** Single-line answers rarely need more tokens than this; a cap keeps a runaway line short. */
 export const SINGLE_LINE_MAX_TOKENS = 64;
 
+/** Most single-line candidates searched at once (package.json's maximum for the setting). */
+export const MAX_CANDIDATES = 8;
+
 /**
  * The mode for a request, or why there is none. An explicit request or a forced mode overrides
  * the gate (except in an empty document), taking single-line where the gate said no.
@@ -44,7 +47,7 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
     timeBudgetMs: settings.completion.timeBudgetMs,
     sampling: settings.sampling,
     budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: settings.context.suffixShare },
-    ...(mode === 'single' && settings.completion.candidates > 1 ? { beams: settings.completion.candidates } : {}),
+    ...(mode === 'single' && settings.completion.candidates >= 2 ? { beams: Math.min(MAX_CANDIDATES, Math.floor(settings.completion.candidates)) } : {}),
   };
 }
 

@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MAX_CANDIDATES } from '../../src/completion/request';
 import { DEFAULT_SETTINGS, ENGINE_RESTART_KEYS, flattenSettings } from '../../src/completion/settings';
 
 interface ManifestProperty {
   type?: string;
   default?: unknown;
+  maximum?: number;
   description?: string;
 }
 
@@ -32,6 +34,10 @@ describe('settings', () => {
       assert.ok('default' in property, `${key} has no default`);
       assert.ok(property.description && property.description.length > 10, `${key} has no description`);
     }
+  });
+
+  it('caps hearth.completion.candidates where the request builder caps it', () => {
+    assert.equal(properties['hearth.completion.candidates']?.maximum, MAX_CANDIDATES);
   });
 
   it('names only existing settings as engine-restarting', () => {
