@@ -39,6 +39,10 @@ interface KeystrokeSample {
 
 interface HearthReplay {
   runs: KeystrokeSample[][];
+  /** One more pass with the editor's single-line search (`hearth.completion.candidates`), ms per keystroke. */
+  searched: number[];
+  /** Lines that search keeps (the setting's default). */
+  candidates: number;
   /** One more pass as the editor runs it (automatic trigger, reuse on), ms per keystroke. */
   editor: number[];
   /** Keystrokes of that pass answered (or declined) without a model call. */
@@ -52,12 +56,16 @@ interface PeerReplay {
   peakRssMiB: number;
 }
 
-/** Greedy, single-line cap, a prompt budget of about 2k tokens (less where the model's window is smaller). */
-export function replaySettings(contextLength: number, maxNewTokens: number, maxPromptTokens = 2048): HearthSettings {
+/**
+ * Greedy, single-line cap, a prompt budget of about 2k tokens (less where the model's window is
+ * smaller). One line is decoded, not searched, so that Hearth does the peer's work: the same
+ * greedy tokens. `candidates` > 1 gives the editor's line search instead.
+ */
+export function replaySettings(contextLength: number, maxNewTokens: number, maxPromptTokens = 2048, candidates = 1): HearthSettings {
   return {
     ...DEFAULT_SETTINGS,
     sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
-    completion: { ...DEFAULT_SETTINGS.completion, maxTokens: maxNewTokens, timeBudgetMs: 60_000, debounceMs: 0 },
+    completion: { ...DEFAULT_SETTINGS.completion, maxTokens: maxNewTokens, timeBudgetMs: 60_000, debounceMs: 0, candidates },
     context: { ...DEFAULT_SETTINGS.context, maxPromptTokens: Math.min(maxPromptTokens, contextLength - maxNewTokens) },
   };
 }
@@ -87,6 +95,15 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
     }
     runs.push(samples);
   }
+  // Every keystroke again with the editor's line search: the latency a user gets from the model.
+  const candidates = DEFAULT_SETTINGS.completion.candidates;
+  const searchSettings = replaySettings(hearth.info.contextLength, options.maxNewTokens, options.maxPromptTokens, candidates);
+  const searched: number[] = [];
+  for (const document of documents) {
+    const start = performance.now();
+    await service.complete(document, searchSettings, undefined, { trigger: 'explicit', reuse: false });
+    searched.push(performance.now() - start);
+  }
   // As the editor runs it: the gate, typeahead and the in-flight generation answer some keystrokes without the model.
   const editor: number[] = [];
   let withoutModel = 0;
@@ -94,13 +111,13 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
   for (const document of documents) {
     const calls = engine.calls;
     const start = performance.now();
-    await service.complete(document, settings, undefined, { trigger: 'automatic' });
+    await service.complete(document, searchSettings, undefined, { trigger: 'automatic' });
     editor.push(performance.now() - start);
     if (engine.calls === calls) withoutModel++;
   }
   service.dispose();
   await hearth.client.dispose();
-  const result: HearthReplay = { runs, editor, withoutModel, model: hearth.summary, peakRssMiB: peakRssMiB() };
+  const result: HearthReplay = { runs, searched, candidates, editor, withoutModel, model: hearth.summary, peakRssMiB: peakRssMiB() };
   printResult(result);
 }
 
@@ -131,7 +148,7 @@ export async function peerReplayChild(options: LatencyOptions & { decodeTokens: 
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
   const { log, ...task } = options;
   log(`latency: ${options.runs} runs of ${options.keystrokes} keystrokes, Hearth then transformers.js in turn`);
-  const hearth: Omit<HearthReplay, 'model'> = { runs: [], editor: [], withoutModel: 0, peakRssMiB: 0 };
+  const hearth: Omit<HearthReplay, 'model'> = { runs: [], searched: [], candidates: 1, editor: [], withoutModel: 0, peakRssMiB: 0 };
   let model: ModelSummary | undefined;
   const peer: PeerReplay = { runs: [], peakRssMiB: 0 };
   // One run of each in turn, so a change in the machine's load hits both alike.
@@ -140,6 +157,8 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     const decodeTokens = (h.runs[0] ?? []).map((sample) => sample.decodeTokens);
     const p = await runChild<PeerReplay>({ task: 'latency-peer', ...task, runs: 1, decodeTokens }, log);
     hearth.runs.push(...h.runs);
+    hearth.searched.push(...h.searched);
+    hearth.candidates = h.candidates;
     hearth.editor = h.editor;
     hearth.withoutModel = h.withoutModel;
     model = h.model;
@@ -168,6 +187,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     hearthSamples: hearthMs[hearthMs.length - 1] ?? [],
     peerSamples: peer.runs[peer.runs.length - 1] ?? [],
     peakRssMiB: { hearth: hearth.peakRssMiB, peer: peer.peakRssMiB },
+    searched: { candidates: hearth.candidates, p50: quantile(hearth.searched, 0.5), p95: quantile(hearth.searched, 0.95) },
     editorP50: quantile(hearth.editor, 0.5),
     editorWithoutModel: hearth.editor.length ? hearth.withoutModel / hearth.editor.length : 0,
   };

@@ -1,6 +1,6 @@
 /**
  * Quality: each HumanEval-infilling task through the editor's path (CompletionService at the hole,
- * the engine's template, greedy decoding and stopping, the post-processing filters), scored by
+ * the engine's template, the editor's single-line search and stopping, the post-processing filters), scored by
  * running its tests. Scoring runs in a pool beside generation.
  */
 import * as fs from 'node:fs';

@@ -85,7 +85,7 @@ function qualitySection(quality: QualityResult, model: ModelSummary | undefined)
     '',
     modelLine(model),
     '',
-    'Each task goes through the editor\'s path: CompletionService context at the hole, the model\'s FIM template, greedy decoding with the engine\'s stopping, the post-processing filters. The completion is scored by running the task\'s tests with python3 in a sandbox.',
+    `Each task goes through the editor's path: CompletionService context at the hole, the model's FIM template, ${quality.candidates > 1 ? `the editor's single-line search (${quality.candidates} lines at once, ranked by the line's probability and the middle ending after it; hearth.completion.candidates)` : 'greedy decoding'} with the engine's stopping, the post-processing filters. The completion is scored by running the task's tests with python3 in a sandbox.`,
     '',
     '| figure | Hearth | published anchors |',
     '| --- | --- | --- |',
@@ -126,7 +126,7 @@ function latencySection(title: string, latency: LatencyResult): string {
     '',
     modelLine(latency.model),
     '',
-    `${latency.keystrokes} characters typed one at a time into \`${latency.sourceFile}\` (${latency.promptTokens} prompt tokens), a completion requested after each (at most ${latency.maxNewTokens} new tokens; transformers.js generates as many tokens as Hearth did for the same keystroke and re-reads the whole prompt each time).`,
+    `${latency.keystrokes} characters typed one at a time into \`${latency.sourceFile}\` (${latency.promptTokens} prompt tokens), a completion requested after each (at most ${latency.maxNewTokens} new tokens). Head to head, both decode one line greedily: transformers.js generates as many tokens as Hearth did for the same keystroke and re-reads the whole prompt each time.`,
     '',
     '| figure | Hearth | transformers.js | ratio |',
     '| --- | --- | --- | --- |',
@@ -137,8 +137,11 @@ function latencySection(title: string, latency: LatencyResult): string {
       ? [`| keystrokes that asked twice (next-best line; time and tokens include both) | ${percent(latency.secondAskShare)} | | |`]
       : []),
     `| peak RSS (MiB) | ${fixed(latency.peakRssMiB.hearth, 0)} | ${fixed(latency.peakRssMiB.peer, 0)} | |`,
+    ...(latency.searched
+      ? [`| with the editor's search of ${latency.searched.candidates} lines (hearth.completion.candidates): p50 / p95 ms | ${fixed(latency.searched.p50)} / ${fixed(latency.searched.p95)} | | ${ratio(latency.searched.p50, latency.hearthP50.median)} the greedy p50 |`]
+      : []),
     ...(latency.editorP50 !== undefined
-      ? [`| as the editor asks (gate, typeahead, in-flight reuse): p50 ms | ${fixed(latency.editorP50)} (${percent(latency.editorWithoutModel ?? 0)} of keystrokes without a model call) | | |`]
+      ? [`| as the editor asks (its search, gate, typeahead, in-flight reuse): p50 ms | ${fixed(latency.editorP50)} (${percent(latency.editorWithoutModel ?? 0)} of keystrokes without a model call) | | |`]
       : []),
     '',
     `Anchor: ${ANCHORS.intelliCode}; Hearth's p50 is ${latency.hearthP50.median < 100 ? 'under' : 'over'} that mark here.`,

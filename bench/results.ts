@@ -102,6 +102,8 @@ export interface LatencyResult {
   hearthSamples: number[];
   peerSamples: number[];
   peakRssMiB: { hearth: number; peer: number };
+  /** Every keystroke with the editor's single-line search of `candidates` lines (all runs pooled), ms. */
+  searched?: { candidates: number; p50: number; p95: number };
   /** The last run's keystrokes as the editor asks (automatic trigger: gate, typeahead, in-flight reuse), p50 ms. */
   editorP50?: number;
   /** Share of those keystrokes answered or declined without a model call. */

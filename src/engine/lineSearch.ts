@@ -87,6 +87,7 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
   let rows: Float32Array[] = [params.logits];
   let past: ReadonlyMap<string, Tensor> = params.past;
   let pastLength = promptIds.length;
+  let pastRows = 1;
   const stepMs: number[] = [];
   let halt: StopReason | undefined;
   const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number): void => {
@@ -147,7 +148,10 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
       break;
     }
     // Enough lines ended: only the endings' verdicts are still to come.
-    if (done.length + endings.length >= width) next.length = 0;
+    if (done.length + endings.length >= width) {
+      next.length = 0;
+      parents.length = 0;
+    }
     if (next.length + endings.length === 0) {
       beams = [];
       break;
@@ -155,13 +159,18 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
 
     params.onStep?.();
     const started = now();
-    const gathered = await model.gather(past, [...parents.slice(0, next.length), ...endings.map((ending) => ending.parent)]);
-    if (past !== params.past) model.dispose(past);
+    // Rows of the new batch: the beams, then the endings, each continuing its parent's row. Where
+    // that is the batch as it stands, the past is fed as it is instead of copied.
+    const wanted = [...parents, ...endings.map((ending) => ending.parent)];
+    const unchanged = wanted.length === pastRows && wanted.every((row, index) => row === index);
+    const input = unchanged ? past : await model.gather(past, wanted);
+    if (!unchanged && past !== params.past) model.dispose(past);
     const fed = [...next, ...endings].map((line) => line.ids[line.ids.length - 1]!);
-    const out = await model.step(fed, gathered, pastLength);
-    model.dispose(gathered);
+    const out = await model.step(fed, input, pastLength);
+    if (input !== params.past) model.dispose(input);
     stepMs.push(now() - started);
     past = out.presents;
+    pastRows = fed.length;
     pastLength++;
     rows = out.logits;
     beams = next;

@@ -98,6 +98,9 @@ describe('single-line beam search', () => {
     await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS });
     assert.deepEqual(log.gathered[0], [0, 0], 'both beams start from the prompt');
     assert.deepEqual(log.fed[0], [0, 1]);
+    // "ac" and "bd" continue rows 0 and 1 in order, and so do their endings: nothing to reorder.
+    assert.deepEqual(log.fed.slice(1), [[2, 3], [NEWLINE, NEWLINE]]);
+    assert.equal(log.gathered.length, 1, 'a batch whose rows stay in place is fed as it is');
     assert.equal((prompt.get('rows') as unknown as { rows: number[][] }).rows.length, 1);
     assert.ok(log.disposed >= log.fed.length, 'every gathered batch and spent step is freed');
   });

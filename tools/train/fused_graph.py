@@ -37,12 +37,21 @@ class GraphBuilder:
         return name
 
 
-def rotary_caches(c, length):
-    """cos, sin [length, head_dim / 2]: model.Rotary's angles for positions 0..length-1, fp32 as
-    there (RotaryEmbedding with interleaved=0 rotates the two halves of each head, as rotate_half does)."""
+def rotary_caches(g, c):
+    """cos_cache, sin_cache [max(position_ids) + 1, head_dim / 2], computed in the graph as
+    model.Rotary computes its angles (position × inverse frequency in fp32), so that any position
+    works as in the torch export; a constant table would end at max_position_embeddings and make a
+    longer run fail instead of degrade. RotaryEmbedding with interleaved=0 rotates the two halves
+    of each head, as rotate_half does."""
     inv = 1.0 / (c.rope_theta ** (torch.arange(0, c.head_dim, 2, dtype=torch.float32) / c.head_dim))
-    freqs = torch.arange(length, dtype=torch.float32)[:, None] * inv
-    return freqs.cos().numpy(), freqs.sin().numpy()
+    last = g.node('ReduceMax', ['position_ids'], ['last_position'], keepdims=0)
+    count = g.node('Add', [last, g.const('one_i64', np.array(1, np.int64))], ['position_count'])
+    positions = g.node('Range', [g.const('zero_i64', np.array(0, np.int64)), count, 'one_i64'], ['positions'])
+    positions = g.node('Cast', [g.node('Unsqueeze', [positions, g.const('axes_1', np.array([1], np.int64))], ['positions_column'])],
+                       ['positions_f32'], to=TensorProto.FLOAT)
+    angles = g.node('Mul', [positions, g.const('rotary_inv_freq', inv.numpy())], ['rotary_angles'])
+    g.node('Cos', [angles], ['cos_cache'])
+    g.node('Sin', [angles], ['sin_cache'])
 
 
 def padding_bias(g):
@@ -135,9 +144,7 @@ def build_graph(model, attention_kind='onnx'):
     sd = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
     g = GraphBuilder()
     emb = g.const('model.embed_tokens.weight', sd['model.embed_tokens.weight'])
-    cos, sin = rotary_caches(c, c.max_position_embeddings)
-    g.const('cos_cache', cos)
-    g.const('sin_cache', sin)
+    rotary_caches(g, c)
     masks = {'bias': padding_bias(g)}
     if attention_kind == 'gqa':
         masks['seqlens_k'], masks['total'] = gqa_lengths(g)
