@@ -56,6 +56,7 @@ const REPORT: BenchReport = {
     hearthSamples: [9, 10, 20],
     peerSamples: [80, 90, 120],
     peakRssMiB: { hearth: 210, peer: 420 },
+    searched: { candidates: 4, p50: 120, p95: 300 },
     editorP50: 4,
     editorWithoutModel: 0.4,
   },
@@ -96,7 +97,9 @@ describe('bench report', () => {
     assert.match(markdown, /\| p50 time to completion \(ms\) \| \*\*11\.0 \(10\.0–12\.0\)\*\* \| 90\.0 \(80\.0–100\.0\) \| \*\*8\.20 \(8\.00–8\.30\)×\*\*/);
     assert.match(markdown, /under 100 ms/);
     assert.match(markdown, /\| keystrokes that asked twice \(next-best line; time and tokens include both\) \| 25\.0% \|/);
-    assert.match(markdown, /as the editor asks \(gate, typeahead, in-flight reuse\): p50 ms \| 4\.0 \(40\.0% of keystrokes without a model call\)/);
+    assert.match(markdown, /as the editor asks \(its search, gate, typeahead, in-flight reuse\): p50 ms \| 4\.0 \(40\.0% of keystrokes without a model call\)/);
+    assert.match(markdown, /with the editor's search of 4 lines \(hearth.completion.candidates\): p50 \/ p95 ms \| 120\.0 \/ 300\.0 \| \| [0-9.]+× the greedy p50/);
+    assert.match(markdown, /the editor's single-line search \(4 lines at once/);
     assert.match(markdown, /Skipped: no exporter yet\./);
     assert.match(markdown, /\| encode throughput \(MB\/s\) \| 12\.0 \(11\.0–13\.0\) \| 4\.0 \(3\.0–5\.0\) \| 3\.00× \|/);
     assert.match(markdown, /!\[latency-keystroke-replay\.svg\]\(latency-keystroke-replay\.svg\)/);

@@ -6,19 +6,22 @@
 Every MatMul whose weight is a constant [K, N] matrix (the projections, the MLP and the tied
 lm_head; stored as fp32, or as fp16 behind a Cast) becomes com.microsoft MatMulNBits: weights in blocks of --block along K, one fp32 scale
 per block, symmetric (zero point 2^(bits-1)). Activations and arithmetic stay fp32
-(accuracy_level 0) or are quantized per row and block of K (accuracy_level 4, the default: 2x the
-decode speed of 0 on x86), so each output row is computed the same way whatever the batch or
-sequence length, and KV-cached decoding still equals full recomputation. Decoding on CPU is memory-bound,
-so reading a quarter of the bytes per token is what makes it faster.
+(accuracy_level 0) or are quantized to int8 (accuracy_level 4, the default). Decoding on CPU is
+memory-bound, so reading a quarter of the bytes per token is what makes it faster.
 
-Measured on hearth-coder v1 (18.9M parameters, 2-core shared machine, 256-token prompt, 256 greedy
-steps; pass@1 from `hearth bench quality`, 1,033 tasks) against fp32 (108-118 tokens/s, 8.9%):
-  8 bits, accuracy_level 4: 136-162 tokens/s, pass@1 8.6%, but cached != full (0.37 max logit diff)
-  8 bits, accuracy_level 0: 27 tokens/s (ORT 1.30 has no fast CPU kernel for it), exact
-  4 bits, accuracy_level 0: 139 tokens/s, exact, pass@1 6.5%
-None is shipped: the gain is small because only about half of a decode step is the weights'
-MatMuls (an onnxruntime profile: 868 kernels a step, MatMul 50% of kernel time); the rest is small
-shape/concat/expand nodes that quantizing does not touch. Fusing the graph comes first.
+Measured on hearth-coder v1 in the fused graph (export.py --graph fused; 2-core machine, 64-token
+prompt, 256 greedy steps, bench_decode.mjs, 3 interleaved runs; pass@1 from `hearth bench quality`
+with the editor's 4-line search, 1,033 tasks), against fp32 (155-174 tokens/s on one thread,
+234-260 on two; pass@1 13.4%):
+  8 bits, accuracy_level 4: 346-427 tokens/s on one thread, 446-492 on two; pass@1 13.4%, exact
+    match 12.3%; but KV-cached logits differ from full recomputation by up to 0.28 over 32 steps
+    (fp32: 1.7e-5; the cause inside onnxruntime's int8 path was not pinned down), so a completion
+    could depend on what the cache held
+  4 bits, accuracy_level 4: pass@1 8.9%; cached != full (0.30)
+  (torch-graph export, earlier: 8 bits accuracy_level 0 exact but 27 tokens/s, no fast CPU
+    kernel; 4 bits accuracy_level 0 exact, pass@1 6.5%)
+None is shipped: the only variant that keeps quality (8 bits, int8 activations) gives up the
+cache's exactness.
 """
 import argparse
 import os
