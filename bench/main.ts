@@ -22,8 +22,9 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
-  --cursor C         line-start (default) or indented: cursor after the hole line's indentation, as
-                     after Enter in an editor that auto-indents (quality)
+  --cursor C         line-start (default): before the hole line's indentation, the dataset's framing;
+                     indented: after it; new-line: after it, on an empty line of its own, as after
+                     Enter in an editor that auto-indents (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100)
   --threads N        CPU threads for every engine (default: all cores but one)
@@ -73,7 +74,7 @@ async function quality(args: ParsedArgs, base: Common) {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}-${stamp}.jsonl`);
   const cursor = stringFlag(args, 'cursor') ?? 'line-start';
-  if (cursor !== 'line-start' && cursor !== 'indented') throw new UsageError(`--cursor must be line-start or indented, not '${cursor}'`);
+  if (cursor !== 'line-start' && cursor !== 'indented' && cursor !== 'new-line') throw new UsageError(`--cursor must be line-start, indented or new-line, not '${cursor}'`);
   const candidates = intFlag(args, 'candidates');
   return runQuality({ dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
 }

@@ -26,10 +26,11 @@ export interface QualityOptions {
   timeoutMs?: number;
   /**
    * Where the cursor stands in the hole's line. `line-start` (the dataset's framing): before the
-   * line's indentation. `indented`: after it, as in an editor that auto-indented a new line; the
-   * indentation is then part of the document and of the scored line.
+   * line's indentation. `indented`: after it, the indentation then part of the document and of
+   * the scored line, the next line right after the cursor. `new-line`: after the indentation of an
+   * empty line of its own, as an editor leaves it after Enter (a line break follows the cursor).
    */
-  cursor?: 'line-start' | 'indented';
+  cursor?: 'line-start' | 'indented' | 'new-line';
   concurrency?: number;
   /** Lines searched per completion (`hearth.completion.candidates`); 1 samples one line. */
   candidates?: number;
@@ -74,8 +75,10 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
   const scored: Promise<QualityTaskResult>[] = [];
   try {
     for (const [index, task] of tasks.entries()) {
-      const indent = options.cursor === 'indented' ? indentOf(task.canonical_solution) : '';
-      const document = { text: task.prompt + indent + task.suffix, offset: task.prompt.length + indent.length, languageId: 'python', filePath: 'solution.py' };
+      const indent = options.cursor === 'indented' || options.cursor === 'new-line' ? indentOf(task.canonical_solution) : '';
+      // new-line: the hole is an empty line of its own (after Enter), so a line break follows the cursor.
+      const lineBreak = options.cursor === 'new-line' ? '\n' : '';
+      const document = { text: task.prompt + indent + lineBreak + task.suffix, offset: task.prompt.length + indent.length, languageId: 'python', filePath: 'solution.py' };
       const taskStart = performance.now();
       const completion = await service.complete(document, settings, undefined, {
         trigger: 'explicit',

@@ -9,7 +9,7 @@
  * constraints (token healing, banned ids), applied per line. It needs no sampling settings.
  */
 import type { Tensor } from 'onnxruntime-node';
-import type { LogitsProcessor, ProcessorContext } from './logitsProcessors';
+import { type LogitsProcessor, type ProcessorContext, softmaxTotal, topCandidates } from './logitsProcessors';
 import type { LineCandidate, StopReason } from './protocol';
 import { checkStop, type StoppingCriterion } from './stopping';
 
@@ -109,7 +109,7 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
       const context: ProcessorContext = { ids: [...promptIds, ...beam.ids], generated: beam.ids.length };
       for (const processor of params.constraints()) processor.process(logits, context);
       const normalizer = logSumExp(logits, context.candidates);
-      for (const id of topIds(logits, width, context.candidates)) {
+      for (const id of topCandidates(logits, width, context.candidates).slice(0, width)) {
         expansions.push({ parent: row, id, logprob: beam.logprob + logits[id]! - normalizer });
       }
     }
@@ -201,15 +201,10 @@ function dedupe(lines: LineCandidate[]): LineCandidate[] {
   return lines.filter((line) => !seen.has(line.text) && seen.add(line.text));
 }
 
+/** log Σ exp(logit) over the candidates (or the vocabulary): the log-softmax's normalizer. */
 function logSumExp(logits: Float32Array, candidates: readonly number[] | undefined): number {
-  let max = -Infinity;
-  if (candidates) for (const id of candidates) max = Math.max(max, logits[id]!);
-  else for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
-  if (max === -Infinity) return max;
-  let sum = 0;
-  if (candidates) for (const id of candidates) sum += Math.exp(logits[id]! - max);
-  else for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
-  return max + Math.log(sum);
+  const { max, sum } = softmaxTotal(logits, candidates);
+  return max === -Infinity ? max : max + Math.log(sum);
 }
 
 function addLog(a: number, b: number): number {
@@ -217,21 +212,4 @@ function addLog(a: number, b: number): number {
   if (b === -Infinity) return a;
   const max = Math.max(a, b);
   return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
-}
-
-/** The `k` ids with the largest finite logits, best first (among `candidates` when given). */
-function topIds(logits: Float32Array, k: number, candidates: readonly number[] | undefined): number[] {
-  const best: number[] = [];
-  const consider = (id: number): void => {
-    const value = logits[id]!;
-    if (value === -Infinity) return;
-    if (best.length === k && value <= logits[best[k - 1]!]!) return;
-    let at = best.length;
-    while (at > 0 && logits[best[at - 1]!]! < value) at--;
-    best.splice(at, 0, id);
-    if (best.length > k) best.pop();
-  };
-  if (candidates) for (const id of candidates) consider(id);
-  else for (let id = 0; id < logits.length; id++) consider(id);
-  return best;
 }

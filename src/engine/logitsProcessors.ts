@@ -171,7 +171,7 @@ export function samplingProcessors(settings: SamplingSettings): LogitsProcessor[
 }
 
 /** Σ exp(logit - max) over the candidates (or the vocabulary), with the max. */
-function softmaxTotal(logits: Float32Array, candidates: readonly number[] | undefined): { max: number; sum: number } {
+export function softmaxTotal(logits: Float32Array, candidates: readonly number[] | undefined): { max: number; sum: number } {
   let max = -Infinity;
   if (candidates) for (const id of candidates) max = Math.max(max, logits[id]!);
   else for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
@@ -249,7 +249,7 @@ function finiteIds(logits: Float32Array): number[] {
  * Ids of the k largest finite logits (and ties with the k-th), most likely first, among
  * `among` or the whole vocabulary. A size-k min-heap: one pass, O(n log k), no full sort.
  */
-function topCandidates(logits: Float32Array, k: number, among: readonly number[] | undefined): number[] {
+export function topCandidates(logits: Float32Array, k: number, among: readonly number[] | undefined): number[] {
   const heap = new MinHeap(k);
   if (among) {
     for (const id of among) heap.offer(logits[id]!);

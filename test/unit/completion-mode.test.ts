@@ -103,5 +103,11 @@ describe('completion mode and gate', () => {
       assert.equal(block?.mode, 'multi');
       assert.equal(block?.maxNewTokens, 200);
     });
+    it('asks for a line and its line break where only a line break follows the cursor (single-line)', () => {
+      assert.equal(requestFor(at('x = 1\ny = ║\nz = 3\n'), DEFAULT_SETTINGS)?.suffix, 'z = 3\n');
+      assert.equal(requestFor(at('x = 1\r\ny = ║\r\nz = 3\r\n'), DEFAULT_SETTINGS)?.suffix, 'z = 3\r\n');
+      assert.equal(requestFor(at('print(║)\nz = 3\n'), DEFAULT_SETTINGS)?.suffix, ')\nz = 3\n', 'code after the cursor stays');
+      assert.equal(requestFor(at('def f():\n    ║\n    return 1\n'), DEFAULT_SETTINGS, { mode: 'multi' })?.suffix, '\n    return 1\n', 'blocks keep it');
+    });
   });
 });

@@ -94,7 +94,7 @@ describe('CompletionService', () => {
     const { request } = engine.last();
     assert.equal(request.kind, 'fim');
     assert.equal(request.prefix, 'def add(a, b):\n    return ');
-    assert.equal(request.suffix, '\n\nprint(add(1, 2))\n');
+    assert.equal(request.suffix, '\nprint(add(1, 2))\n', 'the line break that ends the cursor line is the line\'s to write');
     assert.equal(request.mode, 'single');
     assert.equal(request.filePath, '/src/a.py');
     assert.equal(request.maxNewTokens, 64);
