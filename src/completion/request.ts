@@ -35,6 +35,7 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
     kind: 'fim',
     prefix: context.prefix,
     suffix: mode === 'single' ? suffixAfterLineBreak(context.suffix) : context.suffix,
+    ...(mode === 'single' && endsLine(context.prefix, context.suffix) ? { endsLine: true } : {}),
     ...(context.snippets.length > 0 ? { snippets: context.snippets } : {}),
     filePath: document.filePath,
     // The cursor may cut a token the model would write whole: a word, a symbol, or the indentation
@@ -60,6 +61,14 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
  */
 export function suffixAfterLineBreak(suffix: string): string {
   return suffix.replace(/^\r?\n/, '');
+}
+
+/**
+ * Whether a single line written at the cursor must end with a line break: nothing but a line
+ * break follows the cursor on its line, or only indentation precedes it (a new line before code).
+ */
+export function endsLine(prefix: string, suffix: string): boolean {
+  return /^\r?\n/.test(suffix) || suffix === '' || /(^|\n)[ \t]*$/.test(prefix);
 }
 
 /** The request the service sends for `document`, or undefined where it would not complete. */

@@ -119,6 +119,7 @@ export class Engine {
       processors,
       trackWeakest: request.mode === 'single',
       ...(request.beams ? { beams: request.beams } : {}),
+      ...(request.endsLine ? { endsLine: true } : {}),
       skipBytes: prompt.healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,

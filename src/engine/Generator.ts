@@ -58,6 +58,8 @@ export interface GenerateParams {
   processors?: () => readonly LogitsProcessor[];
   /** Single-line mode: lines searched at once (`GenerateRequest.beams`); 1 or absent samples one line. */
   beams?: number;
+  /** Searched lines must end with a line break (`GenerateRequest.endsLine`). */
+  endsLine?: boolean;
   /** Bytes the first tokens re-spell (token healing); they are left out of the text. */
   skipBytes?: number;
   /** Read between steps; true stops with `cancelled`. */
@@ -219,6 +221,7 @@ export class Generator {
         criteria,
         endIds: new Set([...params.eosIds, ...(params.stopTokenIds ?? [])]),
         constraints: params.processors ?? (() => []),
+        endsLine: params.endsLine ?? false,
         decode,
         isSpecial: (id) => this.text.isSpecial(id),
         ...(params.onStep ? { onStep: params.onStep } : {}),

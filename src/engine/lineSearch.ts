@@ -36,6 +36,8 @@ export interface LineSearchParams {
   criteria: readonly StoppingCriterion[];
   /** Ids that end the middle (end of text, the template's stop tokens). */
   endIds: ReadonlySet<number>;
+  /** Lines must end with a line break: those ended otherwise (end of text mid-line) rank last. */
+  endsLine: boolean;
   /** Fresh constraint processors for one line (they may keep state: token healing does). */
   constraints: () => readonly LogitsProcessor[];
   /** Text of a line's generated ids (token healing's re-spelled bytes left out). */
@@ -177,7 +179,10 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
   }
   if (past !== params.past) model.dispose(past);
 
-  const order = done.map((candidate, index) => ({ candidate, index })).sort((a, b) => lineScore(b.candidate) - lineScore(a.candidate));
+  const broken = (candidate: LineCandidate): number => (params.endsLine && candidate.stopReason !== 'newline' ? 1 : 0);
+  const order = done
+    .map((candidate, index) => ({ candidate, index }))
+    .sort((a, b) => broken(a.candidate) - broken(b.candidate) || lineScore(b.candidate) - lineScore(a.candidate));
   const lines = dedupe(order.map((entry) => entry.candidate)).slice(0, width);
   const best = order[0];
   if (!best) {

@@ -93,6 +93,11 @@ export interface GenerateRequest {
    * return them ranked in `GenerateResult.lines`. Absent or 1: one line, sampled.
    */
   beams?: number;
+  /**
+   * Single-line mode: the code after the cursor starts at the next line, so the line must end with
+   * a line break; searched lines the model ended without one (end of text mid-line) rank last.
+   */
+  endsLine?: boolean;
 }
 
 /** One whole line of a single-line beam search (`GenerateRequest.beams`). */

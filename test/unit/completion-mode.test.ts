@@ -109,5 +109,12 @@ describe('completion mode and gate', () => {
       assert.equal(requestFor(at('print(║)\nz = 3\n'), DEFAULT_SETTINGS)?.suffix, ')\nz = 3\n', 'code after the cursor stays');
       assert.equal(requestFor(at('def f():\n    ║\n    return 1\n'), DEFAULT_SETTINGS, { mode: 'multi' })?.suffix, '\n    return 1\n', 'blocks keep it');
     });
+    it('says when the line must end with a line break: nothing after the cursor on its line, or only indentation before it', () => {
+      assert.equal(requestFor(at('x = 1\ny = ║\nz = 3\n'), DEFAULT_SETTINGS)?.endsLine, true);
+      assert.equal(requestFor(at('x = 1\n    ║z = 3\n'), DEFAULT_SETTINGS, { mode: 'single' })?.endsLine, true);
+      assert.equal(requestFor(at('x = 1\n║z = 3\n'), DEFAULT_SETTINGS, { mode: 'single' })?.endsLine, true);
+      assert.equal(requestFor(at('print(║)\n'), DEFAULT_SETTINGS)?.endsLine, undefined);
+      assert.equal(requestFor(at('def f():\n    ║\n'), DEFAULT_SETTINGS)?.endsLine, undefined, 'blocks end where they end');
+    });
   });
 });
