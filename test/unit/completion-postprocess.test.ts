@@ -5,6 +5,7 @@ import { scanBrackets, imbalance } from '../../src/completion/postprocess/bracke
 import { dropEmpty } from '../../src/completion/postprocess/dropEmpty';
 import { dropIfOnlyRepeatsPrefix } from '../../src/completion/postprocess/dropIfOnlyRepeatsPrefix';
 import { dropRepeatedLines } from '../../src/completion/postprocess/dropRepeatedLines';
+import { dropStutter } from '../../src/completion/postprocess/dropStutter';
 import type { FilterContext } from '../../src/completion/postprocess/filter';
 import { keepFirstLine } from '../../src/completion/postprocess/keepFirstLine';
 import { limitToBlock } from '../../src/completion/postprocess/limitToBlock';
@@ -153,6 +154,21 @@ describe('completion post-processing', () => {
   describe('trimTrailingWhitespace', () => {
     it('trims line ends and trailing blank lines', () => {
       assert.equal(trimTrailingWhitespace('a  \n  b\t\n\n', at('║')), 'a\n  b');
+    });
+  });
+
+  describe('dropStutter', () => {
+    it('drops a line that starts with the word the cursor\'s line ends with', () => {
+      assert.equal(dropStutter('return', at('function f() {\n  return ║\n}')), undefined);
+      assert.equal(dropStutter('return x;', at('function f() {\n  return ║\n}')), undefined);
+      assert.equal(dropStutter('import os', at('import ║', 'single', 'python')), undefined);
+    });
+    it('keeps a different word, a longer word, and text after an operator', () => {
+      assert.equal(dropStutter('x + 1', at('  return ║')), 'x + 1');
+      assert.equal(dropStutter('returned', at('  return ║')), 'returned');
+      assert.equal(dropStutter('x + 1', at('  y = ║')), 'x + 1');
+      assert.equal(dropStutter('x', at('  y = x + ║')), 'x');
+      assert.equal(dropStutter('urn x', at('  ret║')), 'urn x', 'no space before the cursor: not a repeat');
     });
   });
 

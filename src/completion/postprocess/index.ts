@@ -5,6 +5,7 @@
 import { dropEmpty } from './dropEmpty';
 import { dropIfOnlyRepeatsPrefix } from './dropIfOnlyRepeatsPrefix';
 import { dropRepeatedLines } from './dropRepeatedLines';
+import { dropStutter } from './dropStutter';
 import type { CompletionFilter, FilterContext } from './filter';
 import { keepFirstLine } from './keepFirstLine';
 import { limitToBlock } from './limitToBlock';
@@ -28,6 +29,7 @@ export const FILTERS: readonly CompletionFilter[] = [
   trimUnbalancedClosers,
   trimTrailingWhitespace,
   dropIfOnlyRepeatsPrefix,
+  dropStutter,
   dropEmpty,
 ];
 
