@@ -39,7 +39,10 @@ export interface QualityOptions {
   log?: (line: string) => void;
 }
 
-/** Greedy, the editor's other defaults, and a time budget that never cuts a benchmark line short. */
+/**
+ * The editor's defaults (single lines searched, `candidates` at a time; 1 decodes one line),
+ * greedy sampling where anything is sampled, and a time budget that never cuts a benchmark line short.
+ */
 export function qualitySettings(candidates = DEFAULT_SETTINGS.completion.candidates): HearthSettings {
   return {
     ...DEFAULT_SETTINGS,

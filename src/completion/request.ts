@@ -60,15 +60,18 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
  * empty line at the hole (`bench quality --cursor new-line`): see README.
  */
 export function suffixAfterLineBreak(suffix: string): string {
-  return suffix.replace(/^\r?\n/, '');
+  return suffix.replace(LEADING_LINE_BREAK, '');
 }
+
+/** A line break right after the cursor: nothing else follows it on its line. */
+const LEADING_LINE_BREAK = /^\r?\n/;
 
 /**
  * Whether a single line written at the cursor must end with a line break: nothing but a line
  * break follows the cursor on its line, or only indentation precedes it (a new line before code).
  */
 export function endsLine(prefix: string, suffix: string): boolean {
-  return /^\r?\n/.test(suffix) || suffix === '' || /(^|\n)[ \t]*$/.test(prefix);
+  return LEADING_LINE_BREAK.test(suffix) || suffix === '' || /(^|\n)[ \t]*$/.test(prefix);
 }
 
 /** The request the service sends for `document`, or undefined where it would not complete. */

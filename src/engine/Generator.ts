@@ -5,7 +5,7 @@
  */
 import type { SamplingSettings } from '../completion/settings';
 import type { DecoderSession } from './DecoderSession';
-import { gatherRows, KvCache } from './KvCache';
+import { disposeIfGpu, gatherRows, KvCache } from './KvCache';
 import { searchLine } from './lineSearch';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason, TokenChoice } from './protocol';
@@ -210,7 +210,7 @@ export class Generator {
         step: (tokens, past, pastLength) => session.step(tokens, past, pastLength),
         gather: (past, rows) => gatherRows(past, rows, (type, data, dims) => session.tensor(type, data, dims)),
         dispose: (past) => {
-          for (const tensor of past.values()) if (tensor.location !== 'cpu') tensor.dispose();
+          for (const tensor of past.values()) disposeIfGpu(tensor);
         },
       },
       {
@@ -223,7 +223,6 @@ export class Generator {
         constraints: params.processors ?? (() => []),
         endsLine: params.endsLine ?? false,
         decode,
-        isSpecial: (id) => this.text.isSpecial(id),
         ...(params.onStep ? { onStep: params.onStep } : {}),
       },
       this.now,

@@ -98,6 +98,7 @@ function newLike(source: KvData, length: number): KvData {
   return source instanceof Float32Array ? new Float32Array(length) : new Uint16Array(length);
 }
 
-function disposeIfGpu(tensor: Tensor): void {
+/** Frees a tensor that lives on a GPU; CPU tensors are the garbage collector's. */
+export function disposeIfGpu(tensor: Tensor): void {
   if (tensor.location !== 'cpu') tensor.dispose();
 }

@@ -42,7 +42,6 @@ export interface LineSearchParams {
   constraints: () => readonly LogitsProcessor[];
   /** Text of a line's generated ids (token healing's re-spelled bytes left out). */
   decode: (ids: readonly number[]) => string;
-  isSpecial: (id: number) => boolean;
   /** Called before every batched step. */
   onStep?: () => void;
 }
@@ -63,6 +62,8 @@ export interface LineSearchResult {
 /** A line being written. */
 interface Beam {
   ids: number[];
+  /** `decode(ids)`, kept so that each step decodes only the lines it makes. */
+  text: string;
   /** Sum of the generated tokens' log-probabilities. */
   logprob: number;
 }
@@ -71,7 +72,8 @@ interface Beam {
 interface Ending extends Beam {
   /** Row of the beam it came from. */
   parent: number;
-  text: string;
+  /** The line without its newline. */
+  line: string;
   stopReason: StopReason;
 }
 
@@ -82,9 +84,9 @@ export function lineScore(candidate: LineCandidate): number {
 
 export async function searchLine(model: BatchModel, params: LineSearchParams, now: () => number = () => performance.now()): Promise<LineSearchResult> {
   const { width, criteria, promptIds } = params;
-  const done: LineCandidate[] = [];
-  const finished = new Map<number, number[]>();
-  let beams: Beam[] = [{ ids: [], logprob: 0 }];
+  // Each ended line with the ids that wrote it (the best one's are reported).
+  const done: { candidate: LineCandidate; ids: number[] }[] = [];
+  let beams: Beam[] = [{ ids: [], text: '', logprob: 0 }];
   let endings: Ending[] = [];
   let rows: Float32Array[] = [params.logits];
   let past: ReadonlyMap<string, Tensor> = params.past;
@@ -93,14 +95,13 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
   const stepMs: number[] = [];
   let halt: StopReason | undefined;
   const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number): void => {
-    done.push({ text, logprob: beam.logprob, endLogprob, tokens: beam.ids.length, stopReason });
-    finished.set(done.length - 1, beam.ids);
+    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, tokens: beam.ids.length, stopReason }, ids: beam.ids });
   };
 
   for (;;) {
     // Rows are the beams, then the endings fed their newline token last step.
     for (const [index, ending] of endings.entries()) {
-      finish(ending, ending.text, ending.stopReason, endLogprob(rows[beams.length + index]!, params.endIds));
+      finish(ending, ending.line, ending.stopReason, endLogprob(rows[beams.length + index]!, params.endIds));
     }
     endings = [];
     if (halt || beams.length === 0) break;
@@ -124,9 +125,10 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
     for (const [rank, expansion] of expansions.entries()) {
       if (rank >= width * 2 || next.length >= width) break;
       const parent = beams[expansion.parent]!;
-      const beam: Beam = { ids: [...parent.ids, expansion.id], logprob: expansion.logprob };
-      const text = params.decode(beam.ids);
-      const state = { token: expansion.id, generated: beam.ids.length, totalTokens: promptIds.length + beam.ids.length, text, previousLength: params.decode(parent.ids).length };
+      const ids = [...parent.ids, expansion.id];
+      const beam: Beam = { ids, text: params.decode(ids), logprob: expansion.logprob };
+      const text = beam.text;
+      const state = { token: expansion.id, generated: ids.length, totalTokens: promptIds.length + ids.length, text, previousLength: parent.text.length };
       const stop = checkStop(criteria, state);
       if (!stop) {
         next.push(beam);
@@ -138,7 +140,7 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
         continue;
       } else if (stop.reason === 'newline') {
         // One more step tells how likely the middle ends after this line.
-        endings.push({ ...beam, parent: expansion.parent, text: text.slice(0, stop.keep), stopReason: stop.reason });
+        endings.push({ ...beam, parent: expansion.parent, line: text.slice(0, stop.keep), stopReason: stop.reason });
       } else {
         // The line's last token ended the middle itself (end of text, a stop token), or a limit did.
         finish(beam, text.slice(0, stop.keep), stop.reason, 0);
@@ -146,7 +148,7 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
     }
     if (halt !== undefined) {
       // Out of time (or cancelled): lines that ended this step are kept without the verdict.
-      for (const ending of endings) finish(ending, ending.text, ending.stopReason, 0);
+      for (const ending of endings) finish(ending, ending.line, ending.stopReason, 0);
       break;
     }
     // Enough lines ended: only the endings' verdicts are still to come.
@@ -180,16 +182,14 @@ export async function searchLine(model: BatchModel, params: LineSearchParams, no
   if (past !== params.past) model.dispose(past);
 
   const broken = (candidate: LineCandidate): number => (params.endsLine && candidate.stopReason !== 'newline' ? 1 : 0);
-  const order = done
-    .map((candidate, index) => ({ candidate, index }))
-    .sort((a, b) => broken(a.candidate) - broken(b.candidate) || lineScore(b.candidate) - lineScore(a.candidate));
+  const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || lineScore(b.candidate) - lineScore(a.candidate));
   const lines = dedupe(order.map((entry) => entry.candidate)).slice(0, width);
   const best = order[0];
   if (!best) {
     const leader = beams[0];
-    return { lines: [], stopReason: halt ?? 'max-tokens', partial: leader ? params.decode(leader.ids) : '', tokens: leader?.ids ?? [], steps: stepMs.length, stepMs };
+    return { lines: [], stopReason: halt ?? 'max-tokens', partial: leader?.text ?? '', tokens: leader?.ids ?? [], steps: stepMs.length, stepMs };
   }
-  return { lines, stopReason: halt ?? best.candidate.stopReason, tokens: finished.get(best.index)!, steps: stepMs.length, stepMs };
+  return { lines, stopReason: halt ?? best.candidate.stopReason, tokens: best.ids, steps: stepMs.length, stepMs };
 }
 
 /** log P(the middle ends next): the end ids' share of the next-token distribution. */

@@ -60,7 +60,7 @@ describe('single-line beam search', () => {
       'ac⏎': { EOS: 1 },
       'ad⏎': { EOS: 1 },
     });
-    const result = await searchLine(model, { promptIds: [9, 9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS, endsLine: false });
+    const result = await searchLine(model, { promptIds: [9, 9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
     assert.equal(result.lines[0]!.text, 'b');
     assert.ok(Math.abs(result.lines[0]!.logprob - Math.log(0.36)) < 1e-6);
     assert.equal(result.lines[0]!.endLogprob, 0, 'log 1: the middle surely ends after it');
@@ -79,7 +79,7 @@ describe('single-line beam search', () => {
       'a⏎': { EOS: 0.1, c: 0.9 },
       'b⏎': { EOS: 0.9, c: 0.1 },
     });
-    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS, endsLine: false });
+    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
     assert.deepEqual(result.lines.map((line) => line.text), ['b', 'a']);
     assert.ok(Math.abs(result.lines[1]!.endLogprob - Math.log(0.1)) < 1e-6);
   });
@@ -95,7 +95,7 @@ describe('single-line beam search', () => {
     };
     const run = async (endsLine: boolean) => {
       const { model, prompt, first } = fakeModel(table);
-      const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS, endsLine });
+      const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine });
       return result.lines.map((line) => `${line.text}:${line.stopReason}`);
     };
     assert.deepEqual(await run(false), ['a:eos', 'b:newline']);
@@ -113,7 +113,7 @@ describe('single-line beam search', () => {
       'ac⏎': { EOS: 1 },
       'bd⏎': { EOS: 1 },
     });
-    await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS, endsLine: false });
+    await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
     assert.deepEqual(log.gathered[0], [0, 0], 'both beams start from the prompt');
     assert.deepEqual(log.fed[0], [0, 1]);
     // "ac" and "bd" continue rows 0 and 1 in order, and so do their endings: nothing to reorder.
@@ -137,7 +137,7 @@ describe('single-line beam search', () => {
         if (context.generated === 0) logits[0] = -Infinity;
       },
     };
-    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [noA], decode, isSpecial: (id) => id === EOS, endsLine: false });
+    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [noA], decode, endsLine: false });
     assert.deepEqual(result.lines.map((line) => line.text), ['b']);
   });
 
@@ -147,7 +147,7 @@ describe('single-line beam search', () => {
     const now = (): number => clock;
     const budget = new TimeBudgetStop(2, now);
     const stepping: typeof model = { ...model, step: async (...args) => { clock++; return model.step(...args); } };
-    const result = await searchLine(stepping, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: [...criteria(), budget], endIds: new Set([EOS]), constraints: () => [], decode, isSpecial: (id) => id === EOS, endsLine: false }, now);
+    const result = await searchLine(stepping, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: [...criteria(), budget], endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false }, now);
     assert.equal(result.stopReason, 'time-budget');
     assert.equal(result.lines.length, 0);
     assert.equal(result.partial, 'ac');
