@@ -15,6 +15,7 @@ import { runQuality } from './quality';
 import { writeReport } from './report';
 import type { BenchReport } from './results';
 import { runScale } from './scale';
+import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
 
@@ -63,6 +64,10 @@ function latencyOptions(args: ParsedArgs, base: Common): LatencyOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, keystrokes: intFlag(args, 'keystrokes', 100) ?? 100, maxNewTokens: 16, log };
 }
 
+function draftingOptions(base: Common): DraftingOptions {
+  return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, holes: 24, log };
+}
+
 function throughputOptions(base: Common): ThroughputOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, newTokens: 64, lengths: [64, 256, 1024, 2048], log };
 }
@@ -98,9 +103,13 @@ export async function runBench(argv: string[]): Promise<number> {
       return 0;
     }
     case 'throughput': {
-      const result = await runThroughput(throughputOptions(common(args)));
+      const base = common(args);
+      const result = await runThroughput(throughputOptions(base));
+      result.drafting = await runDrafting(draftingOptions(base));
+      const d = result.drafting;
       const lines = result.rows.map((row) => `${row.promptTokens} prompt tokens: Hearth ${row.hearthMsPerToken.median.toFixed(2)} ms/token, floor ${row.floorMsPerToken.median.toFixed(2)}, transformers.js ${row.peerMsPerToken.median.toFixed(2)}`);
-      print(args.flags.has('json'), result, lines.join('\n'));
+      lines.push(`real completions: ${d.plainTokensPerSecond.median.toFixed(0)} tokens/s one token a step, ${d.draftedTokensPerSecond.median.toFixed(0)} with drafts (${d.speedup.median.toFixed(2)}×), ${d.identical}/${d.holes} the same text`);
+      print(base.json, result, lines.join('\n'));
       return 0;
     }
     case 'latency': {
@@ -163,6 +172,7 @@ async function all(args: ParsedArgs): Promise<number> {
   });
   await step('throughput', async () => {
     report.throughput = await runThroughput(throughputOptions(base));
+    report.throughput.drafting = await runDrafting(draftingOptions(base));
   });
   await step('latency', async () => {
     report.latency = await runLatency(latencyOptions(args, base));
@@ -182,7 +192,7 @@ async function all(args: ParsedArgs): Promise<number> {
 }
 
 async function child(json: string): Promise<number> {
-  const task = JSON.parse(json) as { task: string } & LatencyOptions & ThroughputOptions & { decodeTokens: number[]; counts: number[][]; engine: 'floor' | 'peer' };
+  const task = JSON.parse(json) as { task: string } & LatencyOptions & ThroughputOptions & DraftingOptions & { decodeTokens: number[]; counts: number[][]; engine: 'floor' | 'peer' };
   const options = { ...task, log };
   switch (task.task) {
     case 'latency-hearth':
@@ -193,6 +203,9 @@ async function child(json: string): Promise<number> {
       return 0;
     case 'throughput-hearth':
       await hearthThroughputChild(options);
+      return 0;
+    case 'drafting-hearth':
+      await draftingChild(options);
       return 0;
     case 'throughput-floor':
     case 'throughput-peer':

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
-import type { BenchReport, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
+import type { BenchReport, DraftingResult, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
 import type { Spread } from './stats';
 import type { TokenizerBenchResult } from './tokenizer';
 
@@ -117,6 +117,22 @@ function throughputSection(title: string, throughput: ThroughputResult): string 
     ...rows,
     '',
     `Peak RSS (MiB, separate processes): Hearth ${fixed(throughput.peakRssMiB.hearth, 0)}, floor ${fixed(throughput.peakRssMiB.floor, 0)}, transformers.js ${fixed(throughput.peakRssMiB.peer, 0)}.`,
+    ...(throughput.drafting ? ['', draftingTable(throughput.drafting)] : []),
+  ].join('\n');
+}
+
+function draftingTable(drafting: DraftingResult): string {
+  return [
+    `### Decoding real completions: drafts from the prompt`,
+    '',
+    `${drafting.holes} multi-line completions at holes of \`${drafting.sourceFile}\` as the editor asks for them (FIM, block stopping, default sampling), each decoded one token a step and with prompt-lookup drafts of up to ${drafting.draftTokens} tokens checked in the step that feeds the sampled token. Rates count the tokens after the first over the time after it.`,
+    '',
+    '| figure | one token a step | with drafts | ratio |',
+    '| --- | --- | --- | --- |',
+    `| decode tokens/s | ${spread(drafting.plainTokensPerSecond, 0)} | ${spread(drafting.draftedTokensPerSecond, 0)} | **${spread(drafting.speedup, 2)}×** |`,
+    `| tokens per decode step (last run) | 1 | ${fixed(drafting.tokensPerStep, 2)} | |`,
+    `| drafted tokens the model took (last run) | | ${fixed(drafting.acceptedShare * 100)}% | |`,
+    `| completions with the same text both ways (last run) | | ${drafting.identical} of ${drafting.holes} | |`,
   ].join('\n');
 }
 

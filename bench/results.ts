@@ -79,6 +79,25 @@ export interface ThroughputResult {
   model: ModelSummary;
   rows: ThroughputRow[];
   peakRssMiB: { hearth: number; floor: number; peer: number };
+  /** Real completions decoded one token a step and with prompt-lookup drafts. */
+  drafting?: DraftingResult;
+}
+
+export interface DraftingResult {
+  sourceFile: string;
+  holes: number;
+  /** Most tokens a draft proposes. */
+  draftTokens: number;
+  /** Tokens after the first over the decode time after it, per run. */
+  plainTokensPerSecond: Spread;
+  draftedTokensPerSecond: Spread;
+  /** drafted / plain, per run. */
+  speedup: Spread;
+  /** Last run: tokens per decode step with drafts, and the share of drafted tokens taken. */
+  tokensPerStep: number;
+  acceptedShare: number;
+  /** Last run: holes whose completion was the same text both ways. */
+  identical: number;
 }
 
 export interface LatencyResult {

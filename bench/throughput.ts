@@ -62,6 +62,8 @@ function plainRequest(text: string, newTokens: number): GenerateRequest {
     timeBudgetMs: 120_000,
     sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
     budget: { maxPromptTokens: 1_000_000, suffixShare: 0 },
+    // One token a step, as the floor and transformers.js decode: this table is the cost of a step.
+    draftTokens: 0,
   };
 }
 

@@ -122,6 +122,16 @@ export class DecoderSession {
   }
 
   /**
+   * Feeds `ids` after the cache's tokens like `forward`, and returns the logits of every position
+   * fed: row i is the prediction after `ids[i]` (a drafted continuation is checked in one step).
+   */
+  async forwardAll(ids: readonly number[], cache: KvCache): Promise<Float32Array[]> {
+    const { logits, presents } = await this.run([ids], cache.pastTensors, cache.length, ids.length);
+    cache.update(ids, presents);
+    return logits;
+  }
+
+  /**
    * One decode step of several sequences of the same length (beam search): row r feeds
    * `tokens[r]` after row r of `past` ([rows, kv_heads, pastLength, head_dim] each). Returns each
    * row's logits and the new past; the caller owns both.
@@ -135,7 +145,8 @@ export class DecoderSession {
     return new ort.Tensor(type as 'float32', data as Float32Array, dims);
   }
 
-  private async run(rows: readonly (readonly number[])[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number): Promise<{ logits: Float32Array[]; presents: Map<string, ort.Tensor> }> {
+  /** `keep`: logits rows returned per sequence, its last positions (1: the next token's only). */
+  private async run(rows: readonly (readonly number[])[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number, keep = 1): Promise<{ logits: Float32Array[]; presents: Map<string, ort.Tensor> }> {
     const sig = this.signature;
     const batch = rows.length;
     const seq = rows[0]!.length;
@@ -150,7 +161,7 @@ export class DecoderSession {
       feeds.position_ids = new ort.Tensor('int64', positions, [batch, seq]);
     }
     if (sig.useCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([pastLength > 0 ? 1 : 0]), [1]);
-    if (sig.logitsToKeep) feeds[sig.logitsToKeep] = new ort.Tensor('int64', new BigInt64Array([1n]), []);
+    if (sig.logitsToKeep) feeds[sig.logitsToKeep] = new ort.Tensor('int64', new BigInt64Array([BigInt(keep)]), []);
     for (const name of sig.pastNames) feeds[name] = past.get(name) ?? this.emptyPast(batch);
     let outputs: ort.InferenceSession.ReturnType;
     try {
@@ -161,7 +172,7 @@ export class DecoderSession {
     }
     const presents = new Map<string, ort.Tensor>();
     for (const name of sig.pastNames) presents.set(name, outputs[sig.presentFor.get(name)!] as ort.Tensor);
-    return { logits: lastRows(outputs.logits as ort.Tensor, batch), presents };
+    return { logits: lastRows(outputs.logits as ort.Tensor, batch, keep), presents };
   }
 
   /**
@@ -263,26 +274,28 @@ function readSignature(session: ort.InferenceSession, config: ModelConfig, file:
   };
 }
 
-/** Logits of each row's last position, as float32 ([batch, seq, vocab] → batch × [vocab]). */
-function lastRows(logits: ort.Tensor, batch: number): Float32Array[] {
+/** Logits of the last `keep` positions of each row, as float32 ([batch, seq, vocab] → batch × keep × [vocab]). */
+function lastRows(logits: ort.Tensor, batch: number, keep: number): Float32Array[] {
   const vocab = logits.dims[logits.dims.length - 1]!;
   const data = logits.data;
   const rowLength = data.length / batch;
   const rows: Float32Array[] = [];
   for (let row = 0; row < batch; row++) {
-    const start = (row + 1) * rowLength - vocab;
-    if (data instanceof Float32Array) {
-      rows.push(data.slice(start, start + vocab));
-    } else if (data instanceof Uint16Array) {
-      const table = halfTable();
-      const out = new Float32Array(vocab);
-      for (let i = 0; i < vocab; i++) out[i] = table[data[start + i]!]!;
-      rows.push(out);
-    } else {
-      const values = data as ArrayLike<number>;
-      const out = new Float32Array(vocab);
-      for (let i = 0; i < vocab; i++) out[i] = Number(values[start + i]);
-      rows.push(out);
+    for (let position = keep; position > 0; position--) {
+      const start = (row + 1) * rowLength - position * vocab;
+      if (data instanceof Float32Array) {
+        rows.push(data.slice(start, start + vocab));
+      } else if (data instanceof Uint16Array) {
+        const table = halfTable();
+        const out = new Float32Array(vocab);
+        for (let i = 0; i < vocab; i++) out[i] = table[data[start + i]!]!;
+        rows.push(out);
+      } else {
+        const values = data as ArrayLike<number>;
+        const out = new Float32Array(vocab);
+        for (let i = 0; i < vocab; i++) out[i] = Number(values[start + i]);
+        rows.push(out);
+      }
     }
   }
   return rows;

@@ -17,6 +17,9 @@ import { chooseTemplate, type FimTemplate } from '../model/fimTemplates';
 import { HealingConstraint } from '../model/tokenHealing';
 import type { Tokenizer } from '../model/Tokenizer';
 
+/** Most tokens prompt lookup drafts per decode step when the request does not say (`GenerateRequest.draftTokens`). */
+export const DRAFT_TOKENS = 4;
+
 /** Hooks the worker passes in: cancellation, streaming, step counting. */
 export interface RequestHooks {
   isInterrupted?: () => boolean;
@@ -118,6 +121,7 @@ export class Engine {
       suffix: request.kind === 'fim' ? request.suffix : '',
       processors,
       trackWeakest: request.mode === 'single',
+      draftTokens: request.draftTokens ?? DRAFT_TOKENS,
       ...(request.beams ? { beams: request.beams } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
       skipBytes: prompt.healing?.remainderBytes.length ?? 0,

@@ -7,6 +7,7 @@ import type { SamplingSettings } from '../completion/settings';
 import type { DecoderSession } from './DecoderSession';
 import { disposeIfGpu, gatherRows, KvCache } from './KvCache';
 import { searchLine } from './lineSearch';
+import { PromptLookup } from './promptLookup';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason, TokenChoice } from './protocol';
 import { createSampler } from './sampler';
@@ -56,6 +57,11 @@ export interface GenerateParams {
    * each sequence decoded, since a processor may keep state about the sequence it sees.
    */
   processors?: () => readonly LogitsProcessor[];
+  /**
+   * Most tokens drafted by prompt lookup and checked in the step that feeds the sampled token
+   * (`PromptLookup`); 0 or absent: one token a step. The text does not depend on it.
+   */
+  draftTokens?: number;
   /** Single-line mode: lines searched at once (`GenerateRequest.beams`); 1 or absent samples one line. */
   beams?: number;
   /** Searched lines must end with a line break (`GenerateRequest.endsLine`). */
@@ -100,7 +106,7 @@ export class Generator {
     const sampling = samplingProcessors(params.sampling);
     const sampler = createSampler(params.sampling);
     const interrupted = params.isInterrupted ?? (() => false);
-    const metrics = { steps: 0, stepMs: [] as number[] };
+    const metrics = { steps: 0, stepMs: [] as number[], drafted: 0, accepted: 0 };
 
     const reused = this.cache.reusableLength(prompt);
     let weakest: TokenChoice | undefined;
@@ -118,12 +124,14 @@ export class Generator {
           prefillMs,
           timeToFirstTokenMs: firstTokenAt - start,
           decodeTokens,
-          decodeTokensPerSecond: decodeMs > 0 ? (metrics.stepMs.length / decodeMs) * 1000 : 0,
+          decodeTokensPerSecond: decodeMs > 0 ? ((metrics.stepMs.length + metrics.accepted) / decodeMs) * 1000 : 0,
           totalMs: end - start,
           device: this.session.device,
           stopReason,
           steps: metrics.steps,
           stepMs: metrics.stepMs,
+          draftedTokens: metrics.drafted,
+          acceptedTokens: metrics.accepted,
         },
       };
     };
@@ -146,10 +154,19 @@ export class Generator {
 
     const ids = [...prompt];
     const decoder = this.text.createStreamDecoder(params.skipBytes ?? 0);
+    const lookup = (params.draftTokens ?? 0) > 0 ? new PromptLookup(params.draftTokens!) : undefined;
+    // `rows[i]` are the logits after the i-th token of the last step's feed; the feed was the token
+    // sampled last, then `draft`. A sampled token that equals the draft's next one is already in
+    // the cache and its logits are the next row; any other token is fed, after the cache drops the
+    // draft's unused tail.
+    let rows = [logits];
+    let draft: number[] = [];
+    let row = 0;
     let text = '';
     let emitted = 0;
     let firstTokenAt = 0;
     for (let generated = 1; ; generated++) {
+      logits = rows[row]!;
       const context: ProcessorContext = { ids, generated: generated - 1 };
       for (const processor of constraints) processor.process(logits, context);
       // Margins are read before sampling reshapes the logits; steps narrowed to a candidate list
@@ -179,10 +196,20 @@ export class Generator {
         params.onText(text.slice(emitted, settled));
         emitted = settled;
       }
+      if (row < draft.length && draft[row] === token) {
+        row++;
+        metrics.accepted++;
+        continue;
+      }
       params.onStep?.();
       metrics.steps++;
       const stepStart = this.now();
-      logits = await this.session.forward([token], this.cache);
+      if (row < draft.length) await this.session.truncate(this.cache, this.cache.length - (draft.length - row));
+      // A draft never runs past the tokens still allowed or the context window.
+      draft = lookup?.draft(ids, Math.min(params.maxNewTokens - generated - 1, this.contextLength - ids.length - 1)) ?? [];
+      metrics.drafted += draft.length;
+      rows = draft.length ? await this.session.forwardAll([token, ...draft], this.cache) : [await this.session.forward([token], this.cache)];
+      row = 0;
       metrics.stepMs.push(this.now() - stepStart);
     }
   }

@@ -89,6 +89,11 @@ export interface GenerateRequest {
    */
   ban?: TokenChoice;
   /**
+   * Most tokens drafted by prompt lookup per decode step (the engine's default when absent; 0: one
+   * token a step). Drafting changes how fast the text comes, not the text.
+   */
+  draftTokens?: number;
+  /**
    * Single-line mode: search this many lines at once (beam search) instead of sampling one, and
    * return them ranked in `GenerateResult.lines`. Absent or 1: one line, sampled.
    */
@@ -153,6 +158,10 @@ export interface GenerateMetrics {
   steps: number;
   /** Duration of each decode step after the prefill, in ms (`steps` less the prefill chunks of them). */
   stepMs: number[];
+  /** Tokens proposed by prompt lookup and checked in decode steps (`GenerateRequest.draftTokens`). */
+  draftedTokens: number;
+  /** Of those, the tokens the model sampled too: each saved a step. */
+  acceptedTokens: number;
 }
 
 export interface GenerateResult {

@@ -102,6 +102,36 @@ describe('engine: generation on tiny ONNX models', function () {
     assert.equal(await greedyIds(fp16, bytes('def f(a):\n\tx')), await greedyIds(gqa, bytes('def f(a):\n\tx')));
   });
 
+  for (const [label, pick] of [['GQA fp32', () => gqa], ['merged, num_logits_to_keep', () => merged]] as const) {
+    it(`drafted steps (prompt lookup) give the tokens of one-token steps and leave a cache that later requests reuse (${label})`, async () => {
+      const engine = pick();
+      // A prompt that repeats itself, so that drafts are proposed, taken and turned down.
+      const prompt = bytes('abcabd abcabd xyz abcabd xyz ab'.repeat(3));
+      const decode = async (draftTokens: number, sampling = GREEDY, keepCache = false) => {
+        const ids: number[] = [];
+        if (!keepCache) engine.generator.reset();
+        const result = await engine.generator.generate({ promptIds: prompt, maxNewTokens: 48, timeBudgetMs: 60_000, sampling, eosIds: new Set(), draftTokens, onToken: (id) => ids.push(id) });
+        return { ids, result };
+      };
+      const plain = await decode(0);
+      assert.equal(plain.result.metrics.draftedTokens, 0);
+      for (const draftTokens of [1, 3, 6]) {
+        const drafted = await decode(draftTokens);
+        assert.deepEqual(drafted.ids, plain.ids, `draft ${draftTokens}`);
+        const { draftedTokens, acceptedTokens } = drafted.result.metrics;
+        assert.ok(acceptedTokens > 0 && acceptedTokens < draftedTokens, `drafted ${draftedTokens}, taken ${acceptedTokens}: some taken, some turned down`);
+        assert.equal(drafted.result.metrics.steps + drafted.result.metrics.acceptedTokens, plain.result.metrics.steps, 'each accepted token saved one step');
+        // The cache now holds the prompt, the tokens and maybe a turned-down draft: a request that
+        // reuses it decodes what a cold one does.
+        const warm = await decode(0, GREEDY, true);
+        assert.ok(warm.result.metrics.reusedTokens > 0);
+        assert.deepEqual(warm.ids, plain.ids);
+      }
+      const sampling = { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1.3, seed: 5 };
+      assert.deepEqual((await decode(4, sampling)).ids, (await decode(0, sampling)).ids, 'seeded sampling draws the same tokens');
+    });
+  }
+
   it('loads weights from an external data file (model.onnx_data) beside the graph', async () => {
     const external = await loadEngine(TINY_EXTERNAL);
     try {

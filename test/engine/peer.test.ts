@@ -54,6 +54,7 @@ async function peerGreedy(peer: PeerModule, modelDir: string, prompts: number[][
 const RUNS = [
   { modelDir: fixture, variant: 'fp32', dtype: 'fp32' },
   { modelDir: embedded, variant: 'fp32', dtype: 'fp32' },
+  { modelDir: embedded, variant: 'quantized', dtype: 'q8' },
 ] as const;
 
 for (const { modelDir, variant, dtype } of RUNS) {

@@ -43,6 +43,8 @@ class FakeEngine implements CompletionEngine {
           stopReason: 'eos',
           steps: 2,
           stepMs: [1],
+          draftedTokens: 0,
+          acceptedTokens: 0,
         },
       });
       const abort = (): void => reject(new AbortError());

@@ -38,20 +38,22 @@ class GraphBuilder:
 
 
 def rotary_caches(g, c):
-    """cos_cache, sin_cache [max(position_ids) + 1, head_dim / 2], computed in the graph as
-    model.Rotary computes its angles (position × inverse frequency in fp32), so that any position
-    works as in the torch export; a constant table would end at max_position_embeddings and make a
-    longer run fail instead of degrade. RotaryEmbedding with interleaved=0 rotates the two halves
-    of each head, as rotate_half does."""
+    """cos_cache, sin_cache [batch * seq, head_dim / 2]: the angles of the positions fed, computed
+    in the graph as model.Rotary computes them (position × inverse frequency in fp32), so that any
+    position works as in the torch export; a constant table would end at max_position_embeddings
+    and make a longer run fail instead of degrade. The table has a row per position fed, not one
+    per position up to the last (a decode step then costs the same at position 10 and 10,000), and
+    RotaryEmbedding reads it through `rotary_index`, each token's row number. interleaved=0
+    rotates the two halves of each head, as rotate_half does."""
     inv = 1.0 / (c.rope_theta ** (torch.arange(0, c.head_dim, 2, dtype=torch.float32) / c.head_dim))
-    last = g.node('ReduceMax', ['position_ids'], ['last_position'], keepdims=0)
-    count = g.node('Add', [last, g.const('one_i64', np.array(1, np.int64))], ['position_count'])
-    positions = g.node('Range', [g.const('zero_i64', np.array(0, np.int64)), count, 'one_i64'], ['positions'])
-    positions = g.node('Cast', [g.node('Unsqueeze', [positions, g.const('axes_1', np.array([1], np.int64))], ['positions_column'])],
-                       ['positions_f32'], to=TensorProto.FLOAT)
+    column = g.node('Reshape', ['position_ids', g.const('column_shape', np.array([-1, 1], np.int64))], ['positions_column'])
+    positions = g.node('Cast', [column], ['positions_f32'], to=TensorProto.FLOAT)
     angles = g.node('Mul', [positions, g.const('rotary_inv_freq', inv.numpy())], ['rotary_angles'])
     g.node('Cos', [angles], ['cos_cache'])
     g.node('Sin', [angles], ['sin_cache'])
+    count = g.node('Size', ['position_ids'], ['position_count'])
+    rows = g.node('Range', [g.const('rotary_first_row', np.array(0, np.int64)), count, g.const('rotary_row_step', np.array(1, np.int64))], ['rotary_rows'])
+    g.node('Reshape', [rows, g.node('Shape', ['position_ids'], ['position_ids_shape'])], ['rotary_index'])
 
 
 def padding_bias(g):
@@ -118,7 +120,7 @@ def layer(g, c, sd, i, x, residual, masks, kind):
     q, k, v = g.node('Split', [qkv, g.const(a + 'qkv_split', np.array(widths, np.int64))], [f'l{i}_q', f'l{i}_k', f'l{i}_v'], axis=-1)
     # Rotary from position_ids, row by row (GroupQueryAttention's own rotary takes a first prompt's
     # positions from position_ids[0, 0] for every row, which breaks left-padded batches).
-    rotate = lambda t, heads: g.node('RotaryEmbedding', [t, 'position_ids', 'cos_cache', 'sin_cache'],  # noqa: E731
+    rotate = lambda t, heads: g.node('RotaryEmbedding', [t, 'rotary_index', 'cos_cache', 'sin_cache'],  # noqa: E731
                                      [t + '_rot'], domain=MS, num_heads=heads, interleaved=0)
     y = attention(g, c, i, rotate(q, c.num_attention_heads), rotate(k, c.num_key_value_heads), v, masks, kind)
     y = g.node('MatMul', [y, g.const(a + 'o_proj.weight', w('self_attn.o_proj.weight').T)], [f'l{i}_attn_out'])
