@@ -154,7 +154,8 @@ export class Generator {
 
     const ids = [...prompt];
     const decoder = this.text.createStreamDecoder(params.skipBytes ?? 0);
-    const lookup = (params.draftTokens ?? 0) > 0 ? new PromptLookup(params.draftTokens!) : undefined;
+    // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
+    const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident ? new PromptLookup(params.draftTokens!) : undefined;
     // `rows[i]` are the logits after the i-th token of the last step's feed; the feed was the token
     // sampled last, then `draft`. A sampled token that equals the draft's next one is already in
     // the cache and its logits are the next row; any other token is fed, after the cache drops the

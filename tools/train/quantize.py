@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Int8-weight variant of an exported model: onnx/model.onnx -> onnx/model_quantized.onnx.
 
-  quantize.py models/hearth-coder [--bits 8|4] [--block 32]
+  quantize.py models/hearth-coder [--bits 8|4] [--mlp-bits 4] [--block 32] [--accuracy 4|0] [--out F]
 
 Every MatMul whose weight is a constant [K, N] matrix (the projections, the MLP and the tied
 lm_head; stored as fp32, or as fp16 behind a Cast) becomes com.microsoft MatMulNBits: weights in blocks of --block along K, one fp32 scale
@@ -11,17 +11,22 @@ memory-bound, so reading a quarter of the bytes per token is what makes it faste
 
 Measured on hearth-coder v1 in the fused graph (export.py --graph fused; 2-core machine, 64-token
 prompt, 256 greedy steps, bench_decode.mjs, 3 interleaved runs; pass@1 from `hearth bench quality`
-with the editor's 4-line search, 1,033 tasks), against fp32 (155-174 tokens/s on one thread,
-234-260 on two; pass@1 13.4%):
-  8 bits, accuracy_level 4: 346-427 tokens/s on one thread, 446-492 on two; pass@1 13.4%, exact
-    match 12.3%; but KV-cached logits differ from full recomputation by up to 0.28 over 32 steps
-    (fp32: 1.7e-5; the cause inside onnxruntime's int8 path was not pinned down), so a completion
-    could depend on what the cache held
+with the editor's 4-line search, 1,033 tasks), against fp32 (147-174 tokens/s on one thread,
+203-260 on two; pass@1 13.6%):
+  8 bits, accuracy_level 4 (SHIPPED as models/hearth-coder/onnx/model_quantized.onnx, session 4):
+    258-427 tokens/s on one thread across sessions (this machine's speed drifts), 233-492 on two;
+    pass@1 13.6%, exact match 12.7%, edit similarity 0.361 (fp32: 13.6%, 12.4%, 0.359). Its
+    KV-cached logits differ from full recomputation by up to 0.89 over 32 steps (fp32: 6.5e-5):
+    MatMulNBits itself is row-exact (1 row vs 7/16/31/64 rows: 0 difference), but a value that
+    moves by fp32 rounding in the attention (one query row vs many) can cross an int8 rounding
+    step, and the difference grows through the layers. Along fp32's greedy path its top token is
+    fp32's at 29 of 32 steps; transformers.js (dtype q8) decodes it token for token as Hearth does.
+  8 bits with the MLP at 4 bits (--mlp-bits 4), accuracy_level 4: 21.7 MB, 10-25% faster than 8
+    bits (289-321 vs 246-272 tokens/s, one thread, same minutes), pass@1 11.8%, exact match 11.5%:
+    not worth 1.8 points.
   4 bits, accuracy_level 4: pass@1 8.9%; cached != full (0.30)
   (torch-graph export, earlier: 8 bits accuracy_level 0 exact but 27 tokens/s, no fast CPU
     kernel; 4 bits accuracy_level 0 exact, pass@1 6.5%)
-None is shipped: the only variant that keeps quality (8 bits, int8 activations) gives up the
-cache's exactness.
 """
 import argparse
 import os
@@ -47,10 +52,12 @@ def quantize_matrix(w, bits, block):
     return q, scale.astype(np.float32).reshape(-1)
 
 
-def quantize_model(m, bits=8, block=32, accuracy=4):
+def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None):
     """Turns the graph `m` into its MatMulNBits variant, in place. Weights are found as constant
     [K, N] initializers, also where they are read through a Cast (export.store_fp16) or a Transpose
-    (the tied lm_head, export.share_tied_embedding). Returns how many MatMuls it replaced."""
+    (the tied lm_head, export.share_tied_embedding). `mlp_bits`: another width for the MLP's
+    MatMuls (fused_graph.py's l{i}_gate_up and l{i}_mlp_out), the largest share of the weights.
+    Returns how many MatMuls it replaced."""
     g = m.graph
     inits = {i.name: i for i in g.initializer}
     # Constant-valued node outputs: a Cast to fp32 or a Transpose of an initializer (or of such).
@@ -74,11 +81,12 @@ def quantize_model(m, bits=8, block=32, accuracy=4):
             nodes.append(n)
             continue
         k, nn = w.shape
-        q, s = quantize_matrix(w, bits, block)
-        name = f'{n.name or n.input[1]}_q{bits}'
+        width = mlp_bits if mlp_bits and n.output[0].endswith(('_gate_up', '_mlp_out')) else bits
+        q, s = quantize_matrix(w, width, block)
+        name = f'{n.name or n.input[1]}_q{width}'
         new_inits += [numpy_helper.from_array(q, name + '_B'), numpy_helper.from_array(s, name + '_scales')]
         nodes.append(helper.make_node('MatMulNBits', [n.input[0], name + '_B', name + '_scales'], list(n.output),
-                                      name=name, domain='com.microsoft', K=k, N=nn, bits=bits,
+                                      name=name, domain='com.microsoft', K=k, N=nn, bits=width,
                                       block_size=block, accuracy_level=accuracy))
         count += 1
     # Drop what only the replaced MatMuls read: their Cast/Transpose nodes, then the initializers.
@@ -107,12 +115,13 @@ def main():
     ap.add_argument('--block', type=int, default=32)
     ap.add_argument('--accuracy', type=int, default=4,
                     help='MatMulNBits accuracy_level: 4 quantizes activations to int8 per row and block (fast), 0 keeps them fp32')
+    ap.add_argument('--mlp-bits', type=int, choices=(4, 8), help='another width for the MLP MatMuls (default: --bits)')
     ap.add_argument('--out', help='default: onnx/model_quantized.onnx (8 bits) or onnx/model_q4.onnx (4 bits)')
     args = ap.parse_args()
     src = os.path.join(args.model_dir, 'onnx', 'model.onnx')
     dst = args.out or os.path.join(args.model_dir, 'onnx', 'model_quantized.onnx' if args.bits == 8 else 'model_q4.onnx')
     m = onnx.load(src)
-    count = quantize_model(m, args.bits, args.block, args.accuracy)
+    count = quantize_model(m, args.bits, args.block, args.accuracy, args.mlp_bits)
     onnx.save(m, dst)
     print(f'{dst}: {count} MatMuls -> MatMulNBits ({args.bits} bits, block {args.block}), '
           f'{os.path.getsize(dst) / 1e6:.1f} MB (fp32 {os.path.getsize(src) / 1e6:.1f} MB)')
