@@ -59,7 +59,8 @@ export interface GenerateParams {
   processors?: () => readonly LogitsProcessor[];
   /**
    * Most tokens drafted by prompt lookup and checked in the step that feeds the sampled token
-   * (`PromptLookup`); 0 or absent: one token a step. The text does not depend on it.
+   * (`PromptLookup`); 0 or absent: one token a step. The tokens are those of one-token steps, but
+   * for float rounding that differs between a one-token and a multi-token step.
    */
   draftTokens?: number;
   /** Single-line mode: lines searched at once (`GenerateRequest.beams`); 1 or absent samples one line. */

@@ -90,7 +90,8 @@ export interface GenerateRequest {
   ban?: TokenChoice;
   /**
    * Most tokens drafted by prompt lookup per decode step (the engine's default when absent; 0: one
-   * token a step). Drafting changes how fast the text comes, not the text.
+   * token a step). Drafting changes how fast the text comes, not the text (but for float rounding
+   * that differs between a one-token and a multi-token step, which can decide a near tie).
    */
   draftTokens?: number;
   /**
