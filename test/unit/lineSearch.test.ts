@@ -102,6 +102,33 @@ describe('single-line beam search', () => {
     assert.deepEqual(await run(true), ['b:newline', 'a:eos']);
   });
 
+  it('stops writing a line that can no longer reach the first two places', async () => {
+    // "a" and "b" end at once, with the middle surely ending after them (scores log 0.5, log 0.3);
+    // "c" (0.15) and "d" (0.05) are already below the second, and every letter after makes them less likely.
+    const table = {
+      '|': { a: 0.5, b: 0.3, c: 0.15, d: 0.05 },
+      a: { '⏎': 1 },
+      b: { '⏎': 1 },
+      c: { c: 0.99, '⏎': 0.01 },
+      d: { d: 0.99, '⏎': 0.01 },
+      cc: { c: 0.99, '⏎': 0.01 },
+      dd: { d: 0.99, '⏎': 0.01 },
+      ccc: { '⏎': 1 },
+      ddd: { '⏎': 1 },
+      'a⏎': { EOS: 1 },
+      'b⏎': { EOS: 1 },
+      'ccc⏎': { EOS: 1 },
+      'ddd⏎': { EOS: 1 },
+    };
+    const { model, log, prompt, first } = fakeModel(table);
+    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 4, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
+    assert.deepEqual(result.lines.slice(0, 2).map((line) => line.text), ['a', 'b']);
+    // Step 1 feeds a, b, c, d; step 2 the two endings (their verdicts) and c, d once more, and
+    // then c and d fall below "b": no third step writes them on.
+    assert.equal(log.fed.length, 2, `steps fed: ${JSON.stringify(log.fed)}`);
+    assert.equal(result.lines.length, 2);
+  });
+
   it('steps the surviving lines as one batch, from the prompt row, and never frees the prompt', async () => {
     const { model, log, prompt, first } = fakeModel({
       '|': { a: 0.6, b: 0.4 },
