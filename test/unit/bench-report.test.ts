@@ -39,6 +39,17 @@ const REPORT: BenchReport = {
       { promptTokens: 256, newTokens: 32, hearthMsPerToken: one(3), floorMsPerToken: one(2.9), peerMsPerToken: one(5), hearthPrefillMs: one(9), peerPrefillMs: one(12) },
     ],
     peakRssMiB: { hearth: 200, floor: 150, peer: 400 },
+    drafting: {
+      sourceFile: 'copy.py',
+      holes: 24,
+      draftTokens: 4,
+      plainTokensPerSecond: spreadOf([100, 110, 120]),
+      draftedTokensPerSecond: spreadOf([130, 150, 160]),
+      speedup: spreadOf([1.3, 1.36, 1.4]),
+      tokensPerStep: 1.6,
+      acceptedShare: 0.35,
+      identical: 23,
+    },
   },
   latency: {
     model: MODEL,
@@ -96,6 +107,9 @@ describe('bench report', () => {
     assert.match(markdown, /\| 64 \| 2\.10 \(2\.00–2\.20\) \| 2\.00 \(2\.00–2\.00\) \| 5\.0% \| 4\.00 \(4\.00–4\.00\) \| 1\.90× \|/);
     assert.match(markdown, /\| p50 time to completion \(ms\) \| \*\*11\.0 \(10\.0–12\.0\)\*\* \| 90\.0 \(80\.0–100\.0\) \| \*\*8\.20 \(8\.00–8\.30\)×\*\*/);
     assert.match(markdown, /under 100 ms/);
+    assert.match(markdown, /### Decoding real completions: drafts from the prompt/);
+    assert.match(markdown, /\| decode tokens\/s \| 110 \(100–120\) \| 150 \(130–160\) \| \*\*1\.36 \(1\.30–1\.40\)×\*\* \|/);
+    assert.match(markdown, /\| completions with the same text both ways \(last run\) \| \| 23 of 24 \| \|/);
     assert.match(markdown, /\| keystrokes that asked twice \(next-best line; time and tokens include both\) \| 25\.0% \|/);
     assert.match(markdown, /as the editor asks \(its search, gate, typeahead, in-flight reuse\): p50 ms \| 4\.0 \(40\.0% of keystrokes without a model call\)/);
     assert.match(markdown, /with the editor's search of 4 lines \(hearth.completion.candidates\): p50 \/ p95 ms \| 120\.0 \/ 300\.0 \| \| [0-9.]+× the greedy p50/);
