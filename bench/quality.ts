@@ -94,7 +94,8 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       const searched = (engine.results.at(-1)?.lines ?? []).map((found) => ({ ...found, text: indent + found.text }));
       engine.results.length = 0;
       // A task without tests (a dataset for tuning on held-out code) is scored by its text alone.
-      const score = (text: string): Promise<Pick<ScoreOutcome, 'passed' | 'timedOut'>> => (task.test ? pool.score(buildProgram(task, completionForScoring(task, text))) : Promise.resolve({ passed: false, timedOut: false }));
+      const score = (text: string): Promise<Pick<ScoreOutcome, 'passed' | 'timedOut' | 'stderrTail'>> =>
+        task.test ? pool.score(buildProgram(task, completionForScoring(task, text))) : Promise.resolve({ passed: false, timedOut: false, stderrTail: '' });
       const others = options.scoreAll ? searched.map((found) => score(found.text)) : [];
       scored.push(
         Promise.all([score(text), Promise.all(others)]).then(([outcome, outcomes]) => {
@@ -110,6 +111,7 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
             completion: text,
             passed: outcome.passed,
             timedOut: outcome.timedOut,
+            ...(task.test ? { syntaxError: isSyntaxError(outcome.stderrTail) } : {}),
             exactMatch: exactMatch(text, task.canonical_solution),
             editSimilarity: editSimilarity(text, task.canonical_solution),
             ms,
@@ -153,6 +155,7 @@ export function summarizeQuality(
     lines.set(result.line, entry);
   }
   const times = results.map((result) => result.ms);
+  const tested = results.filter((result) => result.syntaxError !== undefined);
   return {
     dataset,
     tasks: results.length,
@@ -162,10 +165,16 @@ export function summarizeQuality(
     wallSeconds,
     msPerTask: { p50: quantile(times, 0.5), p95: quantile(times, 0.95), mean: mean(times) },
     byLine: [...lines.entries()].sort(([a], [b]) => a - b).map(([line, entry]) => ({ line, tasks: entry.tasks, passAt1: entry.passed / entry.tasks })),
+    ...(tested.length ? { compiles: tested.filter((result) => !result.syntaxError).length / tested.length } : {}),
     timeouts: results.filter((result) => result.timedOut).length,
     empty: results.filter((result) => result.completion.trim() === '').length,
     resultsFile: path.relative(process.cwd(), resultsFile) || resultsFile,
     sandbox,
     candidates: 1,
   };
+}
+
+/** Whether python3 refused the program before running it (the completion broke the syntax or the indentation). */
+export function isSyntaxError(stderrTail: string): boolean {
+  return /^(SyntaxError|IndentationError|TabError)\b/m.test(stderrTail);
 }

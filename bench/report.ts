@@ -94,6 +94,7 @@ function qualitySection(quality: QualityResult, model: ModelSummary | undefined)
     `| edit similarity (1 − Levenshtein / longer) | ${fixed(quality.editSimilarity, 3)} | |`,
     `| time, whole run | ${fixed(quality.wallSeconds)} s (${fixed((quality.wallSeconds * 1000) / quality.tasks, 0)} ms a task) | |`,
     `| time per completion | p50 ${fixed(quality.msPerTask.p50, 0)} ms, p95 ${fixed(quality.msPerTask.p95, 0)} ms | |`,
+    ...(quality.compiles !== undefined ? [`| filled-in programs that compile (no SyntaxError / IndentationError) | ${fixed(quality.compiles * 100)}% | |`] : []),
     `| timeouts / empty completions | ${quality.timeouts} / ${quality.empty} | |`,
     '',
     `Scoring: python3 -I in a fresh temporary folder, minimal environment, ${quality.sandbox.noNetwork ? 'no network (unshare -n)' : 'network not isolated (unshare -n unavailable)'}, ${quality.sandbox.timeoutMs / 1000} s timeout, ${quality.sandbox.concurrency} processes beside generation. Per-task results: \`${quality.resultsFile}\`.`,

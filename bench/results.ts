@@ -38,6 +38,8 @@ export interface QualityTaskResult {
   stopReason: string;
   mode: string;
   line?: number;
+  /** Tasks with tests: python3 refused the filled-in program as a SyntaxError or IndentationError. */
+  syntaxError?: boolean;
   /** Beam search: every line the engine found, best first, with its scores (and, with --score-all, whether it passes). */
   lines?: { text: string; logprob: number; endLogprob: number; tokens: number; passed?: boolean }[];
 }
@@ -52,6 +54,8 @@ export interface QualityResult {
   wallSeconds: number;
   msPerTask: { p50: number; p95: number; mean: number };
   byLine: { line: number; tasks: number; passAt1: number }[];
+  /** Of the tasks with tests, the share whose filled-in program compiles (python3 raised no SyntaxError or IndentationError). */
+  compiles?: number;
   timeouts: number;
   empty: number;
   resultsFile: string;

@@ -36,10 +36,10 @@ describe('bench quality and replay helpers', () => {
   it('summarizes pass@1, exact match, similarity, timeouts, empties and pass@1 by line', () => {
     const summary = summarizeQuality(
       [
-        result({ passed: true, exactMatch: true, editSimilarity: 1, line: 0, ms: 10 }),
-        result({ passed: false, editSimilarity: 0.5, line: 0, ms: 20, completion: ' ' }),
-        result({ passed: true, editSimilarity: 0.75, line: 2, ms: 30 }),
-        result({ timedOut: true, editSimilarity: 0.25, line: 2, ms: 40 }),
+        result({ passed: true, exactMatch: true, editSimilarity: 1, line: 0, ms: 10, syntaxError: false }),
+        result({ passed: false, editSimilarity: 0.5, line: 0, ms: 20, completion: ' ', syntaxError: true }),
+        result({ passed: true, editSimilarity: 0.75, line: 2, ms: 30, syntaxError: false }),
+        result({ timedOut: true, editSimilarity: 0.25, line: 2, ms: 40, syntaxError: false }),
       ],
       'set.jsonl',
       1.5,
@@ -52,6 +52,7 @@ describe('bench quality and replay helpers', () => {
     assert.equal(summary.editSimilarity, 0.625);
     assert.equal(summary.timeouts, 1);
     assert.equal(summary.empty, 1);
+    assert.equal(summary.compiles, 0.75);
     assert.equal(summary.msPerTask.p50, 25);
     assert.deepEqual(summary.byLine, [
       { line: 0, tasks: 2, passAt1: 0.5 },

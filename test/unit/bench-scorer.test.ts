@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { InfillingTask } from '../../bench/dataset';
 import { holeLine, isSingleLineSet } from '../../bench/dataset';
+import { isSyntaxError } from '../../bench/quality';
 import { buildProgram, detectSandbox, runProgram, ScorerPool } from '../../bench/scorer';
 import { editSimilarity, exactMatch, levenshtein } from '../../bench/textMetrics';
 
@@ -28,10 +29,16 @@ describe('bench scorer', () => {
     assert.match(outcome.stderrTail, /AssertionError/);
   });
 
-  it('fails a completion that does not parse', async () => {
+  it('fails a completion that does not parse, and tells it from one that runs and fails', async () => {
     const outcome = await runProgram(buildProgram(TASK, '    if x > high\n'), 10_000);
     assert.equal(outcome.passed, false);
     assert.match(outcome.stderrTail, /SyntaxError/);
+    assert.equal(isSyntaxError(outcome.stderrTail), true);
+    // A line indented deeper than the block it is in, and an if without a body.
+    assert.equal(isSyntaxError((await runProgram(buildProgram(TASK, '          return 5\n'), 10_000)).stderrTail), true);
+    assert.equal(isSyntaxError((await runProgram(buildProgram(TASK, '    if x > high:\n'), 10_000)).stderrTail), true);
+    assert.equal(isSyntaxError((await runProgram(buildProgram(TASK, '    if x > high:\n        return low\n'), 10_000)).stderrTail), false, 'an AssertionError');
+    assert.equal(isSyntaxError((await runProgram(buildProgram(TASK, '    if x > high:\n        return missing_name\n'), 10_000)).stderrTail), false, 'a NameError');
   });
 
   it('times out an infinite loop and kills it', async () => {
