@@ -6,6 +6,7 @@ import { dropEmpty } from '../../src/completion/postprocess/dropEmpty';
 import { dropIfOnlyRepeatsPrefix } from '../../src/completion/postprocess/dropIfOnlyRepeatsPrefix';
 import { dropRepeatedLines } from '../../src/completion/postprocess/dropRepeatedLines';
 import { dropStutter } from '../../src/completion/postprocess/dropStutter';
+import { dropUnindentedBody } from '../../src/completion/postprocess/dropUnindentedBody';
 import type { FilterContext } from '../../src/completion/postprocess/filter';
 import { keepFirstLine } from '../../src/completion/postprocess/keepFirstLine';
 import { limitToBlock } from '../../src/completion/postprocess/limitToBlock';
@@ -169,6 +170,25 @@ describe('completion post-processing', () => {
       assert.equal(dropStutter('x + 1', at('  y = ║')), 'x + 1');
       assert.equal(dropStutter('x', at('  y = x + ║')), 'x');
       assert.equal(dropStutter('urn x', at('  ret║')), 'urn x', 'no space before the cursor: not a repeat');
+    });
+  });
+
+  describe('dropUnindentedBody', () => {
+    const py = (marked: string) => at(marked, 'single', 'python');
+    it('drops a Python line under a block opener that is not indented deeper', () => {
+      assert.equal(dropUnindentedBody('    return 1', py('def f(x):\n    if x:\n║\n    return 0\n')), undefined);
+      assert.equal(dropUnindentedBody('return 1', py('def f(x):\n    if x:  # the odd case\n    ║\n')), undefined, 'cursor after the indentation, opener with a comment');
+      assert.equal(dropUnindentedBody('    total = 0', py('class A:\n    def f(self):\n\n    # a comment\n║')), undefined, 'blank and comment lines in between');
+      assert.equal(dropUnindentedBody('for x in y:', py('async def f():\n║')), undefined);
+    });
+    it('keeps a body indented under its opener, lines under other lines, other languages and part lines', () => {
+      assert.equal(dropUnindentedBody('        return 1', py('def f(x):\n    if x:\n║\n')), '        return 1');
+      assert.equal(dropUnindentedBody('    return 0', py('def f(x):\n    y = {\n        "a": 1}\n║')), '    return 0', 'the line above opens no block');
+      assert.equal(dropUnindentedBody('    return 0', py('def f(x):\n    x = d["a:"]\n║')), '    return 0');
+      assert.equal(dropUnindentedBody('x = 1', py('if a:\n    y = 2 if b else 3  ║')), 'x = 1', 'not a whole line');
+      assert.equal(dropUnindentedBody('return 1;', at('if (x) {\n║', 'single', 'typescript')), 'return 1;');
+      assert.equal(dropUnindentedBody('\treturn 1', py('def f(x):\n    if x:\n║')), '\treturn 1', 'tabs against spaces: not comparable, kept');
+      assert.equal(dropUnindentedBody('# todo', py('if x:\n║')), '# todo');
     });
   });
 

@@ -6,6 +6,7 @@ import { dropEmpty } from './dropEmpty';
 import { dropIfOnlyRepeatsPrefix } from './dropIfOnlyRepeatsPrefix';
 import { dropRepeatedLines } from './dropRepeatedLines';
 import { dropStutter } from './dropStutter';
+import { dropUnindentedBody } from './dropUnindentedBody';
 import type { CompletionFilter, FilterContext } from './filter';
 import { keepFirstLine } from './keepFirstLine';
 import { limitToBlock } from './limitToBlock';
@@ -30,6 +31,7 @@ export const FILTERS: readonly CompletionFilter[] = [
   trimTrailingWhitespace,
   dropIfOnlyRepeatsPrefix,
   dropStutter,
+  dropUnindentedBody,
   dropEmpty,
 ];
 
