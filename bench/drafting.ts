@@ -38,10 +38,11 @@ interface DraftingSample {
 }
 
 /** `count` holes at the starts of indented lines spread over the file; three lines are cut out after each. */
-export function holeRequests(text: string, count: number, draftTokens: number): GenerateRequest[] {
+export function holeRequests(text: string, count: number): GenerateRequest[] {
   const lines = text.split('\n');
   const starts = lines.map((_, index) => index).filter((index) => /^\s+\S/.test(lines[index]!) && index > 10 && index < lines.length - 10);
-  const picked = Array.from({ length: Math.min(count, starts.length) }, (_, k) => starts[Math.floor(((k + 0.5) * starts.length) / Math.min(count, starts.length))]!);
+  const holes = Math.min(count, starts.length);
+  const picked = Array.from({ length: holes }, (_, k) => starts[Math.floor(((k + 0.5) * starts.length) / holes)]!);
   return picked.map((index) => ({
     kind: 'fim',
     prefix: `${lines.slice(0, index).join('\n')}\n`,
@@ -51,24 +52,22 @@ export function holeRequests(text: string, count: number, draftTokens: number): 
     timeBudgetMs: 120_000,
     sampling: DEFAULT_SETTINGS.sampling,
     budget: { maxPromptTokens: DEFAULT_SETTINGS.context.maxPromptTokens, suffixShare: DEFAULT_SETTINGS.context.suffixShare },
-    draftTokens,
   }));
 }
 
 export async function draftingChild(options: DraftingOptions): Promise<void> {
   const hearth = await openHearth(options.modelDir, options.threads);
   const text = replaySource().text;
-  const plain = holeRequests(text, options.holes, 0);
-  const drafted = holeRequests(text, options.holes, DRAFT_TOKENS);
+  const requests = holeRequests(text, options.holes);
   const totals = (): ModeTotals => ({ tokens: 0, decodeMs: 0, steps: 0, drafted: 0, accepted: 0 });
-  const sample: DraftingSample = { plain: totals(), drafted: totals(), identical: 0, holes: plain.length };
-  await hearth.client.complete(plain[0]!);
-  for (const [index, request] of plain.entries()) {
+  const sample: DraftingSample = { plain: totals(), drafted: totals(), identical: 0, holes: requests.length };
+  await hearth.client.complete({ ...requests[0]!, draftTokens: 0 });
+  for (const [index, request] of requests.entries()) {
     // Alternate which mode goes first, so that neither always finds the prompt in the cache.
     const order = index % 2 === 0 ? (['plain', 'drafted'] as const) : (['drafted', 'plain'] as const);
     const texts: Record<string, string> = {};
     for (const mode of order) {
-      const result = await hearth.client.complete(mode === 'plain' ? request : drafted[index]!);
+      const result = await hearth.client.complete({ ...request, draftTokens: mode === 'plain' ? 0 : DRAFT_TOKENS });
       const m = result.metrics;
       const into = sample[mode];
       into.tokens += Math.max(0, m.decodeTokens - 1);

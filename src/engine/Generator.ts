@@ -210,7 +210,7 @@ export class Generator {
       // A draft never runs past the tokens still allowed or the context window.
       draft = lookup?.draft(ids, Math.min(params.maxNewTokens - generated - 1, this.contextLength - ids.length - 1)) ?? [];
       metrics.drafted += draft.length;
-      rows = draft.length ? await this.session.forwardAll([token, ...draft], this.cache) : [await this.session.forward([token], this.cache)];
+      rows = await this.session.forwardAll([token, ...draft], this.cache);
       row = 0;
       metrics.stepMs.push(this.now() - stepStart);
     }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Tensor } from 'onnxruntime-node';
-import { type BatchModel, lineScore, searchLine } from '../../src/engine/lineSearch';
+import { type BatchModel, lineScore, type LineSearchParams, searchLine } from '../../src/engine/lineSearch';
 import type { LogitsProcessor } from '../../src/engine/logitsProcessors';
 import { MaxTokensStop, NewlineStop, TimeBudgetStop, TokenStop } from '../../src/engine/stopping';
 
@@ -46,6 +46,11 @@ function fakeModel(table: Record<string, Record<string, number>>) {
 const decode = (ids: readonly number[]): string => ids.map((id) => SPELLING[id]).join('');
 const criteria = () => [new TokenStop(new Set([EOS]), 'eos'), new NewlineStop(), new MaxTokensStop(6)];
 
+/** Search parameters from a fake model's prompt: two lines, the usual criteria, no constraints, unless `extra` says otherwise. */
+function paramsOf(fake: { prompt: LineSearchParams['past']; first: Float32Array }, extra: Partial<LineSearchParams> = {}): LineSearchParams {
+  return { promptIds: [9], past: fake.prompt, logits: fake.first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false, ...extra };
+}
+
 describe('single-line beam search', () => {
   it('finds the more likely line that greedy decoding misses, and ranks every line it returns', async () => {
     // Greedy takes "a" (0.5) and ends on a 0.3 newline: 0.15. "b" then a newline is 0.4 × 0.9 = 0.36.
@@ -60,7 +65,7 @@ describe('single-line beam search', () => {
       'ac⏎': { EOS: 1 },
       'ad⏎': { EOS: 1 },
     });
-    const result = await searchLine(model, { promptIds: [9, 9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
+    const result = await searchLine(model, paramsOf({ prompt, first }, { promptIds: [9, 9] }));
     assert.equal(result.lines[0]!.text, 'b');
     assert.ok(Math.abs(result.lines[0]!.logprob - Math.log(0.36)) < 1e-6);
     assert.equal(result.lines[0]!.endLogprob, 0, 'log 1: the middle surely ends after it');
@@ -79,7 +84,7 @@ describe('single-line beam search', () => {
       'a⏎': { EOS: 0.1, c: 0.9 },
       'b⏎': { EOS: 0.9, c: 0.1 },
     });
-    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
+    const result = await searchLine(model, paramsOf({ prompt, first }));
     assert.deepEqual(result.lines.map((line) => line.text), ['b', 'a']);
     assert.ok(Math.abs(result.lines[1]!.endLogprob - Math.log(0.1)) < 1e-6);
   });
@@ -95,7 +100,7 @@ describe('single-line beam search', () => {
     };
     const run = async (endsLine: boolean) => {
       const { model, prompt, first } = fakeModel(table);
-      const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine });
+      const result = await searchLine(model, paramsOf({ prompt, first }, { endsLine }));
       return result.lines.map((line) => `${line.text}:${line.stopReason}`);
     };
     assert.deepEqual(await run(false), ['a:eos', 'b:newline']);
@@ -121,7 +126,7 @@ describe('single-line beam search', () => {
       'ddd⏎': { EOS: 1 },
     };
     const { model, log, prompt, first } = fakeModel(table);
-    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 4, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
+    const result = await searchLine(model, paramsOf({ prompt, first }, { width: 4 }));
     assert.deepEqual(result.lines.slice(0, 2).map((line) => line.text), ['a', 'b']);
     // Step 1 feeds a, b, c, d; step 2 the two endings (their verdicts) and c, d once more, and
     // then c and d fall below "b": no third step writes them on.
@@ -140,7 +145,7 @@ describe('single-line beam search', () => {
       'ac⏎': { EOS: 1 },
       'bd⏎': { EOS: 1 },
     });
-    await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false });
+    await searchLine(model, paramsOf({ prompt, first }));
     assert.deepEqual(log.gathered[0], [0, 0], 'both beams start from the prompt');
     assert.deepEqual(log.fed[0], [0, 1]);
     // "ac" and "bd" continue rows 0 and 1 in order, and so do their endings: nothing to reorder.
@@ -164,7 +169,7 @@ describe('single-line beam search', () => {
         if (context.generated === 0) logits[0] = -Infinity;
       },
     };
-    const result = await searchLine(model, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: criteria(), endIds: new Set([EOS]), constraints: () => [noA], decode, endsLine: false });
+    const result = await searchLine(model, paramsOf({ prompt, first }, { constraints: () => [noA] }));
     assert.deepEqual(result.lines.map((line) => line.text), ['b']);
   });
 
@@ -174,7 +179,7 @@ describe('single-line beam search', () => {
     const now = (): number => clock;
     const budget = new TimeBudgetStop(2, now);
     const stepping: typeof model = { ...model, step: async (...args) => { clock++; return model.step(...args); } };
-    const result = await searchLine(stepping, { promptIds: [9], past: prompt, logits: first, width: 2, criteria: [...criteria(), budget], endIds: new Set([EOS]), constraints: () => [], decode, endsLine: false }, now);
+    const result = await searchLine(stepping, paramsOf({ prompt, first }, { criteria: [...criteria(), budget] }), now);
     assert.equal(result.stopReason, 'time-budget');
     assert.equal(result.lines.length, 0);
     assert.equal(result.partial, 'ac');

@@ -1,3 +1,4 @@
+import { indentOf, isBlank } from '../documentText';
 import { type CompletionFilter, linePrefixOf } from './filter';
 
 /** Python's compound statements: a line that starts with one of these and ends with `:` opens a block. */
@@ -13,13 +14,13 @@ const OPENER = /^(?:(?:async\s+)?(?:def|for|with)|if|elif|else|while|try|except|
 export const dropUnindentedBody: CompletionFilter = (completion, context) => {
   if (context.languageId !== 'python') return completion;
   const linePrefix = linePrefixOf(context);
-  if (linePrefix.trim() !== '') return completion;
+  if (!isBlank(linePrefix)) return completion;
   const line = linePrefix + completion.split('\n')[0]!;
-  if (line.trim() === '' || line.trim().startsWith('#')) return completion;
+  if (isBlank(line) || line.trim().startsWith('#')) return completion;
   const opener = previousCodeLine(context.prefix.slice(0, context.prefix.length - linePrefix.length));
   if (opener === undefined || !OPENER.test(withoutComment(opener).trim())) return completion;
-  const outer = indentation(opener);
-  const inner = indentation(line);
+  const outer = indentOf(opener);
+  const inner = indentOf(line);
   if (!outer.startsWith(inner) && !inner.startsWith(outer)) return completion;
   return inner.length > outer.length ? completion : undefined;
 };
@@ -29,7 +30,7 @@ function previousCodeLine(text: string): string | undefined {
   const lines = text.split('\n');
   for (let index = lines.length - 1; index >= 0; index--) {
     const trimmed = lines[index]!.trim();
-    if (trimmed !== '' && !trimmed.startsWith('#')) return lines[index];
+    if (!isBlank(trimmed) && !trimmed.startsWith('#')) return lines[index];
   }
   return undefined;
 }
@@ -38,8 +39,4 @@ function previousCodeLine(text: string): string | undefined {
 function withoutComment(line: string): string {
   const hash = line.lastIndexOf('#');
   return hash >= 0 && !/["']/.test(line.slice(hash)) && !/["']/.test(line.slice(0, hash).replace(/"[^"]*"|'[^']*'/g, '')) ? line.slice(0, hash) : line;
-}
-
-function indentation(line: string): string {
-  return /^[ \t]*/.exec(line)![0];
 }
