@@ -8,7 +8,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(path.resolve('/work/main/package.json'));
+const require = createRequire(new URL('../../package.json', import.meta.url));
 const ort = require('onnxruntime-node');
 const [dir, refPath] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));

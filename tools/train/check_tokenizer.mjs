@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(path.resolve('/work/main/package.json'));
+const require = createRequire(new URL('../../package.json', import.meta.url));
 const { Tokenizer } = require('@huggingface/tokenizers');
 const [dir, textsPath] = process.argv.slice(2);
 const tokenizer = new Tokenizer(

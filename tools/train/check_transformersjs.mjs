@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(path.resolve('/work/main/package.json'));
+const require = createRequire(new URL('../../package.json', import.meta.url));
 const { AutoModelForCausalLM, AutoTokenizer, env } = require('@huggingface/transformers');
 const [dirArg, dtype = 'fp32'] = process.argv.slice(2);
 const dir = path.resolve(dirArg);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Int8-weight variant of an exported model: onnx/model.onnx -> onnx/model_quantized.onnx.
 
-  quantize.py models/hearth-coder [--bits 8|4] [--mlp-bits 4] [--block 32] [--accuracy 4|0] [--out F]
+  quantize.py models/hearth-coder [--bits 8|4] [--mlp-bits 4] [--block 32] [--accuracy 4|0]
+              [--dynamic _qkv_nobias,_gate_up,logits] [--out F]
 
 Every MatMul whose weight is a constant [K, N] matrix (the projections, the MLP and the tied
 lm_head; stored as fp32, or as fp16 behind a Cast) becomes com.microsoft MatMulNBits: weights in blocks of --block along K, one fp32 scale
@@ -25,6 +26,24 @@ with the editor's 4-line search, 1,033 tasks), against fp32 (147-174 tokens/s on
     bits (289-321 vs 246-272 tokens/s, one thread, same minutes), pass@1 11.8%, exact match 11.5%:
     not worth 1.8 points.
   4 bits, accuracy_level 4: pass@1 8.9%; cached != full (0.30)
+  --dynamic (session 5, NOT shipped): the MatMuls whose output name ends with one of the given
+    suffixes become com.microsoft DynamicQuantizeMatMul instead: int8 weights with one scale per
+    output column, activations quantized at run time to uint8 with ONE scale for the whole tensor,
+    multiplied by MLAS's int8 GEMM. One row costs what MatMulNBits costs, but each further row
+    fed in the same step costs far less (decode step after a 64-token prompt, ms, 3 runs,
+    rows 1/3/5/8: MatMulNBits 1.70-2.05 / 2.48-2.76 / 3.51-3.61 / 4.49-4.57; all MatMuls dynamic
+    1.59-1.82 / 1.93-2.09 / 2.16-2.35 / 2.46-2.78). Prefill of 1,024 tokens: 580 ms -> 399 ms.
+    But rows share a scale, so a row's result depends on the rows beside it: cached and full
+    passes, and drafted and one-token steps, no longer agree row for row.
+      all 41 MatMuls: pass@1 13.6%, exact match 11.5%, edit similarity 0.348 (MatMulNBits, same
+        code: 13.8%, 12.5%, 0.356); drafts give 1.26x on real completions but 14 of 24 texts
+        differ from one-token steps (MatMulNBits: 23 of 24 the same).
+      q/k/v, gate/up and lm_head (whose inputs come out of an RMSNorm): pass@1 13.6%, exact match
+        12.5%, edit similarity 0.351 (11 tasks pass only with MatMulNBits, 9 only with this);
+        prefill of 1,024 tokens 454 ms; keystroke replay p50 52.0 ms vs 61.4, p95 200 vs 257, search
+        of 4 p50 215 vs 227 ms (one run each). Its cached vs full logits differ by up to 2.18 over 32
+        steps (MatMulNBits: 0.89), past embeddedModel.test.ts's bound of 2. Left out: a little
+        faster, a little worse on two of three quality figures, and no longer row-exact.
   (torch-graph export, earlier: 8 bits accuracy_level 0 exact but 27 tokens/s, no fast CPU
     kernel; 4 bits accuracy_level 0 exact, pass@1 6.5%)
 """
@@ -52,12 +71,21 @@ def quantize_matrix(w, bits, block):
     return q, scale.astype(np.float32).reshape(-1)
 
 
-def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None):
+def quantize_columns(w):
+    """w [K, N] fp32 -> (int8 [K, N], fp32 scales [N]): one symmetric scale per output column."""
+    scale = np.abs(w).max(axis=0) / 127
+    scale[scale == 0] = 1.0
+    return np.clip(np.round(w / scale), -127, 127).astype(np.int8), scale.astype(np.float32)
+
+
+def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None, dynamic=()):
     """Turns the graph `m` into its MatMulNBits variant, in place. Weights are found as constant
     [K, N] initializers, also where they are read through a Cast (export.store_fp16) or a Transpose
     (the tied lm_head, export.share_tied_embedding). `mlp_bits`: another width for the MLP's
     MatMuls (fused_graph.py's l{i}_gate_up and l{i}_mlp_out), the largest share of the weights.
-    Returns how many MatMuls it replaced."""
+    `dynamic`: output-name suffixes of MatMuls that become DynamicQuantizeMatMul instead (per-column
+    int8 weights, per-tensor int8 activations; see the module docstring). Returns how many MatMuls
+    it replaced."""
     g = m.graph
     inits = {i.name: i for i in g.initializer}
     # Constant-valued node outputs: a Cast to fp32 or a Transpose of an initializer (or of such).
@@ -81,6 +109,15 @@ def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None):
             nodes.append(n)
             continue
         k, nn = w.shape
+        if n.output[0].endswith(tuple(dynamic)):
+            q, s = quantize_columns(w)
+            name = f'{n.name or n.input[1]}_dq8'
+            new_inits += [numpy_helper.from_array(q, name + '_B'), numpy_helper.from_array(s, name + '_scales'),
+                          numpy_helper.from_array(np.zeros(nn, np.int8), name + '_zero')]
+            nodes.append(helper.make_node('DynamicQuantizeMatMul', [n.input[0], name + '_B', name + '_scales', name + '_zero'],
+                                          list(n.output), name=name, domain='com.microsoft'))
+            count += 1
+            continue
         width = mlp_bits if mlp_bits and n.output[0].endswith(('_gate_up', '_mlp_out')) else bits
         q, s = quantize_matrix(w, width, block)
         name = f'{n.name or n.input[1]}_q{width}'
@@ -116,14 +153,18 @@ def main():
     ap.add_argument('--accuracy', type=int, default=4,
                     help='MatMulNBits accuracy_level: 4 quantizes activations to int8 per row and block (fast), 0 keeps them fp32')
     ap.add_argument('--mlp-bits', type=int, choices=(4, 8), help='another width for the MLP MatMuls (default: --bits)')
+    ap.add_argument('--dynamic', default='',
+                    help='comma-separated output-name suffixes of MatMuls to make DynamicQuantizeMatMul (see above)')
     ap.add_argument('--out', help='default: onnx/model_quantized.onnx (8 bits) or onnx/model_q4.onnx (4 bits)')
     args = ap.parse_args()
     src = os.path.join(args.model_dir, 'onnx', 'model.onnx')
     dst = args.out or os.path.join(args.model_dir, 'onnx', 'model_quantized.onnx' if args.bits == 8 else 'model_q4.onnx')
     m = onnx.load(src)
-    count = quantize_model(m, args.bits, args.block, args.accuracy, args.mlp_bits)
+    count = quantize_model(m, args.bits, args.block, args.accuracy, args.mlp_bits,
+                           [d for d in args.dynamic.split(',') if d])
     onnx.save(m, dst)
-    print(f'{dst}: {count} MatMuls -> MatMulNBits ({args.bits} bits, block {args.block}), '
+    dynamic = f', DynamicQuantizeMatMul for *{args.dynamic}' if args.dynamic else ''
+    print(f'{dst}: {count} MatMuls quantized (MatMulNBits {args.bits} bits, block {args.block}{dynamic}), '
           f'{os.path.getsize(dst) / 1e6:.1f} MB (fp32 {os.path.getsize(src) / 1e6:.1f} MB)')
 
 
