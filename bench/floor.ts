@@ -2,6 +2,10 @@
  * The floor: a bare loop of onnxruntime `session.run` calls with feeds prepared before timing
  * starts, on the same ONNX file and session options as Hearth. What Hearth's decode step costs
  * above this is its own overhead (tokenizer, sampling, stopping, messages, cache bookkeeping).
+ *
+ * It keeps the cache as Hearth does for the file: where the graph outputs `step.*`, in buffers
+ * allocated once for the whole run, fed with their free positions masked, with only the new
+ * keys/values fetched and written in (see src/engine/KvCache.ts); otherwise present.* fed back.
  */
 import * as ort from 'onnxruntime-node';
 
@@ -15,6 +19,8 @@ export interface FloorRun {
 interface PastLayout {
   names: string[];
   presentFor: Map<string, string>;
+  /** The `step.*` output of each past name, when the graph has them all. */
+  stepFor: Map<string, string> | undefined;
   type: 'float32' | 'float16';
   kvHeads: number;
   headDim: number;
@@ -36,13 +42,16 @@ export class BareDecoder {
     });
     const names = session.inputNames.filter((name) => name.startsWith('past_key_values.'));
     const presentFor = new Map(names.map((name) => [name, name.replace('past_key_values.', 'present.')]));
+    const stepFor = new Map(names.map((name) => [name, name.replace('past_key_values.', 'step.')]));
+    const slotted = [...stepFor.values()].every((name) => session.outputNames.includes(name)) && session.inputNames.includes('attention_mask');
     const first = session.inputMetadata.find((meta) => meta.name === names[0]);
     const type = first && first.isTensor && first.type === 'float16' ? 'float16' : 'float32';
-    return new BareDecoder(session, { names, presentFor, type, kvHeads, headDim });
+    return new BareDecoder(session, { names, presentFor, stepFor: slotted ? stepFor : undefined, type, kvHeads, headDim });
   }
 
   /** Prefill of `promptIds`, then `newTokens - 1` decode steps each feeding one fixed token. */
   async run(promptIds: readonly number[], newTokens: number): Promise<FloorRun> {
+    if (this.past.stepFor) return this.runSlotted(promptIds, newTokens, this.past.stepFor);
     const inputs = new Set(this.session.inputNames);
     const length = promptIds.length;
     const feedsFor = (ids: readonly number[], past: number): Record<string, ort.Tensor> => {
@@ -78,6 +87,51 @@ export class BareDecoder {
       // Let go of this step's past, or every step's cache would stay alive in its prepared feeds.
       for (const name of this.past.names) delete feeds[name];
     }
+    const decodeMs = performance.now() - decodeStart;
+    return { prefillMs, msPerToken: steps.length ? decodeMs / steps.length : Number.NaN, steps: steps.length };
+  }
+
+  private async runSlotted(promptIds: readonly number[], newTokens: number, stepFor: Map<string, string>): Promise<FloorRun> {
+    const { kvHeads, headDim, type, names } = this.past;
+    const capacity = promptIds.length + newTokens;
+    const buffers = new Map(names.map((name) => [name, type === 'float16' ? new Uint16Array(kvHeads * capacity * headDim) : new Float32Array(kvHeads * capacity * headDim)]));
+    const pastFeeds = Object.fromEntries([...buffers].map(([name, buffer]) => [name, new ort.Tensor(type, buffer, [1, kvHeads, capacity, headDim])]));
+    const inputs = new Set(this.session.inputNames);
+    const feedsFor = (ids: readonly number[], past: number): Record<string, ort.Tensor> => {
+      const mask = new BigInt64Array(capacity + ids.length).fill(1n);
+      mask.fill(0n, past, capacity);
+      const feeds: Record<string, ort.Tensor> = {
+        ...pastFeeds,
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+        attention_mask: new ort.Tensor('int64', mask, [1, mask.length]),
+      };
+      if (inputs.has('position_ids')) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(past + i)), [1, ids.length]);
+      for (const name of ['num_logits_to_keep', 'logits_to_keep']) {
+        if (inputs.has(name)) feeds[name] = new ort.Tensor('int64', new BigInt64Array([1n]), []);
+      }
+      return feeds;
+    };
+    const fetch = ['logits', ...stepFor.values()];
+    const write = (outputs: ort.InferenceSession.ReturnType, at: number, count: number): void => {
+      for (const [name, buffer] of buffers) {
+        const data = outputs[stepFor.get(name)!]!.data as Float32Array | Uint16Array;
+        for (let position = 0; position < count; position++) {
+          for (let head = 0; head < kvHeads; head++) {
+            const from = (position * kvHeads + head) * headDim;
+            buffer.set(data.subarray(from, from + headDim), (head * capacity + at + position) * headDim);
+          }
+        }
+      }
+    };
+    const token = promptIds[promptIds.length - 1] ?? 0;
+    const steps = Array.from({ length: Math.max(0, newTokens - 1) }, (_, step) => feedsFor([token], promptIds.length + step));
+    const prefillFeeds = feedsFor(promptIds, 0);
+
+    const prefillStart = performance.now();
+    write(await this.session.run(prefillFeeds, fetch), 0, promptIds.length);
+    const prefillMs = performance.now() - prefillStart;
+    const decodeStart = performance.now();
+    for (const [step, feeds] of steps.entries()) write(await this.session.run(feeds, fetch), promptIds.length + step, 1);
     const decodeMs = performance.now() - decodeStart;
     return { prefillMs, msPerToken: steps.length ? decodeMs / steps.length : Number.NaN, steps: steps.length };
   }

@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { EngineError } from './errors';
-import { KvCache } from './KvCache';
+import { KvCache, type SlotLayout } from './KvCache';
 import type { ModelConfig } from './modelDir';
 import { looksLikeOnnx } from './modelDir';
 import { autoSkipReason, type ProviderName, providerOrder, unavailableReason } from './devices';
@@ -26,11 +26,19 @@ export interface DecoderSignature {
   useCacheBranch: boolean;
   /** Name of the input that limits logits to the last positions (`num_logits_to_keep` / `logits_to_keep`), if any. */
   logitsToKeep: string | undefined;
+  /**
+   * For each past input name, the output holding the keys/values a step adds (`step.{i}.key|value`,
+   * `[batch, seq, kv_heads * head_dim]`), when the graph has them all: the cache can then live in
+   * slots (see KvCache).
+   */
+  stepFor: Map<string, string> | undefined;
 }
 
 export interface SessionOptions {
   device: string;
   threads: number;
+  /** Keep the cache in slots where the graph allows it (default true; false feeds present.* back, for comparison). */
+  slots?: boolean;
 }
 
 export class DecoderSession {
@@ -42,6 +50,8 @@ export class DecoderSession {
     /** Why earlier providers were skipped. */
     readonly fallbacks: string[],
     private readonly onGpu: boolean,
+    /** Where forward() keeps a cache's keys/values in slots; undefined: in present tensors. */
+    private readonly slotLayout: SlotLayout | undefined,
   ) {}
 
   /** Opens `file` on the first provider of `options.device` that starts. */
@@ -75,7 +85,13 @@ export class DecoderSession {
         await session.release();
         throw error;
       }
-      let decoder = new DecoderSession(session, signature, provider, fallbacks, false);
+      // Slots on the CPU only: WebGPU keeps present.* on the GPU, and the masked free positions
+      // are checked against onnxruntime's CPU kernels only.
+      const slotted = provider === 'cpu' && options.slots !== false && signature.stepFor !== undefined && signature.attentionMask && signature.positionIds;
+      const layout: SlotLayout | undefined = slotted
+        ? { names: signature.pastNames, type: signature.kvType, heads: signature.kvHeads, headDim: signature.headDim, makeTensor: (type, data, dims) => new ort.Tensor(type as 'float32', data as Float32Array, dims) }
+        : undefined;
+      let decoder = new DecoderSession(session, signature, provider, fallbacks, false, layout);
       if (provider === 'webgpu') {
         // Keep present.* on the GPU: reopen with their output location set (the names come from the graph).
         await session.release();
@@ -83,7 +99,7 @@ export class DecoderSession {
           ...sessionOptions(provider, options.threads),
           preferredOutputLocation: Object.fromEntries([...signature.presentFor.values()].map((n) => [n, 'gpu-buffer' as const])),
         });
-        decoder = new DecoderSession(onGpu, signature, provider, fallbacks, true);
+        decoder = new DecoderSession(onGpu, signature, provider, fallbacks, true, undefined);
       }
       try {
         await decoder.warmUp();
@@ -111,24 +127,40 @@ export class DecoderSession {
     return this.onGpu;
   }
 
+  /** Whether forward() keeps caches in slots (see KvCache). */
+  get slotted(): boolean {
+    return this.slotLayout !== undefined;
+  }
+
   /**
    * Feeds `ids` after the cache's tokens and returns the logits of the last position
    * ([vocab], float32). The cache is updated only when the step succeeds.
    */
   async forward(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
-    const { logits, presents } = await this.run([ids], cache.pastTensors, cache.length);
-    cache.update(ids, presents);
-    return logits[0]!;
+    return (await this.feedCache(ids, cache, 1))[0]!;
   }
 
   /**
    * Feeds `ids` after the cache's tokens like `forward`, and returns the logits of every position
    * fed: row i is the prediction after `ids[i]` (a drafted continuation is checked in one step).
    */
-  async forwardAll(ids: readonly number[], cache: KvCache): Promise<Float32Array[]> {
-    const { logits, presents } = await this.run([ids], cache.pastTensors, cache.length, ids.length);
-    cache.update(ids, presents);
-    return logits;
+  forwardAll(ids: readonly number[], cache: KvCache): Promise<Float32Array[]> {
+    return this.feedCache(ids, cache, ids.length);
+  }
+
+  private async feedCache(ids: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {
+    const layout = this.slotLayout;
+    if (!layout) {
+      const { logits, presents } = await this.run([ids], cache.pastTensors, cache.length, keep);
+      cache.update(ids, presents);
+      return logits;
+    }
+    const { past, capacity } = cache.reserve(ids.length, layout);
+    const feeds = this.feeds([ids], past, cache.length, keep, capacity);
+    const stepFor = this.signature.stepFor!;
+    const outputs = await this.execute(feeds, ['logits', ...stepFor.values()], `${ids.length} token(s) after ${cache.length}`);
+    cache.append(ids, new Map(layout.names.map((name) => [name, outputs[stepFor.get(name)!] as ort.Tensor])));
+    return lastRows(outputs.logits as ort.Tensor, 1, keep);
   }
 
   /**
@@ -150,11 +182,31 @@ export class DecoderSession {
     const sig = this.signature;
     const batch = rows.length;
     const seq = rows[0]!.length;
-    const total = pastLength + seq;
+    const feeds = this.feeds(rows, past, pastLength, keep);
+    const outputs = await this.execute(feeds, ['logits', ...sig.presentFor.values()], batch > 1 ? `${batch} rows of ${seq} token(s) after ${pastLength}` : `${seq} token(s) after ${pastLength}`);
+    const presents = new Map<string, ort.Tensor>();
+    for (const name of sig.pastNames) presents.set(name, outputs[sig.presentFor.get(name)!] as ort.Tensor);
+    return { logits: lastRows(outputs.logits as ort.Tensor, batch, keep), presents };
+  }
+
+  /**
+   * A step's feeds: `rows` after `pastLength` cached positions. With `capacity`, the past tensors
+   * are slot buffers of that many positions, of which the first `pastLength` are filled: the mask
+   * hides the rest, and the new tokens come after the whole buffer (their positions are given).
+   */
+  private feeds(rows: readonly (readonly number[])[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number, keep: number, capacity?: number): Record<string, ort.Tensor> {
+    const sig = this.signature;
+    const batch = rows.length;
+    const seq = rows[0]!.length;
+    const total = (capacity ?? pastLength) + seq;
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [batch, seq]),
     };
-    if (sig.attentionMask) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]);
+    if (sig.attentionMask) {
+      const mask = new BigInt64Array(batch * total).fill(1n);
+      if (capacity !== undefined) for (let row = 0; row < batch; row++) mask.fill(0n, row * total + pastLength, row * total + capacity);
+      feeds.attention_mask = new ort.Tensor('int64', mask, [batch, total]);
+    }
     if (sig.positionIds) {
       const positions = new BigInt64Array(batch * seq);
       for (let i = 0; i < batch * seq; i++) positions[i] = BigInt(pastLength + (i % seq));
@@ -163,16 +215,16 @@ export class DecoderSession {
     if (sig.useCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([pastLength > 0 ? 1 : 0]), [1]);
     if (sig.logitsToKeep) feeds[sig.logitsToKeep] = new ort.Tensor('int64', new BigInt64Array([BigInt(keep)]), []);
     for (const name of sig.pastNames) feeds[name] = past.get(name) ?? this.emptyPast(batch);
-    let outputs: ort.InferenceSession.ReturnType;
+    return feeds;
+  }
+
+  /** Runs one step, fetching only `fetch`; `what` names the step in the error. */
+  private async execute(feeds: Record<string, ort.Tensor>, fetch: string[], what: string): Promise<ort.InferenceSession.ReturnType> {
     try {
-      outputs = await this.session.run(feeds);
+      return await this.session.run(feeds, fetch);
     } catch (error) {
-      const what = batch > 1 ? `${batch} rows of ${seq} token(s)` : `${seq} token(s)`;
-      throw new EngineError('inference-failed', `onnxruntime failed in a step of ${what} after ${pastLength}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
+      throw new EngineError('inference-failed', `onnxruntime failed in a step of ${what}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
     }
-    const presents = new Map<string, ort.Tensor>();
-    for (const name of sig.pastNames) presents.set(name, outputs[sig.presentFor.get(name)!] as ort.Tensor);
-    return { logits: lastRows(outputs.logits as ort.Tensor, batch, keep), presents };
   }
 
   /**
@@ -260,6 +312,8 @@ function readSignature(session: ort.InferenceSession, config: ModelConfig, file:
   const known = new Set(['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch', ...pastNames, ...(logitsToKeep ? [logitsToKeep] : [])]);
   const unknown = session.inputNames.filter((n) => !known.has(n));
   if (unknown.length) fail(`it takes inputs the engine cannot feed (${unknown.join(', ')})`);
+  const stepFor = new Map(pastNames.map((name) => [name, name.replace(/^past_key_values\./, 'step.')]));
+  const hasSteps = [...stepFor.values()].every((name) => outputs.has(name));
   return {
     layers: pastNames.length / 2,
     kvHeads: dim(1, config.kvHeads),
@@ -271,6 +325,7 @@ function readSignature(session: ort.InferenceSession, config: ModelConfig, file:
     positionIds: inputs.has('position_ids'),
     useCacheBranch: inputs.has('use_cache_branch'),
     logitsToKeep,
+    stepFor: hasSteps ? stepFor : undefined,
   };
 }
 

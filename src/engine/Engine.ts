@@ -47,7 +47,7 @@ export class Engine {
     const files = resolveModelFiles(options.modelDir, options.variant, gpuLikely(options.device));
     const tokenizer = await loadTokenizer(files.dir, options.cacheDir);
     const threads = options.threads > 0 ? options.threads : defaultThreads(os.availableParallelism());
-    const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads });
+    const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, slots: options.kvSlots ?? true });
     try {
       const sig = session.signature;
       let fim: FimTemplate;
@@ -82,6 +82,7 @@ export class Engine {
         headDim: sig.headDim,
         kvType: sig.kvType,
         inputs: { positionIds: sig.positionIds, useCacheBranch: sig.useCacheBranch, numLogitsToKeep: sig.logitsToKeep !== undefined },
+        kvSlots: session.slotted,
         threads,
         loadMs: performance.now() - started,
       };

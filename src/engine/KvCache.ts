@@ -1,15 +1,28 @@
 /**
- * The KV cache of the last request: the token ids whose keys and values it holds, and the past
- * tensors (`[batch=1, kv_heads, past, head_dim]` each) ready to feed the next step. A new prompt
- * that shares a token prefix with it reuses that much (prompt and generated tokens alike).
+ * The KV cache of the last request: the token ids whose keys and values it holds, and their
+ * keys/values in one of two forms. A new prompt that shares a token prefix with it reuses that
+ * much (prompt and generated tokens alike).
+ *
+ * - Tensors: the `present.*` outputs of the last step (`[batch=1, kv_heads, past, head_dim]`),
+ *   fed back as `past_key_values.*`. Any decoder export works this way.
+ * - Slots: buffers Hearth owns, `[kv_heads, capacity, head_dim]` per past input, whose first
+ *   `length` positions are filled. A graph that outputs `step.{i}.key|value` (the keys/values a
+ *   step adds) is fed the whole buffers, the unused positions masked by attention_mask, and only
+ *   those small outputs come back, written into the next positions. onnxruntime-node copies every
+ *   output it returns into a new buffer, so this saves copying the whole cache out every step.
  */
 import type { Tensor } from 'onnxruntime-node';
+
+/** Free positions a slot buffer gets beyond what a step needs when it grows. */
+const SLOT_SLACK = 64;
 
 export class KvCache {
   /** Ids whose keys/values the tensors hold, in order. */
   private ids: number[] = [];
   /** Past tensors by input name (`past_key_values.{i}.key|value`); empty when the cache is empty. */
   private tensors = new Map<string, Tensor>();
+  /** The slot buffers, once a slotted step has written the cache. */
+  private slots: Slots | undefined;
 
   get length(): number {
     return this.ids.length;
@@ -19,8 +32,33 @@ export class KvCache {
     return this.ids;
   }
 
+  /** Whether the keys/values live in slot buffers. */
+  get slotted(): boolean {
+    return this.slots !== undefined;
+  }
+
+  /**
+   * The past tensors for a step that feeds after the cached tokens, `[1, kv_heads, length,
+   * head_dim]` each (from slots: a copy of the filled positions, made once until the next change).
+   */
   get pastTensors(): ReadonlyMap<string, Tensor> {
-    return this.tensors;
+    const slots = this.slots;
+    if (!slots) return this.tensors;
+    if (this.ids.length === 0) return new Map();
+    if (slots.compact?.length !== this.ids.length) {
+      const tensors = new Map<string, Tensor>();
+      const { heads, headDim, capacity } = slots;
+      const length = this.ids.length;
+      for (const [name, buffer] of slots.buffers) {
+        const target = newLike(buffer, heads * length * headDim);
+        for (let head = 0; head < heads; head++) {
+          target.set(buffer.subarray(head * capacity * headDim, (head * capacity + length) * headDim), head * length * headDim);
+        }
+        tensors.set(name, slots.makeTensor(slots.type, target, [1, heads, length, headDim]));
+      }
+      slots.compact = { length, tensors };
+    }
+    return slots.compact.tensors;
   }
 
   /** How many leading tokens of `prompt` the cache can serve; at least one prompt token is left to feed for the next logits. */
@@ -33,19 +71,78 @@ export class KvCache {
 
   /** Replaces the tensors after a step that fed `fed` ids. Disposes GPU tensors it replaces. */
   update(fed: readonly number[], presents: Map<string, Tensor>): void {
+    if (this.slots) throw new Error('KvCache.update: this cache keeps its keys/values in slots');
     for (const [name, old] of this.tensors) if (presents.get(name) !== old) disposeIfGpu(old);
     this.tensors = presents;
     this.ids.push(...fed);
   }
 
   /**
-   * Cuts the cache back to its first `length` tokens by slicing every past tensor along the past
-   * axis. GPU-resident tensors are downloaded first (a cut is one copy per request at most).
+   * Slot buffers with room for `count` more positions, as tensors to feed (`[1, kv_heads,
+   * capacity, head_dim]`), and the capacity: positions from `length` to `capacity` are free and
+   * must be masked. Grows the buffers (a copy of the filled positions) when they are too small.
+   */
+  reserve(count: number, layout: SlotLayout): { past: Map<string, Tensor>; capacity: number } {
+    if (this.tensors.size > 0) throw new Error('KvCache.reserve: this cache keeps its keys/values in tensors');
+    let slots = this.slots;
+    const needed = this.ids.length + count;
+    if (!slots || slots.capacity < needed) {
+      const capacity = needed + SLOT_SLACK;
+      const { heads, headDim } = layout;
+      const buffers = new Map<string, KvData>();
+      for (const name of layout.names) {
+        const buffer = layout.type === 'float16' ? new Uint16Array(heads * capacity * headDim) : new Float32Array(heads * capacity * headDim);
+        const old = slots?.buffers.get(name);
+        if (old) {
+          for (let head = 0; head < heads; head++) {
+            buffer.set(old.subarray(head * slots!.capacity * headDim, (head * slots!.capacity + this.ids.length) * headDim), head * capacity * headDim);
+          }
+        }
+        buffers.set(name, buffer);
+      }
+      slots = { ...layout, capacity, buffers, feeds: new Map() };
+      for (const [name, buffer] of buffers) slots.feeds.set(name, layout.makeTensor(layout.type, buffer, [1, heads, capacity, headDim]));
+      this.slots = slots;
+    }
+    return { past: slots.feeds, capacity: slots.capacity };
+  }
+
+  /**
+   * Writes what a slotted step returned for the `fed` ids into the positions after the cached
+   * ones: `steps` maps each past input name to its `step.*` output, `[1, fed, kv_heads * head_dim]`.
+   */
+  append(fed: readonly number[], steps: ReadonlyMap<string, Tensor>): void {
+    const slots = this.slots;
+    if (!slots || this.ids.length + fed.length > slots.capacity) throw new Error('KvCache.append: reserve room first');
+    const { heads, headDim, capacity } = slots;
+    const start = this.ids.length;
+    for (const [name, buffer] of slots.buffers) {
+      const data = steps.get(name)!.data as KvData;
+      for (let position = 0; position < fed.length; position++) {
+        for (let head = 0; head < heads; head++) {
+          const from = (position * heads + head) * headDim;
+          buffer.set(data.subarray(from, from + headDim), (head * capacity + start + position) * headDim);
+        }
+      }
+    }
+    this.ids.push(...fed);
+    slots.compact = undefined;
+  }
+
+  /**
+   * Cuts the cache back to its first `length` tokens: slots just forget the positions after it;
+   * tensors are sliced along the past axis (GPU-resident ones downloaded first: a cut is one copy
+   * per request at most).
    */
   async truncate(length: number, makeTensor: MakeTensor): Promise<void> {
     if (length >= this.ids.length) return;
     if (length === 0) {
       this.clear();
+      return;
+    }
+    if (this.slots) {
+      this.ids = this.ids.slice(0, length);
+      this.slots.compact = undefined;
       return;
     }
     const sliced = new Map<string, Tensor>();
@@ -68,11 +165,31 @@ export class KvCache {
   clear(): void {
     for (const tensor of this.tensors.values()) disposeIfGpu(tensor);
     this.tensors = new Map();
+    this.slots = undefined;
     this.ids = [];
   }
 }
 
-type MakeTensor = (type: Tensor.Type, data: Tensor.DataType, dims: readonly number[]) => Tensor;
+export type MakeTensor = (type: Tensor.Type, data: Tensor.DataType, dims: readonly number[]) => Tensor;
+
+/** What slot buffers hold: the graph's past inputs and their shape. */
+export interface SlotLayout {
+  /** Past input names (`past_key_values.{i}.key|value`). */
+  names: readonly string[];
+  type: 'float32' | 'float16';
+  heads: number;
+  headDim: number;
+  makeTensor: MakeTensor;
+}
+
+interface Slots extends SlotLayout {
+  capacity: number;
+  buffers: Map<string, KvData>;
+  /** Tensors over the whole buffers, fed as the past. */
+  feeds: Map<string, Tensor>;
+  /** The filled positions as compact tensors, while `length` is what they hold. */
+  compact?: { length: number; tensors: Map<string, Tensor> };
+}
 
 /**
  * Past tensors whose batch row i is row `rows[i]` of `tensors` (a row may be taken more than once):

@@ -19,6 +19,11 @@ export interface LoadOptions {
   template: TemplateName;
   /** Where converted tokenizers may be cached. */
   cacheDir?: string;
+  /**
+   * Keep the KV cache in slots where the graph outputs `step.*` (default true). false feeds
+   * present.* back as every other runtime does: for comparing with them step for step.
+   */
+  kvSlots?: boolean;
 }
 
 /** The model in use, as loaded. */
@@ -47,6 +52,8 @@ export interface ModelInfo {
   kvType: string;
   /** Which optional decoder inputs the graph takes. */
   inputs: { positionIds: boolean; useCacheBranch: boolean; numLogitsToKeep: boolean };
+  /** Whether the KV cache lives in slots (the graph outputs `step.*`, on the CPU) or in present.* tensors. */
+  kvSlots: boolean;
   /** Intra-op threads given to onnxruntime (CPU). */
   threads: number;
   loadMs: number;

@@ -67,4 +67,103 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
     }
     assert.ok(agree >= 28, `the top token agreed at ${agree} of 32 steps`);
   });
+
+  describe('the KV cache in slots (the graph outputs step.*)', () => {
+    let present: Engine;
+    let int8Present: Engine;
+    before(async () => {
+      [present, int8Present] = await Promise.all([
+        Engine.load({ modelDir, variant: 'fp32', device: 'cpu', threads: 1, template: 'auto', kvSlots: false }),
+        Engine.load({ modelDir, variant: 'auto', device: 'cpu', threads: 1, template: 'auto', kvSlots: false }),
+      ]);
+    });
+    after(async () => {
+      await present?.dispose();
+      await int8Present?.dispose();
+    });
+
+    const largest = (a: Float32Array, b: Float32Array): number => a.reduce((worst, value, i) => Math.max(worst, Math.abs(value - b[i]!)), 0);
+    const top = (logits: Float32Array): number => logits.reduce((best, value, id) => (value > logits[best]! ? id : best), 0);
+
+    it('is used on the CPU where the graph has step.*, and not when turned off', () => {
+      assert.equal(fp32.info.kvSlots, true);
+      assert.equal(engine.info.kvSlots, true);
+      assert.equal(present.info.kvSlots, false);
+    });
+
+    it('decodes what feeding present.* back decodes (fp32): logits within 1e-4 over 150 steps, past two growths of the slots', async () => {
+      const slots = fp32.generator.session;
+      const tensors = present.generator.session;
+      const ids = fp32.tokenizer.encode(CODE);
+      const [a, b] = [new KvCache(), new KvCache()];
+      let [x, y] = [await slots.forward(ids, a), await tensors.forward(ids, b)];
+      assert.ok(a.slotted && !b.slotted);
+      for (let step = 0; step < 150; step++) {
+        assert.ok(largest(x, y) <= 1e-4, `step ${step}: ${largest(x, y)}`);
+        const next = top(y);
+        [x, y] = [await slots.forward([next], a), await tensors.forward([next], b)];
+      }
+      assert.equal(a.length, ids.length + 150);
+    });
+
+    it('checks a draft, drops its turned-down tail and goes on as the present.* cache does (fp32)', async () => {
+      const ids = fp32.tokenizer.encode(CODE);
+      const runs = [];
+      for (const session of [fp32.generator.session, present.generator.session]) {
+        const cache = new KvCache();
+        await session.forward(ids, cache);
+        const rows = await session.forwardAll([10, 11, 12, 13, 14], cache);
+        await session.truncate(cache, cache.length - 3);
+        const after = await session.forward([20, 21], cache);
+        // A truncated slot cache's compact tensors hold exactly what the present.* cache holds.
+        const past = cache.pastTensors;
+        runs.push({ rows, after, past, length: cache.length });
+      }
+      const [slots, tensors] = runs as [(typeof runs)[0], (typeof runs)[0]];
+      assert.equal(slots.length, ids.length + 4);
+      slots.rows.forEach((row, i) => assert.ok(largest(row, tensors.rows[i]!) <= 1e-4, `draft row ${i}`));
+      assert.ok(largest(slots.after, tensors.after) <= 1e-4);
+      for (const [name, tensor] of tensors.past) {
+        const mine = slots.past.get(name)!;
+        assert.deepEqual(mine.dims, tensor.dims);
+        assert.ok(largest(mine.data as Float32Array, tensor.data as Float32Array) <= 1e-4, name);
+      }
+    });
+
+    it('gives the editor the same lines: a 4-line search starts from the slots (fp32)', async () => {
+      const ask = {
+        kind: 'fim' as const,
+        prefix: CODE.slice(0, CODE.indexOf('return')),
+        suffix: '\n\n\ndef count_lines(path):\n    return len(read_lines(path))\n',
+        mode: 'single' as const,
+        maxNewTokens: 24,
+        timeBudgetMs: 60_000,
+        sampling: { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 },
+        budget: { maxPromptTokens: 800, suffixShare: 0.25 },
+        beams: 4,
+      };
+      const [mine, theirs] = [await fp32.generate(ask), await present.generate(ask)];
+      assert.ok((mine.lines?.length ?? 0) >= 2);
+      assert.deepEqual(mine.lines?.map((line) => line.text), theirs.lines?.map((line) => line.text));
+      mine.lines?.forEach((line, i) => assert.ok(Math.abs(line.logprob - theirs.lines![i]!.logprob) < 1e-3));
+      const [again, againTheirs] = [await fp32.generate({ ...ask, beams: 1, mode: 'multi' as const }), await present.generate({ ...ask, beams: 1, mode: 'multi' as const })];
+      assert.equal(again.text, againTheirs.text);
+      assert.ok(again.metrics.reusedTokens > 0, 'the second request reused the slots');
+    });
+
+    it('int8: follows the int8 present.* path (top token at >= 28 of 32 steps of its greedy path)', async () => {
+      // int8 activations turn the float rounding of a longer, masked attention row into different
+      // roundings, as between cached and full passes, so the two int8 paths are close, not equal.
+      const ids = engine.tokenizer.encode(CODE);
+      let agree = 0;
+      const [a, b] = [new KvCache(), new KvCache()];
+      let [x, y] = [await engine.generator.session.forward(ids, a), await int8Present.generator.session.forward(ids, b)];
+      for (let step = 0; step < 32; step++) {
+        if (top(x) === top(y)) agree++;
+        const next = top(y);
+        [x, y] = [await engine.generator.session.forward([next], a), await int8Present.generator.session.forward([next], b)];
+      }
+      assert.ok(agree >= 28, `the top token agreed at ${agree} of 32 steps`);
+    });
+  });
 });

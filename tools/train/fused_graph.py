@@ -11,7 +11,13 @@ cache and attends over it causally. Arithmetic is fp32 throughout (weights are s
 export.store_fp16 and cast back at load); only the order of some sums differs from the torch graph.
 
 The I/O is the torch export's (Optimum naming, see export.py), so Hearth and transformers.js load
-either file the same way.
+either file the same way. One addition: `step.{i}.key` and `step.{i}.value`, the keys (rotated) and
+values that this step adds to layer i's cache, [batch, sequence, kv_heads * head_dim]. Loaders that
+know only present.* ignore them. Hearth fetches them instead of present.*: it keeps the cache in
+its own buffers with room to spare, feeds the unused slots masked by attention_mask, and writes the
+new keys/values into the next slots. onnxruntime-node copies every fetched output into a new
+buffer, so fetching the whole cache every step cost more than the model's arithmetic at 1,024
+tokens.
 """
 import numpy as np
 import torch
@@ -117,12 +123,13 @@ def layer(g, c, sd, i, x, residual, masks, kind):
     qkv = g.node('MatMul', [h, g.const(a + 'qkv_proj.weight', qkv_w)], [f'l{i}_qkv_nobias'])
     qkv = g.node('Add', [qkv, g.const(a + 'qkv_proj.bias', qkv_b)], [f'l{i}_qkv'])
     widths = [c.num_attention_heads * hd] + [c.num_key_value_heads * hd] * 2
-    q, k, v = g.node('Split', [qkv, g.const(a + 'qkv_split', np.array(widths, np.int64))], [f'l{i}_q', f'l{i}_k', f'l{i}_v'], axis=-1)
+    q, k, v = g.node('Split', [qkv, g.const(a + 'qkv_split', np.array(widths, np.int64))], [f'l{i}_q', f'l{i}_k', f'step.{i}.value'], axis=-1)
     # Rotary from position_ids, row by row (GroupQueryAttention's own rotary takes a first prompt's
     # positions from position_ids[0, 0] for every row, which breaks left-padded batches).
-    rotate = lambda t, heads: g.node('RotaryEmbedding', [t, 'rotary_index', 'cos_cache', 'sin_cache'],  # noqa: E731
-                                     [t + '_rot'], domain=MS, num_heads=heads, interleaved=0)
-    y = attention(g, c, i, rotate(q, c.num_attention_heads), rotate(k, c.num_key_value_heads), v, masks, kind)
+    rotate = lambda t, heads, out: g.node('RotaryEmbedding', [t, 'rotary_index', 'cos_cache', 'sin_cache'],  # noqa: E731
+                                          [out], domain=MS, num_heads=heads, interleaved=0)
+    k = rotate(k, c.num_key_value_heads, f'step.{i}.key')
+    y = attention(g, c, i, rotate(q, c.num_attention_heads, q + '_rot'), k, v, masks, kind)
     y = g.node('MatMul', [y, g.const(a + 'o_proj.weight', w('self_attn.o_proj.weight').T)], [f'l{i}_attn_out'])
     h, _, _, residual = g.node('SkipSimplifiedLayerNormalization',
                                [residual, y, g.const(p + 'post_attention_layernorm.weight', w('post_attention_layernorm.weight'))],
@@ -168,6 +175,9 @@ def build_graph(model, attention_kind='onnx'):
     inputs += [kv(n, 'past_sequence_length') for n in past_names]
     outputs = [helper.make_tensor_value_info('logits', TensorProto.FLOAT, ['batch_size', 'sequence_length', c.vocab_size])]
     outputs += [kv(n, 'total_sequence_length') for n in present_names]
+    outputs += [helper.make_tensor_value_info(f'step.{i}.{kv}', TensorProto.FLOAT,
+                                              ['batch_size', 'sequence_length', c.num_key_value_heads * c.head_dim])
+                for i in range(c.num_hidden_layers) for kv in ('key', 'value')]
     graph = helper.make_graph(g.nodes, 'hearth_qwen2_fused', inputs, outputs, g.inits)
     # Opset 23 for Attention: onnxruntime-node 1.30 runs it (checked); onnx 1.12 here cannot check it.
     return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 23), helper.make_opsetid(MS, 1)],
