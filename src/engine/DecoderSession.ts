@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { EngineError } from './errors';
+import type { BeamSlots } from './BeamSlots';
 import { KvCache, type SlotLayout } from './KvCache';
 import type { ModelConfig } from './modelDir';
 import { looksLikeOnnx } from './modelDir';
@@ -170,6 +171,21 @@ export class DecoderSession {
    */
   step(tokens: readonly number[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number): Promise<{ logits: Float32Array[]; presents: Map<string, ort.Tensor> }> {
     return this.run(tokens.map((token) => [token]), past, pastLength);
+  }
+
+  /**
+   * One step of beam search's rows kept in slots: row r feeds `tokens[r]` after row r of `beams`,
+   * whose new positions are written in place. Returns each row's logits.
+   */
+  async stepSlots(tokens: readonly number[], beams: BeamSlots): Promise<Float32Array[]> {
+    const stepFor = this.signature.stepFor;
+    if (!this.slotLayout || !stepFor) throw new Error('DecoderSession.stepSlots: this session keeps no slots');
+    if (tokens.length !== beams.rows) throw new Error(`DecoderSession.stepSlots: ${tokens.length} tokens for ${beams.rows} rows`);
+    beams.reserveOne();
+    const feeds = this.feeds(tokens.map((token) => [token]), beams.past(), beams.length, 1, beams.slots);
+    const outputs = await this.execute(feeds, ['logits', ...stepFor.values()], `${tokens.length} rows of 1 token after ${beams.length}`);
+    beams.append(new Map(this.slotLayout.names.map((name) => [name, outputs[stepFor.get(name)!] as ort.Tensor])));
+    return lastRows(outputs.logits as ort.Tensor, tokens.length, 1);
   }
 
   /** Makes a tensor of the session's kind (for cache surgery: truncating, gathering rows). */

@@ -5,6 +5,7 @@
  */
 import type { SamplingSettings } from '../completion/settings';
 import type { DecoderSession } from './DecoderSession';
+import { BeamSlots } from './BeamSlots';
 import { disposeIfGpu, gatherRows, KvCache } from './KvCache';
 import { searchLine } from './lineSearch';
 import { PromptLookup } from './promptLookup';
@@ -234,28 +235,48 @@ export class Generator {
       for (const id of ids) if (!this.text.isSpecial(id)) text += decoder.push(id);
       return text;
     };
-    const search = await searchLine(
-      {
-        step: (tokens, past, pastLength) => session.step(tokens, past, pastLength),
-        gather: (past, rows) => gatherRows(past, rows, (type, data, dims) => session.tensor(type, data, dims)),
-        dispose: (past) => {
-          for (const tensor of past.values()) disposeIfGpu(tensor);
-        },
-      },
-      {
-        promptIds: params.promptIds,
-        past: this.cache.pastTensors,
-        logits,
-        width: params.beams!,
-        criteria,
-        endIds: new Set([...params.eosIds, ...(params.stopTokenIds ?? [])]),
-        constraints: params.processors ?? (() => []),
-        endsLine: params.endsLine ?? false,
-        decode,
-        ...(params.onStep ? { onStep: params.onStep } : {}),
-      },
-      this.now,
-    );
+    const common = {
+      promptIds: params.promptIds,
+      logits,
+      width: params.beams!,
+      criteria,
+      endIds: new Set([...params.eosIds, ...(params.stopTokenIds ?? [])]),
+      constraints: params.processors ?? (() => []),
+      endsLine: params.endsLine ?? false,
+      decode,
+      ...(params.onStep ? { onStep: params.onStep } : {}),
+    };
+    const prompt = this.cache.slotView;
+    const search = prompt
+      ? // The rows live in slots: 'prompt' stands for the cache's own, which the search only reads.
+        await searchLine<'prompt' | BeamSlots>(
+          {
+            step: async (tokens, past, pastLength) => {
+              const beams = past === 'prompt' ? new BeamSlots(prompt, tokens.length, 2 * params.beams!) : past;
+              if (beams.length !== pastLength) throw new Error(`beam slots hold ${beams.length} positions, the search ${pastLength}`);
+              return { logits: await session.stepSlots(tokens, beams), presents: beams };
+            },
+            gather: async (past, rows) => {
+              if (past === 'prompt') return new BeamSlots(prompt, rows.length, 2 * params.beams!);
+              past.gather(rows);
+              return past;
+            },
+            dispose: () => undefined,
+          },
+          { ...common, past: 'prompt' },
+          this.now,
+        )
+      : await searchLine(
+          {
+            step: (tokens, past, pastLength) => session.step(tokens, past, pastLength),
+            gather: (past, rows) => gatherRows(past, rows, (type, data, dims) => session.tensor(type, data, dims)),
+            dispose: (past) => {
+              for (const tensor of past.values()) disposeIfGpu(tensor);
+            },
+          },
+          { ...common, past: this.cache.pastTensors },
+          this.now,
+        );
     metrics.steps += search.steps;
     metrics.stepMs.push(...search.stepMs);
     for (const id of search.tokens) params.onToken?.(id);

@@ -14,7 +14,7 @@
 import type { Tensor } from 'onnxruntime-node';
 
 /** Free positions a slot buffer gets beyond what a step needs when it grows. */
-const SLOT_SLACK = 64;
+export const SLOT_SLACK = 64;
 
 export class KvCache {
   /** Ids whose keys/values the tensors hold, in order. */
@@ -59,6 +59,12 @@ export class KvCache {
       slots.compact = { length, tensors };
     }
     return slots.compact.tensors;
+  }
+
+  /** The slot buffers as they stand (for beam search to copy the prompt from), if slotted. */
+  get slotView(): SlotView | undefined {
+    const slots = this.slots;
+    return slots && { layout: slots, buffers: slots.buffers, capacity: slots.capacity, length: this.ids.length };
   }
 
   /** How many leading tokens of `prompt` the cache can serve; at least one prompt token is left to feed for the next logits. */
@@ -182,6 +188,14 @@ export interface SlotLayout {
   makeTensor: MakeTensor;
 }
 
+/** Slot buffers to read: `[kv_heads, capacity, head_dim]` each, the first `length` positions filled. */
+export interface SlotView {
+  layout: SlotLayout;
+  buffers: ReadonlyMap<string, KvData>;
+  capacity: number;
+  length: number;
+}
+
 interface Slots extends SlotLayout {
   capacity: number;
   buffers: Map<string, KvData>;
@@ -209,7 +223,7 @@ export async function gatherRows(tensors: ReadonlyMap<string, Tensor>, rows: rea
 }
 
 /** Element arrays of KV tensors: float32, or float16 as its bits. */
-type KvData = Float32Array | Uint16Array;
+export type KvData = Float32Array | Uint16Array;
 
 function newLike(source: KvData, length: number): KvData {
   return source instanceof Float32Array ? new Float32Array(length) : new Uint16Array(length);

@@ -13,21 +13,25 @@ import { type LogitsProcessor, type ProcessorContext, softmaxTotal, topCandidate
 import type { LineCandidate, StopReason } from './protocol';
 import { checkStop, type StoppingCriterion } from './stopping';
 
-/** What the search needs from the model: batched steps over its own past tensors. */
-export interface BatchModel {
+/**
+ * What the search needs from the model: batched steps over a past of its own kind (present
+ * tensors, or slots). The search uses each past once: after a step or a gather it only uses
+ * what came back, so a model may hand back the same object, changed.
+ */
+export interface BatchModel<Past = ReadonlyMap<string, Tensor>> {
   /** Row r feeds `tokens[r]` after row r of `past` (all rows `pastLength` long). */
-  step(tokens: readonly number[], past: ReadonlyMap<string, Tensor>, pastLength: number): Promise<{ logits: Float32Array[]; presents: Map<string, Tensor> }>;
+  step(tokens: readonly number[], past: Past, pastLength: number): Promise<{ logits: Float32Array[]; presents: Past }>;
   /** The past whose row i is row `rows[i]` of `past`. */
-  gather(past: ReadonlyMap<string, Tensor>, rows: readonly number[]): Promise<Map<string, Tensor>>;
+  gather(past: Past, rows: readonly number[]): Promise<Past>;
   /** Frees tensors the search made and no longer needs (GPU-resident ones). */
-  dispose(past: ReadonlyMap<string, Tensor>): void;
+  dispose(past: Past): void;
 }
 
-export interface LineSearchParams {
+export interface LineSearchParams<Past = ReadonlyMap<string, Tensor>> {
   /** The prompt (its keys and values are in `past`, one row). */
   promptIds: readonly number[];
   /** The prompt's past (batch 1); the search never changes or frees it. */
-  past: ReadonlyMap<string, Tensor>;
+  past: Past;
   /** Logits after the prompt's last token. */
   logits: Float32Array;
   /** Lines kept per step, and lines returned at most. */
@@ -92,14 +96,14 @@ export function lineScore(candidate: LineCandidate): number {
   return candidate.logprob + candidate.endLogprob;
 }
 
-export async function searchLine(model: BatchModel, params: LineSearchParams, now: () => number = () => performance.now()): Promise<LineSearchResult> {
+export async function searchLine<Past>(model: BatchModel<Past>, params: LineSearchParams<Past>, now: () => number = () => performance.now()): Promise<LineSearchResult> {
   const { width, criteria, promptIds } = params;
   // Each ended line with the ids that wrote it (the best one's are reported).
   const done: { candidate: LineCandidate; ids: number[] }[] = [];
   let beams: Beam[] = [{ ids: [], text: '', logprob: 0 }];
   let endings: Ending[] = [];
   let rows: Float32Array[] = [params.logits];
-  let past: ReadonlyMap<string, Tensor> = params.past;
+  let past: Past = params.past;
   let pastLength = promptIds.length;
   let pastRows = 1;
   const stepMs: number[] = [];

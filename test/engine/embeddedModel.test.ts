@@ -6,7 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
-import { KvCache } from '../../src/engine/KvCache';
+import { BeamSlots } from '../../src/engine/BeamSlots';
+import { gatherRows, KvCache } from '../../src/engine/KvCache';
 import { cachedVersusFull } from './helpers';
 
 const modelDir = path.join(__dirname, '..', '..', 'models', 'hearth-coder');
@@ -149,6 +150,27 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       const [again, againTheirs] = [await fp32.generate({ ...ask, beams: 1, mode: 'multi' as const }), await present.generate({ ...ask, beams: 1, mode: 'multi' as const })];
       assert.equal(again.text, againTheirs.text);
       assert.ok(again.metrics.reusedTokens > 0, 'the second request reused the slots');
+    });
+
+    it('beam rows in slots: reordered, repeated and grown rows give what present.* rows give (fp32, 70 steps, past a growth)', async () => {
+      const slots = fp32.generator.session;
+      const tensors = present.generator.session;
+      const ids = fp32.tokenizer.encode(CODE);
+      const [a, b] = [new KvCache(), new KvCache()];
+      await Promise.all([slots.forward(ids, a), tensors.forward(ids, b)]);
+      const beams = new BeamSlots(a.slotView!, 2, 8);
+      let past = await gatherRows(b.pastTensors, [0, 0], (type, data, dims) => tensors.tensor(type, data, dims));
+      const orders = [[0, 1, 1], [2, 0], [1, 1, 0, 0], [3, 2, 1]];
+      for (let step = 0; step < 70; step++) {
+        const tokens = Array.from({ length: beams.rows }, (_, row) => 100 + ((step * 7 + row * 13) % 500));
+        const mine = await slots.stepSlots(tokens, beams);
+        const theirs = await tensors.step(tokens, past, ids.length + step);
+        mine.forEach((row, r) => assert.ok(largest(row, theirs.logits[r]!) <= 1e-4, `step ${step} row ${r}: ${largest(row, theirs.logits[r]!)}`));
+        const order = orders[step % orders.length]!;
+        beams.gather(order);
+        past = await gatherRows(theirs.presents, order, (type, data, dims) => tensors.tensor(type, data, dims));
+      }
+      assert.equal(beams.length, ids.length + 70);
     });
 
     it('int8: follows the int8 present.* path (top token at >= 28 of 32 steps of its greedy path)', async () => {

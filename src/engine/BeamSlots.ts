@@ -1,0 +1,135 @@
+/**
+ * Beam search's KV cache in slots (see KvCache): a batch of rows that all begin with the prompt's
+ * keys and values and each go on with one partial line. Buffers are `[rows, kv_heads, capacity,
+ * head_dim]` per past input; a step writes each row's new position in place, and reordering the
+ * rows between steps copies only the positions after the prompt, the only ones that differ.
+ * The prompt is copied into a row once, when the row is first used.
+ */
+import type { Tensor } from 'onnxruntime-node';
+import { type KvData, SLOT_SLACK, type SlotLayout, type SlotView } from './KvCache';
+
+export class BeamSlots {
+  /** Rows of the batch as it stands. */
+  rows: number;
+  /** Positions filled in every row: the prompt, then the lines' tokens. */
+  length: number;
+  /** Rows whose prompt positions are filled. */
+  private ready: number;
+  private capacity: number;
+  private buffers = new Map<string, KvData>();
+
+  /** `rows` rows of the prompt in `prompt` (a slotted KvCache), room for `maxRows` rows. */
+  constructor(
+    private readonly prompt: SlotView,
+    rows: number,
+    private readonly maxRows: number,
+  ) {
+    this.rows = 0;
+    this.length = prompt.length;
+    this.ready = 0;
+    this.capacity = prompt.length + SLOT_SLACK;
+    const { heads, headDim } = prompt.layout;
+    for (const name of prompt.layout.names) {
+      const size = maxRows * heads * this.capacity * headDim;
+      this.buffers.set(name, prompt.layout.type === 'float16' ? new Uint16Array(size) : new Float32Array(size));
+    }
+    this.gather(Array.from({ length: rows }, () => 0));
+  }
+
+  get layout(): SlotLayout {
+    return this.prompt.layout;
+  }
+
+  /** Free positions after `length` in every row (masked when fed). */
+  get room(): number {
+    return this.capacity - this.length;
+  }
+
+  /** Row i becomes what row `from[i]` was. Rows past the ones in use start as the prompt. */
+  gather(from: readonly number[]): void {
+    if (from.length > this.maxRows) throw new Error(`BeamSlots.gather: ${from.length} rows, room for ${this.maxRows}`);
+    const { heads, headDim } = this.layout;
+    const lineLength = this.length - this.prompt.length;
+    for (const buffer of this.buffers.values()) {
+      // The line positions of the rows read, saved first: a row may be read after it is written.
+      const saved = new Map<number, KvData>();
+      if (lineLength > 0) {
+        for (const row of new Set(from)) {
+          const copy = buffer.slice(0, heads * lineLength * headDim);
+          for (let head = 0; head < heads; head++) {
+            const start = this.offset(row, head, this.prompt.length);
+            copy.set(buffer.subarray(start, start + lineLength * headDim), head * lineLength * headDim);
+          }
+          saved.set(row, copy);
+        }
+      }
+      for (const [row, source] of from.entries()) {
+        const line = saved.get(source);
+        if (!line) continue;
+        for (let head = 0; head < heads; head++) {
+          buffer.set(line.subarray(head * lineLength * headDim, (head + 1) * lineLength * headDim), this.offset(row, head, this.prompt.length));
+        }
+      }
+    }
+    for (; this.ready < from.length; this.ready++) this.copyPrompt(this.ready);
+    this.rows = from.length;
+  }
+
+  /** The past to feed: tensors over the rows in use, `[rows, kv_heads, capacity, head_dim]`. */
+  past(): Map<string, Tensor> {
+    const { heads, headDim, makeTensor, type } = this.layout;
+    const size = this.rows * heads * this.capacity * headDim;
+    return new Map([...this.buffers].map(([name, buffer]) => [name, makeTensor(type, buffer.subarray(0, size), [this.rows, heads, this.capacity, headDim])]));
+  }
+
+  /** The slots' capacity (the fed past's length; positions from `length` on are free). */
+  get slots(): number {
+    return this.capacity;
+  }
+
+  /** Makes room for one more position in every row (a copy of every row, rarely: 64 at a time). */
+  reserveOne(): void {
+    if (this.length < this.capacity) return;
+    const { heads, headDim, type } = this.layout;
+    const capacity = this.capacity + SLOT_SLACK;
+    for (const [name, old] of this.buffers) {
+      const buffer = type === 'float16' ? new Uint16Array(this.maxRows * heads * capacity * headDim) : new Float32Array(this.maxRows * heads * capacity * headDim);
+      for (let block = 0; block < this.ready * heads; block++) {
+        buffer.set(old.subarray(block * this.capacity * headDim, (block * this.capacity + this.length) * headDim), block * capacity * headDim);
+      }
+      this.buffers.set(name, buffer);
+    }
+    this.capacity = capacity;
+  }
+
+  /** Writes a step's `step.*` outputs (`[rows, 1, kv_heads * head_dim]`) at position `length`. */
+  append(steps: ReadonlyMap<string, Tensor>): void {
+    const { heads, headDim } = this.layout;
+    for (const [name, buffer] of this.buffers) {
+      const data = steps.get(name)!.data as KvData;
+      for (let row = 0; row < this.rows; row++) {
+        for (let head = 0; head < heads; head++) {
+          const from = (row * heads + head) * headDim;
+          buffer.set(data.subarray(from, from + headDim), this.offset(row, head, this.length));
+        }
+      }
+    }
+    this.length++;
+  }
+
+  private offset(row: number, head: number, position: number): number {
+    const { heads, headDim } = this.layout;
+    return ((row * heads + head) * this.capacity + position) * headDim;
+  }
+
+  private copyPrompt(row: number): void {
+    const { heads, headDim } = this.layout;
+    const { capacity, length } = this.prompt;
+    for (const [name, buffer] of this.buffers) {
+      const source = this.prompt.buffers.get(name)!;
+      for (let head = 0; head < heads; head++) {
+        buffer.set(source.subarray(head * capacity * headDim, (head * capacity + length) * headDim), this.offset(row, head, 0));
+      }
+    }
+  }
+}
