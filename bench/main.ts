@@ -69,7 +69,7 @@ function draftingOptions(base: Common): DraftingOptions {
 }
 
 function throughputOptions(base: Common): ThroughputOptions {
-  return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, newTokens: 64, lengths: [64, 256, 1024, 2048], log };
+  return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, newTokens: 64, lengths: [64, 256, 896, 1024, 2048], log };
 }
 
 async function quality(args: ParsedArgs, base: Common) {
