@@ -3,7 +3,8 @@
  * keys and values and each go on with one partial line. Buffers are `[rows, kv_heads, capacity,
  * head_dim]` per past input; a step writes each row's new position in place, and reordering the
  * rows between steps copies only the positions after the prompt, the only ones that differ.
- * The prompt is copied into a row once, when the row is first used.
+ * The prompt is copied into a row when the row is first used; the next search (the next
+ * keystroke) reuses the rows and copies only the prompt positions that changed since.
  */
 import type { Tensor } from 'onnxruntime-node';
 import { type KvData, SLOT_SLACK, type SlotLayout, type SlotView } from './KvCache';
@@ -20,7 +21,7 @@ export class BeamSlots {
 
   /** `rows` rows of the prompt in `prompt` (a slotted KvCache), room for `maxRows` rows. */
   constructor(
-    private readonly prompt: SlotView,
+    private prompt: SlotView,
     rows: number,
     private readonly maxRows: number,
   ) {
@@ -34,6 +35,24 @@ export class BeamSlots {
       this.buffers.set(name, prompt.layout.type === 'float16' ? new Uint16Array(size) : new Float32Array(size));
     }
     this.gather(Array.from({ length: rows }, () => 0));
+  }
+
+  /**
+   * Rows for a new search from `prompt`: `previous`'s buffers where they fit, whose rows already
+   * hold the prompt's first `unchanged` positions (the cache changed none of them since
+   * `previous` copied them), so only the rest is copied. `rows` rows, all the prompt.
+   */
+  static forSearch(previous: BeamSlots | undefined, prompt: SlotView, unchanged: number, rows: number, maxRows: number): BeamSlots {
+    if (!previous || previous.maxRows !== maxRows || previous.layout !== prompt.layout || previous.capacity < prompt.length + SLOT_SLACK / 2) {
+      return new BeamSlots(prompt, rows, maxRows);
+    }
+    const from = Math.min(unchanged, previous.prompt.length, prompt.length);
+    previous.prompt = prompt;
+    previous.length = prompt.length;
+    for (let row = 0; row < previous.ready; row++) previous.copyPrompt(row, from);
+    previous.rows = 0;
+    previous.gather(Array.from({ length: rows }, () => 0));
+    return previous;
   }
 
   get layout(): SlotLayout {
@@ -122,13 +141,15 @@ export class BeamSlots {
     return ((row * heads + head) * this.capacity + position) * headDim;
   }
 
-  private copyPrompt(row: number): void {
+  /** Copies the prompt's positions from `from` on into `row`. */
+  private copyPrompt(row: number, from = 0): void {
     const { heads, headDim } = this.layout;
     const { capacity, length } = this.prompt;
+    if (from >= length) return;
     for (const [name, buffer] of this.buffers) {
       const source = this.prompt.buffers.get(name)!;
       for (let head = 0; head < heads; head++) {
-        buffer.set(source.subarray(head * capacity * headDim, (head * capacity + length) * headDim), this.offset(row, head, 0));
+        buffer.set(source.subarray((head * capacity + from) * headDim, (head * capacity + length) * headDim), this.offset(row, head, from));
       }
     }
   }

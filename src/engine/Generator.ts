@@ -87,6 +87,8 @@ export interface GenerateParams {
 
 export class Generator {
   readonly cache = new KvCache();
+  /** The line search's rows, kept from one search to the next (see BeamSlots.forSearch). */
+  private beamSlots: BeamSlots | undefined;
 
   constructor(
     readonly session: DecoderSession,
@@ -247,17 +249,24 @@ export class Generator {
       ...(params.onStep ? { onStep: params.onStep } : {}),
     };
     const prompt = this.cache.slotView;
+    // Positions of the prompt the last search's rows already hold: the next keystroke's search
+    // copies only what changed since.
+    const unchanged = this.cache.markUnchanged();
+    const rowsFor = (rows: number): BeamSlots => {
+      this.beamSlots = BeamSlots.forSearch(this.beamSlots, prompt!, unchanged, rows, 2 * params.beams!);
+      return this.beamSlots;
+    };
     const search = prompt
       ? // The rows live in slots: 'prompt' stands for the cache's own, which the search only reads.
         await searchLine<'prompt' | BeamSlots>(
           {
             step: async (tokens, past, pastLength) => {
-              const beams = past === 'prompt' ? new BeamSlots(prompt, tokens.length, 2 * params.beams!) : past;
+              const beams = past === 'prompt' ? rowsFor(tokens.length) : past;
               if (beams.length !== pastLength) throw new Error(`beam slots hold ${beams.length} positions, the search ${pastLength}`);
               return { logits: await session.stepSlots(tokens, beams), presents: beams };
             },
             gather: async (past, rows) => {
-              if (past === 'prompt') return new BeamSlots(prompt, rows.length, 2 * params.beams!);
+              if (past === 'prompt') return rowsFor(rows.length);
               past.gather(rows);
               return past;
             },
@@ -289,6 +298,7 @@ export class Generator {
   /** Forgets the cache (the next request prefills from scratch). */
   reset(): void {
     this.cache.clear();
+    this.beamSlots = undefined;
   }
 
   private criteria(params: GenerateParams, start: number): StoppingCriterion[] {

@@ -23,6 +23,8 @@ export class KvCache {
   private tensors = new Map<string, Tensor>();
   /** The slot buffers, once a slotted step has written the cache. */
   private slots: Slots | undefined;
+  /** Leading positions no cut has reached since `markUnchanged()`. */
+  private unchanged = 0;
 
   get length(): number {
     return this.ids.length;
@@ -47,14 +49,15 @@ export class KvCache {
     if (this.ids.length === 0) return new Map();
     if (slots.compact?.length !== this.ids.length) {
       const tensors = new Map<string, Tensor>();
-      const { heads, headDim, capacity } = slots;
+      const { heads, headDim, makeTensor, type } = slots.layout;
+      const { capacity } = slots;
       const length = this.ids.length;
       for (const [name, buffer] of slots.buffers) {
         const target = newLike(buffer, heads * length * headDim);
         for (let head = 0; head < heads; head++) {
           target.set(buffer.subarray(head * capacity * headDim, (head * capacity + length) * headDim), head * length * headDim);
         }
-        tensors.set(name, slots.makeTensor(slots.type, target, [1, heads, length, headDim]));
+        tensors.set(name, makeTensor(type, target, [1, heads, length, headDim]));
       }
       slots.compact = { length, tensors };
     }
@@ -64,7 +67,17 @@ export class KvCache {
   /** The slot buffers as they stand (for beam search to copy the prompt from), if slotted. */
   get slotView(): SlotView | undefined {
     const slots = this.slots;
-    return slots && { layout: slots, buffers: slots.buffers, capacity: slots.capacity, length: this.ids.length };
+    return slots && { layout: slots.layout, buffers: slots.buffers, capacity: slots.capacity, length: this.ids.length };
+  }
+
+  /**
+   * How many leading positions hold the same keys/values as at the last `markUnchanged()` (a cut
+   * and the refill after it may compute them anew), and marks the cache as it is now.
+   */
+  markUnchanged(): number {
+    const unchanged = Math.min(this.unchanged, this.ids.length);
+    this.unchanged = this.ids.length;
+    return unchanged;
   }
 
   /** How many leading tokens of `prompt` the cache can serve; at least one prompt token is left to feed for the next logits. */
@@ -106,7 +119,7 @@ export class KvCache {
         }
         buffers.set(name, buffer);
       }
-      slots = { ...layout, capacity, buffers, feeds: new Map() };
+      slots = { layout, capacity, buffers, feeds: new Map() };
       for (const [name, buffer] of buffers) slots.feeds.set(name, layout.makeTensor(layout.type, buffer, [1, heads, capacity, headDim]));
       this.slots = slots;
     }
@@ -120,7 +133,8 @@ export class KvCache {
   append(fed: readonly number[], steps: ReadonlyMap<string, Tensor>): void {
     const slots = this.slots;
     if (!slots || this.ids.length + fed.length > slots.capacity) throw new Error('KvCache.append: reserve room first');
-    const { heads, headDim, capacity } = slots;
+    const { heads, headDim } = slots.layout;
+    const { capacity } = slots;
     const start = this.ids.length;
     for (const [name, buffer] of slots.buffers) {
       const data = steps.get(name)!.data as KvData;
@@ -146,6 +160,7 @@ export class KvCache {
       this.clear();
       return;
     }
+    this.unchanged = Math.min(this.unchanged, length);
     if (this.slots) {
       this.ids = this.ids.slice(0, length);
       this.slots.compact = undefined;
@@ -173,6 +188,7 @@ export class KvCache {
     this.tensors = new Map();
     this.slots = undefined;
     this.ids = [];
+    this.unchanged = 0;
   }
 }
 
@@ -196,7 +212,9 @@ export interface SlotView {
   length: number;
 }
 
-interface Slots extends SlotLayout {
+interface Slots {
+  /** The session's layout (one object per session). */
+  layout: SlotLayout;
   capacity: number;
   buffers: Map<string, KvData>;
   /** Tensors over the whole buffers, fed as the past. */

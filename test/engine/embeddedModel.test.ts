@@ -152,6 +152,30 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       assert.ok(again.metrics.reusedTokens > 0, 'the second request reused the slots');
     });
 
+    it('keystroke after keystroke, the search reuses its rows and still gives the lines of the present.* path (fp32)', async () => {
+      const base = CODE.slice(0, CODE.indexOf('return'));
+      const suffix = '\n\n\ndef count_lines(path):\n    return len(read_lines(path))\n';
+      // Typing, a deleted character (the cache is cut back), and typing again.
+      const prefixes = [base, `${base}r`, `${base}re`, `${base}r`, `${base}ret`, `${base}return handle`];
+      for (const prefix of prefixes) {
+        const ask = {
+          kind: 'fim' as const,
+          prefix,
+          suffix,
+          mode: 'single' as const,
+          maxNewTokens: 16,
+          timeBudgetMs: 60_000,
+          sampling: { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 },
+          budget: { maxPromptTokens: 800, suffixShare: 0.25 },
+          beams: 4,
+        };
+        const [mine, theirs] = [await fp32.generate(ask), await present.generate(ask)];
+        assert.ok((mine.lines?.length ?? 0) >= 1, JSON.stringify(prefix.slice(-12)));
+        assert.deepEqual(mine.lines?.map((line) => line.text), theirs.lines?.map((line) => line.text), JSON.stringify(prefix.slice(-12)));
+        mine.lines?.forEach((line, i) => assert.ok(Math.abs(line.logprob - theirs.lines![i]!.logprob) < 1e-3));
+      }
+    });
+
     it('beam rows in slots: reordered, repeated and grown rows give what present.* rows give (fp32, 70 steps, past a growth)', async () => {
       const slots = fp32.generator.session;
       const tensors = present.generator.session;
