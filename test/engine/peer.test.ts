@@ -12,6 +12,7 @@ import { chooseTemplate } from '../../src/model/fimTemplates';
 
 const root = path.join(__dirname, '..', '..');
 const fixture = path.join(root, 'test', 'fixtures', 'tiny-qwen2');
+const fusedFixture = path.join(root, 'test', 'fixtures', 'tiny-qwen2-fused');
 const embedded = path.join(root, 'models', 'hearth-coder');
 
 const NEW_TOKENS = 24;
@@ -60,6 +61,7 @@ async function peerGreedy(peer: PeerModule, modelDir: string, prompts: number[][
  */
 const RUNS = [
   { modelDir: fixture, variant: 'fp32', dtype: 'fp32', kvSlots: true },
+  { modelDir: fusedFixture, variant: 'fp32', dtype: 'fp32', kvSlots: true },
   { modelDir: embedded, variant: 'fp32', dtype: 'fp32', kvSlots: true },
   { modelDir: embedded, variant: 'quantized', dtype: 'q8', kvSlots: false },
 ] as const;
@@ -71,7 +73,7 @@ for (const { modelDir, variant, dtype, kvSlots } of RUNS) {
     it('loads the folder from disk and continues greedily exactly as Hearth does', async () => {
       const engine = await Engine.load({ modelDir, variant, device: 'cpu', threads: 1, template: 'auto', kvSlots });
       try {
-        assert.equal(engine.info.kvSlots, kvSlots && modelDir === embedded);
+        assert.equal(engine.info.kvSlots, kvSlots && modelDir !== fixture);
         const template = chooseTemplate({ modelType: engine.info.modelType, tokenizer: engine.tokenizer });
         const prompts = CASES.map((parts) => template.build(parts).ids);
         const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'generation_config.json'), 'utf8'));

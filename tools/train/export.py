@@ -220,6 +220,16 @@ Regenerate: `/usr/bin/python3 tools/train/export.py --fixture --out test/fixture
 """
 
 
+FIXTURE_FUSED_CARD = """# tiny-qwen2-fused (test fixture)
+
+tiny-qwen2's random weights and tokenizer ({vocab} tokens) in the fused graph that the embedded
+model ships in (`--graph fused`): the same function, with the `step.{{i}}.key|value` outputs that
+let Hearth keep the KV cache in slots. fp32 only.
+
+Regenerate: `/usr/bin/python3 tools/train/export.py --fixture --graph fused --out test/fixtures/tiny-qwen2-fused`
+"""
+
+
 def build_fixture():
     """The test fixture: deterministic random weights and the tiny tokenizer."""
     tok = fixture_tokenizer()
@@ -263,7 +273,10 @@ def main():
     args = ap.parse_args()
     if args.fixture:
         model, tok = build_fixture()
-        write_model_dir(model, tok, args.out, 2048, FIXTURE_CARD.format(vocab=tok.vocab_size), fp16=True)
+        if args.graph == 'fused':  # the same weights in the fused graph, with step.* (fp32 only)
+            write_model_dir(model, tok, args.out, 2048, FIXTURE_FUSED_CARD.format(vocab=tok.vocab_size), graph='fused')
+        else:
+            write_model_dir(model, tok, args.out, 2048, FIXTURE_CARD.format(vocab=tok.vocab_size), fp16=True)
     else:
         model = load_checkpoint(args.ckpt, args.max_position_embeddings)
         c = model.config

@@ -1,0 +1,82 @@
+/**
+ * The KV cache in slots on the small fixtures: tiny-qwen2-fused is tiny-qwen2's weights in the
+ * fused graph (with step.* outputs), so the two must decode alike; wrong-steps is that graph with
+ * step.{i}.key naming the key before its rotation, which the engine must catch at load.
+ * (embeddedModel.test.ts checks the same on the shipped model.)
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Engine } from '../../src/engine/Engine';
+import type { GenerateRequest } from '../../src/engine/protocol';
+import { GREEDY, loadEngine, MODELS, TINY_QWEN2 } from './helpers';
+
+const FUSED = path.join(__dirname, '..', 'fixtures', 'tiny-qwen2-fused');
+const WRONG_STEPS = path.join(MODELS, 'wrong-steps');
+
+const PROMPT = 'def read(path):\n    with open(path) as f:\n        return f.read()\n\n\ndef read_lines(path):\n    with open(path) as f:\n        return ';
+
+function ask(extra: Partial<GenerateRequest> = {}): GenerateRequest {
+  return { kind: 'prompt', prefix: PROMPT, suffix: '', mode: 'free', maxNewTokens: 40, timeBudgetMs: 60_000, sampling: GREEDY, budget: { maxPromptTokens: 400, suffixShare: 0.25 }, ...extra };
+}
+
+/** The ids a request generates, one by one. */
+async function tokensOf(engine: Engine, request: GenerateRequest): Promise<number[]> {
+  const ids: number[] = [];
+  engine.generator.reset();
+  await engine.generator.generate({
+    promptIds: engine.tokenizer.encode(request.prefix),
+    maxNewTokens: request.maxNewTokens,
+    timeBudgetMs: 60_000,
+    sampling: GREEDY,
+    eosIds: new Set(),
+    mode: 'free',
+    draftTokens: request.draftTokens ?? 0,
+    onToken: (id: number) => ids.push(id),
+  });
+  return ids;
+}
+
+describe('engine: the KV cache in slots (fixtures)', () => {
+  let torchExport: Engine;
+  let fused: Engine;
+  let fusedPresent: Engine;
+  let wrong: Engine;
+  before(async () => {
+    [torchExport, fused, fusedPresent, wrong] = await Promise.all([
+      loadEngine(TINY_QWEN2),
+      loadEngine(FUSED),
+      loadEngine(FUSED, { kvSlots: false }),
+      loadEngine(WRONG_STEPS),
+    ]);
+  });
+  after(async () => {
+    for (const engine of [torchExport, fused, fusedPresent, wrong]) await engine?.dispose();
+  });
+
+  it('is used for the fused graph, not for the torch export nor when turned off', () => {
+    assert.equal(fused.info.kvSlots, true);
+    assert.equal(torchExport.info.kvSlots, false);
+    assert.equal(fusedPresent.info.kvSlots, false);
+  });
+
+  it('decodes what the torch export of the same weights decodes, one token a step and with drafts', async () => {
+    const reference = await tokensOf(torchExport, ask());
+    assert.equal(reference.length, 40);
+    assert.deepEqual(await tokensOf(fused, ask()), reference);
+    assert.deepEqual(await tokensOf(fused, ask({ draftTokens: 4 })), reference);
+  });
+
+  it('searches the same lines, keystroke after keystroke, as the present.* path', async () => {
+    for (const cut of [0, 3, 5, 4, 9]) {
+      const request = ask({ kind: 'fim', prefix: PROMPT.slice(0, PROMPT.length - 12 + cut), suffix: '\n\n\nprint(read_lines("x"))\n', mode: 'single', maxNewTokens: 12, beams: 3 });
+      const [mine, theirs] = [await fused.generate(request), await fusedPresent.generate(request)];
+      assert.ok((mine.lines?.length ?? 0) >= 1);
+      assert.deepEqual(mine.lines?.map((line) => line.text), theirs.lines?.map((line) => line.text), `cut ${cut}`);
+    }
+  });
+
+  it('a graph whose step.* are not the keys the cache holds is caught at load and decoded through present.*', async () => {
+    assert.equal(wrong.info.kvSlots, false);
+    assert.deepEqual(await tokensOf(wrong, ask()), await tokensOf(fusedPresent, ask()));
+  });
+});
