@@ -7,7 +7,7 @@
  * keystroke) reuses the rows and copies only the prompt positions that changed since.
  */
 import type { Tensor } from 'onnxruntime-node';
-import { type KvData, SLOT_SLACK, type SlotLayout, type SlotView } from './KvCache';
+import { type KvData, newLike, SLOT_SLACK, type SlotLayout, type SlotView, zeroed } from './KvCache';
 
 export class BeamSlots {
   /** Rows of the batch as it stands. */
@@ -16,7 +16,8 @@ export class BeamSlots {
   length: number;
   /** Rows whose prompt positions are filled. */
   private ready: number;
-  private capacity: number;
+  /** Positions in every row. */
+  private size: number;
   private buffers = new Map<string, KvData>();
 
   /** `rows` rows of the prompt in `prompt` (a slotted KvCache), room for `maxRows` rows. */
@@ -28,11 +29,10 @@ export class BeamSlots {
     this.rows = 0;
     this.length = prompt.length;
     this.ready = 0;
-    this.capacity = prompt.length + SLOT_SLACK;
+    this.size = prompt.length + SLOT_SLACK;
     const { heads, headDim } = prompt.layout;
     for (const name of prompt.layout.names) {
-      const size = maxRows * heads * this.capacity * headDim;
-      this.buffers.set(name, prompt.layout.type === 'float16' ? new Uint16Array(size) : new Float32Array(size));
+      this.buffers.set(name, zeroed(prompt.layout.type, maxRows * heads * this.size * headDim));
     }
     this.gather(Array.from({ length: rows }, () => 0));
   }
@@ -43,7 +43,7 @@ export class BeamSlots {
    * `previous` copied them), so only the rest is copied. `rows` rows, all the prompt.
    */
   static forSearch(previous: BeamSlots | undefined, prompt: SlotView, unchanged: number, rows: number, maxRows: number): BeamSlots {
-    if (!previous || previous.maxRows !== maxRows || previous.layout !== prompt.layout || previous.capacity < prompt.length + SLOT_SLACK / 2) {
+    if (!previous || previous.maxRows !== maxRows || previous.layout !== prompt.layout || previous.size < prompt.length + SLOT_SLACK / 2) {
       return new BeamSlots(prompt, rows, maxRows);
     }
     const from = Math.min(unchanged, previous.prompt.length, prompt.length);
@@ -59,11 +59,6 @@ export class BeamSlots {
     return this.prompt.layout;
   }
 
-  /** Free positions after `length` in every row (masked when fed). */
-  get room(): number {
-    return this.capacity - this.length;
-  }
-
   /** Row i becomes what row `from[i]` was. Rows past the ones in use start as the prompt. */
   gather(from: readonly number[]): void {
     if (from.length > this.maxRows) throw new Error(`BeamSlots.gather: ${from.length} rows, room for ${this.maxRows}`);
@@ -74,7 +69,7 @@ export class BeamSlots {
       const saved = new Map<number, KvData>();
       if (lineLength > 0) {
         for (const row of new Set(from)) {
-          const copy = buffer.slice(0, heads * lineLength * headDim);
+          const copy = newLike(buffer, heads * lineLength * headDim);
           for (let head = 0; head < heads; head++) {
             const start = this.offset(row, head, this.prompt.length);
             copy.set(buffer.subarray(start, start + lineLength * headDim), head * lineLength * headDim);
@@ -97,28 +92,28 @@ export class BeamSlots {
   /** The past to feed: tensors over the rows in use, `[rows, kv_heads, capacity, head_dim]`. */
   past(): Map<string, Tensor> {
     const { heads, headDim, makeTensor, type } = this.layout;
-    const size = this.rows * heads * this.capacity * headDim;
-    return new Map([...this.buffers].map(([name, buffer]) => [name, makeTensor(type, buffer.subarray(0, size), [this.rows, heads, this.capacity, headDim])]));
+    const size = this.rows * heads * this.size * headDim;
+    return new Map([...this.buffers].map(([name, buffer]) => [name, makeTensor(type, buffer.subarray(0, size), [this.rows, heads, this.size, headDim])]));
   }
 
-  /** The slots' capacity (the fed past's length; positions from `length` on are free). */
-  get slots(): number {
-    return this.capacity;
+  /** Positions in every row: the fed past's length (those from `length` on are free and masked). */
+  get capacity(): number {
+    return this.size;
   }
 
   /** Makes room for one more position in every row (a copy of every row, rarely: 64 at a time). */
   reserveOne(): void {
-    if (this.length < this.capacity) return;
+    if (this.length < this.size) return;
     const { heads, headDim, type } = this.layout;
-    const capacity = this.capacity + SLOT_SLACK;
+    const capacity = this.size + SLOT_SLACK;
     for (const [name, old] of this.buffers) {
-      const buffer = type === 'float16' ? new Uint16Array(this.maxRows * heads * capacity * headDim) : new Float32Array(this.maxRows * heads * capacity * headDim);
+      const buffer = zeroed(type, this.maxRows * heads * capacity * headDim);
       for (let block = 0; block < this.ready * heads; block++) {
-        buffer.set(old.subarray(block * this.capacity * headDim, (block * this.capacity + this.length) * headDim), block * capacity * headDim);
+        buffer.set(old.subarray(block * this.size * headDim, (block * this.size + this.length) * headDim), block * capacity * headDim);
       }
       this.buffers.set(name, buffer);
     }
-    this.capacity = capacity;
+    this.size = capacity;
   }
 
   /** Writes a step's `step.*` outputs (`[rows, 1, kv_heads * head_dim]`) at position `length`. */
@@ -138,7 +133,7 @@ export class BeamSlots {
 
   private offset(row: number, head: number, position: number): number {
     const { heads, headDim } = this.layout;
-    return ((row * heads + head) * this.capacity + position) * headDim;
+    return ((row * heads + head) * this.size + position) * headDim;
   }
 
   /** Copies the prompt's positions from `from` on into `row`. */

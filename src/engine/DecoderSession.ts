@@ -185,7 +185,7 @@ export class DecoderSession {
     if (!this.slotLayout || !stepFor) throw new Error('DecoderSession.stepSlots: this session keeps no slots');
     if (tokens.length !== beams.rows) throw new Error(`DecoderSession.stepSlots: ${tokens.length} tokens for ${beams.rows} rows`);
     beams.reserveOne();
-    const feeds = this.feeds(tokens.map((token) => [token]), beams.past(), beams.length, 1, beams.slots);
+    const feeds = this.feeds(tokens.map((token) => [token]), beams.past(), beams.length, 1, beams.capacity);
     const outputs = await this.execute(feeds, ['logits', ...stepFor.values()], `${tokens.length} rows of 1 token after ${beams.length}`);
     beams.append(new Map(this.slotLayout.names.map((name) => [name, outputs[stepFor.get(name)!] as ort.Tensor])));
     return lastRows(outputs.logits as ort.Tensor, tokens.length, 1);

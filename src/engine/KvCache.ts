@@ -110,7 +110,7 @@ export class KvCache {
       const { heads, headDim } = layout;
       const buffers = new Map<string, KvData>();
       for (const name of layout.names) {
-        const buffer = layout.type === 'float16' ? new Uint16Array(heads * capacity * headDim) : new Float32Array(heads * capacity * headDim);
+        const buffer = zeroed(layout.type, heads * capacity * headDim);
         const old = slots?.buffers.get(name);
         if (old) {
           for (let head = 0; head < heads; head++) {
@@ -243,7 +243,13 @@ export async function gatherRows(tensors: ReadonlyMap<string, Tensor>, rows: rea
 /** Element arrays of KV tensors: float32, or float16 as its bits. */
 export type KvData = Float32Array | Uint16Array;
 
-function newLike(source: KvData, length: number): KvData {
+/** A zeroed array for KV values of `type` (float16 as its bits). */
+export function zeroed(type: 'float32' | 'float16', length: number): KvData {
+  return type === 'float16' ? new Uint16Array(length) : new Float32Array(length);
+}
+
+/** A zeroed array of `source`'s kind. */
+export function newLike(source: KvData, length: number): KvData {
   return source instanceof Float32Array ? new Float32Array(length) : new Uint16Array(length);
 }
 
