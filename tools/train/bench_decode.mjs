@@ -2,7 +2,8 @@
 // steps with the KV cache, greedy. Usage: node tools/train/bench_decode.mjs <model_dir> [P=256] [N=128]
 // BATCH=B decodes B rows at once (beam search's steps); tokens/s then counts steps, not rows.
 // ROWS=R feeds R tokens a step (a sampled token and R-1 drafted ones, as drafts are checked) and
-// reports ms a step: the cost of checking a draft of R-1.
+// reports ms a step: the cost of checking a draft of R-1. NOSPIN=1 turns off onnxruntime's
+// spinning threads (session.intra_op.allow_spinning 0; matters with ORT_THREADS > 1).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,7 +14,7 @@ const [dir, P = '256', N = '128'] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
 const L = config.num_hidden_layers, KVH = config.num_key_value_heads, V = config.vocab_size;
 const HD = config.head_dim ?? config.hidden_size / config.num_attention_heads;
-const sess = await ort.InferenceSession.create(path.join(dir, 'onnx', process.env.ONNX_FILE ?? 'model.onnx'), { intraOpNumThreads: Number(process.env.ORT_THREADS ?? 2) });
+const sess = await ort.InferenceSession.create(path.join(dir, 'onnx', process.env.ONNX_FILE ?? 'model.onnx'), { intraOpNumThreads: Number(process.env.ORT_THREADS ?? 2), ...(process.env.NOSPIN ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}) });
 const i64 = (a, d) => new ort.Tensor('int64', BigInt64Array.from(a.map(BigInt)), d);
 const p = Number(P), n = Number(N), B = Number(process.env.BATCH ?? 1), R = Number(process.env.ROWS ?? 1);
 let past = {};
