@@ -47,7 +47,7 @@ export class EngineHost implements vscode.Disposable {
         cacheDir: settings.model.cacheDir || this.storagePath,
       });
       for (const reason of this.model.deviceFallbacks) this.log.warn(`device fallback: ${reason}`);
-      this.log.info(`loaded ${this.model.name} on ${this.model.device} (${this.model.variant}, template ${this.model.template}) in ${this.model.loadMs.toFixed(0)} ms`);
+      this.log.info(`loaded ${this.model.name} on ${this.model.device} (${this.model.variant}, template ${this.model.template}${this.model.kvSlots ? ', KV cache in slots' : ''}) in ${this.model.loadMs.toFixed(0)} ms`);
     } catch (error) {
       this.showError(error);
     }
