@@ -8,6 +8,7 @@
  * keys/values fetched and written in (see src/engine/KvCache.ts); otherwise present.* fed back.
  */
 import * as ort from 'onnxruntime-node';
+import { type KvData, writeSteps, zeroed } from '../src/engine/KvCache';
 
 export interface FloorRun {
   prefillMs: number;
@@ -94,7 +95,7 @@ export class BareDecoder {
   private async runSlotted(promptIds: readonly number[], newTokens: number, stepFor: Map<string, string>): Promise<FloorRun> {
     const { kvHeads, headDim, type, names } = this.past;
     const capacity = promptIds.length + newTokens;
-    const buffers = new Map(names.map((name) => [name, type === 'float16' ? new Uint16Array(kvHeads * capacity * headDim) : new Float32Array(kvHeads * capacity * headDim)]));
+    const buffers = new Map(names.map((name) => [name, zeroed(type, kvHeads * capacity * headDim)]));
     const pastFeeds = Object.fromEntries([...buffers].map(([name, buffer]) => [name, new ort.Tensor(type, buffer, [1, kvHeads, capacity, headDim])]));
     const inputs = new Set(this.session.inputNames);
     const feedsFor = (ids: readonly number[], past: number): Record<string, ort.Tensor> => {
@@ -113,15 +114,7 @@ export class BareDecoder {
     };
     const fetch = ['logits', ...stepFor.values()];
     const write = (outputs: ort.InferenceSession.ReturnType, at: number, count: number): void => {
-      for (const [name, buffer] of buffers) {
-        const data = outputs[stepFor.get(name)!]!.data as Float32Array | Uint16Array;
-        for (let position = 0; position < count; position++) {
-          for (let head = 0; head < kvHeads; head++) {
-            const from = (position * kvHeads + head) * headDim;
-            buffer.set(data.subarray(from, from + headDim), (head * capacity + at + position) * headDim);
-          }
-        }
-      }
+      for (const [name, buffer] of buffers) writeSteps(buffer, outputs[stepFor.get(name)!]!.data as KvData, { rows: 1, count, heads: kvHeads, headDim, capacity, at });
     };
     const token = promptIds[promptIds.length - 1] ?? 0;
     const steps = Array.from({ length: Math.max(0, newTokens - 1) }, (_, step) => feedsFor([token], promptIds.length + step));

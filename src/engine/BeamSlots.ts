@@ -7,7 +7,7 @@
  * keystroke) reuses the rows and copies only the prompt positions that changed since.
  */
 import type { Tensor } from 'onnxruntime-node';
-import { type KvData, newLike, SLOT_SLACK, type SlotLayout, type SlotView, zeroed } from './KvCache';
+import { copyPositions, type KvData, newLike, SLOT_SLACK, type SlotLayout, type SlotView, writeSteps, zeroed } from './KvCache';
 
 export class BeamSlots {
   /** Rows of the batch as it stands. */
@@ -108,9 +108,7 @@ export class BeamSlots {
     const capacity = this.size + SLOT_SLACK;
     for (const [name, old] of this.buffers) {
       const buffer = zeroed(type, this.maxRows * heads * capacity * headDim);
-      for (let block = 0; block < this.ready * heads; block++) {
-        buffer.set(old.subarray(block * this.size * headDim, (block * this.size + this.length) * headDim), block * capacity * headDim);
-      }
+      copyPositions({ source: old, sourceCapacity: this.size, target: buffer, targetCapacity: capacity, blocks: this.ready * heads, headDim, end: this.length });
       this.buffers.set(name, buffer);
     }
     this.size = capacity;
@@ -120,13 +118,7 @@ export class BeamSlots {
   append(steps: ReadonlyMap<string, Tensor>): void {
     const { heads, headDim } = this.layout;
     for (const [name, buffer] of this.buffers) {
-      const data = steps.get(name)!.data as KvData;
-      for (let row = 0; row < this.rows; row++) {
-        for (let head = 0; head < heads; head++) {
-          const from = (row * heads + head) * headDim;
-          buffer.set(data.subarray(from, from + headDim), this.offset(row, head, this.length));
-        }
-      }
+      writeSteps(buffer, steps.get(name)!.data as KvData, { rows: this.rows, count: 1, heads, headDim, capacity: this.size, at: this.length });
     }
     this.length++;
   }
@@ -140,12 +132,8 @@ export class BeamSlots {
   private copyPrompt(row: number, from = 0): void {
     const { heads, headDim } = this.layout;
     const { capacity, length } = this.prompt;
-    if (from >= length) return;
     for (const [name, buffer] of this.buffers) {
-      const source = this.prompt.buffers.get(name)!;
-      for (let head = 0; head < heads; head++) {
-        buffer.set(source.subarray((head * capacity + from) * headDim, (head * capacity + length) * headDim), this.offset(row, head, from));
-      }
+      copyPositions({ source: this.prompt.buffers.get(name)!, sourceCapacity: capacity, target: buffer, targetCapacity: this.size, blocks: heads, headDim, start: from, end: length, targetBlock: row * heads });
     }
   }
 }

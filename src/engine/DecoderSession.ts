@@ -43,6 +43,10 @@ export interface SessionOptions {
 }
 
 export class DecoderSession {
+  /** What a step fetches: the logits, and the present.* outputs or (with slots) the step.* ones. */
+  private readonly presentFetch: string[];
+  private readonly stepFetch: string[];
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly signature: DecoderSignature,
@@ -53,7 +57,10 @@ export class DecoderSession {
     private readonly onGpu: boolean,
     /** Where forward() keeps a cache's keys/values in slots; undefined: in present tensors. */
     private readonly slotLayout: SlotLayout | undefined,
-  ) {}
+  ) {
+    this.presentFetch = ['logits', ...signature.presentFor.values()];
+    this.stepFetch = ['logits', ...(signature.stepFor?.values() ?? [])];
+  }
 
   /** Opens `file` on the first provider of `options.device` that starts. */
   static async create(file: string, config: ModelConfig, options: SessionOptions): Promise<DecoderSession> {
@@ -160,11 +167,16 @@ export class DecoderSession {
       return logits;
     }
     const { past, capacity } = cache.reserve(ids.length, layout);
-    const feeds = this.feeds([ids], past, cache.length, keep, capacity);
+    const { logits, steps } = await this.runSlots(this.feeds([ids], past, cache.length, keep, capacity), layout, `${ids.length} token(s) after ${cache.length}`);
+    cache.append(ids, steps);
+    return lastRows(logits, 1, keep);
+  }
+
+  /** Runs a step fed slot buffers; returns its logits and each past input's step.* output. */
+  private async runSlots(feeds: Record<string, ort.Tensor>, layout: SlotLayout, what: string): Promise<{ logits: ort.Tensor; steps: Map<string, ort.Tensor> }> {
+    const outputs = await this.execute(feeds, this.stepFetch, what);
     const stepFor = this.signature.stepFor!;
-    const outputs = await this.execute(feeds, ['logits', ...stepFor.values()], `${ids.length} token(s) after ${cache.length}`);
-    cache.append(ids, new Map(layout.names.map((name) => [name, outputs[stepFor.get(name)!] as ort.Tensor])));
-    return lastRows(outputs.logits as ort.Tensor, 1, keep);
+    return { logits: outputs.logits as ort.Tensor, steps: new Map(layout.names.map((name) => [name, outputs[stepFor.get(name)!] as ort.Tensor])) };
   }
 
   /**
@@ -181,14 +193,14 @@ export class DecoderSession {
    * whose new positions are written in place. Returns each row's logits.
    */
   async stepSlots(tokens: readonly number[], beams: BeamSlots): Promise<Float32Array[]> {
-    const stepFor = this.signature.stepFor;
-    if (!this.slotLayout || !stepFor) throw new Error('DecoderSession.stepSlots: this session keeps no slots');
+    const layout = this.slotLayout;
+    if (!layout) throw new Error('DecoderSession.stepSlots: this session keeps no slots');
     if (tokens.length !== beams.rows) throw new Error(`DecoderSession.stepSlots: ${tokens.length} tokens for ${beams.rows} rows`);
     beams.reserveOne();
     const feeds = this.feeds(tokens.map((token) => [token]), beams.past(), beams.length, 1, beams.capacity);
-    const outputs = await this.execute(feeds, ['logits', ...stepFor.values()], `${tokens.length} rows of 1 token after ${beams.length}`);
-    beams.append(new Map(this.slotLayout.names.map((name) => [name, outputs[stepFor.get(name)!] as ort.Tensor])));
-    return lastRows(outputs.logits as ort.Tensor, tokens.length, 1);
+    const { logits, steps } = await this.runSlots(feeds, layout, `${tokens.length} rows of 1 token after ${beams.length}`);
+    beams.append(steps);
+    return lastRows(logits, tokens.length, 1);
   }
 
   /** Makes a tensor of the session's kind (for cache surgery: truncating, gathering rows). */
@@ -202,7 +214,7 @@ export class DecoderSession {
     const batch = rows.length;
     const seq = rows[0]!.length;
     const feeds = this.feeds(rows, past, pastLength, keep);
-    const outputs = await this.execute(feeds, ['logits', ...sig.presentFor.values()], batch > 1 ? `${batch} rows of ${seq} token(s) after ${pastLength}` : `${seq} token(s) after ${pastLength}`);
+    const outputs = await this.execute(feeds, this.presentFetch, batch > 1 ? `${batch} rows of ${seq} token(s) after ${pastLength}` : `${seq} token(s) after ${pastLength}`);
     const presents = new Map<string, ort.Tensor>();
     for (const name of sig.pastNames) presents.set(name, outputs[sig.presentFor.get(name)!] as ort.Tensor);
     return { logits: lastRows(outputs.logits as ort.Tensor, batch, keep), presents };

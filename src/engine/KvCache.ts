@@ -50,13 +50,10 @@ export class KvCache {
     if (slots.compact?.length !== this.ids.length) {
       const tensors = new Map<string, Tensor>();
       const { heads, headDim, makeTensor, type } = slots.layout;
-      const { capacity } = slots;
       const length = this.ids.length;
       for (const [name, buffer] of slots.buffers) {
         const target = newLike(buffer, heads * length * headDim);
-        for (let head = 0; head < heads; head++) {
-          target.set(buffer.subarray(head * capacity * headDim, (head * capacity + length) * headDim), head * length * headDim);
-        }
+        copyPositions({ source: buffer, sourceCapacity: slots.capacity, target, targetCapacity: length, blocks: heads, headDim, end: length });
         tensors.set(name, makeTensor(type, target, [1, heads, length, headDim]));
       }
       slots.compact = { length, tensors };
@@ -112,11 +109,7 @@ export class KvCache {
       for (const name of layout.names) {
         const buffer = zeroed(layout.type, heads * capacity * headDim);
         const old = slots?.buffers.get(name);
-        if (old) {
-          for (let head = 0; head < heads; head++) {
-            buffer.set(old.subarray(head * slots!.capacity * headDim, (head * slots!.capacity + this.ids.length) * headDim), head * capacity * headDim);
-          }
-        }
+        if (old) copyPositions({ source: old, sourceCapacity: slots!.capacity, target: buffer, targetCapacity: capacity, blocks: heads, headDim, end: this.ids.length });
         buffers.set(name, buffer);
       }
       slots = { layout, capacity, buffers, feeds: new Map() };
@@ -134,16 +127,8 @@ export class KvCache {
     const slots = this.slots;
     if (!slots || this.ids.length + fed.length > slots.capacity) throw new Error('KvCache.append: reserve room first');
     const { heads, headDim } = slots.layout;
-    const { capacity } = slots;
-    const start = this.ids.length;
     for (const [name, buffer] of slots.buffers) {
-      const data = steps.get(name)!.data as KvData;
-      for (let position = 0; position < fed.length; position++) {
-        for (let head = 0; head < heads; head++) {
-          const from = (position * heads + head) * headDim;
-          buffer.set(data.subarray(from, from + headDim), (head * capacity + start + position) * headDim);
-        }
-      }
+      writeSteps(buffer, steps.get(name)!.data as KvData, { rows: 1, count: fed.length, heads, headDim, capacity: slots.capacity, at: this.ids.length });
     }
     this.ids.push(...fed);
     slots.compact = undefined;
@@ -171,11 +156,7 @@ export class KvCache {
       const [batch, heads, past, headDim] = tensor.dims as [number, number, number, number];
       const source = (tensor.location === 'cpu' ? tensor.data : await tensor.getData()) as KvData;
       const target = newLike(source, batch * heads * length * headDim);
-      // [batch, kv_heads, past, head_dim] is contiguous per (batch, head): copy the first `length` rows of each.
-      for (let block = 0; block < batch * heads; block++) {
-        const from = block * past * headDim;
-        target.set(source.subarray(from, from + length * headDim), block * length * headDim);
-      }
+      copyPositions({ source, sourceCapacity: past, target, targetCapacity: length, blocks: batch * heads, headDim, end: length });
       sliced.set(name, makeTensor(tensor.type, target, [batch, heads, length, headDim]));
       disposeIfGpu(tensor);
     }
@@ -242,6 +223,47 @@ export async function gatherRows(tensors: ReadonlyMap<string, Tensor>, rows: rea
 
 /** Element arrays of KV tensors: float32, or float16 as its bits. */
 export type KvData = Float32Array | Uint16Array;
+
+/**
+ * Copies positions `start` to `end` of `blocks` consecutive `[capacity, head_dim]` blocks (one per
+ * batch row and KV head, as in `[batch, kv_heads, capacity, head_dim]`) from `source` into
+ * `target`, whose blocks hold `targetCapacity` positions, starting at its block `targetBlock`.
+ */
+export function copyPositions(copy: {
+  source: KvData;
+  sourceCapacity: number;
+  target: KvData;
+  targetCapacity: number;
+  blocks: number;
+  headDim: number;
+  start?: number;
+  end: number;
+  targetBlock?: number;
+}): void {
+  const { source, sourceCapacity, target, targetCapacity, blocks, headDim, start = 0, end, targetBlock = 0 } = copy;
+  if (end <= start) return;
+  for (let block = 0; block < blocks; block++) {
+    const from = (block * sourceCapacity + start) * headDim;
+    target.set(source.subarray(from, from + (end - start) * headDim), ((targetBlock + block) * targetCapacity + start) * headDim);
+  }
+}
+
+/**
+ * Writes a step's `step.*` output `data` (`[rows, count, kv_heads * head_dim]`: the keys or values
+ * of the `count` tokens each row fed) into `target` (`[rows, kv_heads, capacity, head_dim]`) at
+ * positions `at` to `at + count`.
+ */
+export function writeSteps(target: KvData, data: KvData, shape: { rows: number; count: number; heads: number; headDim: number; capacity: number; at: number }): void {
+  const { rows, count, heads, headDim, capacity, at } = shape;
+  for (let row = 0; row < rows; row++) {
+    for (let position = 0; position < count; position++) {
+      for (let head = 0; head < heads; head++) {
+        const from = ((row * count + position) * heads + head) * headDim;
+        target.set(data.subarray(from, from + headDim), ((row * heads + head) * capacity + at + position) * headDim);
+      }
+    }
+  }
+}
 
 /** A zeroed array for KV values of `type` (float16 as its bits). */
 export function zeroed(type: 'float32' | 'float16', length: number): KvData {
