@@ -71,6 +71,36 @@ def quantize_matrix(w, bits, block):
     return q, scale.astype(np.float32).reshape(-1)
 
 
+def pack_codes(codes, scales, bits, block):
+    """Given codes [N, K] (signed, -2^(bits-1)..2^(bits-1)-1) and scales [N, K/block] -> the packed
+    (B, scales) of quantize_matrix, for weights quantized elsewhere (gptq.py)."""
+    n, k = codes.shape
+    assert k % block == 0 and scales.shape == (n, k // block), (codes.shape, scales.shape)
+    q = (codes.astype(np.int32) + 2 ** (bits - 1)).astype(np.uint8).reshape(n, k // block, block)
+    if bits == 4:
+        q = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
+    return q, scales.astype(np.float32).reshape(-1)
+
+
+def unpack_codes(m):
+    """{MatMulNBits output name: (codes [N, K] signed, scales [N, K/block], bits)} of a quantized
+    graph: what pack_codes stored, read back (gptq.py checks its file with it)."""
+    inits = {i.name: i for i in m.graph.initializer}
+    out = {}
+    for n in m.graph.node:
+        if n.op_type != 'MatMulNBits':
+            continue
+        a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
+        bits, block, k, nn = a['bits'], a['block_size'], a['K'], a['N']
+        q = numpy_helper.to_array(inits[n.input[1]]).reshape(nn, -1)
+        if bits == 4:
+            q = np.stack([q & 15, q >> 4], axis=-1).reshape(nn, -1)
+        codes = q[:, :k].astype(np.int32) - 2 ** (bits - 1)
+        scales = numpy_helper.to_array(inits[n.input[2]]).astype(np.float32).reshape(nn, -1)
+        out[n.output[0]] = (codes, scales, bits)
+    return out
+
+
 def quantize_columns(w):
     """w [K, N] fp32 -> (int8 [K, N], fp32 scales [N]): one symmetric scale per output column."""
     scale = np.abs(w).max(axis=0) / 127
@@ -78,14 +108,16 @@ def quantize_columns(w):
     return np.clip(np.round(w / scale), -127, 127).astype(np.int8), scale.astype(np.float32)
 
 
-def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None, dynamic=()):
+def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None, dynamic=(), fixed=None):
     """Turns the graph `m` into its MatMulNBits variant, in place. Weights are found as constant
     [K, N] initializers, also where they are read through a Cast (export.store_fp16) or a Transpose
     (the tied lm_head, export.share_tied_embedding). `mlp_bits`: another width for the MLP's
     MatMuls (fused_graph.py's l{i}_gate_up and l{i}_mlp_out), the largest share of the weights.
     `dynamic`: output-name suffixes of MatMuls that become DynamicQuantizeMatMul instead (per-column
-    int8 weights, per-tensor int8 activations; see the module docstring). Returns how many MatMuls
-    it replaced."""
+    int8 weights, per-tensor int8 activations; see the module docstring). `fixed`: {weight name:
+    (codes [N, K], scales [N, K/block], bits)} chosen elsewhere (gptq.py), used as they are for the
+    MatMuls that read that weight. Returns how many MatMuls it replaced."""
+    fixed = fixed or {}
     g = m.graph
     inits = {i.name: i for i in g.initializer}
     # Constant-valued node outputs: a Cast to fp32 or a Transpose of an initializer (or of such).
@@ -119,13 +151,19 @@ def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None, dynamic=()):
             count += 1
             continue
         width = mlp_bits if mlp_bits and n.output[0].endswith(('_gate_up', '_mlp_out')) else bits
-        q, s = quantize_matrix(w, width, block)
+        if n.input[1] in fixed:
+            codes, scales, width = fixed.pop(n.input[1])
+            assert codes.shape == (nn, k), (n.input[1], codes.shape, w.shape)
+            q, s = pack_codes(codes, scales, width, block)
+        else:
+            q, s = quantize_matrix(w, width, block)
         name = f'{n.name or n.input[1]}_q{width}'
         new_inits += [numpy_helper.from_array(q, name + '_B'), numpy_helper.from_array(s, name + '_scales')]
         nodes.append(helper.make_node('MatMulNBits', [n.input[0], name + '_B', name + '_scales'], list(n.output),
                                       name=name, domain='com.microsoft', K=k, N=nn, bits=width,
                                       block_size=block, accuracy_level=accuracy))
         count += 1
+    assert not fixed, f'no MatMul reads {sorted(fixed)}'
     # Drop what only the replaced MatMuls read: their Cast/Transpose nodes, then the initializers.
     outputs = {o.name for o in g.output}
     while True:
