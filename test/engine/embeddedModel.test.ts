@@ -1,6 +1,7 @@
 /**
  * The model that ships in models/hearth-coder: it loads as any downloaded model would, its fp32
- * export's KV cache is exact, and its int8 variant (what the CPU runs) follows the fp32 model.
+ * export's KV cache is exact, and its quantized variant (what the CPU runs: 4-bit MLP and lm_head,
+ * 8-bit attention, int8 activations) follows the fp32 model.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -49,16 +50,17 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
     differences.forEach((difference, step) => assert.ok(difference <= 1e-4, `step ${step}: max difference ${difference}`));
   });
 
-  it('on the CPU, auto picks the int8 variant, which follows the fp32 model', async () => {
+  it('on the CPU, auto picks the quantized variant, which follows the fp32 model', async () => {
     assert.equal(engine.info.variant, 'quantized');
     assert.equal(fp32.info.variant, 'fp32');
     // int8 activations round differently when a value moves by a float's last bit, so the cached
-    // and the full pass of the int8 graph differ by more than fp32's 1e-4 (0.89 here when this was
-    // written), but far less than a cache at the wrong positions would.
+    // and the full pass of the quantized graph differ by more than fp32's 1e-4 (0.89 here with
+    // 8-bit weights), but far less than a cache at the wrong positions would.
     const differences = await cachedVersusFull(engine.generator.session, engine.tokenizer.encode(CODE), 32);
     differences.forEach((difference, step) => assert.ok(difference <= 2, `step ${step}: max difference ${difference}`));
-    // Along fp32's greedy path, the int8 model's top token is fp32's at nearly every step (29 of
-    // 32 when this was written).
+    // Along fp32's greedy path, the quantized model's top token is fp32's at most steps: 22 of 32
+    // with the shipped 4-bit MLP and lm_head (GPTQ, tools/train/gptq.py; 29 of 32 with 8-bit
+    // weights everywhere).
     const ids = fp32.tokenizer.encode(CODE);
     let agree = 0;
     for (let step = 0; step < 32; step++) {
@@ -67,7 +69,7 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       if (top(reference) === top(quantized)) agree++;
       ids.push(top(reference));
     }
-    assert.ok(agree >= 28, `the top token agreed at ${agree} of 32 steps`);
+    assert.ok(agree >= 20, `the top token agreed at ${agree} of 32 steps`);
   });
 
   describe('the KV cache in slots (the graph outputs step.*)', () => {
@@ -191,7 +193,7 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       assert.equal(beams.length, ids.length + 70);
     });
 
-    it('int8: follows the int8 present.* path (top token at >= 28 of 32 steps of its greedy path)', async () => {
+    it('quantized: follows its own present.* path (top token at >= 28 of 32 steps of its greedy path)', async () => {
       // int8 activations turn the float rounding of a longer, masked attention row into different
       // roundings, as between cached and full passes, so the two int8 paths are close, not equal.
       const ids = engine.tokenizer.encode(CODE);

@@ -265,7 +265,8 @@ def main():
                                                       'tokenizer.json'))
     ap.add_argument('--max-position-embeddings', type=int, default=None)
     ap.add_argument('--quantize', action='store_true',
-                    help='also write onnx/model_quantized.onnx (int8 weights, quantize.py); not shipped, see its docstring')
+                    help='also write onnx/model_quantized.onnx with 8-bit weights (quantize.py; shipped in sessions 4-5). '
+                         'The shipped file is now gptq.py\'s, written after this')
     ap.add_argument('--graph', choices=('torch', 'fused'), default='torch',
                     help='torch: torch.onnx export of model.py; fused: fused_graph.py (fused onnxruntime kernels, same I/O)')
     ap.add_argument('--card', help='model card file to copy to README.md')

@@ -14,7 +14,8 @@ Measured on hearth-coder v1 in the fused graph (export.py --graph fused; 2-core 
 prompt, 256 greedy steps, bench_decode.mjs, 3 interleaved runs; pass@1 from `hearth bench quality`
 with the editor's 4-line search, 1,033 tasks), against fp32 (147-174 tokens/s on one thread,
 203-260 on two; pass@1 13.6%):
-  8 bits, accuracy_level 4 (SHIPPED as models/hearth-coder/onnx/model_quantized.onnx, session 4):
+  8 bits, accuracy_level 4 (shipped as models/hearth-coder/onnx/model_quantized.onnx in sessions 4-5;
+  since session 6 that file is gptq.py's: 4-bit MLP and lm_head by GPTQ, 8-bit attention):
     258-427 tokens/s on one thread across sessions (this machine's speed drifts), 233-492 on two;
     pass@1 13.6%, exact match 12.7%, edit similarity 0.361 (fp32: 13.6%, 12.4%, 0.359). Its
     KV-cached logits differ from full recomputation by up to 0.89 over 32 steps (fp32: 6.5e-5):
