@@ -49,6 +49,7 @@ in 30-45 minutes of this CPU (see its docstring).
 """
 import argparse
 import collections
+import copy
 import os
 import random
 import re
@@ -194,14 +195,14 @@ def dequant(codes, scales, block):
     return (codes.float().reshape(codes.shape[0], -1, block) * scales[..., None]).reshape(codes.shape)
 
 
-class HessianHook:
-    def __init__(self, module):
-        n = module.in_features
-        self.h, self.n = torch.zeros(n, n, dtype=torch.float64), 0
-        self.handle = module.register_forward_hook(self)
+class Hessian:
+    """2 X^T X / n over the rows of the inputs added, for GPTQ."""
 
-    def __call__(self, module, inputs, output):
-        x = inputs[0].reshape(-1, inputs[0].shape[-1]).double()
+    def __init__(self, features):
+        self.h, self.n = torch.zeros(features, features, dtype=torch.float64), 0
+
+    def add(self, x):
+        x = x.reshape(-1, x.shape[-1]).double()
         self.h += 2 * x.T @ x
         self.n += x.shape[0]
 
@@ -209,12 +210,19 @@ class HessianHook:
         return self.h / self.n
 
 
+class HessianHook(Hessian):
+    """The Hessian of a linear layer's inputs, gathered while the model runs."""
+
+    def __init__(self, module):
+        super().__init__(module.in_features)
+        self.handle = module.register_forward_hook(lambda _module, inputs, _output: self.add(inputs[0]))
+
+
 @torch.no_grad()
 def quantize_checkpoint(model, calib, bits, block, clip_search, lm_head_bits, method='gptq', attn_bits=None, down_bits=None,
                         act_order=False):
     """Quantizes `model`'s linear layers in place (dequantized fp32 values) and returns
     {torch weight name: (codes [out, in], scales [out, in/block], bits)}, lm_head included."""
-    c = model.config
     s = calib[0].shape[1] - 1
     mask = causal_mask(s)
     pos = torch.arange(s)[None].expand(calib[0].shape[0], s)
@@ -244,13 +252,10 @@ def quantize_checkpoint(model, calib, bits, block, clip_search, lm_head_bits, me
         print(f'layer {li} done', file=sys.stderr)
     emb = model.model.embed_tokens.weight
     if lm_head_bits == 4 and method == 'gptq':
-        h = torch.zeros(c.hidden_size, c.hidden_size, dtype=torch.float64)
-        n = 0
+        h = Hessian(model.config.hidden_size)
         for x in xs:
-            y = model.model.norm(x).reshape(-1, c.hidden_size).double()
-            h += 2 * y.T @ y
-            n += y.shape[0]
-        codes, scales = gptq(emb, h / n, 4, block, clip_search, act_order=act_order)
+            h.add(model.model.norm(x))
+        codes, scales = gptq(emb, h.done(), 4, block, clip_search, act_order=act_order)
     else:
         codes, scales = rtn(emb, lm_head_bits, block, clip_search and lm_head_bits == 4)
     out['lm_head.weight'] = (codes, scales, lm_head_bits)
@@ -258,10 +263,10 @@ def quantize_checkpoint(model, calib, bits, block, clip_search, lm_head_bits, me
 
 
 @torch.no_grad()
-def held_out_loss(model, held, lm_head=None, block=32):
-    """Mean next-token loss of `held` batches; lm_head: (codes, scales) to use instead of the
-    tied embedding."""
-    w = model.model.embed_tokens.weight if lm_head is None else dequant(lm_head[0], lm_head[1], block)
+def held_out_loss(model, held, lm_head=None):
+    """Mean next-token loss of `held` batches; lm_head: a weight [vocab, hidden] to use instead of
+    the tied embedding (the quantized lm_head)."""
+    w = model.model.embed_tokens.weight if lm_head is None else lm_head
     tot = n = 0
     for b in held:
         h, _ = model.hidden(b[:, :-1])
@@ -316,16 +321,16 @@ def main():
     print(f'calibration: {len(calib_docs)} files, {sum(b.numel() for b in calib)} tokens; held out: {len(held_docs)} files, '
           f'{sum(b.numel() for b in held)} tokens', file=sys.stderr)
     model = load_checkpoint(args.ckpt).float().eval()
+    fp32 = copy.deepcopy(model)  # quantize_checkpoint changes `model`; the graph takes the rest from this
     base = held_out_loss(model, held)
     q = quantize_checkpoint(model, calib, args.bits, args.block, args.clip_search, args.lm_head_bits, args.method, args.attn_bits, args.down_bits, args.act_order)
-    loss = held_out_loss(model, held, q['lm_head.weight'][:2], args.block)
+    loss = held_out_loss(model, held, dequant(*q['lm_head.weight'][:2], args.block))
     print(f'held-out loss: fp32 {base:.4f}, {args.method} {args.bits}-bit (attention {args.attn_bits}, down {args.down_bits or args.bits}, '
           f'lm_head {args.lm_head_bits}{", clip search" if args.clip_search else ""}) {loss:.4f}')
 
     from fused_graph import build_graph
     if os.path.abspath(args.out) != os.path.abspath(args.source):
         shutil.copytree(args.source, args.out, dirs_exist_ok=True)
-    fp32 = load_checkpoint(args.ckpt).float().eval()  # the graph's own weights are replaced by `fixed`
     print(write_quantized(build_graph(fp32), onnx_codes(q), args.block, os.path.join(args.out, 'onnx', 'model_quantized.onnx')))
 
 

@@ -4,31 +4,19 @@
 // Profiling adds its own overhead to each kernel, so compare shares, not absolute times.
 // Usage: node tools/train/profile_decode.mjs <model_dir> [P=64] [N=200]   (ONNX_FILE=model_quantized.onnx)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { modelShape, ort, presentLoop, promptIds } from './decode_loop.mjs';
 
-const require = createRequire(new URL('../../package.json', import.meta.url));
-const ort = require('onnxruntime-node');
 const [dir, P = '64', N = '200'] = process.argv.slice(2);
-const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
-const L = config.num_hidden_layers, KVH = config.num_key_value_heads, V = config.vocab_size;
-const HD = config.head_dim ?? config.hidden_size / config.num_attention_heads;
+const shape = modelShape(dir);
 const model = path.resolve(dir, 'onnx', process.env.ONNX_FILE ?? 'model_quantized.onnx');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hearth-profile-'));
 process.chdir(scratch); // the profile file is written to the working folder
 const sess = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, enableProfiling: true, profileFilePrefix: 'decode' });
-const i64 = (a, d) => new ort.Tensor('int64', BigInt64Array.from(a.map(BigInt)), d);
-let past = {};
-for (let i = 0; i < L; i++) for (const kv of ['key', 'value']) past[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, KVH, 0, HD]);
-async function run(tokens, start) {
-  const out = await sess.run({ input_ids: i64(tokens, [1, tokens.length]), attention_mask: i64(Array(start + tokens.length).fill(1), [1, start + tokens.length]),
-    position_ids: i64(tokens.map((_, i) => start + i), [1, tokens.length]), ...past });
-  past = {};
-  for (let i = 0; i < L; i++) for (const kv of ['key', 'value']) past[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`];
-}
+const run = presentLoop(sess, shape);
 const p = Number(P), n = Number(N);
-await run(Array.from({ length: p }, (_, i) => (i * 31 + 7) % (V - 8)), 0);
+await run(promptIds(p, shape.vocab), 0);
 const t = performance.now();
 for (let k = 0; k < n; k++) await run([5], p + k);
 const wallMs = (performance.now() - t) / n;

@@ -26,6 +26,7 @@ batch sequence was
       allows. Not shipped; a GPU and more tokens are what it needs.
 """
 import argparse
+import copy
 import math
 import os
 import shutil
@@ -101,18 +102,6 @@ def student_export(model, lm_head, q):
     return out
 
 
-@torch.no_grad()
-def held_out(model, lm_head, held):
-    tot = n = 0
-    w = lm_head.quantized_weight()
-    for b in held:
-        h, _ = model.hidden(b[:, :-1])
-        logits = F.linear(h, w)
-        tot += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b[:, 1:].reshape(-1), reduction='sum').item()
-        n += b[:, 1:].numel()
-    return tot / n
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--ckpt', default=os.path.join(ROOT, 'checkpoints', 'hearth-coder', 'model_fp16.pt'))
@@ -156,19 +145,18 @@ def main():
         q, start = torch.load(os.path.join(args.out, 'gptq.pt')), None
     else:
         calib = gptq.batches(tok, train_docs, 1, args.calib_samples, args.seq)
-        model = load_checkpoint(args.ckpt).float().eval()
-        q = gptq.quantize_checkpoint(model, calib, 4, args.block, True, 4, 'gptq', args.attn_bits)
+        q = gptq.quantize_checkpoint(copy.deepcopy(teacher), calib, 4, args.block, True, 4, 'gptq', args.attn_bits)
         torch.save(q, os.path.join(args.out, 'gptq.pt'))
         start = None
-    student = load_checkpoint(args.ckpt).float()
+    student = copy.deepcopy(teacher)
     with torch.no_grad():  # every weight on its grid first: the 8-bit ones stay there
         for name, (codes, scales, bits) in q.items():
             if name != 'lm_head.weight':
                 student.get_submodule(name[:-len('.weight')]).weight.copy_(gptq.dequant(codes, scales, args.block))
     lm_head = build_student(student, q, args.block)
-    for name, p in student.named_parameters():
-        p.requires_grad_(not (name.startswith('model.embed_tokens') or (name.endswith('.weight') and 'layernorm' not in name
-                                                                           and 'norm' not in name and not _is_fake(student, name))))
+    for name, p in student.named_parameters():  # not the embedding, nor the weights kept at 8 bits
+        owner = student.get_submodule(name.rsplit('.', 1)[0])
+        p.requires_grad_(isinstance(owner, FakeQuantLinear) or 'norm' in name or name.endswith('.bias'))
     params = [p for p in student.parameters() if p.requires_grad] + list(lm_head.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
     step, elapsed = 0, 0.0
@@ -177,7 +165,10 @@ def main():
         lm_head.load_state_dict(start['lm_head'])
         opt.load_state_dict(start['opt'])
         step, elapsed = start['step'], start['elapsed']
-    log(f'trainable: {sum(p.numel() for p in params)} parameters; held-out loss at step {step}: {held_out(student, lm_head, held):.4f} '
+    def student_loss():
+        return gptq.held_out_loss(student, held, lm_head.quantized_weight().detach())
+
+    log(f'trainable: {sum(p.numel() for p in params)} parameters; held-out loss at step {step}: {student_loss():.4f} '
         f'(teacher {gptq.held_out_loss(teacher, held):.4f})')
 
     def save():
@@ -220,12 +211,12 @@ def main():
             last_save = time.time()
     save()
     student.eval()
-    log(f'held-out loss at step {step}: {held_out(student, lm_head, held):.4f}')
+    log(f'held-out loss at step {step}: {student_loss():.4f}')
 
     from fused_graph import build_graph
     if os.path.abspath(args.out) != os.path.abspath(args.source):
         shutil.copytree(args.source, args.out, dirs_exist_ok=True)
-    plain = load_checkpoint(args.ckpt).float().eval()
+    plain = copy.deepcopy(teacher)
     with torch.no_grad():  # norms and biases as trained; the quantized weights come from `fixed`
         trained = student.state_dict()
         for name, p in plain.named_parameters():
@@ -233,11 +224,6 @@ def main():
                 p.copy_(trained[name])
     log(gptq.write_quantized(build_graph(plain), gptq.onnx_codes(student_export(student, lm_head, q)), args.block,
                              os.path.join(args.out, 'onnx', 'model_quantized.onnx')))
-
-
-def _is_fake(model, param_name):
-    mod = model.get_submodule(param_name.rsplit('.', 1)[0])
-    return isinstance(mod, FakeQuantLinear)
 
 
 if __name__ == '__main__':

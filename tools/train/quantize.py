@@ -65,16 +65,14 @@ def quantize_matrix(w, bits, block):
     qmax = 2 ** (bits - 1) - 1
     scale = np.abs(blocks).max(axis=2) / qmax
     scale[scale == 0] = 1.0
-    q = np.clip(np.round(blocks / scale[..., None]), -qmax - 1, qmax).astype(np.int32) + 2 ** (bits - 1)
-    q = q.astype(np.uint8)
-    if bits == 4:
-        q = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
-    return q, scale.astype(np.float32).reshape(-1)
+    codes = np.clip(np.round(blocks / scale[..., None]), -qmax - 1, qmax).reshape(n, -1)
+    return pack_codes(codes, scale, bits, block)
 
 
 def pack_codes(codes, scales, bits, block):
-    """Given codes [N, K] (signed, -2^(bits-1)..2^(bits-1)-1) and scales [N, K/block] -> the packed
-    (B, scales) of quantize_matrix, for weights quantized elsewhere (gptq.py)."""
+    """Codes [N, K] (signed, -2^(bits-1)..2^(bits-1)-1; K a multiple of block) and scales
+    [N, K/block] -> MatMulNBits' (B uint8 [N, K/block, block*bits/8], scales fp32 [N * K/block]).
+    quantize_matrix rounds its own; gptq.py chooses them elsewhere."""
     n, k = codes.shape
     assert k % block == 0 and scales.shape == (n, k // block), (codes.shape, scales.shape)
     q = (codes.astype(np.int32) + 2 ** (bits - 1)).astype(np.uint8).reshape(n, k // block, block)
