@@ -5,9 +5,9 @@
  * decode rate counts the tokens after the first over the time after it, so a prompt the cache
  * already held does not flatter either mode.
  */
-import { DEFAULT_SETTINGS } from '../src/completion/settings';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { DRAFT_TOKENS } from '../src/engine/Engine';
-import type { GenerateRequest } from '../src/engine/protocol';
+import type { GenerateRequest } from '../src/shared/protocol';
 import { printResult, runChild } from './children';
 import { openHearth } from './hearthEngine';
 import { replaySource } from './replay';

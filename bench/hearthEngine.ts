@@ -1,7 +1,7 @@
 /** Hearth's engine as the editor runs it: an EngineClient with the bundled worker (dist/worker.js). */
 import * as fs from 'node:fs';
 import { EngineClient } from '../src/engine/EngineClient';
-import type { ModelInfo } from '../src/engine/protocol';
+import type { ModelInfo } from '../src/shared/protocol';
 import type { ModelSummary } from './results';
 import { WORKER_JS } from './paths';
 

@@ -6,7 +6,7 @@
  */
 import { CompletionService } from '../src/completion/CompletionService';
 import { requestFor } from '../src/completion/request';
-import { DEFAULT_SETTINGS, type HearthSettings } from '../src/completion/settings';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../src/shared/settings';
 import { printResult, runChild } from './children';
 import { openHearth } from './hearthEngine';
 import { peakRssMiB } from './machine';

@@ -3,7 +3,7 @@ import { chooseTemplate, type FimTemplate } from '../src/model/fimTemplates';
 import type { Tokenizer } from '../src/model/Tokenizer';
 import { resolveModelFiles, type ModelConfig } from '../src/engine/modelDir';
 import { buildPrompt } from '../src/engine/promptBuilder';
-import type { GenerateRequest } from '../src/engine/protocol';
+import type { GenerateRequest } from '../src/shared/protocol';
 import { loadTokenizer } from '../src/engine/textSource';
 
 export interface PromptKit {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../src/completion/CompletionService';
 import { indentOf } from '../src/completion/documentText';
-import { DEFAULT_SETTINGS, type HearthSettings } from '../src/completion/settings';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../src/shared/settings';
 import type { GenerationMode } from '../src/completion/engineApi';
 import { holeLine, isSingleLineSet, readTasks, type InfillingTask } from './dataset';
 import { openHearth } from './hearthEngine';

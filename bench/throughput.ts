@@ -2,8 +2,8 @@
  * Decode speed by prompt length: Hearth's engine (through its worker), the bare session.run
  * floor and transformers.js, each in its own process, on the same prompt tokens and token counts.
  */
-import type { GenerateRequest } from '../src/engine/protocol';
-import { DEFAULT_SETTINGS } from '../src/completion/settings';
+import type { GenerateRequest } from '../src/shared/protocol';
+import { DEFAULT_SETTINGS } from '../src/shared/settings';
 import { printResult, runChild } from './children';
 import { BareDecoder } from './floor';
 import { openHearth } from './hearthEngine';

@@ -1,7 +1,7 @@
 /** `hearth models list | download <id> [--variant V] [--cache-dir D] | verify <dir>` */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelVariant } from '../completion/settings';
+import type { ModelVariant } from '../shared/settings';
 import { CATALOG, EMBEDDED_MODEL_NAME, VARIANT_FILES, findCatalogEntry } from '../model/catalog';
 import { downloadModel, modelFolder } from '../model/download';
 import { parseArgs, stringFlag, UsageError } from './args';

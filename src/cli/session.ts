@@ -4,10 +4,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, HearthSettings, ModelVariant, MultilineMode, TemplateName } from '../completion/settings';
-import { DEFAULT_SETTINGS } from '../completion/settings';
+import type { Device, HearthSettings, ModelVariant, MultilineMode, TemplateName } from '../shared/settings';
+import { DEFAULT_SETTINGS } from '../shared/settings';
 import { EngineClient } from '../engine/EngineClient';
-import type { GenerateMetrics, ModelInfo } from '../engine/protocol';
+import type { GenerateMetrics, ModelInfo } from '../shared/protocol';
 import { type ParsedArgs, intFlag, stringFlag, UsageError } from './args';
 import { defaultCacheDir, embeddedModelDir } from './paths';
 

@@ -2,14 +2,14 @@
  * Turns a document and a cursor into a completion, for every front end alike: gate and mode,
  * context, reuse of earlier work, one engine call, post-processing. Editor-free by design.
  */
-import { isCancelled } from '../engine/errors';
+import { isCancelled } from '../shared/errors';
 import { buildContext } from './context';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
 import { fimRequest, resolveMode } from './request';
 import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
 import { anchorAt, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
-import type { HearthSettings } from './settings';
+import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, CompletionResult, DocumentContext } from './types';
 
 export interface CompletionLogger {

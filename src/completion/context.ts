@@ -3,7 +3,7 @@
  * engine (which cuts exactly, by tokens) always has enough, plus snippets of other files.
  */
 import type { Snippet } from './engineApi';
-import type { HearthSettings } from './settings';
+import type { HearthSettings } from '../shared/settings';
 import { selectSnippets } from './snippets';
 import type { DocumentContext } from './types';
 

@@ -3,9 +3,9 @@
  * result types are the engine's own protocol; the service takes anything with this method, so
  * the real `EngineClient` and a test's fake both fit.
  */
-import type { GenerateRequest, GenerateResult } from '../engine/protocol';
+import type { GenerateRequest, GenerateResult } from '../shared/protocol';
 
-export type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason, TokenChoice } from '../engine/protocol';
+export type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason, TokenChoice } from '../shared/protocol';
 
 /** Completions are one line or one block; the engine's third mode (`free`) is for prompts. */
 export type GenerationMode = Exclude<GenerateRequest['mode'], 'free'>;

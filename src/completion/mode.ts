@@ -4,7 +4,7 @@
  * the side of silence.
  */
 import type { GenerationMode } from './engineApi';
-import type { MultilineMode } from './settings';
+import type { MultilineMode } from '../shared/settings';
 import { indentWidth, isBlank, isIndentLanguage, isWordChar, linePrefixAt, lineSuffixAt } from './documentText';
 
 export type SkipReason = 'emptyDocument' | 'midWord' | 'textAfterCursor';

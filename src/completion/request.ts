@@ -5,7 +5,7 @@
 import { buildContext, type PromptContext } from './context';
 import type { GenerateRequest, GenerationMode } from './engineApi';
 import { decideMode, type SkipReason } from './mode';
-import type { HearthSettings } from './settings';
+import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, DocumentContext } from './types';
 
 /** Single-line answers rarely need more tokens than this; a cap keeps a runaway line short. */

@@ -4,7 +4,7 @@
  * request changes.
  */
 import * as vscode from 'vscode';
-import { DEFAULT_SETTINGS, ENGINE_RESTART_KEYS, flattenSettings, type HearthSettings } from '../completion/settings';
+import { DEFAULT_SETTINGS, ENGINE_RESTART_KEYS, flattenSettings, type HearthSettings } from '../shared/settings';
 
 export interface ConfigChange {
   settings: HearthSettings;

@@ -5,10 +5,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { HearthSettings } from '../completion/settings';
+import type { HearthSettings } from '../shared/settings';
 import { EngineClient } from '../engine/EngineClient';
-import { isCancelled, isEngineError } from '../engine/errors';
-import type { ModelInfo } from '../engine/protocol';
+import { isCancelled, isEngineError } from '../shared/errors';
+import type { ModelInfo } from '../shared/protocol';
 import { EMBEDDED_MODEL_NAME } from '../model/catalog';
 
 export class EngineHost implements vscode.Disposable {

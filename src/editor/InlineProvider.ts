@@ -5,9 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { CompletionService } from '../completion/CompletionService';
-import type { HearthSettings } from '../completion/settings';
+import type { HearthSettings } from '../shared/settings';
 import type { DocumentContext, OtherFile } from '../completion/types';
-import { isCancelled } from '../engine/errors';
+import { isCancelled } from '../shared/errors';
 
 const MAX_OTHER_FILES = 8;
 const MAX_OTHER_FILE_CHARS = 200_000;

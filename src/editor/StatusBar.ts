@@ -1,6 +1,6 @@
 /** The status bar item: what the engine is doing and which model and device it uses. */
 import * as vscode from 'vscode';
-import type { EngineState, ModelInfo } from '../engine/protocol';
+import type { EngineState, ModelInfo } from '../shared/protocol';
 
 const ICONS: Record<EngineState, string> = {
   idle: '$(circle-outline)',

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { CompletionService } from '../completion/CompletionService';
 import { buildPromptText } from '../completion/promptText';
-import type { HearthSettings } from '../completion/settings';
+import type { HearthSettings } from '../shared/settings';
 
 export async function runPrompt(service: CompletionService, settings: HearthSettings, log: vscode.LogOutputChannel): Promise<void> {
   const source = vscode.window.activeTextEditor;

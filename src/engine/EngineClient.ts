@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AbortError, deserializeError, EngineError } from './errors';
+import { AbortError, deserializeError, EngineError } from '../shared/errors';
 import {
   type ClientMessage,
   Control,
@@ -18,7 +18,7 @@ import {
   type ModelInfo,
   type WorkerData,
   type WorkerMessage,
-} from './protocol';
+} from '../shared/protocol';
 
 export interface EngineLogger {
   debug(message: string): void;

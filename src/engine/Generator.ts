@@ -3,14 +3,14 @@
  * the logits processors and the sampler, checking the stopping criteria after every token and
  * streaming settled text. It runs in the worker, and benchmarks may drive it in-process.
  */
-import type { SamplingSettings } from '../completion/settings';
+import type { SamplingSettings } from '../shared/settings';
 import type { DecoderSession } from './DecoderSession';
 import { BeamSlots } from './BeamSlots';
 import { disposeIfGpu, gatherRows, KvCache } from './KvCache';
 import { searchLine } from './lineSearch';
 import { PromptLookup } from './promptLookup';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
-import type { GenerateResult, StopReason, TokenChoice } from './protocol';
+import type { GenerateResult, StopReason, TokenChoice } from '../shared/protocol';
 import { createSampler } from './sampler';
 import {
   BlockClosedStop,

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device } from '../completion/settings';
-import { EngineError } from './errors';
+import type { Device } from '../shared/settings';
+import { EngineError } from '../shared/errors';
 
 export type ProviderName = Exclude<Device, 'auto'>;
 

@@ -10,7 +10,7 @@
  */
 import type { Tensor } from 'onnxruntime-node';
 import { type LogitsProcessor, type ProcessorContext, softmaxTotal, topCandidates } from './logitsProcessors';
-import type { LineCandidate, StopReason } from './protocol';
+import type { LineCandidate, StopReason } from '../shared/protocol';
 import { checkStop, type StoppingCriterion } from './stopping';
 
 /**

@@ -6,7 +6,7 @@
  * narrows the field to a candidate list (`context.candidates`), and the steps after it, and the
  * sampler, work on that list only.
  */
-import type { SamplingSettings } from '../completion/settings';
+import type { SamplingSettings } from '../shared/settings';
 
 /** What a processor may look at besides the logits. */
 export interface ProcessorContext {

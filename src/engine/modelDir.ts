@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelVariant } from '../completion/settings';
-import { EngineError } from './errors';
+import type { ModelVariant } from '../shared/settings';
+import { EngineError } from '../shared/errors';
 
 /** The config.json fields the engine uses. */
 export interface ModelConfig {

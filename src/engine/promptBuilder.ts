@@ -6,8 +6,8 @@
  */
 import type { FimPrompt, FimTemplate } from '../model/fimTemplates';
 import type { Tokenizer } from '../model/Tokenizer';
-import { EngineError } from './errors';
-import type { GenerateRequest } from './protocol';
+import { EngineError } from '../shared/errors';
+import type { GenerateRequest } from '../shared/protocol';
 
 export interface BuiltPrompt {
   ids: number[];

@@ -1,5 +1,5 @@
 /** Samplers: pick the next token from processed logits. */
-import type { SamplingSettings } from '../completion/settings';
+import type { SamplingSettings } from '../shared/settings';
 import { SeededRandom } from './random';
 
 export interface Sampler {

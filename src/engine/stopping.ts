@@ -4,7 +4,7 @@
  * text; text criteria also say how much of the text is still undecided, so the streamer never
  * sends text that a later cut would take back.
  */
-import type { StopReason } from './protocol';
+import type { StopReason } from '../shared/protocol';
 
 /** The state after a token was sampled. */
 export interface StopState {

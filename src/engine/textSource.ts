@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { completePrefixLength } from '../model/StreamDecoder';
 import { Tokenizer } from '../model/Tokenizer';
-import { EngineError } from './errors';
+import { EngineError } from '../shared/errors';
 import type { TokenTextSource } from './Generator';
 
 /** Loads `tokenizer.json` (and `tokenizer_config.json`'s added tokens) of a model folder. */

@@ -6,8 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine } from './Engine';
-import { isEngineError, serializeError } from './errors';
-import { type ClientMessage, Control, type WorkerData, type WorkerMessage } from './protocol';
+import { isEngineError, serializeError } from '../shared/errors';
+import { type ClientMessage, Control, type WorkerData, type WorkerMessage } from '../shared/protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread only.');

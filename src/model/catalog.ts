@@ -2,7 +2,7 @@
  * Models Hearth knows by name. Each is a Hugging Face repository in the transformers.js ONNX
  * layout (DESIGN.md, "Model directory contract"); `hearth models download <id>` fetches one.
  */
-import type { ModelVariant } from '../completion/settings';
+import type { ModelVariant } from '../shared/settings';
 
 export interface CatalogEntry {
   /** Hugging Face repository id. */

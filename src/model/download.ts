@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ModelVariant } from '../completion/settings';
+import type { ModelVariant } from '../shared/settings';
 import { VARIANT_FILES } from './catalog';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';

@@ -3,7 +3,7 @@
  * built as token ids: control tokens by id, user text through `Tokenizer.encode`, so text in
  * the user's files can never inject a control token.
  */
-import type { TemplateName } from '../completion/settings';
+import type { TemplateName } from '../shared/settings';
 import { healPrompt, type HealOptions } from './tokenHealing';
 import type { Tokenizer } from './Tokenizer';
 

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/EngineClient';
-import { AbortError, EngineError, isCancelled, isEngineError } from '../../src/engine/errors';
-import type { EngineState, GenerateResult } from '../../src/engine/protocol';
+import { AbortError, EngineError, isCancelled, isEngineError } from '../../src/shared/errors';
+import type { EngineState, GenerateResult } from '../../src/shared/protocol';
 import { BAD_INPUTS, loadOptions, MODELS, request, TINY_EXTERNAL, TINY_GQA, WORKER } from './helpers';
 
 /** A long free continuation: no stop fires before maxNewTokens. */

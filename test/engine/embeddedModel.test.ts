@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
 import { BeamSlots } from '../../src/engine/BeamSlots';
 import { gatherRows, KvCache } from '../../src/engine/KvCache';
-import type { GenerateRequest, GenerateResult } from '../../src/engine/protocol';
+import type { GenerateRequest, GenerateResult } from '../../src/shared/protocol';
 import { cachedVersusFull } from './helpers';
 
 const modelDir = path.join(__dirname, '..', '..', 'models', 'hearth-coder');

@@ -1,10 +1,10 @@
 /** Shared set-up of the engine tests: the tiny models and a greedy request. */
 import * as path from 'node:path';
-import type { SamplingSettings } from '../../src/completion/settings';
+import type { SamplingSettings } from '../../src/shared/settings';
 import { Engine } from '../../src/engine/Engine';
 import type { DecoderSession } from '../../src/engine/DecoderSession';
 import { KvCache } from '../../src/engine/KvCache';
-import type { GenerateRequest, LoadOptions } from '../../src/engine/protocol';
+import type { GenerateRequest, LoadOptions } from '../../src/shared/protocol';
 
 export const MODELS = path.join(__dirname, 'fixtures', 'models');
 export const TINY_GQA = path.join(MODELS, 'tiny-gqa');

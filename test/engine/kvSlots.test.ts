@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
-import type { GenerateRequest } from '../../src/engine/protocol';
+import type { GenerateRequest } from '../../src/shared/protocol';
 import { GREEDY, loadEngine, MODELS, TINY_QWEN2 } from './helpers';
 
 const FUSED = path.join(__dirname, '..', 'fixtures', 'tiny-qwen2-fused');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { isEngineError } from '../../src/engine/errors';
+import { isEngineError } from '../../src/shared/errors';
 import { buildPrompt } from '../../src/engine/promptBuilder';
 import { loadTokenizer } from '../../src/engine/textSource';
 import { chooseTemplate, type FimTemplate } from '../../src/model/fimTemplates';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { buildContext } from '../../src/completion/context';
-import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/completion/settings';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/shared/settings';
 import { identifiersOf, jaccard, selectSnippets } from '../../src/completion/snippets';
 import { LruCache } from '../../src/completion/LruCache';
 import { withCursor } from './completion-fixtures';

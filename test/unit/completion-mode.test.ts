@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { decideMode, opensBlockAt, skipReason } from '../../src/completion/mode';
 import { requestFor } from '../../src/completion/request';
-import { DEFAULT_SETTINGS } from '../../src/completion/settings';
-import type { MultilineMode } from '../../src/completion/settings';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
+import type { MultilineMode } from '../../src/shared/settings';
 import { withCursor } from './completion-fixtures';
 
 function decide(marked: string, languageId = 'python', setting: MultilineMode = 'auto'): ReturnType<typeof decideMode> {

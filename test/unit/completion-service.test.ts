@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { CompletionService } from '../../src/completion/CompletionService';
-import { AbortError } from '../../src/engine/errors';
+import { AbortError } from '../../src/shared/errors';
 import type { CompletionEngine, GenerateRequest, GenerateResult, TokenChoice } from '../../src/completion/engineApi';
-import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/completion/settings';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/shared/settings';
 import type { DocumentContext } from '../../src/completion/types';
 import { withCursor } from './completion-fixtures';
 

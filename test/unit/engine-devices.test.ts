@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { halfToFloat } from '../../src/engine/DecoderSession';
+import { halfToFloat } from '../../src/engine/logitRows';
 import { defaultThreads, providerOrder, unavailableReason } from '../../src/engine/devices';
-import { isEngineError } from '../../src/engine/errors';
+import { isEngineError } from '../../src/shared/errors';
 
 describe('engine devices', () => {
   it('auto tries the platform GPU providers, then the CPU', () => {

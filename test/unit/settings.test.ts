@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MAX_CANDIDATES } from '../../src/completion/request';
-import { DEFAULT_SETTINGS, ENGINE_RESTART_KEYS, flattenSettings } from '../../src/completion/settings';
+import { DEFAULT_SETTINGS, ENGINE_RESTART_KEYS, flattenSettings } from '../../src/shared/settings';
 
 interface ManifestProperty {
   type?: string;

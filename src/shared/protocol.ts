@@ -6,7 +6,7 @@
  * shared at spawn, the client writes to it with Atomics, and the worker reads it between decode
  * steps, because a step blocks the worker's thread and its message queue.
  */
-import type { Device, ModelVariant, SamplingSettings, TemplateName } from '../completion/settings';
+import type { Device, ModelVariant, SamplingSettings, TemplateName } from './settings';
 import type { SerializedError } from './errors';
 
 /** What to load. `threads` 0 means all cores but one. */
