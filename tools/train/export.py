@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bpe  # noqa: E402
 from model import Qwen2Config, Qwen2ForCausalLM  # noqa: E402
+from onnx_io import io_names  # noqa: E402
 
 
 class OnnxWrapper(torch.nn.Module):
@@ -35,12 +36,6 @@ class OnnxWrapper(torch.nn.Module):
         for k, v in presents:
             out += [k, v]
         return tuple(out)
-
-
-def io_names(n_layers):
-    past = [f'past_key_values.{i}.{kv}' for i in range(n_layers) for kv in ('key', 'value')]
-    present = [f'present.{i}.{kv}' for i in range(n_layers) for kv in ('key', 'value')]
-    return past, present
 
 
 def export_onnx(model, path):

@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from onnx_io import io_names
+
 MS = 'com.microsoft'
 # Added to the scores of keys that attention_mask marks as padding (model.MASK_MIN's role).
 PAD_BIAS = -1e9
@@ -148,7 +150,6 @@ def layer(g, c, sd, i, x, residual, masks, kind):
 def build_graph(model, attention_kind='onnx'):
     """The fused ONNX ModelProto of `model` (a model.Qwen2ForCausalLM), weights as fp32
     initializers (export.store_fp16 stores them as fp16 afterwards). attention_kind: see attention()."""
-    from export import io_names
     c = model.config
     sd = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
     g = GraphBuilder()
