@@ -38,7 +38,9 @@ const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf
 const out = path.join(root, 'dist-vsix', `hearth-${target}-${version}.vsix`);
 execFileSync(
   vsce,
-  ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository'],
+  // The repository URL is a placeholder, so vsce cannot turn the README's relative links (media/,
+  // docs/) into absolute ones and would refuse them; they stay relative to the extension's folder.
+  ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'],
   { cwd: root, stdio: 'inherit' },
 );
 console.log(`${out}: ${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MiB`);

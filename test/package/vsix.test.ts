@@ -26,6 +26,7 @@ describe('VSIX contents', function () {
     for (const required of [
       'package.json',
       'README.md',
+      'CHANGELOG.md',
       'LICENSE',
       'media/icon.png',
       'dist/extension.js',
@@ -43,7 +44,7 @@ describe('VSIX contents', function () {
   });
 
   it('leaves out sources, tests, training code, checkpoints, benchmarks and other platforms', () => {
-    const forbidden = [/^src\//, /^test\//, /^tools\//, /^checkpoints\//, /^bench\//, /^examples\//, /\.ts$/, /napi-v6\/(?!linux\/x64\/)/, /^node_modules\/(?!onnxruntime-(node|common)\/)/];
+    const forbidden = [/^src\//, /^docs\//, /^test\//, /^tools\//, /^checkpoints\//, /^bench\//, /^examples\//, /\.ts$/, /napi-v6\/(?!linux\/x64\/)/, /^node_modules\/(?!onnxruntime-(node|common)\/)/];
     for (const file of files) {
       for (const pattern of forbidden) assert.doesNotMatch(file, pattern, `VSIX would carry ${file}`);
     }
