@@ -10,7 +10,7 @@ import type { Tokenizer } from './Tokenizer';
 export type FimTemplateName = Exclude<TemplateName, 'auto'>;
 
 /** How a family lays out prefix, suffix and other files. */
-interface TemplateSpec {
+export interface TemplateSpec {
   /** psm: prefix, suffix, middle. spm: suffix first, the prefix right before generation. */
   order: 'psm' | 'spm' | 'prefix-only';
   /** Put before everything when the tokenizer has it (the BOS the model's tokenizer adds). */
@@ -108,6 +108,11 @@ const TEMPLATES: Record<FimTemplateName, TemplateSpec> = {
   },
   'prefix-only': { order: 'prefix-only', stop: ['<|endoftext|>', '<|end_of_text|>', '</s>', '<eos>', '<｜end▁of▁sentence｜>'] },
 };
+
+/** The control-token names of a template, for building its prompt as text (`fimText.ts`). */
+export function templateTokens(name: FimTemplateName): Readonly<TemplateSpec> {
+  return TEMPLATES[name];
+}
 
 /** What goes into a prompt: the text around the cursor, and optionally other files. */
 export interface FimInput {

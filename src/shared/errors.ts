@@ -30,7 +30,22 @@ export type EngineErrorCode =
   /** The client was disposed. */
   | 'disposed'
   /** onnxruntime failed during a step. */
-  | 'inference-failed';
+  | 'inference-failed'
+  /** The inference server (hearth.remote.url) could not be reached: refused, unknown host, reset before answering. */
+  | 'remote-unreachable'
+  /** The server refused the API key (401/403). */
+  | 'remote-auth'
+  /** The server does not have the model named by hearth.remote.model, or not the endpoint (404). */
+  | 'remote-not-found'
+  /** The server answered with an error status (4xx other than the above, 5xx). */
+  | 'remote-failed'
+  /** The server sent nothing for hearth.remote.timeoutMs, before or while streaming. */
+  | 'remote-stalled'
+  /** The server's answer was not what its protocol documents (malformed lines, a stream cut short). */
+  | 'remote-bad-response';
+
+/** Codes of failures that come from the inference server rather than the local engine. */
+export const REMOTE_ERROR_CODES: readonly EngineErrorCode[] = ['remote-unreachable', 'remote-auth', 'remote-not-found', 'remote-failed', 'remote-stalled', 'remote-bad-response'];
 
 /** A failure with a machine-readable code and a message that says what to do. */
 export class EngineError extends Error {

@@ -7,6 +7,8 @@
 export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
 export type ModelVariant = 'auto' | 'fp32' | 'fp16' | 'q4' | 'quantized';
 export type MultilineMode = 'auto' | 'always' | 'never';
+/** Where completions come from: the model in-process, or an inference server (docs/remote.md). */
+export type Backend = 'local' | 'llama.cpp' | 'ollama' | 'openai';
 export type TemplateName =
   | 'auto'
   | 'qwen'
@@ -61,6 +63,18 @@ export interface HearthSettings {
     suffixShare: number;
     otherFiles: boolean;
   };
+  backend: Backend;
+  /** The inference server of a remote backend. The API key is not a setting (SecretStorage). */
+  remote: {
+    /** Base URL; empty: the backend's usual address on this machine (REMOTE_DEFAULT_URLS). */
+    url: string;
+    /** Model name sent to the server (Ollama, OpenAI-compatible; llama.cpp serves one model). */
+    model: string;
+    /** A request fails when the server sends nothing for this long (before or during streaming). */
+    timeoutMs: number;
+    /** When the server fails, complete with the local model instead (it is then loaded too). */
+    fallbackToLocal: boolean;
+  };
 }
 
 export const DEFAULT_SETTINGS: HearthSettings = {
@@ -72,6 +86,15 @@ export const DEFAULT_SETTINGS: HearthSettings = {
   sampling: { temperature: 0.2, topK: 40, topP: 0.95, repetitionPenalty: 1, seed: 0 },
   completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 75, candidates: 4 },
   context: { maxPromptTokens: 1536, suffixShare: 0.25, otherFiles: true },
+  backend: 'local',
+  remote: { url: '', model: '', timeoutMs: 10_000, fallbackToLocal: false },
+};
+
+/** Where each server listens by default (llama-server, Ollama, vLLM): used when `remote.url` is empty. */
+export const REMOTE_DEFAULT_URLS: Record<Exclude<Backend, 'local'>, string> = {
+  'llama.cpp': 'http://127.0.0.1:8080',
+  ollama: 'http://127.0.0.1:11434',
+  openai: 'http://127.0.0.1:8000',
 };
 
 /**
