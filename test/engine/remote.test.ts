@@ -1,0 +1,220 @@
+/**
+ * Remote backends against real servers on 127.0.0.1 that run Hearth's embedded weights: the
+ * requests are the documented ones, cancelling closes the stream, and a remote completion equals
+ * the local path's greedy completion on the same weights.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CompletionService } from '../../src/completion/CompletionService';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/completion/settings';
+import type { DocumentContext } from '../../src/completion/types';
+import { EngineClient } from '../../src/engine/EngineClient';
+import { isCancelled, isEngineError } from '../../src/engine/errors';
+import { BackendRouter } from '../../src/engine/remote/BackendRouter';
+import { RemoteEngine, type RemoteConfig } from '../../src/engine/remote/RemoteEngine';
+import { ModelRunner } from '../servers/modelRunner';
+import { startInferenceServer, type InferenceServer } from '../servers/inferenceServer';
+import { GREEDY, request, WORKER } from './helpers';
+
+const EMBEDDED = path.join(__dirname, '..', '..', 'models', 'hearth-coder');
+
+/** Greedy, one line decoded (no search: a server samples one answer), no debounce. */
+const SETTINGS: HearthSettings = {
+  ...DEFAULT_SETTINGS,
+  sampling: GREEDY,
+  completion: { ...DEFAULT_SETTINGS.completion, candidates: 1, debounceMs: 0, timeBudgetMs: 60_000 },
+};
+
+/** Documents with the cursor at a line start: neither path heals a token there. */
+const DOCUMENTS: DocumentContext[] = [
+  doc('python', 'def count_lines(path):\n    """Return the number of lines in the file."""\n    with open(path) as handle:\n║\n\nprint(count_lines("a.txt"))\n'),
+  doc('python', 'import os\n\n\ndef largest_file(folder):\n    paths = [os.path.join(folder, name) for name in os.listdir(folder)]\n║    return max(files, key=os.path.getsize)\n'),
+  doc('typescript', 'export function sum(values: number[]): number {\n  let total = 0;\n║\n  return total;\n}\n'),
+  doc('python', 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n║'),
+];
+
+function doc(languageId: string, marked: string, filePath = `/work/example.${languageId === 'python' ? 'py' : 'ts'}`): DocumentContext {
+  const offset = marked.indexOf('║');
+  return { text: marked.replace('║', ''), offset, languageId, filePath };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('engine: remote backends against servers running the embedded model', function () {
+  this.timeout(240_000);
+  let runner: ModelRunner;
+  let server: InferenceServer;
+  let local: EngineClient;
+  const remote = (extra: Partial<RemoteConfig> & Pick<RemoteConfig, 'backend'>): RemoteEngine =>
+    new RemoteEngine({ url: server.url, model: 'hearth-coder', timeoutMs: 60_000, template: 'auto', ...extra });
+  const lastRequest = (pathname: string) => {
+    const found = [...server.requests].reverse().find((r) => r.path === pathname);
+    assert.ok(found, `no request to ${pathname}`);
+    return found;
+  };
+
+  before(async () => {
+    assert.ok(fs.existsSync(WORKER), `${WORKER} is missing: run npm run build first`);
+    runner = await ModelRunner.open(EMBEDDED);
+    server = await startInferenceServer(runner);
+    local = new EngineClient({ workerPath: WORKER });
+    await local.load({ modelDir: EMBEDDED, variant: 'fp32', device: 'cpu', threads: 1, template: 'auto' });
+  });
+  after(async () => {
+    await local?.dispose();
+    await server?.close();
+    await runner?.dispose();
+  });
+
+  async function completions(engine: { complete: EngineClient['complete'] }, documents = DOCUMENTS): Promise<(string | undefined)[]> {
+    const service = new CompletionService(engine);
+    const texts: (string | undefined)[] = [];
+    for (const document of documents) {
+      const result = await service.complete(document, SETTINGS, undefined, { trigger: 'explicit', reuse: false });
+      texts.push(result?.text);
+    }
+    service.dispose();
+    return texts;
+  }
+
+  it('OpenAI-compatible: the FIM prompt built from the template gives the local greedy completions', async () => {
+    const expected = await completions(local);
+    assert.ok(expected.filter((text) => text).length >= 2, `the local path completes most documents: ${JSON.stringify(expected)}`);
+    assert.deepEqual(await completions(remote({ backend: 'openai' })), expected);
+    const body = lastRequest('/v1/completions').body;
+    assert.equal(body.model, 'hearth-coder');
+    assert.equal(body.stream, true);
+    assert.equal(body.temperature, 0);
+    assert.equal(typeof body.max_tokens, 'number');
+    assert.ok(!('suffix' in body), 'no suffix field: vLLM and llama-server reject it');
+    assert.match(String(body.prompt), /^<\|fim_prefix\|>[\s\S]*<\|fim_suffix\|>[\s\S]*<\|fim_middle\|>$/);
+    assert.ok(Array.isArray(body.stop) && body.stop.includes('<|endoftext|>') && body.stop.length <= 4, JSON.stringify(body.stop));
+  });
+
+  it('Ollama: prompt and suffix through the model template give the local greedy completions', async () => {
+    assert.deepEqual(await completions(remote({ backend: 'ollama' })), await completions(local));
+    const body = lastRequest('/api/generate').body;
+    assert.equal(body.model, 'hearth-coder');
+    assert.equal(body.stream, true);
+    assert.equal(typeof body.suffix, 'string');
+    assert.equal(body.raw, undefined);
+    assert.equal(typeof body.keep_alive, 'string');
+    const options = body.options as Record<string, unknown>;
+    assert.equal(options.temperature, 0);
+    assert.equal(typeof options.num_predict, 'number');
+  });
+
+  it('Ollama with a template named in settings sends the prompt raw', async () => {
+    const engine = remote({ backend: 'ollama', template: 'hearth' });
+    assert.deepEqual(await completions(engine), await completions(local));
+    const body = lastRequest('/api/generate').body;
+    assert.equal(body.raw, true);
+    assert.ok(!('suffix' in body));
+    assert.match(String(body.prompt), /^<\|fim_prefix\|>/);
+  });
+
+  it('llama.cpp /infill: fields as documented, /props read once, completions equal the local path', async () => {
+    // llama-server puts other files (and a file separator) before the FIM prefix only where its
+    // context has room beyond one batch; the embedded model's 1024 tokens leave none, so the prompt
+    // is the plain FIM layout, as the local path builds it.
+    const propsBefore = server.requests.filter((r) => r.path === '/props').length;
+    const engine = remote({ backend: 'llama.cpp' });
+    assert.deepEqual(await completions(engine), await completions(local));
+    assert.equal(server.requests.filter((r) => r.path === '/props').length - propsBefore, 1);
+    const body = lastRequest('/infill').body;
+    for (const field of ['input_prefix', 'input_suffix']) assert.equal(typeof body[field], 'string', field);
+    assert.ok(Array.isArray(body.input_extra));
+    assert.equal(body.cache_prompt, true);
+    assert.equal(body.stream, true);
+    assert.equal(typeof body.n_predict, 'number');
+    assert.equal(typeof body.t_max_predict_ms, 'number');
+  });
+
+  it('llama.cpp: the second keystroke reuses the server KV cache and the stats say so', async () => {
+    const engine = remote({ backend: 'llama.cpp' });
+    const base = request({ kind: 'fim', prefix: 'def add(a, b):\n', suffix: '\n', mode: 'multi', maxNewTokens: 24, sampling: GREEDY });
+    await engine.complete(base);
+    const second = await engine.complete({ ...base, prefix: `${base.prefix}    ` });
+    assert.ok(second.metrics.reusedTokens > 0, JSON.stringify(second.metrics));
+    assert.ok(second.metrics.promptTokens >= second.metrics.reusedTokens);
+  });
+
+  for (const backend of ['llama.cpp', 'ollama', 'openai'] as const) {
+    it(`${backend}: an abort closes the HTTP stream at once and the server stops`, async () => {
+      const engine = remote({ backend });
+      const controller = new AbortController();
+      const closed = server.nextClose();
+      const started = server.closedEarly;
+      let firstText!: () => void;
+      const streaming = new Promise<void>((resolve) => (firstText = resolve));
+      const pending = engine.complete(request({ prefix: 'def main():\n', maxNewTokens: 400, sampling: GREEDY }), controller.signal, () => firstText());
+      await streaming;
+      controller.abort();
+      const error = await rejection(pending);
+      assert.ok(isCancelled(error), String(error));
+      await closed;
+      assert.equal(server.closedEarly, started + 1);
+    });
+  }
+
+  it('latest wins: a new request aborts the one in flight, whose stream closes', async () => {
+    const engine = remote({ backend: 'openai' });
+    const closed = server.nextClose();
+    let firstText!: () => void;
+    const streaming = new Promise<void>((resolve) => (firstText = resolve));
+    const first = engine.complete(request({ prefix: 'def main():\n', maxNewTokens: 400, sampling: GREEDY }), undefined, () => firstText());
+    await streaming;
+    const second = engine.complete(request({ prefix: 'x = ', maxNewTokens: 4, sampling: GREEDY }));
+    assert.ok(isCancelled(await rejection(first)));
+    await closed;
+    assert.equal(typeof (await second).text, 'string');
+  });
+
+  it('sends the API key as a bearer token; a wrong key is a remote-auth error', async () => {
+    const guarded = await startInferenceServer(runner, { apiKey: 'sk-test-123' });
+    try {
+      const config = { url: guarded.url, model: 'hearth-coder', timeoutMs: 60_000, template: 'auto' as const, backend: 'openai' as const };
+      const ok = await new RemoteEngine({ ...config, apiKey: 'sk-test-123' }).complete(request({ prefix: 'x = ', maxNewTokens: 2, sampling: GREEDY }));
+      assert.equal(typeof ok.text, 'string');
+      assert.equal(guarded.requests[0]?.headers.authorization, 'Bearer sk-test-123');
+      const error = await rejection(new RemoteEngine({ ...config, apiKey: 'wrong' }).complete(request({ prefix: 'x = ', maxNewTokens: 2 })));
+      assert.ok(isEngineError(error, 'remote-auth'), String(error));
+      assert.match(error.message, /401.*Set Remote API Key/);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('a model the server does not have is a remote-not-found error naming the setting', async () => {
+    for (const backend of ['ollama', 'openai'] as const) {
+      const error = await rejection(remote({ backend, model: 'no-such-model' }).complete(request({ prefix: 'x = ', maxNewTokens: 2 })));
+      assert.ok(isEngineError(error, 'remote-not-found'), `${backend}: ${String(error)}`);
+      assert.match(error.message, /hearth\.remote\.model/);
+    }
+  });
+
+  it('falls back to the local model when the server is down and the user allowed it, telling once', async () => {
+    const down = await startInferenceServer(runner);
+    const url = down.url;
+    await down.close();
+    const told: unknown[] = [];
+    const router = new BackendRouter(local, undefined, (error) => told.push(error));
+    router.configure({ backend: 'llama.cpp', url, model: '', timeoutMs: 5000, template: 'auto', fallbackToLocal: true });
+    const ask = request({ kind: 'fim', prefix: 'def add(a, b):\n', suffix: '\n', mode: 'multi', maxNewTokens: 16, sampling: GREEDY });
+    const expected = await local.complete(ask);
+    assert.equal((await router.complete(ask)).text, expected.text);
+    assert.equal((await router.complete(ask)).text, expected.text);
+    assert.equal(told.length, 1);
+    assert.ok(isEngineError(told[0], 'remote-unreachable'));
+    router.configure({ backend: 'llama.cpp', url, model: '', timeoutMs: 5000, template: 'auto', fallbackToLocal: false });
+    assert.ok(isEngineError(await rejection(router.complete(ask)), 'remote-unreachable'));
+  });
+});
