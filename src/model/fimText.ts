@@ -4,7 +4,7 @@
  * `fimTemplates.ts` builds as ids. A server parses the control-token names back into their ids;
  * the BOS some families put first is left to the server, which adds it where the model wants it.
  */
-import type { TemplateName } from '../completion/settings';
+import type { TemplateName } from '../shared/settings';
 import { templateTokens, type FimInput, type FimTemplateName } from './fimTemplates';
 
 export interface FimText {

@@ -5,7 +5,7 @@
  * cache of the last prompt for the next one (`cache_prompt`), and stop between tokens when the
  * client goes away.
  */
-import type { SamplingSettings } from '../../src/completion/settings';
+import type { SamplingSettings } from '../../src/shared/settings';
 import { Engine } from '../../src/engine/Engine';
 import type { Tokenizer } from '../../src/model/Tokenizer';
 

@@ -5,9 +5,9 @@
  * answering for a while before the server is tried again, so a dead server costs one failed
  * request, not one per keystroke.
  */
-import type { Backend, TemplateName } from '../../completion/settings';
-import { isCancelled, isEngineError, REMOTE_ERROR_CODES } from '../errors';
-import type { GenerateRequest, GenerateResult } from '../protocol';
+import type { Backend, TemplateName } from '../../shared/settings';
+import { isCancelled, isEngineError, REMOTE_ERROR_CODES } from '../../shared/errors';
+import type { GenerateRequest, GenerateResult } from '../../shared/protocol';
 import { RemoteEngine, type RemoteConfig, type RemoteLogger } from './RemoteEngine';
 
 /** The one method both engines have (the completion service's `CompletionEngine`). */

@@ -9,9 +9,9 @@
  * - The server is the only address contacted: `config.url`, or the backend's default on
  *   127.0.0.1 when it is empty.
  */
-import { REMOTE_DEFAULT_URLS, type TemplateName } from '../../completion/settings';
-import { AbortError, EngineError } from '../errors';
-import type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason } from '../protocol';
+import { REMOTE_DEFAULT_URLS, type TemplateName } from '../../shared/settings';
+import { AbortError, EngineError } from '../../shared/errors';
+import type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason } from '../../shared/protocol';
 import { blockContext, BlockClosedStop, checkStop, DedentStop, NewlineStop, settledLength, StopStringStop, type StoppingCriterion, SuffixOverlapStop, TimeBudgetStop } from '../stopping';
 import { fetchJson, streamLines } from './httpStream';
 import { llamaCppProtocol } from './llamaCpp';

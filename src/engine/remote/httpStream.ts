@@ -5,7 +5,7 @@
  * consumer `break`s or `return`s) aborts the request, which closes the connection, and a server
  * that notices the closed socket stops generating.
  */
-import { AbortError, EngineError, type EngineErrorCode } from '../errors';
+import { AbortError, EngineError, type EngineErrorCode } from '../../shared/errors';
 
 export interface HttpRequest {
   url: string;

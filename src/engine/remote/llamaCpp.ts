@@ -5,7 +5,7 @@
  * `timings` (`prompt_n`, `cache_n`, `predicted_n`).
  */
 import { blockContext } from '../stopping';
-import type { GenerateRequest, StopReason } from '../protocol';
+import type { GenerateRequest, StopReason } from '../../shared/protocol';
 import { numberField, parseJsonLine, samplingFields, sseData, type HttpCall, type RemoteProtocol, type RequestContext, type StreamEvent } from './protocol';
 
 export const llamaCppProtocol: RemoteProtocol = {

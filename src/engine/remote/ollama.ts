@@ -6,7 +6,7 @@
  * it `raw`. `keep_alive` keeps the model loaded between keystrokes.
  */
 import { fimText, templateForModel } from '../../model/fimText';
-import type { GenerateRequest } from '../protocol';
+import type { GenerateRequest } from '../../shared/protocol';
 import { numberField, parseJsonLine, samplingFields, type HttpCall, type RemoteProtocol, type RequestContext, type StreamEvent } from './protocol';
 
 /** How long Ollama keeps the model in memory after a request. */

@@ -5,7 +5,7 @@
  * "finish_reason": null}]}` and ends with `data: [DONE]`.
  */
 import { fimText, templateForModel } from '../../model/fimText';
-import type { GenerateRequest } from '../protocol';
+import type { GenerateRequest } from '../../shared/protocol';
 import { numberField, parseJsonLine, sseData, type HttpCall, type RemoteProtocol, type RequestContext, type StreamEvent } from './protocol';
 
 /** OpenAI's API takes at most four stop sequences. */

@@ -2,9 +2,9 @@
  * What the remote engine needs from each server protocol: the request for a completion, and the
  * meaning of one streamed line. Plain functions of data, so each protocol is tested on its own.
  */
-import type { Backend, TemplateName } from '../../completion/settings';
-import { EngineError } from '../errors';
-import type { GenerateRequest, StopReason } from '../protocol';
+import type { Backend, TemplateName } from '../../shared/settings';
+import { EngineError } from '../../shared/errors';
+import type { GenerateRequest, StopReason } from '../../shared/protocol';
 
 export type RemoteBackendName = Exclude<Backend, 'local'>;
 
