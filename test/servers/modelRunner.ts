@@ -10,7 +10,7 @@ import { Engine } from '../../src/engine/Engine';
 import type { Tokenizer } from '../../src/model/Tokenizer';
 
 /** The control tokens servers treat as end of generation (llama.cpp's EOG set for FIM models). */
-const END_TOKENS = ['<|endoftext|>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>', '<|fim_pad|>', '<|file_sep|>', '<|repo_name|>', '<|im_end|>'];
+export const END_TOKENS = ['<|endoftext|>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>', '<|fim_pad|>', '<|file_sep|>', '<|repo_name|>', '<|im_end|>'];
 
 export interface RunOptions {
   nPredict: number;
@@ -30,7 +30,20 @@ export interface RunResult {
   predicted: number;
 }
 
-export class ModelRunner {
+/** What an inference server's HTTP layer needs from its model. */
+export interface ModelRunner {
+  readonly contextLength: number;
+  readonly name: string;
+  specialId(name: string): number | undefined;
+  /** Token ids of `text`; with `specials`, control-token names in it become their ids. */
+  tokenize(text: string, specials: boolean): number[];
+  /** Generates after `ids`; one request at a time, like a server with one slot. */
+  run(ids: readonly number[], options: RunOptions): Promise<RunResult>;
+  dispose(): Promise<void>;
+}
+
+/** Hearth's engine in-process: the same code as the local path, on a model folder. */
+export class HearthRunner implements ModelRunner {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -40,10 +53,10 @@ export class ModelRunner {
   ) {}
 
   /** Loads `modelDir` (fp32, CPU, one thread: the file the equality tests compare with). */
-  static async open(modelDir: string, variant: 'fp32' | 'quantized' = 'fp32'): Promise<ModelRunner> {
+  static async open(modelDir: string, variant: 'fp32' | 'quantized' = 'fp32'): Promise<HearthRunner> {
     const engine = await Engine.load({ modelDir, variant, device: 'cpu', threads: 1, template: 'auto' });
     const ids = END_TOKENS.map((name) => engine.tokenizer.specialId(name)).filter((id): id is number => id !== undefined);
-    return new ModelRunner(engine, engine.tokenizer, new Set(ids));
+    return new HearthRunner(engine, engine.tokenizer, new Set(ids));
   }
 
   get contextLength(): number {
@@ -113,7 +126,7 @@ export class ModelRunner {
 }
 
 /** Where a later line of `text` is indented less than `nIndent` (it is cut before its line break). */
-function dedentCut(text: string, nIndent: number): number | undefined {
+export function dedentCut(text: string, nIndent: number): number | undefined {
   let start = text.indexOf('\n');
   while (start >= 0) {
     const next = text.indexOf('\n', start + 1);
