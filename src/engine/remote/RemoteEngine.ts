@@ -13,7 +13,7 @@ import { REMOTE_DEFAULT_URLS, type TemplateName } from '../../shared/settings';
 import { AbortError, EngineError } from '../../shared/errors';
 import type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason } from '../../shared/protocol';
 import { blockContext, BlockClosedStop, checkStop, DedentStop, NewlineStop, settledLength, StopStringStop, type StoppingCriterion, SuffixOverlapStop, TimeBudgetStop } from '../stopping';
-import { fetchJson, streamLines } from './httpStream';
+import { fetchJson, origin, streamLines } from './httpStream';
 import { llamaCppProtocol } from './llamaCpp';
 import { ollamaProtocol } from './ollama';
 import { openaiProtocol } from './openai';
@@ -108,7 +108,7 @@ export class RemoteEngine {
       return { text: kept, stopReason, metrics: this.metrics(started, firstAt, chunks, stats, stopReason) };
     };
     for await (const line of streamLines({ url: `${this.baseUrl}${path}`, body, headers: this.headers(), timeoutMs: this.config.timeoutMs, signal })) {
-      const event = this.protocol.parse(line);
+      const event = this.parse(line);
       if (!event) continue;
       if (event.stats) stats = { ...stats, ...event.stats };
       if (event.stopReason) serverReason = event.stopReason;
@@ -130,6 +130,15 @@ export class RemoteEngine {
     }
     if (signal.aborted) throw new AbortError();
     throw new EngineError('remote-bad-response', `The ${this.protocol.name} server at ${this.baseUrl} ended its answer without its final message. Check that hearth.backend matches the server.`);
+  }
+
+  private parse(line: string): ReturnType<RemoteProtocol['parse']> {
+    try {
+      return this.protocol.parse(line);
+    } catch (error) {
+      if (error instanceof EngineError) throw new EngineError(error.code, `${origin(this.baseUrl)} ${error.message}`);
+      throw error;
+    }
   }
 
   private headers(): Record<string, string> {

@@ -47,21 +47,21 @@ export interface RemoteProtocol {
   parse(line: string): StreamEvent | undefined;
 }
 
-/** The JSON of a line, or a `remote-bad-response` naming the line. */
+/** The JSON of a line, or a `remote-bad-response` naming the line (its message goes on from the server's name). */
 export function parseJsonLine(line: string, backend: RemoteBackendName): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    throw new EngineError('remote-bad-response', `The ${backend} server sent a line that is not JSON: ${line.slice(0, 120)}. Check that hearth.backend matches the server.`);
+    throw new EngineError('remote-bad-response', `sent a line that is not JSON: ${line.slice(0, 120)}. Check that hearth.backend (${backend}) matches the server.`);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new EngineError('remote-bad-response', `The ${backend} server sent a line that is not a JSON object: ${line.slice(0, 120)}.`);
+    throw new EngineError('remote-bad-response', `sent a line that is not a JSON object: ${line.slice(0, 120)}. Check that hearth.backend (${backend}) matches the server.`);
   }
   const error = (value as { error?: unknown }).error;
   if (error !== undefined && error !== null) {
     const message = typeof error === 'string' ? error : typeof error === 'object' && 'message' in error ? String((error as { message: unknown }).message) : JSON.stringify(error);
-    throw new EngineError('remote-failed', `The ${backend} server failed while answering: ${message.slice(0, 200)}`);
+    throw new EngineError('remote-failed', `failed while answering: ${message.slice(0, 200)}`);
   }
   return value as Record<string, unknown>;
 }
