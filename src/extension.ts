@@ -6,7 +6,9 @@ import { EngineHost } from './editor/EngineHost';
 import { InlineProvider } from './editor/InlineProvider';
 import { runPrompt } from './editor/runPrompt';
 import { downloadModelCommand, selectModel } from './editor/selectModel';
+import { RemoteHost } from './editor/RemoteHost';
 import { StatusBar } from './editor/StatusBar';
+import { EngineError, isEngineError } from './shared/errors';
 
 let host: EngineHost | undefined;
 
@@ -18,27 +20,42 @@ export function activate(context: vscode.ExtensionContext): void {
     let settings = config.read();
     host = new EngineHost(context.extensionPath, context.globalStorageUri.fsPath, log);
     const engineHost = host;
-    const service = new CompletionService(engineHost.engine, { log: { debug: (message) => log.debug(message) } });
+    const remote = new RemoteHost(context.secrets, engineHost.engine, log, (error) => {
+      if (isEngineError(error)) engineHost.showError(new EngineError(error.code, `${error.message} Hearth completes with the local model meanwhile.`));
+    });
+    const service = new CompletionService(remote.router, { log: { debug: (message) => log.debug(message) } });
     const status = new StatusBar();
-    const refreshStatus = (): void => status.update(engineHost.engine.state, engineHost.info, settings.enable);
-    context.subscriptions.push(config, engineHost, status, { dispose: () => service.dispose() });
+    const refreshStatus = (): void => status.update(engineHost.engine.state, engineHost.info, settings.enable, remote.router.remoteLabel);
+    // The local model is loaded only where it answers: the local backend, or the remote one's fallback.
+    let localLoad: Promise<void> | undefined;
+    const loadLocal = (force: boolean): Promise<void> => {
+      if (!remote.router.needsLocal) return Promise.resolve();
+      if (force || (!localLoad && !engineHost.info)) localLoad = engineHost.load(settings).then(refreshStatus);
+      return localLoad ?? Promise.resolve();
+    };
+    context.subscriptions.push(config, engineHost, remote, status, { dispose: () => service.dispose() });
     context.subscriptions.push(engineHost.engine.onDidChangeState(refreshStatus));
 
     context.subscriptions.push(
       config.onDidChange((change) => {
+        const previous = settings;
         settings = change.settings;
-        refreshStatus();
-        if (change.restartEngine) {
-          service.reset();
-          void engineHost.load(settings).then(refreshStatus);
-        }
+        const serverChanged = previous.backend !== settings.backend || JSON.stringify(previous.remote) !== JSON.stringify(settings.remote);
+        void remote.apply(settings).then(() => {
+          if (serverChanged || change.restartEngine) {
+            service.reset();
+            engineHost.clearShownErrors();
+          }
+          refreshStatus();
+          return loadLocal(change.restartEngine);
+        });
       }),
       vscode.languages.registerInlineCompletionItemProvider(
         { pattern: '**' },
         new InlineProvider({
           service,
           settings: () => settings,
-          ready: () => engineHost.info !== undefined,
+          ready: () => remote.ready(engineHost.info !== undefined),
           log,
           onError: (error) => engineHost.showError(error),
         }),
@@ -55,12 +72,13 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.commands.registerCommand('hearth.restartEngine', () => {
         engineHost.clearShownErrors();
         service.reset();
-        return engineHost.load(settings).then(refreshStatus);
+        return loadLocal(true);
       }),
+      vscode.commands.registerCommand('hearth.setRemoteApiKey', () => remote.setApiKey().catch((error) => engineHost.showError(error))),
       vscode.commands.registerCommand('hearth.showLog', () => log.show()),
     );
-    // Load after activate returns, so the editor never waits for the model.
-    setImmediate(() => void engineHost.load(settings).then(refreshStatus));
+    // Load after activate returns, so the editor never waits for the model (or the secret store).
+    setImmediate(() => void remote.apply(settings).then(() => loadLocal(false)).then(refreshStatus));
   } catch (error) {
     log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     void vscode.window.showErrorMessage(`Hearth failed to start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((choice) => {

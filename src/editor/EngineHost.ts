@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HearthSettings } from '../shared/settings';
 import { EngineClient } from '../engine/EngineClient';
-import { isCancelled, isEngineError } from '../shared/errors';
+import { isCancelled, isEngineError, REMOTE_ERROR_CODES } from '../shared/errors';
 import type { ModelInfo } from '../shared/protocol';
 import { EMBEDDED_MODEL_NAME } from '../model/catalog';
 
@@ -58,9 +58,12 @@ export class EngineHost implements vscode.Disposable {
     if (isCancelled(error)) return;
     const message = error instanceof Error ? error.message : String(error);
     this.log.error(error instanceof Error ? (error.stack ?? message) : message);
-    if (this.shownErrors.has(message)) return;
-    this.shownErrors.add(message);
-    const settingsAction = isEngineError(error) && ['model-not-found', 'tokenizer-missing', 'bad-config', 'not-onnx', 'bad-inputs', 'unknown-device', 'device-failed'].includes(error.code);
+    // A failing server fails every keystroke, with bodies that may differ: one notice per kind.
+    const remote = isEngineError(error) && REMOTE_ERROR_CODES.includes(error.code);
+    const key = remote ? error.code : message;
+    if (this.shownErrors.has(key)) return;
+    this.shownErrors.add(key);
+    const settingsAction = remote || (isEngineError(error) && ['model-not-found', 'tokenizer-missing', 'bad-config', 'not-onnx', 'bad-inputs', 'unknown-device', 'device-failed'].includes(error.code));
     const actions = settingsAction ? ['Open Settings', 'Show Log'] : ['Restart Engine', 'Show Log'];
     void vscode.window.showErrorMessage(`Hearth: ${message}`, ...actions).then((choice) => {
       if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'hearth.');

@@ -21,7 +21,13 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(state: EngineState, model: ModelInfo | undefined, enabled: boolean): void {
+  /** `remote`: the server completions come from (hearth.backend), when not the local model. */
+  update(state: EngineState, model: ModelInfo | undefined, enabled: boolean, remote?: string): void {
+    if (remote) {
+      this.item.text = `$(cloud) Hearth${enabled ? '' : ' (off)'}`;
+      this.item.tooltip = `Hearth: completions from ${remote}${model ? `; local fallback ${model.name} — ${state}` : ''}`;
+      return;
+    }
     this.item.text = `${ICONS[state]} Hearth${enabled ? '' : ' (off)'}`;
     this.item.tooltip = model ? `Hearth: ${model.name} on ${model.device} (${model.variant}) — ${state}` : `Hearth — ${state}`;
   }
