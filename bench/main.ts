@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../src/cli/args';
 import { defaultThreads } from '../src/engine/devices';
 import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } from './latency';
+import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
 import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
 import { runQuality } from './quality';
@@ -28,6 +29,11 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
                      Enter in an editor that auto-indents (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100)
+  --backend B        latency through llama.cpp, ollama or openai beside the local engine; without
+                     --url a test server runs llama.cpp on a GGUF of the model (needs Python with
+                     numpy and onnx for tools/train/to_gguf.py)
+  --url URL          the server for --backend (and --remote-model NAME, its model;
+                     --max-prompt-tokens N, the prompt budget of both paths, default 512)
   --threads N        CPU threads for every engine (default: all cores but one)
   --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all, scale;
                      default: made at bench time in bench/out/models/)
@@ -113,6 +119,16 @@ export async function runBench(argv: string[]): Promise<number> {
       return 0;
     }
     case 'latency': {
+      const backend = stringFlag(args, 'backend');
+      if (backend && backend !== 'local') {
+        if (backend !== 'llama.cpp' && backend !== 'ollama' && backend !== 'openai') throw new UsageError(`--backend must be local, llama.cpp, ollama or openai, not '${backend}'`);
+        const url = stringFlag(args, 'url');
+        const model = stringFlag(args, 'remote-model');
+        // A prompt budget that the small model's 1024-token window holds on both paths.
+        const r = await runRemoteLatency({ ...latencyOptions(args, common(args)), maxPromptTokens: intFlag(args, 'max-prompt-tokens', 512) ?? 512, backend, ...(url ? { url } : {}), ...(model ? { model } : {}) });
+        print(args.flags.has('json'), r, `keystroke replay, ${r.keystrokes} keystrokes: local p50 ${r.localP50.median.toFixed(1)} ms, p95 ${r.localP95.median.toFixed(1)} ms; ${r.backend} p50 ${r.remoteP50.median.toFixed(1)} ms, p95 ${r.remoteP95.median.toFixed(1)} ms (remote/local p50 ${r.ratioP50.median.toFixed(2)}); same text ${r.sameText}/${r.keystrokes}; ${r.server}`);
+        return 0;
+      }
       const result = await runLatency(latencyOptions(args, common(args)));
       print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms`);
       return 0;
@@ -197,6 +213,12 @@ async function child(json: string): Promise<number> {
   switch (task.task) {
     case 'latency-hearth':
       await hearthReplayChild(options);
+      return 0;
+    case 'latency-replay':
+      await replayChild(task as unknown as Parameters<typeof replayChild>[0]);
+      return 0;
+    case 'latency-server':
+      await serverChild(task);
       return 0;
     case 'latency-peer':
       await peerReplayChild(options);

@@ -21,10 +21,10 @@ type Sequence = ReturnType<Awaited<ReturnType<Model['createContext']>>['getSeque
  * Writes `out` from a model folder with to_gguf.py (F32: the same greedy tokens as model.onnx).
  * Throws with the reason when Python, numpy or onnx are missing.
  */
-export function writeGguf(modelDir: string, out: string): string {
+export function writeGguf(modelDir: string, out: string, repoRoot = path.join(__dirname, '..', '..')): string {
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs > fs.statSync(path.join(modelDir, 'onnx', 'model.onnx')).mtimeMs) return out;
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const script = path.join(__dirname, '..', '..', 'tools', 'train', 'to_gguf.py');
+  const script = path.join(repoRoot, 'tools', 'train', 'to_gguf.py');
   const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   execFileSync(python, [script, '--onnx-dir', modelDir, '--type', 'f32', '--out', out], { stdio: 'pipe' });
   return out;

@@ -39,13 +39,15 @@ const PROTOCOLS: Record<RemoteBackendName, RemoteProtocol> = {
   openai: openaiProtocol,
 };
 
-/** Characters per token assumed when cutting the text to a token budget; code averages 3–4. */
-const CHARS_PER_TOKEN = 4;
+/** Characters per token assumed when cutting the text to a token budget: code averages 3–4, and a short guess only costs context. */
+const CHARS_PER_TOKEN = 3;
 
 export class RemoteEngine {
   private current: AbortController | undefined;
   private readonly protocol: RemoteProtocol;
   readonly baseUrl: string;
+  /** The first characters of the last prompt's prefix, so the next one starts there too. */
+  private anchor = '';
   /** llama.cpp's context window from `GET /props`, asked once. */
   private contextTokens: Promise<number | undefined> | undefined;
 
@@ -75,11 +77,9 @@ export class RemoteEngine {
     const started = performance.now();
     try {
       const budget = await this.promptBudget(request, combined);
-      const call = this.protocol.request(request, {
-        model: this.config.model,
-        template: this.config.template,
-        ...clipToBudget(request, budget),
-      });
+      const clipped = clipToBudget(request, budget, this.anchor);
+      this.anchor = clipped.prefix.slice(0, ANCHOR_CHARS);
+      const call = this.protocol.request(request, { model: this.config.model, template: this.config.template, ...clipped });
       this.log?.debug(`${this.protocol.name}: POST ${call.path} (${JSON.stringify(call.body).length} bytes)`);
       return await this.stream(call.path, call.body, request, combined, started, onText);
     } catch (error) {
@@ -205,20 +205,31 @@ export function textCriteria(request: GenerateRequest, started: number): Stoppin
   return criteria;
 }
 
+/** Characters that mark where the last prompt's prefix started (see `clipToBudget`). */
+const ANCHOR_CHARS = 80;
+
 /**
- * Prefix and suffix cut to about `tokens` (by characters, as the server's tokenizer is not here):
- * the suffix gets its share, the prefix the rest, each cut at a line boundary.
+ * Prefix and suffix cut to about `tokens` (by characters: the server's tokenizer is not here):
+ * the suffix gets its share, the prefix the rest, each cut at a line boundary. The prefix keeps
+ * the start of the last prompt (`anchor`) while it fits, and a fresh cut leaves an eighth of the
+ * room free, so that keystroke after keystroke the prompt starts the same way and the server's
+ * KV cache (`cache_prompt`) is reused, as the local engine's `stablePrefix` does for its own.
  */
-export function clipToBudget(request: GenerateRequest, tokens: number): { prefix: string; suffix: string } {
+export function clipToBudget(request: GenerateRequest, tokens: number, anchor = ''): { prefix: string; suffix: string } {
   const chars = Math.max(0, tokens) * CHARS_PER_TOKEN;
   const suffix = request.kind === 'fim' ? request.suffix : '';
   const suffixChars = Math.min(suffix.length, Math.max(Math.floor(chars * request.budget.suffixShare), chars - request.prefix.length));
   const prefixChars = chars - suffixChars;
   let prefix = request.prefix;
   if (prefix.length > prefixChars) {
-    prefix = prefix.slice(prefix.length - prefixChars);
-    const newline = prefix.indexOf('\n');
-    if (newline >= 0 && newline < prefix.length - 1) prefix = prefix.slice(newline + 1);
+    const at = anchor.length === ANCHOR_CHARS ? prefix.indexOf(anchor) : -1;
+    if (at >= 0 && prefix.length - at <= prefixChars && prefix.length - at >= prefixChars / 2) {
+      prefix = prefix.slice(at);
+    } else {
+      prefix = prefix.slice(prefix.length - Math.floor((prefixChars * 7) / 8));
+      const newline = prefix.indexOf('\n');
+      if (newline >= 0 && newline < prefix.length - 1) prefix = prefix.slice(newline + 1);
+    }
   }
   let clippedSuffix = suffix;
   if (suffix.length > suffixChars) {
