@@ -167,6 +167,21 @@ for (const kind of RUNNERS) describe(`engine: remote backends against servers ru
     assert.ok(second.metrics.promptTokens >= second.metrics.reusedTokens);
   });
 
+  it('typeahead: typing the start of a remote answer is answered from it, without a request', async () => {
+    const service = new CompletionService(remote({ backend: 'openai' }));
+    const document = DOCUMENTS[3]!;
+    const first = await service.complete(document, SETTINGS, undefined, { trigger: 'explicit' });
+    assert.ok(first && first.text.length > 2, JSON.stringify(first));
+    const sent = server.requests.length;
+    const typed = first.text.slice(0, 2);
+    const next = { ...document, text: document.text.slice(0, document.offset) + typed + document.text.slice(document.offset), offset: document.offset + typed.length };
+    const second = await service.complete(next, SETTINGS, undefined, { trigger: 'automatic' });
+    assert.equal(second?.fromCache, true);
+    assert.equal(second?.text, first.text.slice(2));
+    assert.equal(server.requests.length, sent);
+    service.dispose();
+  });
+
   for (const backend of ['llama.cpp', 'ollama', 'openai'] as const) {
     it(`${backend}: an abort closes the HTTP stream at once and the server stops`, async () => {
       const engine = remote({ backend });
