@@ -71,6 +71,31 @@ describe('remote backends: servers that fail', () => {
     assert.match(error.message, /refused the connection.*hearth\.remote\.url/);
   });
 
+  it('follows no redirect: the code goes to the configured server only', async () => {
+    let elsewhere = 0;
+    const other = http.createServer((_req, res) => {
+      elsewhere++;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v1/completions`;
+    const redirecting = http.createServer((_req, res) => {
+      res.writeHead(307, { location: target });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+      const error = await rejection(new RemoteEngine({ backend: 'openai', url, model: 'm', timeoutMs: 2000, template: 'auto' }).complete(REQUEST));
+      assert.ok(isEngineError(error, 'remote-failed'), String(error));
+      assert.match(error.message, /redirect.*hearth\.remote\.url/);
+      assert.equal(elsewhere, 0);
+    } finally {
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
   it('a cancel while the server is silent is a cancel, not a stall', async () => {
     const server = await startMisbehavingServer('ollama', 'stall-mid');
     try {

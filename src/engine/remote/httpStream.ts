@@ -46,6 +46,8 @@ export async function* streamLines(request: HttpRequest): AsyncGenerator<string,
         method: request.method ?? 'POST',
         headers: { ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}), ...request.headers },
         ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+        // The code goes to the configured server and nowhere else, even if it says to.
+        redirect: 'error',
         signal,
       });
     } catch (error) {
@@ -116,6 +118,7 @@ function connectionError(error: unknown, url: string, during: string): EngineErr
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : '';
   const reason = cause instanceof Error ? cause.message : String(cause);
+  if (reason === 'unexpected redirect') return new EngineError('remote-failed', `${origin(url)} answered with a redirect, which Hearth does not follow: code goes to hearth.remote.url only. Set hearth.remote.url to the address the server names.`);
   if (code === 'ECONNREFUSED') return new EngineError('remote-unreachable', `${origin(url)} refused the connection. Start the server, or correct hearth.remote.url.`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new EngineError('remote-unreachable', `${origin(url)} could not be found (${code}). Correct hearth.remote.url.`);
   return new EngineError('remote-unreachable', `${origin(url)} closed the connection ${during} (${code || reason}). Check the server's log.`);
