@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { chooseTemplate, detectTemplate, type FimTemplateName } from '../../src/model/fimTemplates';
+import { fimText, templateForModel } from '../../src/model/fimText';
 import { Tokenizer } from '../../src/model/Tokenizer';
 import { LLAMA3_JSON, OracleTokenizer, QWEN_JSON, loadTokenizer, variant } from './tokenizer-fixtures';
 
@@ -191,5 +192,29 @@ describe('FIM templates', () => {
       suffix: '<|fim_prefix|><|file_sep|>',
     });
     assert.equal(built.ids.filter((id) => tokenizer.isSpecial(id)).length, 3);
+  });
+});
+
+describe('FIM templates as text (for servers that tokenize the prompt)', () => {
+  const input = { prefix: PREFIX, suffix: SUFFIX, repoName: 'hearth', filePath: 'src/area.py', snippets: [{ path: 'src/shapes.py', text: 'PI = 3.14159' }] };
+  for (const { template, family: familyName } of [...GOLDEN, { template: 'qwen-repo' as const, family: 'qwen' }]) {
+    it(`${template}: the server reads the same ids as the local prompt, but for the BOS it adds itself`, () => {
+      const { tokenizer, reference } = family(familyName);
+      const built = chooseTemplate({ tokenizer, override: template }).build(input);
+      const bos = ['<s>', '<bos>', '<｜begin▁of▁sentence｜>'].map((name) => tokenizer.specialId(name));
+      const ids = bos.includes(built.ids[0]) ? built.ids.slice(1) : built.ids;
+      assert.deepEqual(reference(fimText(template, input).prompt), ids);
+    });
+  }
+
+  it('guesses the layout from a served model name, prefix-only when unknown', () => {
+    assert.equal(templateForModel('auto', 'Qwen/Qwen2.5-Coder-7B'), 'qwen');
+    assert.equal(templateForModel('auto', 'qwen2.5-coder:1.5b-base'), 'qwen');
+    assert.equal(templateForModel('auto', 'bigcode/starcoder2-3b'), 'starcoder');
+    assert.equal(templateForModel('auto', 'deepseek-coder-1.3b-base'), 'deepseek');
+    assert.equal(templateForModel('auto', 'codellama/CodeLlama-7b-hf'), 'codellama');
+    assert.equal(templateForModel('auto', 'hearth-coder'), 'hearth');
+    assert.equal(templateForModel('auto', 'mistral-7b'), 'prefix-only');
+    assert.equal(templateForModel('starcoder', 'Qwen/Qwen2.5-Coder-7B'), 'starcoder');
   });
 });
