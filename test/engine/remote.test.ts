@@ -156,6 +156,7 @@ for (const kind of RUNNERS) describe(`engine: remote backends against servers ru
     assert.equal(body.stream, true);
     assert.equal(typeof body.n_predict, 'number');
     assert.equal(typeof body.t_max_predict_ms, 'number');
+    assert.deepEqual(body.samplers, ['penalties', 'top_k', 'temperature', 'top_p']);
   });
 
   it('llama.cpp: the second keystroke reuses the server KV cache and the stats say so', async () => {

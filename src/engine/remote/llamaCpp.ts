@@ -19,6 +19,9 @@ export const llamaCppProtocol: RemoteProtocol = {
       stream: true,
       ...(request.stopStrings?.length ? { stop: request.stopStrings } : {}),
       ...samplingFields(request),
+      // Hearth's own chain, in its order (samplingProcessors): llama-server's default adds min-p,
+      // typical-p, DRY and XTC, which the settings do not speak of.
+      samplers: ['penalties', 'top_k', 'temperature', 'top_p'],
     };
     if (request.kind === 'prompt') return { path: '/completion', body: { prompt: context.prefix, ...common } };
     return {
