@@ -206,12 +206,24 @@ for (const kind of RUNNERS) describe(`engine: remote backends against servers ru
     const closed = server.nextClose();
     let firstText!: () => void;
     const streaming = new Promise<void>((resolve) => (firstText = resolve));
-    const first = engine.complete(request({ prefix: 'def main():\n', maxNewTokens: 400, sampling: GREEDY }), undefined, () => firstText());
+    const first = engine.complete(request({ kind: 'fim', prefix: 'def main():\n', suffix: '', mode: 'multi', maxNewTokens: 400, sampling: GREEDY }), undefined, () => firstText());
     await streaming;
-    const second = engine.complete(request({ prefix: 'x = ', maxNewTokens: 4, sampling: GREEDY }));
+    const second = engine.complete(request({ kind: 'fim', prefix: 'x = ', suffix: '\n', mode: 'single', maxNewTokens: 4, sampling: GREEDY }));
     assert.ok(isCancelled(await rejection(first)));
     await closed;
     assert.equal(typeof (await second).text, 'string');
+  });
+
+  it('a running prompt is not cancelled by the completions asked meanwhile', async () => {
+    const engine = remote({ backend: 'llama.cpp' });
+    let firstText!: () => void;
+    const streaming = new Promise<void>((resolve) => (firstText = resolve));
+    const prompt = engine.complete(request({ prefix: 'def main():\n', maxNewTokens: 48, sampling: GREEDY }), undefined, () => firstText());
+    await streaming;
+    const completion = await engine.complete(request({ kind: 'fim', prefix: 'x = ', suffix: '\n', mode: 'single', maxNewTokens: 4, sampling: GREEDY }));
+    assert.equal(typeof completion.text, 'string');
+    const result = await prompt;
+    assert.ok(result.text.length > 0 && result.stopReason !== 'cancelled', JSON.stringify(result.stopReason));
   });
 
   it('sends the API key as a bearer token; a wrong key is a remote-auth error', async () => {

@@ -2,7 +2,7 @@
  * Completions from an inference server, behind the same `complete()` as the local `EngineClient`,
  * so the completion service (reuse, post-processing, stats) does not know the difference.
  *
- * - One request in flight: a new one aborts the last (latest wins), as does the caller's signal;
+ * - One completion in flight: a new one aborts the last (latest wins), as does the caller's signal;
  *   an abort closes the HTTP stream at once, so the server stops generating.
  * - Text streams back through the same stopping criteria as local generation (end of line, end
  *   of block, stop strings, time budget); when one fires, the stream is closed right there.
@@ -65,13 +65,17 @@ export class RemoteEngine {
   }
 
   /**
-   * Streams one completion from the server. Rejects with `AbortError` when cancelled (by `signal`
-   * or a newer call) and with an `EngineError` (`remote-*` codes) when the server fails.
+   * Streams one completion from the server. Rejects with `AbortError` when cancelled (by `signal`,
+   * or for a completion by a newer one) and with an `EngineError` (`remote-*` codes) when the server fails.
    */
   async complete(request: GenerateRequest, signal?: AbortSignal, onText?: (delta: string) => void): Promise<GenerateResult> {
-    this.current?.abort();
     const mine = new AbortController();
-    this.current = mine;
+    // Completions: the newest wins. A prompt (Run Prompt) is ended only by its own signal, never
+    // by the completions typing goes on asking for.
+    if (request.kind === 'fim') {
+      this.current?.abort();
+      this.current = mine;
+    }
     const combined = signal ? AbortSignal.any([mine.signal, signal]) : mine.signal;
     if (combined.aborted) throw new AbortError();
     const started = performance.now();
