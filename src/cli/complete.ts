@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { CompletionService } from '../completion/CompletionService';
 import { languageIdForPath } from '../completion/languages';
 import { intFlag, parseArgs, UsageError } from './args';
-import { describeRun, GENERATION_FLAGS_HELP, settingsFromFlags, startEngine } from './session';
+import { GENERATION_FLAGS_HELP, settingsFromFlags, startCompleter } from './session';
 
 const USAGE = `hearth complete <file> --line L --column C [options]
   Lines and columns are 1-based, as in the editor's status bar; a column counts characters
@@ -39,21 +39,21 @@ export async function completeCommand(argv: string[]): Promise<number> {
   const offset = offsetOf(text, line, column);
   const settings = settingsFromFlags(args);
 
-  const { engine, model } = await startEngine(settings);
+  const completer = await startCompleter(settings);
   try {
-    const service = new CompletionService(engine);
+    const service = new CompletionService(completer.engine);
     const document = { text, offset, languageId: languageIdForPath(file), filePath: path.resolve(file) };
     const result = await service.complete(document, settings, undefined, { trigger: 'explicit' });
     if (args.flags.has('json')) {
-      process.stdout.write(`${JSON.stringify({ file, line, column, model: model.name, device: model.device, completion: result ?? null })}\n`);
+      process.stdout.write(`${JSON.stringify({ file, line, column, model: completer.name, device: completer.device, completion: result ?? null })}\n`);
     } else if (result) {
       process.stdout.write(`${result.text}\n`);
-      process.stderr.write(`${describeRun(model, result.metrics)}\n`);
+      process.stderr.write(`${completer.describe(result.metrics)}\n`);
     } else {
       process.stderr.write('no completion at that position\n');
     }
     return 0;
   } finally {
-    await engine.dispose();
+    await completer.dispose();
   }
 }

@@ -4,7 +4,7 @@ import { languageIdForPath } from '../completion/languages';
 import { buildPromptText } from '../completion/promptText';
 import { CompletionService } from '../completion/CompletionService';
 import { parseArgs, stringFlag, UsageError } from './args';
-import { describeRun, GENERATION_FLAGS_HELP, settingsFromFlags, startEngine } from './session';
+import { GENERATION_FLAGS_HELP, settingsFromFlags, startCompleter } from './session';
 
 const USAGE = `hearth prompt "<text>" [--file F] [options]
   --file F             context for the prompt, as the selection is in the editor
@@ -25,20 +25,20 @@ export async function promptCommand(argv: string[]): Promise<number> {
   const settings = settingsFromFlags(args);
   const json = args.flags.has('json');
 
-  const { engine, model } = await startEngine(settings);
+  const completer = await startCompleter(settings);
   try {
-    const service = new CompletionService(engine);
+    const service = new CompletionService(completer.engine);
     const text = buildPromptText({ instruction, context, languageId });
     const stream = json ? undefined : (delta: string) => process.stdout.write(delta);
     const result = await service.prompt(text, settings, undefined, stream);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ model: model.name, device: model.device, result: result ?? null })}\n`);
+      process.stdout.write(`${JSON.stringify({ model: completer.name, device: completer.device, result: result ?? null })}\n`);
     } else {
       process.stdout.write('\n');
-      if (result) process.stderr.write(`${describeRun(model, result.metrics)}\n`);
+      if (result) process.stderr.write(`${completer.describe(result.metrics)}\n`);
     }
     return 0;
   } finally {
-    await engine.dispose();
+    await completer.dispose();
   }
 }

@@ -4,9 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, HearthSettings, ModelVariant, MultilineMode, TemplateName } from '../shared/settings';
+import type { Backend, Device, HearthSettings, ModelVariant, MultilineMode, TemplateName } from '../shared/settings';
 import { DEFAULT_SETTINGS } from '../shared/settings';
 import { EngineClient } from '../engine/EngineClient';
+import type { CompletingEngine } from '../engine/remote/BackendRouter';
+import { RemoteEngine } from '../engine/remote/RemoteEngine';
 import type { GenerateMetrics, ModelInfo } from '../shared/protocol';
 import { type ParsedArgs, intFlag, stringFlag, UsageError } from './args';
 import { defaultCacheDir, embeddedModelDir } from './paths';
@@ -22,6 +24,10 @@ export const GENERATION_FLAGS_HELP = `  --model DIR          model folder (defau
   --max-tokens N       most tokens to generate (default 128)
   --time-budget MS     wall-clock budget (default 1500)
   --candidates N       single line: search N lines at once, print the best (default 4; 1 samples)
+  --backend B          local (default), llama.cpp, ollama or openai: ask a server (docs/remote.md);
+                       its API key from the HEARTH_API_KEY environment variable
+  --url URL            the server (default: the backend's usual address on 127.0.0.1)
+  --remote-model M     the model name the server knows
   --json               one JSON object on stdout`;
 
 export function settingsFromFlags(args: ParsedArgs): HearthSettings {
@@ -35,6 +41,13 @@ export function settingsFromFlags(args: ParsedArgs): HearthSettings {
   settings.completion.timeBudgetMs = intFlag(args, 'time-budget', settings.completion.timeBudgetMs) ?? settings.completion.timeBudgetMs;
   settings.completion.candidates = intFlag(args, 'candidates', settings.completion.candidates) ?? settings.completion.candidates;
   settings.completion.multiline = (stringFlag(args, 'multiline') as MultilineMode | undefined) ?? settings.completion.multiline;
+  const backend = stringFlag(args, 'backend');
+  if (backend !== undefined) {
+    if (!['local', 'llama.cpp', 'ollama', 'openai'].includes(backend)) throw new UsageError(`--backend must be local, llama.cpp, ollama or openai, not '${backend}'`);
+    settings.backend = backend as Backend;
+  }
+  settings.remote.url = stringFlag(args, 'url') ?? settings.remote.url;
+  settings.remote.model = stringFlag(args, 'remote-model') ?? settings.remote.model;
   const temperature = stringFlag(args, 'temperature');
   if (temperature !== undefined) {
     const value = Number(temperature);
@@ -80,4 +93,38 @@ export async function startEngine(settings: HearthSettings): Promise<LoadedEngin
 /** One line for stderr: what ran, how fast. */
 export function describeRun(model: ModelInfo, metrics: GenerateMetrics): string {
   return `${model.name} on ${model.device}: ${metrics.promptTokens} prompt tokens, ${metrics.decodeTokens} generated, first token ${metrics.timeToFirstTokenMs.toFixed(0)} ms, ${metrics.decodeTokensPerSecond.toFixed(0)} tokens/s, ${metrics.totalMs.toFixed(0)} ms in all, stopped by ${metrics.stopReason}`;
+}
+
+/** What `complete` and `prompt` run on: the local engine, or the server `--backend` names. */
+export interface Completer {
+  engine: CompletingEngine;
+  /** Model name, for --json output. */
+  name: string;
+  /** Where it ran: the device, or the server. */
+  device: string;
+  describe(metrics: GenerateMetrics): string;
+  dispose(): Promise<void>;
+}
+
+export async function startCompleter(settings: HearthSettings): Promise<Completer> {
+  if (settings.backend === 'local') {
+    const { engine, model } = await startEngine(settings);
+    return { engine, name: model.name, device: model.device, describe: (metrics) => describeRun(model, metrics), dispose: () => engine.dispose() };
+  }
+  const apiKey = process.env.HEARTH_API_KEY;
+  const remote = new RemoteEngine({
+    backend: settings.backend,
+    url: settings.remote.url,
+    model: settings.remote.model,
+    timeoutMs: settings.remote.timeoutMs,
+    template: settings.model.promptTemplate,
+    ...(apiKey ? { apiKey } : {}),
+  });
+  return {
+    engine: remote,
+    name: settings.remote.model || settings.backend,
+    device: remote.label,
+    describe: (m) => `${remote.label}: ${m.promptTokens} prompt tokens (${m.reusedTokens} cached), ${m.decodeTokens} generated, first text ${m.timeToFirstTokenMs.toFixed(0)} ms, ${m.totalMs.toFixed(0)} ms in all, stopped by ${m.stopReason}`,
+    dispose: async () => remote.cancel(),
+  };
 }

@@ -119,6 +119,7 @@ function connectionError(error: unknown, url: string, during: string): EngineErr
   const code = cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : '';
   const reason = cause instanceof Error ? cause.message : String(cause);
   if (reason === 'unexpected redirect') return new EngineError('remote-failed', `${origin(url)} answered with a redirect, which Hearth does not follow: code goes to hearth.remote.url only. Set hearth.remote.url to the address the server names.`);
+  if (reason === 'bad port') return new EngineError('remote-unreachable', `${origin(url)} uses a port that Node's fetch refuses to contact (a port blocked by the Fetch standard). Run the server on another port and correct hearth.remote.url.`);
   if (code === 'ECONNREFUSED') return new EngineError('remote-unreachable', `${origin(url)} refused the connection. Start the server, or correct hearth.remote.url.`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new EngineError('remote-unreachable', `${origin(url)} could not be found (${code}). Correct hearth.remote.url.`);
   return new EngineError('remote-unreachable', `${origin(url)} closed the connection ${during} (${code || reason}). Check the server's log.`);
