@@ -6,7 +6,7 @@
   corpus_registries.py build  --out work/v2 [--held-out 0.02]
 
 `npm` walks the npm registry from seed packages (every package in the given lockfiles and a list
-of widely used ones) through their dependencies, newest version only, and keeps a package whose
+of widely used ones) through their dependencies (runtime, peer and development), newest version only, and keeps a package whose
 packument names a permissive licence. Its tarball is checked against the registry's sha512
 integrity before a file of it is read; only sources are kept (`src/`, `lib/` and the top folder;
 `.ts`, `.tsx`, `.mts`, `.js`, `.mjs`, `.cjs`), never bundles (`dist/`, `umd/`, `*.min.*`).
@@ -91,7 +91,9 @@ def packument(name):
         lic = lic.get('type')
     return {'name': name, 'version': data.get('version'), 'license': lic if isinstance(lic, str) else None,
             'tarball': (data.get('dist') or {}).get('tarball'), 'integrity': (data.get('dist') or {}).get('integrity'),
-            'deps': sorted((data.get('dependencies') or {}).keys())}
+            # Development and peer dependencies widen the walk well beyond runtime libraries.
+            'deps': sorted({name for field in ('dependencies', 'peerDependencies', 'devDependencies')
+                            for name in (data.get(field) or {})})}
 
 
 def verified_tarball(meta):
@@ -368,7 +370,7 @@ def cmd_build(args):
     total = sum(lang_bytes.values())
     summary = {'stats': dict(stats), 'train_bytes': dict(lang_bytes), 'held_out_bytes': dict(held_bytes),
                'train_bytes_total': total, 'sources': len(per_source),
-               # v1's tokenizer averages about 3.6 bytes a token on code (model card); an estimate only.
+               # v1's 8,192-token vocabulary averages 3.6 bytes a token on code (docs/model-training.md, Vocabulary size); an estimate only.
                'train_tokens_estimate': int(total / 3.6), 'shards': shard_index}
     json.dump(summary, open(os.path.join(here, 'corpus_registries_stats.json'), 'w'), indent=1)
     print(json.dumps(summary, indent=1))
