@@ -13,7 +13,8 @@ integrity before a file of it is read; only sources are kept (`src/`, `lib/` and
 
 `debian` fetches `.deb` files with `apt-get download` (nothing is installed) and unpacks them
 with `dpkg -x`: Rust crates (`librust-*-dev`, sources under /usr/share/cargo/registry), Go modules
-(`golang-*-dev`, /usr/share/gocode), Python modules (`python3-*`) and C/C++ headers (`lib*-dev`).
+(`golang-*-dev`, /usr/share/gocode), the Go and Rust standard libraries (`golang-1.19-src`,
+`rust-src`), Python modules (`python3-*`) and C/C++ headers (`lib*-dev`).
 The licence is read from the package's own `debian/copyright` (DEP-5; per-file stanzas honoured,
 the last matching stanza wins, as in corpus.py).
 
@@ -245,7 +246,7 @@ def cmd_debian(args):
     os.makedirs(out, exist_ok=True)
     manifest = open(os.path.join(args.out, 'raw', 'debian.tsv'), 'a')
     wanted = [(k, p) for k, n in (('rust', args.rust), ('go', args.go), ('python', args.python), ('c', args.c)) if n
-              for p in deb_packages(k, n)]
+              for p in deb_packages(k, n)] + [('named', p) for p in args.also]
 
     def one(item):
         kind, pkg = item
@@ -385,6 +386,8 @@ def main():
     deb = sub.add_parser('debian')
     for kind, default in (('rust', 800), ('go', 800), ('python', 300), ('c', 300)):
         deb.add_argument(f'--{kind}', type=int, default=default, help=f'{kind} packages to fetch (0: none)')
+    deb.add_argument('--also', nargs='*', default=['golang-1.19-src', 'rust-src'],
+                     help='packages named outright (the Go and Rust standard libraries by default)')
     build = sub.add_parser('build')
     build.add_argument('--held-out', type=float, default=0.02, help='share of sources held out, per language')
     build.add_argument('--dedup-against', nargs='*', default=[], help="v1's train.jsonl and val.jsonl: their files and near twins are left out")
