@@ -5,7 +5,8 @@
 import { isCancelled } from '../shared/errors';
 import { buildContext } from './context';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
-import { fimRequest, resolveMode } from './request';
+import { SuggestionGate } from './filter/SuggestionGate';
+import { endsLine, fimRequest, resolveMode } from './request';
 import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
 import { anchorAt, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
@@ -25,6 +26,10 @@ export interface CompletionServiceOptions {
    */
   reuseGraceMs?: number;
   log?: CompletionLogger;
+  /** Syntax check and show-or-hide filter (one with the default filter model when absent). */
+  gate?: SuggestionGate;
+  /** Called for each suggestion the filter hides (the statistics count them). */
+  onHidden?: (languageId: string) => void;
 }
 
 interface Generation {
@@ -45,6 +50,8 @@ export class CompletionService {
   private latest: AbortController | undefined;
   private generation: Generation | undefined;
   private shown: { anchor: Anchor; completion: RawCompletion } | undefined;
+  readonly gate: SuggestionGate;
+  private readonly onHidden: ((languageId: string) => void) | undefined;
 
   constructor(
     private readonly engine: CompletionEngine,
@@ -53,6 +60,8 @@ export class CompletionService {
     this.cache = new LruCache(options.cacheSize ?? 64);
     this.reuseGraceMs = options.reuseGraceMs ?? 250;
     this.log = options.log;
+    this.gate = options.gate ?? new SuggestionGate(undefined, undefined, (message) => this.log?.debug(message));
+    this.onHidden = options.onHidden;
   }
 
   /**
@@ -76,6 +85,8 @@ export class CompletionService {
       return undefined;
     }
     const { mode } = resolved;
+    const level = settings.completion.filter;
+    if (level !== 'off') this.gate.prepare(document.languageId);
 
     this.latest?.abort();
     const mine = new AbortController();
@@ -85,13 +96,42 @@ export class CompletionService {
     const context = buildContext(document, settings);
     const anchor = anchorAt(document, mode, context.suffix);
     const reuse = options.reuse ?? true;
+    let hiddenByFilter = false;
     const finish = (completion: RawCompletion, raw: string, fromCache: boolean): CompletionResult | undefined => {
       const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
       // A searched line the filters drop (it repeats the code around the cursor) gives way to the
       // next one; the others are offered as alternatives. Text left after typing has none.
-      const raws = raw === completion.raw && completion.lines ? completion.lines : [raw];
-      const texts = [...new Set(raws.map((line) => postprocess(line, filter)).filter((text) => text !== undefined))];
+      const fresh = raw === completion.raw;
+      const raws = fresh && completion.lines ? completion.lines : [raw];
+      const lines = raws.map((line, index) => ({ text: postprocess(line, filter), index })).filter((line): line is { text: string; index: number } => line.text !== undefined);
+      if (lines.length === 0) return undefined;
+      // The syntax check and the filter judge the whole line once; text left after typing keeps that verdict.
+      if (fresh && completion.gated?.level !== level) {
+        const gated = this.gate.decide({
+          text: document.text,
+          offset: document.offset,
+          languageId: document.languageId,
+          prefix: context.prefix,
+          suffix: context.suffix,
+          lines,
+          ...(completion.candidates ? { candidates: completion.candidates } : {}),
+          truncatedTokens: completion.metrics.truncatedTokens,
+          endsLine: mode === 'single' && endsLine(context.prefix, context.suffix),
+          level,
+        });
+        completion.gated = { level, ...gated };
+      }
+      const gated = completion.gated;
+      const texts = fresh && gated ? gated.texts : [...new Set(lines.map((line) => line.text))];
+      const verdict = gated?.verdict;
       if (texts.length === 0) return undefined;
+      const hidden = verdict !== undefined && !verdict.show;
+      if (hidden) {
+        hiddenByFilter = true;
+        this.log?.debug(`filter: ${JSON.stringify(texts[0])} ${verdict.reason}`);
+        this.onHidden?.(document.languageId);
+        if (!options.keepHidden) return undefined;
+      }
       return {
         text: texts[0]!,
         ...(texts.length > 1 ? { alternatives: texts.slice(1) } : {}),
@@ -100,6 +140,8 @@ export class CompletionService {
         stopReason: completion.stopReason,
         metrics: completion.metrics,
         fromCache,
+        ...(verdict ? { filter: verdict } : {}),
+        ...(options.keepHidden ? { hidden, unfiltered: lines[0]!.text } : {}),
       };
     };
 
@@ -118,6 +160,13 @@ export class CompletionService {
       if (requestSignal.aborted) return undefined;
     }
 
+    // The trigger check: where the filter's data found suggestions almost never right, no model call.
+    const skip = trigger === 'automatic' ? this.gate.skipReason(context.prefix, context.suffix, document.languageId, level) : undefined;
+    if (skip) {
+      this.log?.debug(`no completion: the filter skips the context ${skip}`);
+      return undefined;
+    }
+
     if (trigger === 'automatic' && settings.completion.debounceMs > 0) {
       if (!(await sleep(settings.completion.debounceMs, requestSignal))) return undefined;
     }
@@ -128,7 +177,7 @@ export class CompletionService {
     let answer = finish(completion, completion.raw, false);
     // The line the model liked best only repeats the code around the cursor (the filters dropped
     // it): ask once for the line it nearly chose instead, from its closest call on.
-    if (!answer && completion.weakest) {
+    if (!answer && !hiddenByFilter && completion.weakest) {
       const second = await this.wait(this.start(anchor, { ...request, ban: completion.weakest }), requestSignal);
       if (!second) return undefined;
       this.log?.debug(`next-best line: ${JSON.stringify(completion.raw)} -> ${JSON.stringify(second.raw)}`);
@@ -228,7 +277,7 @@ export class CompletionService {
                 stopReason: result.stopReason,
                 metrics: result.metrics,
                 ...(result.weakest ? { weakest: result.weakest } : {}),
-                ...(result.lines ? { lines: result.lines.map((line) => line.text) } : {}),
+                ...(result.lines ? { lines: result.lines.map((line) => line.text), candidates: result.lines } : {}),
               },
         (error: unknown) => {
           if (controller.signal.aborted || isCancelled(error)) return undefined;

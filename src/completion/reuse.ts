@@ -2,7 +2,9 @@
  * Where an earlier answer can serve a later cursor: the user typed on from where it was asked,
  * the code after the cursor did not change, and what they typed is how the answer begins.
  */
-import type { GenerateMetrics, GenerationMode, StopReason, TokenChoice } from './engineApi';
+import type { GenerateMetrics, GenerationMode, LineCandidate, StopReason, TokenChoice } from './engineApi';
+import type { GateVerdict } from './filter/SuggestionGate';
+import type { FilterLevel } from '../shared/settings';
 import type { DocumentContext } from './types';
 
 /** How much of the text before the cursor identifies a context; enough to tell two places apart. */
@@ -30,6 +32,10 @@ export interface RawCompletion {
   weakest?: TokenChoice;
   /** Beam search: the raw lines found, best first (the first is `raw`). */
   lines?: string[];
+  /** Beam search: the lines' scores, in the order of `lines`. */
+  candidates?: LineCandidate[];
+  /** The syntax check's and the filter's answer, made once per generation and level. */
+  gated?: { level: FilterLevel; texts: string[]; verdict?: GateVerdict };
 }
 
 export function anchorAt(document: DocumentContext, mode: GenerationMode, suffix: string): Anchor {

@@ -80,6 +80,8 @@ interface Beam {
   text: string;
   /** Sum of the generated tokens' log-probabilities. */
   logprob: number;
+  /** The least likely token's log-probability (0 before any). */
+  minLogprob: number;
 }
 
 /** A line that ended with a newline, waiting one step for the model's verdict on the end of the middle. */
@@ -100,7 +102,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   const { width, criteria, promptIds } = params;
   // Each ended line with the ids that wrote it (the best one's are reported).
   const done: { candidate: LineCandidate; ids: number[] }[] = [];
-  let beams: Beam[] = [{ ids: [], text: '', logprob: 0 }];
+  let beams: Beam[] = [{ ids: [], text: '', logprob: 0, minLogprob: 0 }];
   let endings: Ending[] = [];
   let rows: Float32Array[] = [params.logits];
   let past: Past = params.past;
@@ -109,7 +111,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   const stepMs: number[] = [];
   let halt: StopReason | undefined;
   const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number): void => {
-    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, tokens: beam.ids.length, stopReason }, ids: beam.ids });
+    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length, stopReason }, ids: beam.ids });
   };
 
   for (;;) {
@@ -143,7 +145,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
       if (rank >= width * 2 || next.length >= width || expansion.logprob < bound) break;
       const parent = beams[expansion.parent]!;
       const ids = [...parent.ids, expansion.id];
-      const beam: Beam = { ids, text: params.decode(ids), logprob: expansion.logprob };
+      const beam: Beam = { ids, text: params.decode(ids), logprob: expansion.logprob, minLogprob: Math.min(parent.minLogprob, expansion.logprob - parent.logprob) };
       const text = beam.text;
       const state = { token: expansion.id, generated: ids.length, totalTokens: promptIds.length + ids.length, text, previousLength: parent.text.length };
       const stop = checkStop(criteria, state);

@@ -120,6 +120,8 @@ export interface LineCandidate {
   logprob: number;
   /** log P(the middle ends right after the line): near 0 when it leads into the code after the cursor. 0 when its own last token ended it. */
   endLogprob: number;
+  /** The least likely token's log-probability (the weakest step of the line); absent from older engines. */
+  minLogprob?: number;
   /** Generated tokens, the one that ended the line included. */
   tokens: number;
   stopReason: StopReason;
