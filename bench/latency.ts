@@ -13,8 +13,9 @@ import { peakRssMiB } from './machine';
 import { PeerModel } from './peer';
 import { promptKit } from './promptIds';
 import { RecordingEngine } from './recording';
+import { replayFilter } from './filterReplay';
 import { keystrokeDocuments, replaySource } from './replay';
-import type { LatencyResult, ModelSummary } from './results';
+import type { FilterReplayResult, LatencyResult, ModelSummary } from './results';
 import { median, quantile, spreadOf } from './stats';
 
 export interface LatencyOptions {
@@ -47,6 +48,7 @@ interface HearthReplay {
   editor: number[];
   /** Keystrokes of that pass answered (or declined) without a model call. */
   withoutModel: number;
+  filter: FilterReplayResult;
   model: ModelSummary;
   peakRssMiB: number;
 }
@@ -115,9 +117,10 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
     editor.push(performance.now() - start);
     if (engine.calls === calls) withoutModel++;
   }
+  const filter = await replayFilter(service, engine, documents, searchSettings);
   service.dispose();
   await hearth.client.dispose();
-  const result: HearthReplay = { runs, searched, candidates, editor, withoutModel, model: hearth.summary, peakRssMiB: peakRssMiB() };
+  const result: HearthReplay = { runs, searched, candidates, editor, withoutModel, filter, model: hearth.summary, peakRssMiB: peakRssMiB() };
   printResult(result);
 }
 
@@ -148,7 +151,7 @@ export async function peerReplayChild(options: LatencyOptions & { decodeTokens: 
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
   const { log, ...task } = options;
   log(`latency: ${options.runs} runs of ${options.keystrokes} keystrokes, Hearth then transformers.js in turn`);
-  const hearth: Omit<HearthReplay, 'model'> = { runs: [], searched: [], candidates: 1, editor: [], withoutModel: 0, peakRssMiB: 0 };
+  const hearth: Omit<HearthReplay, 'model' | 'filter'> & { filter?: FilterReplayResult } = { runs: [], searched: [], candidates: 1, editor: [], withoutModel: 0, peakRssMiB: 0 };
   let model: ModelSummary | undefined;
   const peer: PeerReplay = { runs: [], peakRssMiB: 0 };
   // One run of each in turn, so a change in the machine's load hits both alike.
@@ -161,6 +164,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     hearth.candidates = h.candidates;
     hearth.editor = h.editor;
     hearth.withoutModel = h.withoutModel;
+    hearth.filter = h.filter;
     model = h.model;
     hearth.peakRssMiB = Math.max(hearth.peakRssMiB, h.peakRssMiB);
     peer.runs.push(...p.runs);
@@ -190,5 +194,6 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     searched: { candidates: hearth.candidates, p50: quantile(hearth.searched, 0.5), p95: quantile(hearth.searched, 0.95) },
     editorP50: quantile(hearth.editor, 0.5),
     editorWithoutModel: hearth.editor.length ? hearth.withoutModel / hearth.editor.length : 0,
+    ...(hearth.filter ? { filter: hearth.filter } : {}),
   };
 }

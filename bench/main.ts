@@ -13,8 +13,9 @@ import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
 import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
 import { runQuality } from './quality';
+import type { FilterLevel } from '../src/shared/settings';
 import { writeReport } from './report';
-import type { BenchReport } from './results';
+import type { BenchReport, QualityResult } from './results';
 import { runScale } from './scale';
 import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
@@ -24,6 +25,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
+  --filter L         off, balanced or strict: the level "shown" is measured at (quality; default balanced)
   --cursor C         line-start (default): before the hole line's indentation, the dataset's framing;
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents (quality)
@@ -87,7 +89,9 @@ async function quality(args: ParsedArgs, base: Common) {
   const cursor = stringFlag(args, 'cursor') ?? 'line-start';
   if (cursor !== 'line-start' && cursor !== 'indented' && cursor !== 'new-line') throw new UsageError(`--cursor must be line-start, indented or new-line, not '${cursor}'`);
   const candidates = intFlag(args, 'candidates');
-  return runQuality({ dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
+  const filter = stringFlag(args, 'filter');
+  if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);
+  return runQuality({ ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
 }
 
 function print(json: boolean, value: unknown, human: string): void {
@@ -105,7 +109,7 @@ export async function runBench(argv: string[]): Promise<number> {
   switch (verb) {
     case 'quality': {
       const { result, model } = await quality(args, common(args));
-      print(args.flags.has('json'), { model, quality: result }, `pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+      print(args.flags.has('json'), { model, quality: result }, `pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
       return 0;
     }
     case 'throughput': {
@@ -158,6 +162,14 @@ export async function runBench(argv: string[]): Promise<number> {
     default:
       throw new UsageError(BENCH_USAGE);
   }
+}
+
+/** The filter's figures on one line: share shown, precision of what is shown, recall of what is right. */
+function filterLine(result: QualityResult): string {
+  const f = result.filter;
+  if (!f) return '';
+  const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
+  return `filter ${f.level}: shown ${pct(f.shareShown)}, precision ${pct(f.precision)}, recall ${pct(f.recall)}`;
 }
 
 async function all(args: ParsedArgs): Promise<number> {

@@ -160,6 +160,12 @@ function latencySection(title: string, latency: LatencyResult): string {
     ...(latency.editorP50 !== undefined
       ? [`| as the editor asks (its search, gate, typeahead, in-flight reuse): p50 ms | ${fixed(latency.editorP50)} (${percent(latency.editorWithoutModel ?? 0)} of keystrokes without a model call) | | |`]
       : []),
+    ...(latency.filter
+      ? [
+          `| searched keystrokes with the filter ${latency.filter.level} / off (interleaved): p50 ms | ${fixed(latency.filter.onP50)} / ${fixed(latency.filter.offP50)} | | ${latency.filter.ratio.toFixed(3)}× |`,
+          `| as the editor asks, filter ${latency.filter.level} / off: model calls, engine ms | ${latency.filter.editorOn.modelCalls} / ${latency.filter.editorOff.modelCalls} calls, ${fixed(latency.filter.editorOn.engineMs, 0)} / ${fixed(latency.filter.editorOff.engineMs, 0)} ms | | |`,
+        ]
+      : []),
     '',
     `Anchor: ${ANCHORS.intelliCode}; Hearth's p50 is ${latency.hearthP50.median < 100 ? 'under' : 'over'} that mark here.`,
   ].join('\n');

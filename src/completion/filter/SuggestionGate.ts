@@ -51,6 +51,11 @@ export class SuggestionGate {
     void this.grammars.prepare(languageId);
   }
 
+  /** Resolves once `languageId`'s grammar has loaded (or failed to). */
+  async ready(languageId: string): Promise<void> {
+    await this.grammars.prepare(languageId);
+  }
+
   /** The trigger check: a cursor context where the model is not asked, or undefined. */
   skipReason(prefix: string, suffix: string, languageId: string, level: FilterLevel): string | undefined {
     return this.filter.skipReason(cursorContext(prefix, suffix, languageId), level);

@@ -49,6 +49,8 @@ export function computeFeatures(input: FeatureInput): Features {
     score: candidate ? scoreOf(candidate) : 0,
     margin: candidate && rival ? Math.min(NO_RIVAL_MARGIN, scoreOf(candidate) - scoreOf(rival)) : NO_RIVAL_MARGIN,
     rank: input.index,
+    agreement: agreement(input.candidates, input.index),
+    endedLine: candidate?.stopReason === 'newline' ? 1 : 0,
     logTokens: Math.log1p(tokens),
     logChars: Math.log1p(trimmed.length),
     closesOnly: ONLY_CLOSERS.test(trimmed) ? 1 : 0,
@@ -85,6 +87,14 @@ export function cursorContext(prefix: string, suffix: string, languageId: string
     inComment: comment.test(linePrefix) ? 1 : 0,
     afterComment: COMMENT_START.test(previous.trim()) ? 1 : 0,
   };
+}
+
+/** Share of the other searched lines that begin with the same word or symbol: the search's consensus. */
+function agreement(candidates: readonly LineCandidate[], index: number): number {
+  const first = (text: string): string => /\w+|\S/.exec(text)?.[0] ?? '';
+  const mine = first(candidates[index]?.text ?? '');
+  const others = candidates.filter((_, at) => at !== index);
+  return others.length ? others.filter((other) => first(other.text) === mine).length / others.length : 1;
 }
 
 function previousCodeLine(prefix: string, lineStart: number): string {

@@ -46,12 +46,28 @@ export function grammarDir(): string | undefined {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'tree-sitter.wasm')));
 }
 
-export class Grammars {
-  private module: Promise<Module> | undefined;
-  private readonly languages = new Map<string, Promise<TsLanguage | undefined>>();
-  private parser: TsParser | undefined;
-  private readonly ready = new Map<string, TsLanguage>();
+/**
+ * tree-sitter's runtime, once per process: initialising it again invalidates every grammar
+ * loaded before (they fail with "Incompatible language version 0").
+ */
+let runtime: Promise<Module> | undefined;
 
+function loadRuntime(dir: string): Promise<Module> {
+  runtime ??= import('@vscode/tree-sitter-wasm').then(async (imported) => {
+    // The package is CommonJS: its exports may sit under `default` when imported.
+    const module = ((imported as { default?: Module }).default ?? imported) as Module;
+    await module.Parser.init({ locateFile: (name: string) => path.join(dir, name) });
+    return module;
+  });
+  return runtime;
+}
+
+export class Grammars {
+  private readonly languages = new Map<string, Promise<TsLanguage | undefined>>();
+  private readonly ready = new Map<string, TsLanguage>();
+  private parser: TsParser | undefined;
+
+  /** `dir` holds the grammar files; tree-sitter's own runtime comes from `grammarDir()`. */
   constructor(
     private readonly dir: string | undefined = grammarDir(),
     private readonly warn: (message: string) => void = () => undefined,
@@ -60,22 +76,22 @@ export class Grammars {
   /** Starts loading the grammar of `languageId` (no-op when loaded or unknown). */
   prepare(languageId: string): Promise<TsLanguage | undefined> {
     const name = GRAMMARS[languageId];
-    if (!name || !this.dir) return Promise.resolve(undefined);
+    const runtimeDir = grammarDir();
+    if (!name || !this.dir || !runtimeDir) return Promise.resolve(undefined);
     let language = this.languages.get(name);
     if (!language) {
-      const dir = this.dir;
-      language = this.load()
-        .then((module) => module.Language.load(path.join(dir, `tree-sitter-${name}.wasm`)))
-        .then(
-          (loaded) => {
-            this.ready.set(name, loaded);
-            return loaded;
-          },
-          (error: unknown) => {
-            this.warn(`syntax check off for ${languageId}: ${error instanceof Error ? error.message : String(error)}`);
-            return undefined;
-          },
-        );
+      const file = path.join(this.dir, `tree-sitter-${name}.wasm`);
+      language = loadRuntime(runtimeDir)
+        .then(async (module) => {
+          const loaded = await module.Language.load(file);
+          this.parser ??= new module.Parser();
+          this.ready.set(name, loaded);
+          return loaded;
+        })
+        .catch((error: unknown) => {
+          this.warn(`syntax check off for ${languageId}: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        });
       this.languages.set(name, language);
     }
     return language;
@@ -88,19 +104,5 @@ export class Grammars {
     if (!language || !this.parser) return undefined;
     this.parser.setLanguage(language);
     return this.parser;
-  }
-
-  private load(): Promise<Module> {
-    if (!this.module) {
-      const dir = this.dir!;
-      this.module = import('@vscode/tree-sitter-wasm').then(async (imported) => {
-        // The package is CommonJS: its exports may sit under `default` when imported.
-        const module = ((imported as { default?: Module }).default ?? imported) as Module;
-        await module.Parser.init({ locateFile: (name: string) => path.join(dir, name) });
-        this.parser = new module.Parser();
-        return module;
-      });
-    }
-    return this.module;
   }
 }
