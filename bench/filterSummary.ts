@@ -1,5 +1,5 @@
 /** What the show-or-hide filter keeps of a quality run: share shown, precision, recall, per language. */
-import type { FilterSummary, QualityTaskResult } from './results';
+import type { FilterCurvePoint, FilterSummary, QualityTaskResult } from './results';
 
 /** Right without the filter: passes its tests, or matches exactly where a task has none. */
 function rightUnfiltered(result: QualityTaskResult): boolean {
@@ -19,8 +19,23 @@ export function filterFigures(results: readonly QualityTaskResult[]): FilterSumm
   };
 }
 
-export function summarizeFilter(results: readonly QualityTaskResult[]): FilterSummary & { byLanguage: Record<string, FilterSummary> } {
+export function summarizeFilter(results: readonly QualityTaskResult[]): FilterSummary & { byLanguage: Record<string, FilterSummary>; curve: FilterCurvePoint[] } {
   const languages = [...new Set(results.map((result) => result.language ?? 'python'))].sort();
   const byLanguage = Object.fromEntries(languages.map((language) => [language, filterFigures(results.filter((result) => (result.language ?? 'python') === language))]));
-  return { ...filterFigures(results), byLanguage };
+  return { ...filterFigures(results), byLanguage, curve: filterCurve(results) };
+}
+
+/**
+ * Share shown and precision had the threshold been elsewhere: each task's recorded probability
+ * against thresholds from 0 to 0.9 (the syntax check as it ran). For the report's plot only.
+ */
+export function filterCurve(results: readonly QualityTaskResult[]): FilterCurvePoint[] {
+  const points: FilterCurvePoint[] = [];
+  for (let step = 0; step <= 45; step++) {
+    const threshold = step / 50;
+    const moved = results.map((result) => ({ ...result, shown: result.filter !== undefined && result.filter.probability >= threshold && (result.shownCompletion ?? result.completion).trim() !== '' }));
+    const { shareShown, precision, recall } = filterFigures(moved);
+    points.push({ threshold, shareShown, precision, recall });
+  }
+  return points;
 }

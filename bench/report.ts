@@ -1,8 +1,8 @@
 /** Writes bench/REPORT.md and its SVG pictures from one run's results. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
-import type { BenchReport, DraftingResult, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
+import { filterSpec, latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
+import type { BenchReport, DraftingResult, FilterSummary, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
 import type { Spread } from './stats';
 import type { TokenizerBenchResult } from './tokenizer';
 
@@ -36,6 +36,8 @@ export async function writeReport(report: BenchReport, dir: string): Promise<Wri
   };
   const sections: string[] = [header(report)];
   if (report.quality) sections.push(qualitySection(report.quality, report.qualityModel), await picture('quality-pass-by-line.svg', passByLineSpec(report.quality)));
+  const filter = report.quality?.filter;
+  if (filter) sections.push(filterSection(filter), ...(filter.curve ? [await picture('quality-filter-precision.svg', filterSpec(filter.curve, filter))] : []));
   if (report.throughput) sections.push(throughputSection('Throughput', report.throughput), await picture('throughput-tokens-per-second.svg', throughputSpec(report.throughput)));
   if (report.latency) sections.push(latencySection('Latency: keystroke replay', report.latency), await picture('latency-keystroke-replay.svg', latencySpec(report.latency)));
   if (report.tokenizer !== undefined) sections.push(tokenizerSection(report.tokenizer));
@@ -168,6 +170,21 @@ function latencySection(title: string, latency: LatencyResult): string {
       : []),
     '',
     `Anchor: ${ANCHORS.intelliCode}; Hearth's p50 is ${latency.hearthP50.median < 100 ? 'under' : 'over'} that mark here.`,
+  ].join('\n');
+}
+
+function filterSection(filter: NonNullable<QualityResult['filter']>): string {
+  const row = (name: string, f: FilterSummary): string =>
+    `| ${name} | ${f.tasks} | ${percent(f.shareShown)} | **${percent(f.precision)}** | ${percent(f.recall)} | ${percent(f.shownDissimilar)} |`;
+  return [
+    `### What the user sees: the show-or-hide filter (hearth.completion.filter: ${filter.level})`,
+    '',
+    'Every task is completed and scored as above; `shown` says whether the editor would show it: the syntax check (tree-sitter) drops or trims lines that add parse errors around the cursor, then the filter model (models/<name>/filter.json) hides lines unlikely to be right. Precision: of what is shown, the share right (passes its tests; exact match where a task has none). Recall: right and shown over right without the filter.',
+    '',
+    '| tasks | positions | shown | precision | recall | shown with edit similarity < 0.5 |',
+    '| --- | --- | --- | --- | --- | --- |',
+    row('all', filter),
+    ...Object.entries(filter.byLanguage).map(([language, f]) => row(language, f)),
   ].join('\n');
 }
 

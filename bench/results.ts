@@ -88,8 +88,15 @@ export interface QualityResult {
   candidates: number;
   /** With --score-all: share of tasks where any searched line passes (an upper bound for ranking). */
   passAtCandidates?: number;
-  /** The filter at `level`: over all tasks and per language. */
-  filter?: FilterSummary & { level: string; byLanguage: Record<string, FilterSummary> };
+  /** The filter at `level`: over all tasks and per language, and the curve of other thresholds. */
+  filter?: FilterSummary & { level: string; byLanguage: Record<string, FilterSummary>; curve?: FilterCurvePoint[] };
+}
+
+export interface FilterCurvePoint {
+  threshold: number;
+  shareShown: number;
+  precision: number;
+  recall: number;
 }
 
 /** Decode speed at one prompt length, each figure over repeated runs. */

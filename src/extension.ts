@@ -1,6 +1,10 @@
 /** Wires Hearth into VS Code: settings → engine → completion service → provider, commands and status bar. */
 import * as vscode from 'vscode';
 import { CompletionService } from './completion/CompletionService';
+import { DEFAULT_FILTER, loadFilterModel } from './completion/filter/filterModel';
+import { ShowFilter } from './completion/filter/ShowFilter';
+import { SuggestionGate } from './completion/filter/SuggestionGate';
+import { Grammars } from './completion/syntax/grammars';
 import { Config } from './editor/Config';
 import { EngineHost } from './editor/EngineHost';
 import { InlineProvider } from './editor/InlineProvider';
@@ -12,6 +16,9 @@ import { EngineError, isEngineError } from './shared/errors';
 
 let host: EngineHost | undefined;
 
+/** globalState key of the filter's per-language threshold offsets (the user's own accepts and rejects; never sent anywhere). */
+const FILTER_OFFSETS = 'hearth.filterOffsets';
+
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
@@ -20,20 +27,29 @@ export function activate(context: vscode.ExtensionContext): void {
     let settings = config.read();
     host = new EngineHost(context.extensionPath, context.globalStorageUri.fsPath, log);
     const engineHost = host;
+    const filter = new ShowFilter(DEFAULT_FILTER, context.globalState.get<Record<string, number>>(FILTER_OFFSETS, {}));
+    const gate = new SuggestionGate(filter, new Grammars(undefined, (message) => log.warn(message)), (message) => log.debug(message));
     const remote = new RemoteHost(context.secrets, engineHost.engine, log, (error) => {
       if (isEngineError(error)) engineHost.showError(new EngineError(error.code, `${error.message} Hearth completes with the local model meanwhile.`));
     });
-    const service = new CompletionService(remote.router, { log: { debug: (message) => log.debug(message) } });
+    const service = new CompletionService(remote.router, { log: { debug: (message) => log.debug(message) }, gate });
     const status = new StatusBar();
     const refreshStatus = (): void => status.update(engineHost.engine.state, engineHost.info, settings.enable, remote.router.remoteLabel);
     // The local model is loaded only where it answers: the local backend, or the remote one's fallback.
+    // Each model folder may carry its own filter.json; read it once the model is loaded.
     let localLoad: Promise<void> | undefined;
     const loadLocal = (force: boolean): Promise<void> => {
       if (!remote.router.needsLocal) return Promise.resolve();
-      if (force || (!localLoad && !engineHost.info)) localLoad = engineHost.load(settings).then(refreshStatus);
+      if (force || (!localLoad && !engineHost.info)) {
+        localLoad = engineHost.load(settings).then(() => {
+          if (engineHost.info) filter.use(loadFilterModel(engineHost.info.modelDir, (message) => log.warn(message)));
+          refreshStatus();
+        });
+      }
       return localLoad ?? Promise.resolve();
     };
     context.subscriptions.push(config, engineHost, remote, status, { dispose: () => service.dispose() });
+    context.subscriptions.push({ dispose: () => void context.globalState.update(FILTER_OFFSETS, filter.offsets()) });
     context.subscriptions.push(engineHost.engine.onDidChangeState(refreshStatus));
 
     context.subscriptions.push(

@@ -2,7 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../completion/CompletionService';
+import { loadFilterModel } from '../completion/filter/filterModel';
 import { languageIdForPath } from '../completion/languages';
+import { embeddedModelDir } from './paths';
 import { intFlag, parseArgs, UsageError } from './args';
 import { GENERATION_FLAGS_HELP, settingsFromFlags, startCompleter } from './session';
 
@@ -42,6 +44,11 @@ export async function completeCommand(argv: string[]): Promise<number> {
   const completer = await startCompleter(settings);
   try {
     const service = new CompletionService(completer.engine);
+    // The local model's folder may carry its own filter (a remote backend gives no line scores to judge by).
+    if (settings.backend === 'local') {
+      service.gate.filter.use(loadFilterModel(path.resolve(settings.model.path || embeddedModelDir()), (message) => process.stderr.write(`${message}
+`)));
+    }
     const document = { text, offset, languageId: languageIdForPath(file), filePath: path.resolve(file) };
     const result = await service.complete(document, settings, undefined, { trigger: 'explicit' });
     if (args.flags.has('json')) {

@@ -172,7 +172,10 @@ export class CompletionService {
     }
 
     const request = fimRequest(context, document, settings, mode);
-    let completion = await this.wait(this.start(anchor, request), requestSignal);
+    const generation = this.start(anchor, request);
+    // While the worker generates, parse the code around the cursor: the syntax check then only re-parses incrementally.
+    if (level !== 'off') this.gate.warm(document.text, document.offset, document.languageId);
+    let completion = await this.wait(generation, requestSignal);
     if (!completion) return undefined;
     let answer = finish(completion, completion.raw, false);
     // The line the model liked best only repeats the code around the cursor (the filters dropped

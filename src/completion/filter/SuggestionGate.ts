@@ -56,6 +56,11 @@ export class SuggestionGate {
     await this.grammars.prepare(languageId);
   }
 
+  /** Parses the code around the cursor ahead of the answer (nothing when the grammar is not loaded yet). */
+  warm(text: string, offset: number, languageId: string): void {
+    this.checkerFor(languageId)?.prime(regionAround(text, offset));
+  }
+
   /** The trigger check: a cursor context where the model is not asked, or undefined. */
   skipReason(prefix: string, suffix: string, languageId: string, level: FilterLevel): string | undefined {
     return this.filter.skipReason(cursorContext(prefix, suffix, languageId), level);

@@ -5,7 +5,7 @@
  * region already had, and anything elsewhere in the file, do not count: a file that is broken
  * somewhere else still gets suggestions.
  */
-import type { Node as TsNode, Parser as TsParser } from '@vscode/tree-sitter-wasm';
+import type { Node as TsNode, Parser as TsParser, Tree as TsTree } from '@vscode/tree-sitter-wasm';
 
 /** Lines looked at before and after the cursor, at most. */
 const LINES_BEFORE = 80;
@@ -45,12 +45,25 @@ export function countErrors(root: TsNode): number {
   return count;
 }
 
-function errorsIn(parser: TsParser, text: string): number {
-  const tree = parser.parse(text);
+function errorsIn(parser: TsParser, text: string, old?: TsTree): number {
+  const tree = parser.parse(text, old);
   if (!tree) return 0;
   const count = countErrors(tree.rootNode);
   tree.delete();
   return count;
+}
+
+/** Row and column (UTF-16 units, as web-tree-sitter counts them) of the end of `text`. */
+function endPoint(text: string): { row: number; column: number } {
+  let row = 0;
+  let at = text.indexOf('\n');
+  let lineStart = 0;
+  while (at !== -1) {
+    row++;
+    lineStart = at + 1;
+    at = text.indexOf('\n', lineStart);
+  }
+  return { row, column: text.length - lineStart };
 }
 
 /**
@@ -72,8 +85,11 @@ export type SyntaxVerdict =
   | { kind: 'broken' };
 
 export class SyntaxChecker {
-  /** Errors of the last region parsed without a suggestion (the candidates of one request share it). */
-  private last: { key: string; errors: number } | undefined;
+  /**
+   * The region parsed without a suggestion, kept for the candidates of one request: each
+   * candidate is parsed incrementally from it (tree-sitter reuses what the insertion left alone).
+   */
+  private last: { key: string; tree: TsTree; errors: number } | undefined;
 
   constructor(private readonly parser: TsParser) {}
 
@@ -83,9 +99,18 @@ export class SyntaxChecker {
    */
   check(completion: string, region: Region, languageId: string, lineBreak: boolean): SyntaxVerdict {
     const baseline = this.baseline(region);
+    const at = region.before.length;
+    const start = endPoint(region.before);
     const adds = (text: string): boolean => {
       const inserted = completeForCheck(text, region, languageId) + (lineBreak && !region.after.startsWith('\n') ? '\n' : '');
-      return errorsIn(this.parser, region.before + inserted + region.after) > baseline;
+      const old = baseline.tree.copy();
+      const end = endPoint(region.before + inserted);
+      old.edit({ startIndex: at, oldEndIndex: at, newEndIndex: at + inserted.length, startPosition: start, oldEndPosition: start, newEndPosition: end });
+      try {
+        return errorsIn(this.parser, region.before + inserted + region.after, old) > baseline.errors;
+      } finally {
+        old.delete();
+      }
     };
     if (!adds(completion)) return { kind: 'clean', text: completion };
     for (const cut of cutPoints(completion).slice(0, MAX_TRIMS)) {
@@ -95,10 +120,20 @@ export class SyntaxChecker {
     return { kind: 'broken' };
   }
 
-  private baseline(region: Region): number {
+  /** Parses `region` now, so that the checks of its candidates find it done. */
+  prime(region: Region): void {
+    this.baseline(region);
+  }
+
+  private baseline(region: Region): { tree: TsTree; errors: number } {
     const key = `${region.before}\u0000${region.after}`;
-    if (this.last?.key !== key) this.last = { key, errors: errorsIn(this.parser, region.before + region.after) };
-    return this.last.errors;
+    if (this.last?.key !== key) {
+      this.last?.tree.delete();
+      const tree = this.parser.parse(region.before + region.after);
+      if (!tree) throw new Error('tree-sitter returned no tree');
+      this.last = { key, tree, errors: countErrors(tree.rootNode) };
+    }
+    return this.last;
   }
 }
 
