@@ -5,7 +5,7 @@
  * calls and engine time the trigger check saves.
  */
 import type { CompletionService } from '../src/completion/CompletionService';
-import type { HearthSettings } from '../src/completion/settings';
+import type { HearthSettings } from '../src/shared/settings';
 import type { DocumentContext } from '../src/completion/types';
 import type { RecordingEngine } from './recording';
 import type { FilterReplayResult } from './results';

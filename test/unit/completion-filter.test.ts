@@ -8,7 +8,7 @@ import { computeFeatures, cursorContext } from '../../src/completion/filter/feat
 import { DEFAULT_FILTER, type FilterModel, loadFilterModel, parseFilterModel, probability } from '../../src/completion/filter/filterModel';
 import { MAX_OFFSET, ShowFilter } from '../../src/completion/filter/ShowFilter';
 import { SuggestionGate } from '../../src/completion/filter/SuggestionGate';
-import { DEFAULT_SETTINGS, type FilterLevel, type HearthSettings } from '../../src/completion/settings';
+import { DEFAULT_SETTINGS, type FilterLevel, type HearthSettings } from '../../src/shared/settings';
 import { withCursor } from './completion-fixtures';
 
 /** An engine that answers every request at once with the lines it is given, recording requests. */
