@@ -73,6 +73,10 @@ describe('single-line beam search', () => {
     const scores = result.lines.map(lineScore);
     assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
     assert.equal(new Set(result.lines.map((line) => line.text)).size, result.lines.length, 'one entry per text');
+    // The least likely token of "b⏎" is "b" (0.4); of "a⏎", its newline (0.3).
+    assert.ok(Math.abs(result.lines[0]!.minLogprob! - Math.log(0.4)) < 1e-6);
+    const a = result.lines.find((line) => line.text === 'a');
+    if (a) assert.ok(Math.abs(a.minLogprob! - Math.log(0.3)) < 1e-6);
   });
 
   it('prefers the line after which the middle ends', async () => {
