@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../src/completion/CompletionService';
+import { buildContext } from '../src/completion/context';
 import { indentOf } from '../src/completion/documentText';
 import { DEFAULT_SETTINGS, type FilterLevel, type HearthSettings } from '../src/shared/settings';
 import { loadFilterModel } from '../src/completion/filter/filterModel';
@@ -99,7 +100,10 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       const ms = performance.now() - taskStart;
       const text = indent + (completion?.unfiltered ?? completion?.text ?? '');
       const shownText = indent + (completion?.text ?? '');
-      const shown = completion !== undefined && !completion.hidden;
+      // While typing, the trigger check would not even ask the model here.
+      const context = buildContext(document, settings);
+      const skipped = service.gate.skipReason(context.prefix, context.suffix, languageId, settings.completion.filter);
+      const shown = completion !== undefined && !completion.hidden && skipped === undefined;
       const line = holeLine(task.task_id);
       const searched = (engine.results.at(-1)?.lines ?? []).map((found) => ({ ...found, text: indent + found.text }));
       engine.results.length = 0;
@@ -134,6 +138,7 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
             ...(lines.length ? { lines } : {}),
             language: languageId,
             shown,
+            ...(skipped ? { skipped } : {}),
             ...(shownText !== text ? { shownCompletion: shownText } : {}),
             shownRight: right((shownOutcome ?? outcome).passed, shownText),
             shownSimilarity: editSimilarity(shownText, task.canonical_solution),

@@ -46,6 +46,8 @@ export interface QualityTaskResult {
   language?: string;
   /** Whether the filter at the run's level shows a suggestion here (false also where nothing was left to show). */
   shown?: boolean;
+  /** The trigger check's context where it would not ask the model while the user types (then not shown). */
+  skipped?: string;
   /** The text the filter's syntax check left, where it differs from `completion` (trimmed, or another searched line). */
   shownCompletion?: string;
   /** What is shown is right: passes its tests, or matches exactly where the task has none. */
