@@ -28,7 +28,9 @@ import numpy as np
 RECALL = {'balanced': 0.85, 'strict': 0.65}
 SKIP_RATE = 0.01
 SKIP_MIN = 40
-CONTEXTS = ('emptyLine', 'midLine', 'textAfter', 'afterOpener', 'afterCloser', 'afterBlankLine', 'inComment', 'afterComment')
+# Contexts the trigger check may skip: what precedes the cursor. Whether code follows it on the line
+# (textAfter) is left to the filter: at the start of an existing line it is the normal case.
+CONTEXTS = ('afterOpener', 'afterCloser', 'afterBlankLine', 'inComment', 'afterComment')
 DEFAULT_FEATURES = ('score', 'minLogprob')
 L2 = 1.0
 
@@ -160,18 +162,20 @@ def main():
     for weight, name in sorted(zip(w, names), key=lambda x: -abs(x[0])):
         print(f'  {name:16s} {weight:+.3f}')
     features_of = lambda r: np.array([[r['filter']['features'].get(k, 0.0) for k in names]])
+    # Shown at threshold t: a line survived the syntax check, the trigger check asks the model there, and p >= t.
+    shows = lambda r, t: 'filter' in r and not any(r['filter']['features'].get(c) == 1 for c in skip) and predict(model, features_of(r))[0] >= t
     curve = []
     for split_name in ('tune', 'test'):
         every = [r for r in rows if r['split'] == split_name]
         for language in sorted({r.get('language', 'python') for r in every}):
             rs = [r for r in every if r.get('language', 'python') == language]
             for level, t in [('off', None), *thresholds.items()]:
-                decide = (lambda r: None) if t is None else (lambda r, t=t: 'filter' in r and predict(model, features_of(r))[0] >= t)
+                decide = (lambda r: None) if t is None else (lambda r, t=t: shows(r, t))
                 f = figures(rs, decide)
                 print(f'{split_name:5s} {level:8s} {language:11s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
             if split_name == 'test':
                 for t in np.linspace(0, 0.9, 46):
-                    curve.append({'language': language, 'threshold': round(float(t), 3), **figures(rs, lambda r, t=t: 'filter' in r and predict(model, features_of(r))[0] >= t)})
+                    curve.append({'language': language, 'threshold': round(float(t), 3), **figures(rs, lambda r, t=t: shows(r, t))})
     if args.curve:
         json.dump({'thresholds': thresholds, 'curve': curve}, open(args.curve, 'w'), indent=1)
     if args.default:
