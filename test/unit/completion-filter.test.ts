@@ -87,6 +87,13 @@ describe('show-or-hide filter', () => {
   });
 
   describe('thresholds and the user\'s own choices', () => {
+    it('takes a language\'s own thresholds where the model file has them', () => {
+      const filter = new ShowFilter({ ...DEFAULT_FILTER, thresholds: { balanced: 0.3, strict: 0.5 }, languageThresholds: { python: { balanced: 0.2, strict: 0.4 } } });
+      assert.equal(filter.threshold('python', 'balanced'), 0.2);
+      assert.equal(filter.threshold('typescript', 'strict'), 0.5);
+      assert.equal(typeof parseFilterModel(JSON.stringify({ ...DEFAULT_FILTER, languageThresholds: { go: { balanced: 3, strict: 0.4 } } })), 'string');
+    });
+
     it('is stricter at strict than at balanced, and shows everything when off', () => {
       const filter = new ShowFilter();
       assert.ok(filter.threshold('python', 'strict') > filter.threshold('python', 'balanced'));

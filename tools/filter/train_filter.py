@@ -25,7 +25,7 @@ import json
 
 import numpy as np
 
-RECALL = {'balanced': 0.85, 'strict': 0.65}
+RECALL = {'balanced': 0.9, 'strict': 0.7}
 SKIP_RATE = 0.01
 SKIP_MIN = 40
 # Contexts the trigger check may skip: what precedes the cursor. Whether code follows it on the line
@@ -139,6 +139,14 @@ def main():
     model = fit(X(tune), y(tune), l2=l2)
     p_tune = predict(model, X(tune))
     thresholds = {level: round(threshold_for(p_tune, y(tune), recall), 4) for level, recall in RECALL.items()}
+    # Each language of the data gets its own, so that every one keeps RECALL of its right lines.
+    language_thresholds = {}
+    for language in sorted({r.get('language', 'python') for r in tune}):
+        rs = [r for r in tune if r.get('language', 'python') == language]
+        if sum(r['shownRight'] for r in rs) >= 20:
+            p_l = predict(model, X(rs))
+            language_thresholds[language] = {level: round(threshold_for(p_l, y(rs), recall), 4) for level, recall in RECALL.items()}
+    threshold_of = lambda r, level: language_thresholds.get(r.get('language', 'python'), thresholds)[level]
 
     # The trigger check: contexts where the tune split's positions were almost never answered right.
     skip = []
@@ -156,6 +164,7 @@ def main():
                      for k, m, s, wi in zip(names, mean, scale, w)},
         'bias': round(float(b), 5),
         'thresholds': thresholds,
+        **({'languageThresholds': language_thresholds} if language_thresholds else {}),
         **({'skip': skip} if skip else {}),
         'source': f'filter.json: logistic regression on {len(tune)} held-out holes (tools/filter/train_filter.py)',
     }
@@ -169,15 +178,15 @@ def main():
         every = [r for r in rows if r['split'] == split_name]
         for language in sorted({r.get('language', 'python') for r in every}):
             rs = [r for r in every if r.get('language', 'python') == language]
-            for level, t in [('off', None), *thresholds.items()]:
-                decide = (lambda r: None) if t is None else (lambda r, t=t: shows(r, t))
+            for level in ('off', *thresholds):
+                decide = (lambda r: None) if level == 'off' else (lambda r, level=level: shows(r, threshold_of(r, level)))
                 f = figures(rs, decide)
                 print(f'{split_name:5s} {level:8s} {language:11s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
             if split_name == 'test':
                 for t in np.linspace(0, 0.9, 46):
                     curve.append({'language': language, 'threshold': round(float(t), 3), **figures(rs, lambda r, t=t: shows(r, t))})
     if args.curve:
-        json.dump({'thresholds': thresholds, 'curve': curve}, open(args.curve, 'w'), indent=1)
+        json.dump({'thresholds': thresholds, 'languageThresholds': language_thresholds, 'curve': curve}, open(args.curve, 'w'), indent=1)
     if args.default:
         print(json.dumps(out, indent=1))
     elif args.out:

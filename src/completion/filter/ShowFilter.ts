@@ -41,7 +41,8 @@ export class ShowFilter {
 
   /** The least probability shown for `languageId` at `level` (the statistics view shows it). */
   threshold(languageId: string, level: Exclude<FilterLevel, 'off'>): number {
-    return Math.min(1, Math.max(0, this.model.thresholds[level] + (this.offsetsByLanguage.get(languageId) ?? 0)));
+    const base = (this.model.languageThresholds?.[languageId] ?? this.model.thresholds)[level];
+    return Math.min(1, Math.max(0, base + (this.offsetsByLanguage.get(languageId) ?? 0)));
   }
 
   decide(features: Features, languageId: string, level: FilterLevel): FilterDecision {

@@ -17,6 +17,8 @@ export interface FilterModel {
   bias: number;
   /** Least probability shown, per level. */
   thresholds: { balanced: number; strict: number };
+  /** The same for a language (VS Code id) its data calibrated on its own; others use `thresholds`. */
+  languageThresholds?: Record<string, { balanced: number; strict: number }>;
   /** Cursor contexts (names of `cursorContext` features) where no model call is made. */
   skip?: string[];
   /** What it was fitted on, for the log and the statistics view. */
@@ -67,6 +69,9 @@ export function parseFilterModel(json: string): FilterModel | string {
   for (const [name, entry] of Object.entries(model.features)) {
     const numbers = entry && [entry.mean, entry.scale, entry.weight];
     if (!numbers || !numbers.every((value) => typeof value === 'number' && Number.isFinite(value)) || entry.scale === 0) return `feature ${name} is malformed`;
+  }
+  for (const [language, levels] of Object.entries(model.languageThresholds ?? {})) {
+    if (!levels || !isProbability(levels.balanced) || !isProbability(levels.strict)) return `thresholds of ${language} must be numbers in [0, 1]`;
   }
   if (model.skip !== undefined && !(Array.isArray(model.skip) && model.skip.every((name) => typeof name === 'string'))) return 'skip must be a list of names';
   return model as FilterModel;
