@@ -102,16 +102,17 @@ describe('show-or-hide filter', () => {
     });
 
     it('moves a language\'s threshold with accepts and rejects, within bounds, and keeps it', () => {
-      const filter = new ShowFilter();
+      const model: FilterModel = { ...DEFAULT_FILTER, thresholds: { balanced: 0.3, strict: 0.5 } };
+      const filter = new ShowFilter(model);
       const base = filter.threshold('python', 'balanced');
       for (let i = 0; i < 1000; i++) filter.feedback('python', false);
       assert.equal(filter.threshold('python', 'balanced'), base + MAX_OFFSET);
       assert.equal(filter.threshold('typescript', 'balanced'), base);
       for (let i = 0; i < 1000; i++) filter.feedback('python', true);
       assert.ok(Math.abs(filter.threshold('python', 'balanced') - (base - MAX_OFFSET)) < 1e-12);
-      const restored = new ShowFilter(DEFAULT_FILTER, filter.offsets());
+      const restored = new ShowFilter(model, filter.offsets());
       assert.equal(restored.threshold('python', 'balanced'), filter.threshold('python', 'balanced'));
-      assert.equal(new ShowFilter(DEFAULT_FILTER, { go: 5 }).threshold('go', 'balanced'), base + MAX_OFFSET);
+      assert.equal(new ShowFilter(model, { go: 5 }).threshold('go', 'balanced'), base + MAX_OFFSET);
     });
   });
 
