@@ -173,7 +173,7 @@ function latencySection(title: string, latency: LatencyResult): string {
   ].join('\n');
 }
 
-function filterSection(filter: NonNullable<QualityResult['filter']>): string {
+export function filterSection(filter: NonNullable<QualityResult['filter']>): string {
   const row = (name: string, f: FilterSummary): string =>
     `| ${name} | ${f.tasks} | ${percent(f.shareShown)} | **${percent(f.precision)}** | ${percent(f.recall)} | ${percent(f.shownDissimilar)} |`;
   return [
