@@ -69,7 +69,7 @@ export class LlamaPeer {
       threads: { ideal: options.threads, min: options.threads },
       flashAttention: options.flashAttention ?? false,
     });
-    return new LlamaPeer(llama, model, context, context.getSequence(), await nodeLlamaCppVersion());
+    return new LlamaPeer(llama, model, context, context.getSequence(), nodeLlamaCppVersion());
   }
 
   tokenize(text: string): number[] {
@@ -109,7 +109,8 @@ export class LlamaPeer {
   }
 }
 
-async function nodeLlamaCppVersion(): Promise<string> {
+/** The installed node-llama-cpp's version, for the report. */
+export function nodeLlamaCppVersion(): string {
   try {
     const file = path.join(REPO_ROOT, 'node_modules', 'node-llama-cpp', 'package.json');
     return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
