@@ -22,6 +22,7 @@ import { BareDecoder } from './floor';
 import { type GgufType, writeGguf } from './gguf';
 import { openHearth } from './hearthEngine';
 import { LlamaPeer, nodeLlamaCppVersion } from './llamaCpp';
+import type { LlamaScaleResult } from './llamaScale';
 import { machineInfo } from './machine';
 import { OUT_DIR } from './paths';
 import type { MachineInfo } from './results';
@@ -88,9 +89,10 @@ export interface LlamaBenchResult {
   sourceFile: string;
   throughput: ThroughputFigures[];
   latency: LoopFigures[];
+  scale?: LlamaScaleResult;
 }
 
-interface RunSample {
+export interface RunSample {
   prefillMs: number;
   msPerToken: number;
   decodeTokens: number;
@@ -114,7 +116,7 @@ export interface LlamaChildTask {
   decodeTokens?: number[];
 }
 
-const GGUF_LABEL: Record<GgufType, string> = { f32: 'F32', f16: 'F16', q8_0: 'Q8_0', q4_0: 'Q4_0' };
+export const GGUF_LABEL: Record<GgufType, string> = { f32: 'F32', f16: 'F16', q8_0: 'Q8_0', q4_0: 'Q4_0' };
 
 /** The GGUF of `modelDir` in `type`, written into bench/out/gguf/ unless a newer one is there. */
 export function ensureGguf(modelDir: string, type: GgufType, log: (line: string) => void): string {
@@ -265,6 +267,16 @@ async function peerReplay(task: LlamaChildTask): Promise<ReplaySamples> {
 
 // ---------------------------------------------------------------- the parent
 
+/** Adds one round's samples of `engine` to its figures in `into`. */
+export function addThroughput(into: Map<string, ThroughputFigures>, engine: string, file: string, samples: RunSample[]): void {
+  const figures = into.get(engine) ?? { engine, file, megabytes: megabytes(file), prefillMs: samples.map(() => []), msPerToken: samples.map(() => []) };
+  samples.forEach((sample, i) => {
+    figures.prefillMs[i]?.push(sample.prefillMs);
+    figures.msPerToken[i]?.push(sample.msPerToken);
+  });
+  into.set(engine, figures);
+}
+
 export async function runLlamaBench(options: LlamaBenchOptions): Promise<LlamaBenchResult> {
   const { log } = options;
   const machine = machineInfo();
@@ -273,14 +285,7 @@ export async function runLlamaBench(options: LlamaBenchOptions): Promise<LlamaBe
   const base = { modelDir: options.modelDir, threads: options.threads, flashAttention: options.flashAttention, lengths: options.lengths, newTokens: options.newTokens, keystrokes: options.keystrokes, maxNewTokens: options.maxNewTokens, loop: 'fim' as Loop };
   const throughput = new Map<string, ThroughputFigures>();
   const latency = new Map<string, LoopFigures>();
-  const addThroughput = (engine: string, file: string, samples: RunSample[]): void => {
-    const figures = throughput.get(engine) ?? { engine, file, megabytes: megabytes(file), prefillMs: samples.map(() => []), msPerToken: samples.map(() => []) };
-    samples.forEach((sample, i) => {
-      figures.prefillMs[i]?.push(sample.prefillMs);
-      figures.msPerToken[i]?.push(sample.msPerToken);
-    });
-    throughput.set(engine, figures);
-  };
+  const addThroughputOf = (engine: string, file: string, samples: RunSample[]): void => addThroughput(throughput, engine, file, samples);
   const addLoop = (loop: Loop, engine: string, samples: ReplaySamples): void => {
     const key = `${loop}/${engine}`;
     const figures = latency.get(key) ?? { loop, engine, file: samples.file, p50: [], p95: [], reusedShare: 0, samples: [] };
@@ -297,12 +302,12 @@ export async function runLlamaBench(options: LlamaBenchOptions): Promise<LlamaBe
       const kit = await promptKit(options.modelDir, pair.variant);
       const h = await runChild<RunSample[]>({ task: 'llama-hearth-throughput', ...one }, log);
       promptTokens = h.map((sample) => sample.promptTokens);
-      addThroughput(pair.label, kit.onnxFile, h);
+      addThroughputOf(pair.label, kit.onnxFile, h);
       const counts = h.map((sample) => sample.decodeTokens);
-      addThroughput(`floor (${pair.variant})`, kit.onnxFile, await runChild<RunSample[]>({ task: 'llama-floor-throughput', ...one, counts }, log));
+      addThroughputOf(`floor (${pair.variant})`, kit.onnxFile, await runChild<RunSample[]>({ task: 'llama-floor-throughput', ...one, counts }, log));
       for (const type of pair.types) {
         const gguf = ggufs.get(type)!;
-        addThroughput(`llama.cpp ${GGUF_LABEL[type]}`, gguf, await runChild<RunSample[]>({ task: 'llama-peer-throughput', ...one, counts, gguf }, log));
+        addThroughputOf(`llama.cpp ${GGUF_LABEL[type]}`, gguf, await runChild<RunSample[]>({ task: 'llama-peer-throughput', ...one, counts, gguf }, log));
       }
     }
     for (const loop of LOOPS) {

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LlamaBenchResult, LoopFigures, ThroughputFigures } from './llamaBench';
+import type { LlamaScaleResult } from './llamaScale';
 import { renderSvg } from './plots';
 import type { BenchReport } from './results';
 import { median } from './stats';
@@ -117,7 +118,23 @@ export function llamaSection(r: LlamaBenchResult): string {
       if (fa && fb) lines.push(`| ${loop} | ${a} ÷ ${b} | ${ratio(fa.p50, fb.p50)} | ${ratio(fa.p95, fb.p95)} |`);
     }
   }
+  if (r.scale) lines.push('', ...scaleLines(r.scale));
   return lines.join('\n');
+}
+
+function scaleLines(s: LlamaScaleResult): string[] {
+  const lines = ['### At the size users download: Qwen2.5-Coder-0.5B shapes', '', s.note];
+  if (!s.throughput.length) return lines;
+  const n = s.promptTokens[0] ?? 256;
+  lines.push('', `| engine | prefill ${n}, ms | decode after ${n}, ms/token |`, '|---|---|---|');
+  lines.push(...s.throughput.map((f) => `| ${engineName(f)} | ${spread(f.prefillMs[0] ?? [])} | ${spread(f.msPerToken[0] ?? [], 2)} |`));
+  lines.push('', '| Hearth ÷ llama.cpp | prefill | decode |', '|---|---|---|');
+  for (const [a, b] of [['Hearth 4-bit', 'llama.cpp Q4_0'], ['Hearth 8-bit', 'llama.cpp Q8_0'], ['Hearth fp32', 'llama.cpp F16']] as const) {
+    const fa = s.throughput.find((f) => f.engine === a);
+    const fb = s.throughput.find((f) => f.engine === b);
+    if (fa && fb) lines.push(`| ${a} ÷ ${b} | ${ratio(fa.prefillMs[0], fb.prefillMs[0])} | ${ratio(fa.msPerToken[0], fb.msPerToken[0])} |`);
+  }
+  return lines;
 }
 
 /** Time to completion per keystroke, both engines, one panel per loop (last round). */

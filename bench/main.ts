@@ -10,7 +10,8 @@ import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../
 import { defaultThreads } from '../src/engine/devices';
 import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } from './latency';
 import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
-import { llamaChild, type LlamaBenchOptions, runLlamaBench } from './llamaBench';
+import { llamaChild, type LlamaBenchOptions, type LlamaBenchResult, runLlamaBench } from './llamaBench';
+import { runLlamaScale } from './llamaScale';
 import { writeLlamaSection } from './llamaReport';
 import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
@@ -44,8 +45,12 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --note TEXT        with all: a line for the report's notes (what was run and why)
   llama              llama.cpp (node-llama-cpp) on GGUFs of the same weights: throughput and
                      keystroke replay; merged into bench/out/report.json and REPORT.md
+  llama-scale        the same pairing on the 0.5B-shape model (--scale-model), added to it
   report [--from F]  render bench/REPORT.md again from a saved report.json (default bench/out/report.json)
   --json             print one JSON object instead of text`;
+
+/** The last `hearth bench llama` result, for llama-scale to add to. */
+const LLAMA_JSON = path.join(OUT_DIR, 'llama.json');
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -159,8 +164,21 @@ export async function runBench(argv: string[]): Promise<number> {
     case 'llama': {
       const base = common(args);
       const result = await runLlamaBench(llamaOptions(args, base));
+      fs.mkdirSync(OUT_DIR, { recursive: true });
+      fs.writeFileSync(LLAMA_JSON, `${JSON.stringify(result, null, 2)}\n`);
       const files = await writeLlamaSection(result, path.join(OUT_DIR, 'report.json'), REPORT_DIR);
       print(base.json, result, `report: ${files.join(', ')}`);
+      return 0;
+    }
+    case 'llama-scale': {
+      // The 0.5B-shape pairing, added to the last `hearth bench llama` result (bench/out/llama.json).
+      const base = common(args);
+      if (!fs.existsSync(LLAMA_JSON)) throw new UsageError(`${LLAMA_JSON} is missing: run hearth bench llama first`);
+      const result = JSON.parse(fs.readFileSync(LLAMA_JSON, 'utf8')) as LlamaBenchResult;
+      result.scale = await runLlamaScale({ ...llamaOptions(args, base), runs: intFlag(args, 'runs', 1) ?? 1, scaleModel: stringFlag(args, 'scale-model') });
+      fs.writeFileSync(LLAMA_JSON, `${JSON.stringify(result, null, 2)}\n`);
+      const files = await writeLlamaSection(result, path.join(OUT_DIR, 'report.json'), REPORT_DIR);
+      print(base.json, result.scale, `report: ${files.join(', ')}`);
       return 0;
     }
     case 'all':
