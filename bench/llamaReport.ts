@@ -23,25 +23,37 @@ export async function writeLlamaSection(result: LlamaBenchResult, reportJson: st
     fs.writeFileSync(reportJson, `${JSON.stringify(report, null, 2)}\n`);
     return (await writeReport(report, dir)).files;
   }
-  const file = path.join(dir, 'REPORT.md');
-  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Hearth benchmarks\n';
-  const section = `${llamaSection(result)}\n\n![${PICTURE}](${PICTURE})\n`;
-  const start = old.indexOf(HEADING);
-  let markdown: string;
-  if (start >= 0) {
-    const next = old.indexOf('\n## ', start + HEADING.length);
-    markdown = `${old.slice(0, start)}${section}${next >= 0 ? old.slice(next) : ''}`;
-  } else {
-    const notes = old.indexOf('\n## Notes');
-    markdown = notes >= 0 ? `${old.slice(0, notes)}\n\n${section}${old.slice(notes)}` : `${old.trimEnd()}\n\n${section}`;
-  }
-  fs.writeFileSync(file, markdown);
+  const file = spliceSection(dir, HEADING, `${llamaSection(result)}\n\n![${PICTURE}](${PICTURE})\n`);
   const svg = path.join(dir, PICTURE);
   fs.writeFileSync(svg, await renderSvg(llamaReplaySpec(result)));
   return [file, svg];
 }
 
 const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** Puts `section` (which starts with `heading`) into dir/REPORT.md in place of the old one, or before the notes. */
+export function spliceSection(dir: string, heading: string, section: string): string {
+  const file = path.join(dir, 'REPORT.md');
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Hearth benchmarks\n';
+  const start = old.indexOf(heading);
+  let markdown: string;
+  if (start >= 0) {
+    const next = old.indexOf('\n## ', start + heading.length);
+    markdown = `${old.slice(0, start)}${section}${next >= 0 ? old.slice(next) : ''}`;
+  } else {
+    const notes = old.indexOf('\n## Notes');
+    markdown = notes >= 0 ? `${old.slice(0, notes)}\n\n${section}${old.slice(notes)}` : `${old.trimEnd()}\n\n${section}`;
+  }
+  fs.writeFileSync(file, markdown);
+  return file;
+}
+
+/** The 0.5B-shape pairing as its own REPORT.md section. */
+export function writeScaleSection(scale: LlamaScaleResult, dir: string): string {
+  return spliceSection(dir, SCALE_HEADING, `${scaleLines(scale).join('\n')}\n`);
+}
+
+const SCALE_HEADING = '## llama.cpp at the size users download: Qwen2.5-Coder-0.5B shapes';
 
 /** Median, and min–max over rounds where there are several. */
 function spread(values: number[], digits = 1): string {
@@ -118,12 +130,16 @@ export function llamaSection(r: LlamaBenchResult): string {
       if (fa && fb) lines.push(`| ${loop} | ${a} ÷ ${b} | ${ratio(fa.p50, fb.p50)} | ${ratio(fa.p95, fb.p95)} |`);
     }
   }
-  if (r.scale) lines.push('', ...scaleLines(r.scale));
   return lines.join('\n');
 }
 
+/** The 0.5B-shape section's markdown. */
+export function scaleSection(s: LlamaScaleResult): string {
+  return scaleLines(s).join('\n');
+}
+
 function scaleLines(s: LlamaScaleResult): string[] {
-  const lines = ['### At the size users download: Qwen2.5-Coder-0.5B shapes', '', s.note];
+  const lines = [SCALE_HEADING, '', s.note];
   if (!s.throughput.length) return lines;
   const n = s.promptTokens[0] ?? 256;
   lines.push('', `| engine | prefill ${n}, ms | decode after ${n}, ms/token |`, '|---|---|---|');

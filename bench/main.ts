@@ -12,7 +12,7 @@ import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } f
 import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
 import { llamaChild, type LlamaBenchOptions, type LlamaBenchResult, runLlamaBench } from './llamaBench';
 import { runLlamaScale } from './llamaScale';
-import { writeLlamaSection } from './llamaReport';
+import { writeLlamaSection, writeScaleSection } from './llamaReport';
 import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
 import { runQuality } from './quality';
@@ -171,14 +171,14 @@ export async function runBench(argv: string[]): Promise<number> {
       return 0;
     }
     case 'llama-scale': {
-      // The 0.5B-shape pairing, added to the last `hearth bench llama` result (bench/out/llama.json).
+      // The 0.5B-shape pairing: its own REPORT.md section (and added to bench/out/llama.json when there is one).
       const base = common(args);
-      if (!fs.existsSync(LLAMA_JSON)) throw new UsageError(`${LLAMA_JSON} is missing: run hearth bench llama first`);
-      const result = JSON.parse(fs.readFileSync(LLAMA_JSON, 'utf8')) as LlamaBenchResult;
-      result.scale = await runLlamaScale({ ...llamaOptions(args, base), runs: intFlag(args, 'runs', 1) ?? 1, scaleModel: stringFlag(args, 'scale-model') });
-      fs.writeFileSync(LLAMA_JSON, `${JSON.stringify(result, null, 2)}\n`);
-      const files = await writeLlamaSection(result, path.join(OUT_DIR, 'report.json'), REPORT_DIR);
-      print(base.json, result.scale, `report: ${files.join(', ')}`);
+      const scale = await runLlamaScale({ ...llamaOptions(args, base), runs: intFlag(args, 'runs', 1) ?? 1, scaleModel: stringFlag(args, 'scale-model') });
+      if (fs.existsSync(LLAMA_JSON)) {
+        const result = JSON.parse(fs.readFileSync(LLAMA_JSON, 'utf8')) as LlamaBenchResult;
+        fs.writeFileSync(LLAMA_JSON, `${JSON.stringify({ ...result, scale }, null, 2)}\n`);
+      }
+      print(base.json, scale, `report: ${writeScaleSection(scale, REPORT_DIR)}`);
       return 0;
     }
     case 'all':
