@@ -60,6 +60,8 @@ export interface ThroughputFigures {
   /** [length][run] */
   prefillMs: number[][];
   msPerToken: number[][];
+  /** CPU ms of a whole request (prompt, then the new tokens), [length][run]. */
+  cpuMs: number[][];
 }
 
 export interface LoopFigures {
@@ -69,6 +71,9 @@ export interface LoopFigures {
   /** One per run. */
   p50: number[];
   p95: number[];
+  /** The same for the process's CPU time per keystroke. */
+  cpuP50: number[];
+  cpuP95: number[];
   /** Prompt tokens found in the cache, median share (last run). */
   reusedShare: number;
   /** Milliseconds per keystroke, last run. */
@@ -94,6 +99,8 @@ export interface LlamaBenchResult {
 
 export interface RunSample {
   prefillMs: number;
+  /** CPU time of the engine's process for the whole request (threads added up): steadier than wall time on a shared machine. */
+  cpuMs: number;
   msPerToken: number;
   decodeTokens: number;
   promptTokens: number;
@@ -158,10 +165,13 @@ async function hearthThroughput(task: LlamaChildTask): Promise<RunSample[]> {
   await hearth.client.complete(plainRequest(promptText(kit, 16, 9), 4));
   const samples: RunSample[] = [];
   for (const length of usableLengths(task.lengths, hearth.info.contextLength, task.newTokens)) {
+    const cpu = cpuNow();
     const { metrics } = await hearth.client.complete(plainRequest(promptText(kit, length, task.run), task.newTokens));
+    const cpuMs = cpuNow() - cpu;
     const decodeMs = metrics.totalMs - metrics.timeToFirstTokenMs;
     samples.push({
       prefillMs: metrics.timeToFirstTokenMs,
+      cpuMs,
       msPerToken: metrics.decodeTokens > 1 ? decodeMs / (metrics.decodeTokens - 1) : Number.NaN,
       decodeTokens: metrics.decodeTokens,
       promptTokens: metrics.promptTokens,
@@ -169,6 +179,12 @@ async function hearthThroughput(task: LlamaChildTask): Promise<RunSample[]> {
   }
   await hearth.client.dispose();
   return samples;
+}
+
+/** The process's CPU time so far (every thread), ms. */
+function cpuNow(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 /** The floor (bare session.run on Hearth's file) or llama.cpp: the same prompt ids, as many new tokens as Hearth made. */
@@ -187,8 +203,10 @@ async function baselineThroughput(task: LlamaChildTask): Promise<RunSample[]> {
   for (const [column, length] of lengths.entries()) {
     const ids = kit.idsFor(plainRequest(promptText(kit, length, task.run), task.newTokens));
     const tokens = Math.max(2, task.counts?.[column] ?? task.newTokens);
+    const cpu = cpuNow();
     const measured = await generate(ids, tokens);
-    samples.push({ prefillMs: measured.prefillMs, msPerToken: measured.msPerToken, decodeTokens: tokens, promptTokens: ids.length });
+    const cpuMs = cpuNow() - cpu;
+    samples.push({ prefillMs: measured.prefillMs, cpuMs, msPerToken: measured.msPerToken, decodeTokens: tokens, promptTokens: ids.length });
   }
   await floor?.release();
   await peer?.dispose();
@@ -197,6 +215,7 @@ async function baselineThroughput(task: LlamaChildTask): Promise<RunSample[]> {
 
 interface ReplaySamples {
   ms: number[];
+  cpu: number[];
   decodeTokens: number[];
   reusedShare: number;
   promptTokens: number;
@@ -213,14 +232,17 @@ async function hearthReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   const documents = keystrokeDocuments(replaySource(), task.keystrokes);
   if (documents[0]) await service.complete(documents[0], settings, undefined, { trigger: 'explicit', reuse: false });
   const ms: number[] = [];
+  const cpu: number[] = [];
   const decodeTokens: number[] = [];
   const shares: number[] = [];
   let promptTokens = 0;
   for (const document of documents) {
     const before = engine.results.length;
     const start = performance.now();
+    const cpuStart = cpuNow();
     await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false });
     ms.push(performance.now() - start);
+    cpu.push(cpuNow() - cpuStart);
     const made = engine.results.slice(before);
     decodeTokens.push(made.reduce((sum, result) => sum + result.metrics.decodeTokens, 0));
     const first = made[0]?.metrics;
@@ -229,7 +251,7 @@ async function hearthReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   }
   service.dispose();
   await hearth.client.dispose();
-  return { ms, decodeTokens, reusedShare: quantile(shares, 0.5), promptTokens, file: hearth.info.onnxFile };
+  return { ms, cpu, decodeTokens, reusedShare: quantile(shares, 0.5), promptTokens, file: hearth.info.onnxFile };
 }
 
 /** llama.cpp on the same keystrokes: the same prompt ids (Hearth's builder, its stable cut), as many tokens as Hearth made, its cache kept as its clients keep it. */
@@ -250,27 +272,31 @@ async function peerReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   const warm = idsFor(0);
   await peer.generate(warm, 1);
   const ms: number[] = [];
+  const cpu: number[] = [];
   const shares: number[] = [];
   let promptTokens = 0;
   for (let index = 0; index < documents.length; index++) {
     // Hearth's prompt builder is not llama.cpp's work: its time starts once the ids are there.
     const ids = idsFor(index);
     const start = performance.now();
+    const cpuStart = cpuNow();
     const run = await peer.generate(ids, Math.max(1, task.decodeTokens?.[index] ?? 1));
     ms.push(performance.now() - start);
+    cpu.push(cpuNow() - cpuStart);
     promptTokens = ids.length;
     shares.push(run.reusedTokens / ids.length);
   }
   await peer.dispose();
-  return { ms, decodeTokens: [], reusedShare: quantile(shares, 0.5), promptTokens, file: task.gguf! };
+  return { ms, cpu, decodeTokens: [], reusedShare: quantile(shares, 0.5), promptTokens, file: task.gguf! };
 }
 
 // ---------------------------------------------------------------- the parent
 
 /** Adds one round's samples of `engine` to its figures in `into`. */
 export function addThroughput(into: Map<string, ThroughputFigures>, engine: string, file: string, samples: RunSample[]): void {
-  const figures = into.get(engine) ?? { engine, file, megabytes: megabytes(file), prefillMs: samples.map(() => []), msPerToken: samples.map(() => []) };
+  const figures = into.get(engine) ?? { engine, file, megabytes: megabytes(file), prefillMs: samples.map(() => []), msPerToken: samples.map(() => []), cpuMs: samples.map(() => []) };
   samples.forEach((sample, i) => {
+    figures.cpuMs[i]?.push(sample.cpuMs);
     figures.prefillMs[i]?.push(sample.prefillMs);
     figures.msPerToken[i]?.push(sample.msPerToken);
   });
@@ -288,9 +314,11 @@ export async function runLlamaBench(options: LlamaBenchOptions): Promise<LlamaBe
   const addThroughputOf = (engine: string, file: string, samples: RunSample[]): void => addThroughput(throughput, engine, file, samples);
   const addLoop = (loop: Loop, engine: string, samples: ReplaySamples): void => {
     const key = `${loop}/${engine}`;
-    const figures = latency.get(key) ?? { loop, engine, file: samples.file, p50: [], p95: [], reusedShare: 0, samples: [] };
+    const figures = latency.get(key) ?? { loop, engine, file: samples.file, p50: [], p95: [], cpuP50: [], cpuP95: [], reusedShare: 0, samples: [] };
     figures.p50.push(quantile(samples.ms, 0.5));
     figures.p95.push(quantile(samples.ms, 0.95));
+    figures.cpuP50.push(quantile(samples.cpu, 0.5));
+    figures.cpuP95.push(quantile(samples.cpu, 0.95));
     figures.reusedShare = samples.reusedShare;
     figures.samples = samples.ms;
     latency.set(key, figures);

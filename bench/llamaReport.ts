@@ -111,23 +111,38 @@ export function llamaSection(r: LlamaBenchResult): string {
     const prefill = label.startsWith('overhead') ? lengths.map(() => '') : fa.prefillMs.map((v, i) => ratio(v, fb.prefillMs[i]));
     lines.push(`| ${label} | ${prefill.join(' | ')} | ${fa.msPerToken.map((v, i) => ratio(v, fb.msPerToken[i])).join(' | ')} |`);
   }
+  if (r.throughput.every((f) => f.cpuMs?.length)) {
+    lines.push(
+      '',
+      `CPU time of each engine's process for a whole request (the prompt, then ${r.newTokens} new tokens; every thread added up), which a busy machine disturbs far less than wall time; and the same pairings as ratios:`,
+      '',
+      `| engine or pairing | ${lengths.map((n) => `${n}-token prompt`).join(' | ')} |`,
+      `|---|${lengths.map(() => '---').join('|')}|`,
+      ...r.throughput.map((f) => `| ${f.engine}, CPU ms | ${f.cpuMs.map((v) => spread(v, 0)).join(' | ')} |`),
+    );
+    for (const [label, a, b] of pairings) {
+      const fa = t(a);
+      const fb = t(b);
+      if (fa && fb) lines.push(`| ${label} | ${fa.cpuMs.map((v, i) => ratio(v, fb.cpuMs[i])).join(' | ')} |`);
+    }
+  }
   lines.push('', `### Keystroke replay (${r.keystrokes} characters typed into \`${r.sourceFile}\`, at most ${r.maxNewTokens} new tokens)`, '');
   lines.push(
     'Hearth answers through its CompletionService and worker as the editor asks (greedy, one line, its KV cache kept between keystrokes). llama.cpp gets the very same prompt ids (Hearth\'s prompt builder, its stable cut of a long prefix), generates as many tokens as Hearth did on that keystroke, and keeps its cache as its own clients do (`adaptStateToTokens` to the new prompt, then `evaluate` of what differs); its time starts once the ids are built. FIM: prefix and suffix, as the editor asks; prefix-only: the prefix alone (Hearth loaded with the prefix-only template).',
     '',
-    '| loop | engine | p50 ms | p95 ms | prompt reused from the cache |',
-    '|---|---|---|---|---|',
-    ...r.latency.map((f) => `| ${f.loop} | ${engineName(f)} | ${spread(f.p50)} | ${spread(f.p95)} | ${fixed(f.reusedShare * 100, 0)}% |`),
+    '| loop | engine | p50 ms | p95 ms | CPU ms p50 | CPU ms p95 | prompt reused from the cache |',
+    '|---|---|---|---|---|---|---|',
+    ...r.latency.map((f) => `| ${f.loop} | ${engineName(f)} | ${spread(f.p50)} | ${spread(f.p95)} | ${spread(f.cpuP50 ?? [])} | ${spread(f.cpuP95 ?? [])} | ${fixed(f.reusedShare * 100, 0)}% |`),
     '',
-    '| loop | Hearth ÷ llama.cpp | p50 | p95 |',
-    '|---|---|---|---|',
+    '| loop | Hearth ÷ llama.cpp | p50 | p95 | CPU p50 | CPU p95 |',
+    '|---|---|---|---|---|---|',
   );
   for (const loop of ['fim', 'prefix-only'] as const) {
     const of = (engine: string): LoopFigures | undefined => r.latency.find((f) => f.loop === loop && f.engine === engine);
     for (const [a, b] of [['Hearth fp32', 'llama.cpp F16'], ['Hearth shipped', 'llama.cpp Q8_0'], ['Hearth shipped', 'llama.cpp Q4_0']] as const) {
       const fa = of(a);
       const fb = of(b);
-      if (fa && fb) lines.push(`| ${loop} | ${a} ÷ ${b} | ${ratio(fa.p50, fb.p50)} | ${ratio(fa.p95, fb.p95)} |`);
+      if (fa && fb) lines.push(`| ${loop} | ${a} ÷ ${b} | ${ratio(fa.p50, fb.p50)} | ${ratio(fa.p95, fb.p95)} | ${ratio(fa.cpuP50, fb.cpuP50)} | ${ratio(fa.cpuP95, fb.cpuP95)} |`);
     }
   }
   return lines.join('\n');
@@ -142,13 +157,13 @@ function scaleLines(s: LlamaScaleResult): string[] {
   const lines = [SCALE_HEADING, '', s.note];
   if (!s.throughput.length) return lines;
   const n = s.promptTokens[0] ?? 256;
-  lines.push('', `| engine | prefill ${n}, ms | decode after ${n}, ms/token |`, '|---|---|---|');
-  lines.push(...s.throughput.map((f) => `| ${engineName(f)} | ${spread(f.prefillMs[0] ?? [])} | ${spread(f.msPerToken[0] ?? [], 2)} |`));
-  lines.push('', '| Hearth ÷ llama.cpp | prefill | decode |', '|---|---|---|');
+  lines.push('', `| engine | prefill ${n}, ms | decode after ${n}, ms/token | CPU ms, whole request |`, '|---|---|---|---|');
+  lines.push(...s.throughput.map((f) => `| ${engineName(f)} | ${spread(f.prefillMs[0] ?? [])} | ${spread(f.msPerToken[0] ?? [], 2)} | ${spread(f.cpuMs?.[0] ?? [], 0)} |`));
+  lines.push('', '| Hearth ÷ llama.cpp | prefill | decode | CPU, whole request |', '|---|---|---|---|');
   for (const [a, b] of [['Hearth 4-bit', 'llama.cpp Q4_0'], ['Hearth 8-bit', 'llama.cpp Q8_0'], ['Hearth fp32', 'llama.cpp F16']] as const) {
     const fa = s.throughput.find((f) => f.engine === a);
     const fb = s.throughput.find((f) => f.engine === b);
-    if (fa && fb) lines.push(`| ${a} ÷ ${b} | ${ratio(fa.prefillMs[0], fb.prefillMs[0])} | ${ratio(fa.msPerToken[0], fb.msPerToken[0])} |`);
+    if (fa && fb) lines.push(`| ${a} ÷ ${b} | ${ratio(fa.prefillMs[0], fb.prefillMs[0])} | ${ratio(fa.msPerToken[0], fb.msPerToken[0])} | ${ratio(fa.cpuMs?.[0], fb.cpuMs?.[0])} |`);
   }
   return lines;
 }
