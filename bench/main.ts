@@ -10,6 +10,9 @@ import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../
 import { defaultThreads } from '../src/engine/devices';
 import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } from './latency';
 import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
+import { llamaChild, type LlamaBenchOptions, type LlamaBenchResult, runLlamaBench } from './llamaBench';
+import { runLlamaScale } from './llamaScale';
+import { writeLlamaSection, writeScaleSection } from './llamaReport';
 import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
 import { runQuality } from './quality';
@@ -21,7 +24,7 @@ import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
 
-export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale] [options]
+export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|llama] [options]
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
@@ -39,10 +42,17 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --threads N        CPU threads for every engine (default: all cores but one)
   --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all, scale;
                      default: made at bench time in bench/out/models/)
-  --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale)
+  --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale, llama)
+  --flash-attention  llama: turn llama.cpp's flash attention on (default off)
   --note TEXT        with all: a line for the report's notes (what was run and why)
+  llama              llama.cpp (node-llama-cpp) on GGUFs of the same weights: throughput and
+                     keystroke replay; merged into bench/out/report.json and REPORT.md
+  llama-scale        the same pairing on the 0.5B-shape model (--scale-model), added to it
   report [--from F]  render bench/REPORT.md again from a saved report.json (default bench/out/report.json)
   --json             print one JSON object instead of text`;
+
+/** The last `hearth bench llama` result, for llama-scale to add to. */
+const LLAMA_JSON = path.join(OUT_DIR, 'llama.json');
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -72,6 +82,12 @@ function latencyOptions(args: ParsedArgs, base: Common): LatencyOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, keystrokes: intFlag(args, 'keystrokes', 100) ?? 100, maxNewTokens: 16, log };
 }
 
+function llamaOptions(args: ParsedArgs, base: Common): LlamaBenchOptions {
+  // One thread unless asked: two on two cores made llama.cpp's decode collapse (VERIFIED.md).
+  const threads = intFlag(args, 'threads', 1) ?? 1;
+  return { modelDir: base.modelDir, threads, runs: base.runs, keystrokes: intFlag(args, 'keystrokes', 100) ?? 100, maxNewTokens: 16, newTokens: 64, lengths: [64, 256, 896], flashAttention: args.flags.has('flash-attention'), log };
+}
+
 function draftingOptions(base: Common): DraftingOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, holes: 24, log };
 }
@@ -99,7 +115,7 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json', 'help', 'score-all']);
+  const args = parseArgs(argv, ['json', 'help', 'score-all', 'flash-attention']);
   const [verb = 'all'] = args.positionals;
   if (verb === '__child') return child(args.positionals[1] ?? '{}');
   if (args.flags.has('help')) {
@@ -147,6 +163,26 @@ export async function runBench(argv: string[]): Promise<number> {
       const base = common(args);
       const result = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
       print(base.json, result, JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case 'llama': {
+      const base = common(args);
+      const result = await runLlamaBench(llamaOptions(args, base));
+      fs.mkdirSync(OUT_DIR, { recursive: true });
+      fs.writeFileSync(LLAMA_JSON, `${JSON.stringify(result, null, 2)}\n`);
+      const files = await writeLlamaSection(result, path.join(OUT_DIR, 'report.json'), REPORT_DIR);
+      print(base.json, result, `report: ${files.join(', ')}`);
+      return 0;
+    }
+    case 'llama-scale': {
+      // The 0.5B-shape pairing: its own REPORT.md section (and added to bench/out/llama.json when there is one).
+      const base = common(args);
+      const scale = await runLlamaScale({ ...llamaOptions(args, base), runs: intFlag(args, 'runs', 1) ?? 1, scaleModel: stringFlag(args, 'scale-model') });
+      if (fs.existsSync(LLAMA_JSON)) {
+        const result = JSON.parse(fs.readFileSync(LLAMA_JSON, 'utf8')) as LlamaBenchResult;
+        fs.writeFileSync(LLAMA_JSON, `${JSON.stringify({ ...result, scale }, null, 2)}\n`);
+      }
+      print(base.json, scale, `report: ${writeScaleSection(scale, REPORT_DIR)}`);
       return 0;
     }
     case 'all':
@@ -211,6 +247,9 @@ async function all(args: ParsedArgs): Promise<number> {
   await step('scale', async () => {
     report.scale = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
   });
+  await step('llama', async () => {
+    report.llama = await runLlamaBench(llamaOptions(args, base));
+  });
   report.machine.loadAverage.end = os.loadavg()[0] ?? 0;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -220,6 +259,10 @@ async function all(args: ParsedArgs): Promise<number> {
 }
 
 async function child(json: string): Promise<number> {
+  if ((JSON.parse(json) as { task: string }).task.startsWith('llama-')) {
+    await llamaChild(JSON.parse(json) as Parameters<typeof llamaChild>[0]);
+    return 0;
+  }
   const task = JSON.parse(json) as { task: string } & LatencyOptions & ThroughputOptions & DraftingOptions & { decodeTokens: number[]; counts: number[][]; engine: 'floor' | 'peer' };
   const options = { ...task, log };
   switch (task.task) {

@@ -1,6 +1,7 @@
 /** Writes bench/REPORT.md and its SVG pictures from one run's results. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { llamaReplaySpec, llamaSection, scaleSection } from './llamaReport';
 import { filterSpec, latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
 import type { BenchReport, DraftingResult, FilterSummary, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
 import type { Spread } from './stats';
@@ -46,6 +47,8 @@ export async function writeReport(report: BenchReport, dir: string): Promise<Wri
     if (report.scale.throughput) sections.push(throughputSection('Scale: throughput', report.scale.throughput));
     if (report.scale.latency) sections.push(latencySection('Scale: keystroke replay', report.scale.latency));
   }
+  if (report.llama) sections.push(llamaSection(report.llama), await picture('llama-keystroke-replay.svg', llamaReplaySpec(report.llama)));
+  if (report.llama?.scale) sections.push(scaleSection(report.llama.scale));
   if (report.notes.length) sections.push(`## Notes\n\n${report.notes.map((note) => `- ${note}`).join('\n')}`);
   const markdown = `${sections.join('\n\n')}\n`;
   const file = path.join(dir, 'REPORT.md');

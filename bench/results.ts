@@ -1,4 +1,5 @@
 /** The shapes benchmark runs produce and the report reads. Plain data, written as JSON too. */
+import type { LlamaBenchResult } from './llamaBench';
 import type { Spread } from './stats';
 import type { TokenizerBenchResult } from './tokenizer';
 
@@ -196,5 +197,6 @@ export interface BenchReport {
   latency?: LatencyResult;
   tokenizer?: TokenizerBenchResult;
   scale?: ScaleResult;
+  llama?: LlamaBenchResult;
   notes: string[];
 }
