@@ -14,7 +14,7 @@ describe('e2e: commands and settings', function () {
   const handle = useSession({ name: 'commands' });
 
   beforeEach(async () => handle.editor.open(PYTHON_FILE));
-  afterEach(async () => {
+  handle.afterEachTest(async () => {
     await handle.editor.press('Escape');
     await handle.editor.open(PYTHON_FILE);
     await handle.editor.revert();
