@@ -5,6 +5,7 @@ import { DEFAULT_FILTER, loadFilterModel } from './completion/filter/filterModel
 import { ShowFilter } from './completion/filter/ShowFilter';
 import { SuggestionGate } from './completion/filter/SuggestionGate';
 import { Grammars } from './completion/syntax/grammars';
+import type { CompletionEngine } from './completion/engineApi';
 import { Config } from './editor/Config';
 import { EngineHost } from './editor/EngineHost';
 import { InlineProvider } from './editor/InlineProvider';
@@ -13,15 +14,23 @@ import { downloadModelCommand, selectModel } from './editor/selectModel';
 import { RemoteHost } from './editor/RemoteHost';
 import { StatusBar } from './editor/StatusBar';
 import { EngineError, isEngineError } from './shared/errors';
+import { TRACE_LIMIT, type HearthApi, type ProviderTrace } from './shared/api';
 
 let host: EngineHost | undefined;
 
 /** globalState key of the filter's per-language threshold offsets (the user's own accepts and rejects; never sent anywhere). */
 const FILTER_OFFSETS = 'hearth.filterOffsets';
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
+  const traces: ProviderTrace[] = [];
+  let modelCalls = 0;
+  const api: HearthApi = {
+    traces: () => traces.slice(),
+    modelCalls: () => modelCalls,
+    engine: () => ({ state: host?.engine.state ?? 'failed', ...(host?.info ? { model: host.info } : {}) }),
+  };
   try {
     const config = new Config();
     let settings = config.read();
@@ -32,7 +41,14 @@ export function activate(context: vscode.ExtensionContext): void {
     const remote = new RemoteHost(context.secrets, engineHost.engine, log, (error) => {
       if (isEngineError(error)) engineHost.showError(new EngineError(error.code, `${error.message} Hearth completes with the local model meanwhile.`));
     });
-    const service = new CompletionService(remote.router, { log: { debug: (message) => log.debug(message) }, gate });
+    // Counts generations (HearthApi.modelCalls), local or remote, for the real-editor tests.
+    const countedEngine: CompletionEngine = {
+      complete: (request, signal, onText) => {
+        modelCalls += 1;
+        return remote.router.complete(request, signal, onText);
+      },
+    };
+    const service = new CompletionService(countedEngine, { log: { debug: (message) => log.debug(message) }, gate });
     const status = new StatusBar();
     const refreshStatus = (): void => status.update(engineHost.engine.state, engineHost.info, settings.enable, remote.router.remoteLabel);
     // The local model is loaded only where it answers: the local backend, or the remote one's fallback.
@@ -74,6 +90,9 @@ export function activate(context: vscode.ExtensionContext): void {
           ready: () => remote.ready(engineHost.info !== undefined),
           log,
           onError: (error) => engineHost.showError(error),
+          trace: (record) => {
+            if (traces.push(record) > TRACE_LIMIT) traces.shift();
+          },
         }),
       ),
       vscode.commands.registerCommand('hearth.runPrompt', () => runPrompt(service, settings, log).catch((error) => engineHost.showError(error))),
@@ -101,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (choice) log.show();
     });
   }
+  return api;
 }
 
 export async function deactivate(): Promise<void> {
