@@ -33,6 +33,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --cursor C         line-start (default): before the hole line's indentation, the dataset's framing;
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents (quality)
+  --local-context S  on, off or both (off then on, same tasks): hearth.completion.localContext (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
                      configuration (default 60)
@@ -100,18 +101,18 @@ function throughputOptions(base: Common): ThroughputOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, newTokens: 64, lengths: [64, 256, 896, 1024, 2048], log };
 }
 
-async function quality(args: ParsedArgs, base: Common) {
+async function quality(args: ParsedArgs, base: Common, localContext?: 'on' | 'off') {
   const dataset = path.resolve(stringFlag(args, 'dataset') ?? DEFAULT_DATASET);
   const limit = intFlag(args, 'limit');
   // One file per run: two runs at once in one checkout must not write into each other's file.
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}-${stamp}.jsonl`);
+  const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}${localContext ? `-local-${localContext}` : ''}-${stamp}.jsonl`);
   const cursor = stringFlag(args, 'cursor') ?? 'line-start';
   if (cursor !== 'line-start' && cursor !== 'indented' && cursor !== 'new-line') throw new UsageError(`--cursor must be line-start, indented or new-line, not '${cursor}'`);
   const candidates = intFlag(args, 'candidates');
   const filter = stringFlag(args, 'filter');
   if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);
-  return runQuality({ ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
+  return runQuality({ ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor, ...(localContext ? { localContext } : {}) });
 }
 
 function print(json: boolean, value: unknown, human: string): void {
@@ -128,8 +129,14 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   switch (verb) {
     case 'quality': {
-      const { result, model } = await quality(args, common(args));
-      print(args.flags.has('json'), { model, quality: result }, `pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+      // --local-context both: the same tasks with it off, then on (hearth.completion.localContext).
+      const local = stringFlag(args, 'local-context');
+      if (local !== undefined && local !== 'on' && local !== 'off' && local !== 'both') throw new UsageError(`--local-context must be on, off or both, not '${local}'`);
+      for (const setting of local === 'both' ? (['off', 'on'] as const) : local ? [local] : [undefined]) {
+        const { result, model } = await quality(args, common(args), setting);
+        const label = setting ? `local context ${setting}: ` : '';
+        print(args.flags.has('json'), { model, quality: result, ...(setting ? { localContext: setting } : {}) }, `${label}pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+      }
       return 0;
     }
     case 'throughput': {

@@ -39,6 +39,8 @@ export interface QualityOptions {
   candidates?: number;
   /** The show-or-hide filter's level (default: the editor's). Every task is still completed and scored; `shown` says what the editor would show. */
   filter?: FilterLevel;
+  /** `hearth.completion.localContext`; the default setting when absent. */
+  localContext?: 'on' | 'off';
   /** Also run the tests of every searched line, not only the one shown. */
   scoreAll?: boolean;
   log?: (line: string) => void;
@@ -76,7 +78,8 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
   const hearth = await openHearth(options.modelDir, options.threads);
   const engine = new RecordingEngine(hearth.client);
   const service = new CompletionService(engine);
-  const settings = qualitySettings(options.candidates, options.filter);
+  const base = qualitySettings(options.candidates, options.filter);
+  const settings = options.localContext ? { ...base, completion: { ...base.completion, localContext: options.localContext } } : base;
   service.gate.filter.use(loadFilterModel(options.modelDir, log));
   fs.mkdirSync(path.dirname(options.outFile), { recursive: true });
   const out = fs.createWriteStream(options.outFile);
@@ -116,11 +119,12 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       scored.push(
         Promise.all([score(text), Promise.all(others), shownScore]).then(([outcome, outcomes, shownOutcome]) => {
           const right = (passed: boolean, candidate: string): boolean => (task.test ? passed : exactMatch(candidate, task.canonical_solution));
-          const lines = searched.map(({ text: lineText, logprob, endLogprob, tokens }, at) => ({
+          const lines = searched.map(({ text: lineText, logprob, endLogprob, tokens, retrieved }, at) => ({
             text: lineText,
             logprob,
             endLogprob,
             tokens,
+            ...(retrieved ? { retrieved } : {}),
             ...(outcomes[at] ? { passed: outcomes[at].passed } : {}),
           }));
           const result: QualityTaskResult = {

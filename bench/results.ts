@@ -42,7 +42,7 @@ export interface QualityTaskResult {
   /** Tasks with tests: python3 refused the filled-in program as a SyntaxError or IndentationError. */
   syntaxError?: boolean;
   /** Beam search: every line the engine found, best first, with its scores (and, with --score-all, whether it passes). */
-  lines?: { text: string; logprob: number; endLogprob: number; tokens: number; passed?: boolean }[];
+  lines?: { text: string; logprob: number; endLogprob: number; tokens: number; passed?: boolean; retrieved?: boolean }[];
   /** The task's language (held-out sets carry one; HumanEval is python). */
   language?: string;
   /** Whether the filter at the run's level shows a suggestion here (false also where nothing was left to show). */
