@@ -162,6 +162,12 @@ function latencySection(title: string, latency: LatencyResult): string {
     ...(latency.searched
       ? [`| with the editor's search of ${latency.searched.candidates} lines (hearth.completion.candidates): p50 / p95 ms | ${fixed(latency.searched.p50)} / ${fixed(latency.searched.p95)} | | ${ratio(latency.searched.p50, latency.hearthP50.median)} the greedy p50 |`]
       : []),
+    ...(latency.localContext
+      ? [
+          `| hearth.completion.localContext on / off in turn, greedy: p50 ms | ${fixed(latency.localContext.greedy.onP50)} / ${fixed(latency.localContext.greedy.offP50)} | | ${ratio(latency.localContext.greedy.onP50, latency.localContext.greedy.offP50)} |`,
+          `| hearth.completion.localContext on / off in turn, the editor's search: p50 ms | ${fixed(latency.localContext.searched.onP50)} / ${fixed(latency.localContext.searched.offP50)} | | ${ratio(latency.localContext.searched.onP50, latency.localContext.searched.offP50)} |`,
+        ]
+      : []),
     ...(latency.editorP50 !== undefined
       ? [`| as the editor asks (its search, gate, typeahead, in-flight reuse): p50 ms | ${fixed(latency.editorP50)} (${percent(latency.editorWithoutModel ?? 0)} of keystrokes without a model call) | | |`]
       : []),

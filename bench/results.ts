@@ -163,6 +163,8 @@ export interface LatencyResult {
   peakRssMiB: { hearth: number; peer: number };
   /** Every keystroke with the editor's single-line search of `candidates` lines (all runs pooled), ms. */
   searched?: { candidates: number; p50: number; p95: number };
+  /** hearth.completion.localContext on and off in turn at every keystroke (all runs pooled), p50 ms: greedy, and with the search. */
+  localContext?: { greedy: { onP50: number; offP50: number }; searched: { onP50: number; offP50: number } };
   /** The last run's keystrokes as the editor asks (automatic trigger: gate, typeahead, in-flight reuse), p50 ms. */
   editorP50?: number;
   /** Share of those keystrokes answered or declined without a model call. */
