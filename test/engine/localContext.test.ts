@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
 import { lineScore } from '../../src/engine/lineSearch';
-import type { GenerateRequest } from '../../src/engine/protocol';
+import type { GenerateRequest } from '../../src/shared/protocol';
 
 const modelDir = path.join(__dirname, '..', '..', 'models', 'hearth-coder');
 const GREEDY = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 };

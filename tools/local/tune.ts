@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { CompletionService } from '../../src/completion/CompletionService';
 import { indentOf } from '../../src/completion/documentText';
 import { RETRIEVAL } from '../../src/completion/retrieval';
-import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/completion/settings';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/shared/settings';
 import { CACHE_WEIGHTS } from '../../src/engine/cacheModel';
 import { Engine } from '../../src/engine/Engine';
 import { LOCAL_RANKING } from '../../src/engine/localContext';
