@@ -18,7 +18,7 @@ export interface LocalContext {
 }
 
 /** How much retrieved lines count in the ranking: tuned with the cache weights (docs/local-context.md). */
-export const LOCAL_RANKING = { retrievedBonus: 1 };
+export const LOCAL_RANKING = { retrievedBonus: 12 };
 
 export function localContextFor(
   ids: readonly number[],

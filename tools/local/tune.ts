@@ -1,7 +1,7 @@
 /**
  * Tuning the local context (cache model weights, retrieval, the retrieved lines' bonus) on a
  * held-out set from tools/train/devset.py, in-process, through the editor's path (CompletionService
- * at the hole, cursor after the indentation). Never run it on ../shared/bench.
+ * at the hole, cursor after the indentation of an empty line, as `bench quality --cursor new-line`). Never run it on ../shared/bench.
  *
  *   npx tsx tools/local/tune.ts SET.jsonl LIMIT '{"name":"off","local":"off"}' '{"name":"w","cache":{"base":0.1},"bonus":1}' ...
  *
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       const indent = indentOf(task.canonical_solution);
       const language = task.language ?? 'python';
       const extension = { python: '.py', typescript: '.ts', go: '.go', rust: '.rs' }[language as string] ?? '.py';
-      const document = { text: task.prompt + indent + task.suffix, offset: task.prompt.length + indent.length, languageId: language, filePath: `solution${extension}` };
+      const document = { text: `${task.prompt}${indent}\n${task.suffix}`, offset: task.prompt.length + indent.length, languageId: language, filePath: `solution${extension}` };
       const started = performance.now();
       const completion = await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false, mode: 'single' });
       const ms = performance.now() - started;

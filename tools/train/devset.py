@@ -8,10 +8,10 @@
   devset.py --tree python:/usr/lib/python3.11 --val-of cpython-3.11-stdlib --out work/dev-stdlib.jsonl
   # the original form, from corpus.py's val.jsonl (Python sources that never entered training):
   devset.py --val work/val.jsonl --out work/dev.jsonl
-  node dist/cli.js bench quality --dataset tools/train/work/dev-tune.jsonl --cursor indented
+  node dist/cli.js bench quality --dataset tools/train/work/dev-tune.jsonl --cursor new-line
 
 A hole is an indented line (12-90 characters after the indentation, not a comment, docstring quote
-or lone bracket) away from the file's first and last lines. `bench quality --cursor indented`
+or lone bracket) away from the file's first and last lines. `bench quality --cursor new-line`
 puts the cursor after its indentation, as an editor leaves it. Tasks carry the HumanEval-infilling
 fields with no tests (scored by exact match and edit similarity only) and a `language`.
 
