@@ -13,7 +13,9 @@
 A hole is an indented line (12-90 characters after the indentation, not a comment, docstring quote
 or lone bracket) away from the file's first and last lines. `bench quality --cursor new-line`
 puts the cursor after its indentation, as an editor leaves it. Tasks carry the HumanEval-infilling
-fields with no tests (scored by exact match and edit similarity only) and a `language`.
+fields with no tests (scored by exact match and edit similarity only) and a `language`. With
+--blocks, a hole is the body of a block (up to 8 lines after a line ending in `:` or `{`), the
+cursor on its first line, where the editor's gate asks for a whole block.
 
 Held-out means the file's source never entered training: for TypeScript, npm packages not in
 corpus_manifest.tsv; for Go and Rust, Debian golang-*-dev / librust-*-dev sources (v1 saw no Go or
@@ -41,6 +43,31 @@ def holes(lines, language='python'):
     return [i for i, line in enumerate(lines)
             if line[:1] in (' ', '\t') and 12 <= len(line.strip()) <= 90
             and not line.strip().startswith(starts) and 5 < i < len(lines) - 3]
+
+
+def indent_of(line):
+    return len(line) - len(line.lstrip())
+
+
+def block_holes(lines, language='python', most=8):
+    """Bodies of blocks: (first, end) where line first - 1 opens a block (`:` or `{` at its end) and
+    the body runs up to `most` lines, to the first line indented no deeper than the opener."""
+    opener = ':' if language == 'python' else '{'
+    found = []
+    for i in range(6, len(lines) - 3):
+        head, first = lines[i - 1], lines[i]
+        if not head.rstrip().endswith(opener) or head.strip().startswith(COMMENT_STARTS[language]):
+            continue
+        if not first.strip() or indent_of(first) <= indent_of(head):
+            continue
+        end = i
+        while end < len(lines) and (not lines[end].strip() or indent_of(lines[end]) > indent_of(head)):
+            end += 1
+        while end > i and not lines[end - 1].strip():
+            end -= 1
+        if end - i <= most and end < len(lines) - 1:
+            found.append((i, end))
+    return found
 
 
 def keep_file(text):
@@ -82,9 +109,11 @@ def val_files(val):
             yield doc['path'], doc['text']
 
 
-def task(language, path, lines, i):
+def task(language, path, lines, i, end=None):
+    end = i + 1 if end is None else end
     return {'task_id': f'Dev/{language}/{path}/L{i}', 'language': language, 'prompt': '\n'.join(lines[:i]) + '\n',
-            'suffix': '\n'.join(lines[i + 1:]), 'canonical_solution': lines[i] + '\n', 'test': '', 'entry_point': ''}
+            'suffix': '\n'.join(lines[end:]), 'canonical_solution': '\n'.join(lines[i:end]) + '\n', 'test': '',
+            'entry_point': ''}
 
 
 def main():
@@ -96,6 +125,7 @@ def main():
     ap.add_argument('--per-file', type=int, default=40)
     ap.add_argument('--max-tasks', type=int, default=0, help='0: all')
     ap.add_argument('--seed', type=int, default=7)
+    ap.add_argument('--blocks', action='store_true', help="holes are blocks' bodies (up to 8 lines), not single lines")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     files = []
@@ -107,9 +137,9 @@ def main():
     tasks = []
     for language, path, text in files:
         lines = text.split('\n')
-        picks = holes(lines, language)
+        picks = block_holes(lines, language) if args.blocks else [(i, i + 1) for i in holes(lines, language)]
         rng.shuffle(picks)
-        tasks += [task(language, path, lines, i) for i in sorted(picks[:args.per_file])]
+        tasks += [task(language, path, lines, i, end) for i, end in sorted(picks[:args.per_file])]
     rng.shuffle(tasks)
     if args.max_tasks:
         tasks = tasks[:args.max_tasks]
