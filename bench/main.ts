@@ -115,6 +115,14 @@ async function quality(args: ParsedArgs, base: Common, localContext?: 'on' | 'of
   return runQuality({ ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor, ...(localContext ? { localContext } : {}) });
 }
 
+/** hearth.completion.localContext on against off, measured in turn at each keystroke. */
+function localLine(result: Awaited<ReturnType<typeof runLatency>>): string {
+  const local = result.localContext;
+  if (!local) return '';
+  const pair = (on: number, off: number): string => `${on.toFixed(1)} / ${off.toFixed(1)} ms (${(on / off).toFixed(2)}×)`;
+  return `\nlocal context on / off, p50: greedy ${pair(local.greedy.onP50, local.greedy.offP50)}; the editor's search ${pair(local.searched.onP50, local.searched.offP50)}`;
+}
+
 function print(json: boolean, value: unknown, human: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
 }
@@ -161,7 +169,7 @@ export async function runBench(argv: string[]): Promise<number> {
         return 0;
       }
       const result = await runLatency(latencyOptions(args, common(args)));
-      print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms`);
+      print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms${localLine(result)}`);
       return 0;
     }
     case 'tokenizer': {
