@@ -29,6 +29,12 @@ export type EngineErrorCode =
   | 'gave-up'
   /** The client was disposed. */
   | 'disposed'
+  /** The worker missed a request's deadline (stuck in a loop, a regex, or inside onnxruntime); it was replaced. */
+  | 'engine-stuck'
+  /** Loading the model took longer than its deadline; the worker was replaced. */
+  | 'load-timeout'
+  /** A file of the model folder is not allowed: not a regular file, or a pattern that could hang the engine. */
+  | 'unsafe-model'
   /** onnxruntime failed during a step. */
   | 'inference-failed'
   /** The inference server (hearth.remote.url) could not be reached: refused, unknown host, reset before answering. */
