@@ -14,12 +14,7 @@ import { untilAborted } from './untilAborted';
 import { Watchdog } from './watchdog';
 import { WorkerHandle } from './workerHandle';
 
-export interface EngineLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type EngineLogger = Record<'debug' | 'info' | 'warn' | 'error', (message: string) => void>;
 
 export interface Disposable {
   dispose(): void;
@@ -75,7 +70,7 @@ export class EngineClient {
   private readonly marginMs: number;
   private readonly loadTimeoutMs: number;
   private readonly nativeWaitMs: number;
-  private readonly logger: EngineLogger | undefined;
+  private readonly logger?: EngineLogger;
   private modelInfo: ModelInfo | undefined;
 
   constructor(options: EngineClientOptions = {}) {
