@@ -3,7 +3,7 @@
  * context, reuse of earlier work, one engine call, post-processing. Editor-free by design.
  */
 import { isCancelled } from '../shared/errors';
-import { buildContext } from './context';
+import { buildContext, CHARS_PER_TOKEN, prefixWindow } from './context';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
 import { SuggestionGate } from './filter/SuggestionGate';
 import { endsLine, fimRequest, resolveMode } from './request';
@@ -198,7 +198,10 @@ export class CompletionService {
 
   /**
    * A free continuation of `text` (the command-palette prompt): no gate, no reuse, streamed
-   * through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
+   * through `onText`. It takes the engine from any completion in flight, and completions asked
+   * meanwhile wait behind it (the request is `keep`): only `signal` cancels it, and a cancel gives
+   * undefined. `text` is cut to the token budget's worth of characters (its end kept) before it is
+   * sent, so a huge file is never tokenized whole.
    */
   async prompt(
     text: string,
@@ -210,9 +213,10 @@ export class CompletionService {
     this.abortGeneration();
     const request: GenerateRequest = {
       kind: 'prompt',
-      prefix: text,
+      prefix: prefixWindow(text, text.length, settings.context.maxPromptTokens * CHARS_PER_TOKEN),
       suffix: '',
       mode: 'free',
+      keep: true,
       maxNewTokens: settings.completion.maxTokens,
       timeBudgetMs: settings.completion.timeBudgetMs,
       sampling: settings.sampling,
