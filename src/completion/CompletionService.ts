@@ -9,7 +9,7 @@ import { SuggestionGate } from './filter/SuggestionGate';
 import { endsLine, fimRequest, resolveMode } from './request';
 import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
-import { anchorAt, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
+import { anchorAt, answerSettingsKey, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, CompletionResult, DocumentContext } from './types';
 
@@ -94,7 +94,7 @@ export class CompletionService {
     const requestSignal = signal ? AbortSignal.any([mine.signal, signal]) : mine.signal;
 
     const context = buildContext(document, settings);
-    const anchor = anchorAt(document, mode, context.suffix);
+    const anchor = anchorAt(document, mode, context.suffix, answerSettingsKey(settings));
     const reuse = options.reuse ?? true;
     let hiddenByFilter = false;
     const finish = (completion: RawCompletion, raw: string, fromCache: boolean): CompletionResult | undefined => {

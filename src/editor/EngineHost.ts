@@ -66,7 +66,7 @@ export class EngineHost implements vscode.Disposable {
     const key = remote ? error.code : message;
     if (this.shownErrors.has(key)) return;
     this.shownErrors.add(key);
-    const settingsAction = remote || (isEngineError(error) && ['model-not-found', 'tokenizer-missing', 'bad-config', 'not-onnx', 'bad-inputs', 'unknown-device', 'device-failed', 'unsafe-model', 'load-timeout'].includes(error.code));
+    const settingsAction = remote || (isEngineError(error) && ['model-not-found', 'tokenizer-missing', 'bad-config', 'not-onnx', 'bad-inputs', 'unknown-device', 'device-failed', 'unsafe-model', 'load-timeout', 'bad-setting'].includes(error.code));
     const actions = settingsAction ? ['Open Settings', 'Show Log'] : ['Restart Engine', 'Show Log'];
     void vscode.window.showErrorMessage(`Hearth: ${message}`, ...actions).then((choice) => {
       if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'hearth.');

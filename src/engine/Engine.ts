@@ -31,6 +31,8 @@ export interface RequestHooks {
 export class Engine {
   /** Where the last prompt's prefix started, so that the next one starts there too. */
   private anchor = '';
+  /** FIM templates a request named other than the one chosen at load (`GenerateRequest.template`). */
+  private readonly templates = new Map<string, FimTemplate>();
 
   private constructor(
     readonly info: ModelInfo,
@@ -47,7 +49,12 @@ export class Engine {
     const started = performance.now();
     const files = resolveModelFiles(options.modelDir, options.variant, gpuLikely(options.device));
     const tokenizer = await loadTokenizer(files.dir, options.cacheDir);
-    const threads = options.threads > 0 ? options.threads : defaultThreads(os.availableParallelism());
+    if (!Number.isInteger(options.threads) || options.threads < 0) {
+      throw new EngineError('bad-setting', `hearth.threads must be a whole number of 0 or more (0: all cores but one), not ${options.threads}.`);
+    }
+    // More threads than cores only slows onnxruntime down (64 took 4.5 s to load on 2 cores).
+    const cores = os.availableParallelism();
+    const threads = options.threads > 0 ? Math.min(options.threads, cores) : defaultThreads(cores);
     const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, slots: options.kvSlots ?? true });
     try {
       const sig = session.signature;
@@ -101,7 +108,7 @@ export class Engine {
   /** Generates one completion. A cancel returns `stopReason: 'cancelled'` with the text so far. */
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
-    const template = request.kind === 'fim' ? this.fim : this.continuation;
+    const template = request.kind === 'fim' ? this.fimTemplate(request.template) : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
     const local = request.localContext ? localContextFor(prompt.ids, this.tokenizer, request, prompt.healing?.remainderBytes) : undefined;
@@ -135,6 +142,21 @@ export class Engine {
       startedAt,
       ...hooks,
     });
+  }
+
+  /** The FIM template a request names (`auto`: chosen from the model); the load's when it names none. */
+  private fimTemplate(name: GenerateRequest['template']): FimTemplate {
+    if (!name || name === this.fim.name) return this.fim;
+    let template = this.templates.get(name);
+    if (!template) {
+      try {
+        template = chooseTemplate({ modelType: this.info.modelType, tokenizer: this.tokenizer, override: name });
+      } catch (error) {
+        throw new EngineError('bad-config', error instanceof Error ? error.message : String(error));
+      }
+      this.templates.set(name, template);
+    }
+    return template;
   }
 
   /**

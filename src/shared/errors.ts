@@ -17,6 +17,8 @@ export type EngineErrorCode =
   | 'bad-inputs'
   /** The `device` setting names no execution provider this build knows. */
   | 'unknown-device'
+  /** A setting the engine was given is out of its range or of the wrong kind. */
+  | 'bad-setting'
   /** The requested execution provider could not start. */
   | 'device-failed'
   /** A request came before a model was loaded. */

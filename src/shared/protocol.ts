@@ -70,6 +70,8 @@ export interface GenerateRequest {
   /** Other files, for templates that carry them. */
   snippets?: { path: string; text: string }[];
   filePath?: string;
+  /** FIM template for this request (the `hearth.model.promptTemplate` setting); absent: the one chosen at load. */
+  template?: TemplateName;
   /** Repository name, for repo-level templates (`qwen-repo`). */
   repoName?: string;
   /**
