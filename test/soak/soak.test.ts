@@ -69,7 +69,10 @@ describe('soak: fast typing', function () {
       const controller = new AbortController();
       previous = controller;
       offset = (offset % (text.length - 1)) + 1;
-      const document: DocumentContext = { text, offset, languageId: 'python', filePath: '/soak/typing.py' };
+      // The file typed from the top: its line up to the cursor, nothing more of that line yet.
+      const lineEnd = text.indexOf('\n', offset);
+      const typed = text.slice(0, offset) + (lineEnd === -1 ? '' : text.slice(lineEnd));
+      const document: DocumentContext = { text: typed, offset, languageId: 'python', filePath: '/soak/typing.py' };
       const request = service.complete(document, settings, controller.signal).then(
         (result) => {
           settled++;
