@@ -50,6 +50,7 @@ export class EngineHost implements vscode.Disposable {
         cacheDir: settings.model.cacheDir || this.storagePath,
       });
       for (const reason of this.model.deviceFallbacks) this.log.warn(`device fallback: ${reason}`);
+      for (const warning of this.model.warnings ?? []) this.log.warn(warning);
       this.log.info(`loaded ${this.model.name} on ${this.model.device} (${this.model.variant}, template ${this.model.template}${this.model.kvSlots ? ', KV cache in slots' : ''}) in ${this.model.loadMs.toFixed(0)} ms`);
     } catch (error) {
       this.showError(error);

@@ -4,11 +4,14 @@
  * and tests can drive it in-process exactly as the worker does.
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { DecoderSession } from './DecoderSession';
 import { defaultThreads, providerOrder, unavailableReason } from './devices';
 import { Generator } from './Generator';
 import { BannedTokensProcessor, BanAtStepProcessor, HealingProcessor, type LogitsProcessor } from './logitsProcessors';
-import { resolveModelFiles } from './modelDir';
+import { type ModelConfig, resolveModelFiles } from './modelDir';
+import { graphWindow } from './onnxScan';
+import type { DecoderSignature } from './decoderSignature';
 import { buildPrompt } from './promptBuilder';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from '../shared/protocol';
 import { loadTokenizer, tokenTextSource } from './textSource';
@@ -70,6 +73,7 @@ export class Engine {
         const id = tokenizer.specialId(name);
         if (id !== undefined) eosIds.add(id);
       }
+      const { contextLength, warnings } = crossCheck(files.onnxFile, files.config, sig);
       const modelVocab = files.config.vocabSize;
       // Ids past the tokenizer's vocabulary are padding rows of the embedding: never sample them.
       const banned: number[] = [];
@@ -81,7 +85,8 @@ export class Engine {
         deviceFallbacks: session.fallbacks,
         variant: files.variant,
         onnxFile: files.onnxFile,
-        contextLength: files.config.contextLength,
+        contextLength,
+        ...(warnings.length ? { warnings } : {}),
         template: fim.name,
         vocabSize: Math.max(modelVocab, tokenizer.vocabSize),
         modelType: files.config.modelType,
@@ -94,7 +99,7 @@ export class Engine {
         threads,
         loadMs: performance.now() - started,
       };
-      const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
+      const generator = new Generator(session, tokenTextSource(tokenizer), contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
       const engine = new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
       await engine.warmUp();
       info.loadMs = performance.now() - started;
@@ -184,6 +189,26 @@ export class Engine {
     this.generator.reset();
     await this.generator.session.release();
   }
+}
+
+/**
+ * config.json against the graph: the graph's own dimensions win (the KV cache is shaped from
+ * them), and a position table shorter than `max_position_embeddings` cuts the window, since
+ * positions past the table would be read out of range or silently wrong. Each difference is
+ * reported.
+ */
+function crossCheck(onnxFile: string, config: ModelConfig, sig: DecoderSignature): { contextLength: number; warnings: string[] } {
+  const warnings: string[] = [];
+  const configFile = path.join(path.dirname(path.dirname(onnxFile)), 'config.json');
+  if (sig.kvHeads !== config.kvHeads) warnings.push(`${configFile} says ${config.kvHeads} key/value heads, the graph ${path.basename(onnxFile)} has ${sig.kvHeads}; the graph's are used.`);
+  if (sig.headDim !== config.headDim) warnings.push(`${configFile} says a head size of ${config.headDim}, the graph ${path.basename(onnxFile)} has ${sig.headDim}; the graph's is used.`);
+  let contextLength = config.contextLength;
+  const table = graphWindow(onnxFile);
+  if (table && table.window < contextLength) {
+    warnings.push(`${configFile} says max_position_embeddings ${contextLength}, but the graph's position table ${table.table} has ${table.window} rows; the context window is cut to ${table.window} tokens.`);
+    contextLength = table.window;
+  }
+  return { contextLength, warnings };
 }
 
 /** Whether the device setting will likely run on a GPU, so `variant: auto` picks fp16. */

@@ -35,6 +35,8 @@ export interface ModelInfo {
   device: string;
   /** Why providers tried before `device` were skipped, in order. Empty when the first one started. */
   deviceFallbacks: string[];
+  /** What the load corrected or doubts about the folder (config.json against the graph), for the log. */
+  warnings?: string[];
   /** The variant of the loaded file (never `auto`). */
   variant: Exclude<ModelVariant, 'auto'>;
   /** Path of the loaded ONNX file. */
