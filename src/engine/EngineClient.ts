@@ -82,9 +82,10 @@ export class EngineClient {
     this.nativeWaitMs = options.nativeWaitMs ?? 60_000;
     this.logger = options.logger;
     this.watchdog = new Watchdog(Math.max(10, Math.min(1000, Math.floor(this.marginMs / 4))), {
-      current: () => (this.handle && this.pending.size > 0 ? Atomics.load(this.handle.control, Control.Current) : undefined),
-      // Between requests (a worker starting, say) the worker gets a load's time to pick the next one up.
-      allowedMs: (id) => this.pending.get(id)?.allowedMs ?? this.loadTimeoutMs,
+      current: () => (this.handle && this.pending.size > 0 ? { id: Atomics.load(this.handle.control, Control.Current), steps: Atomics.load(this.handle.control, Control.Steps) } : undefined),
+      // Between requests (a worker starting, say) the worker gets a load's time to pick the next one up;
+      // inside onnxruntime, where it cannot be stopped anyway, at least `nativeWaitMs` for one call.
+      allowedMs: (id) => Math.max(this.pending.get(id)?.allowedMs ?? this.loadTimeoutMs, this.handle?.insideNative ? this.nativeWaitMs : 0),
       onLate: (id, allowedMs) => this.onLate(id, allowedMs),
     });
   }
