@@ -55,11 +55,24 @@ parentPort.postMessage({ done: true });
 
 /**
  * Resolves when every pattern (JavaScript `u`-mode sources) ran over its adversarial inputs
- * within `timeoutMs`; rejects with `UnsafePatternError` naming the first one that did not.
+ * within `timeoutMs`; rejects with `UnsafePatternError` naming the first one that did not. Real
+ * tokenizers' patterns take 0.1–0.3 s here with the machine loaded 12-fold; one that misses the
+ * limit is tried once more with four times as long before it is refused, so that a busy machine
+ * does not refuse a good model.
  */
-export async function checkPatterns(sources: readonly string[], timeoutMs = 3000): Promise<void> {
+export async function checkPatterns(sources: readonly string[], timeoutMs = 1500): Promise<void> {
   const pending = [...new Set(sources)].filter((s) => !proven.has(s));
   if (pending.length === 0) return;
+  try {
+    await runChecks(pending, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof UnsafePatternError)) throw error;
+    await runChecks(pending, timeoutMs * 4);
+  }
+  for (const source of pending) proven.add(source);
+}
+
+async function runChecks(pending: readonly string[], timeoutMs: number): Promise<void> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sources: pending, inputs: pending.map(adversarialInputs) } });
   let testing = 0;
   try {
@@ -80,7 +93,6 @@ export async function checkPatterns(sources: readonly string[], timeoutMs = 3000
         reject(new UnsafePatternError(pending[testing] ?? '', `its pre-tokenizer pattern could not run: ${error.message}`));
       });
     });
-    for (const source of pending) proven.add(source);
   } finally {
     await worker.terminate();
   }
