@@ -43,18 +43,25 @@ const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
 
 describe('soak: fast typing', function () {
   this.timeout(3_600_000);
+  let client: EngineClient | undefined;
+  let service: CompletionService | undefined;
+  // On a failure too, so that the worker does not keep the process alive.
+  after(async () => {
+    service?.dispose();
+    await client?.dispose();
+  });
 
   it(`${REQUESTS} requests, most cancelled: RSS flat after warm-up, nothing left pending or open`, async () => {
     // Mocha's own timeout timer starts at the test's first await: let it, then take the baseline.
     await new Promise((resolve) => setTimeout(resolve, 10));
     const baseline = resources();
     const exitListeners = process.listenerCount('exit');
-    const client = new EngineClient({ workerPath: path.join(ROOT, 'dist', 'worker.js') });
+    client = new EngineClient({ workerPath: path.join(ROOT, 'dist', 'worker.js') });
     const settings = structuredClone(DEFAULT_SETTINGS);
     settings.completion.debounceMs = 0;
     settings.threads = 1;
     await client.load({ modelDir: MODEL, variant: 'auto', device: 'cpu', threads: 1, template: 'auto' });
-    const service = new CompletionService(client);
+    service = new CompletionService(client);
     const text = corpus();
     const started = Date.now();
     const rss = new Map<number, number>();
