@@ -54,10 +54,10 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     // The local model is loaded only where it answers: the local backend, or the remote one's fallback.
     // Each model folder may carry its own filter.json; read it once the model is loaded.
     let localLoad: Promise<void> | undefined;
-    const loadLocal = (force: boolean): Promise<void> => {
+    const loadLocal = (force: boolean, fresh = false): Promise<void> => {
       if (!remote.router.needsLocal) return Promise.resolve();
       if (force || (!localLoad && !engineHost.info)) {
-        localLoad = engineHost.load(settings).then(() => {
+        localLoad = engineHost.load(settings, fresh).then(() => {
           if (engineHost.info) filter.use(loadFilterModel(engineHost.info.modelDir, (message) => log.warn(message)));
           refreshStatus();
         });
@@ -107,7 +107,8 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
       vscode.commands.registerCommand('hearth.restartEngine', () => {
         engineHost.clearShownErrors();
         service.reset();
-        return loadLocal(true);
+        // A fresh worker: Restart Engine must work on a stuck one too.
+        return loadLocal(true, true);
       }),
       vscode.commands.registerCommand('hearth.setRemoteApiKey', () => remote.setApiKey().catch((error) => engineHost.showError(error))),
       vscode.commands.registerCommand('hearth.showLog', () => log.show()),

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { ModelVariant } from '../shared/settings';
 import { CATALOG, EMBEDDED_MODEL_NAME, VARIANT_FILES, findCatalogEntry } from '../model/catalog';
 import { downloadModel, modelFolder } from '../model/download';
-import { parseArgs, stringFlag, UsageError } from './args';
+import { isComplete, readManifest, verifyManifest } from '../model/downloadManifest';
+import { intFlag, parseArgs, stringFlag, UsageError } from './args';
 import { defaultCacheDir, embeddedModelDir } from './paths';
 import { settingsFromFlags, startEngine } from './session';
 
@@ -17,15 +18,21 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     case 'list':
       return list(cacheDir, json);
     case 'download': {
-      if (!target) throw new UsageError('hearth models download <owner/name> [--variant fp32|fp16|q4|quantized]');
+      if (!target) throw new UsageError('hearth models download <owner/name> [--variant fp32|fp16|q4|quantized] [--connect-timeout S] [--idle-timeout S] [--retries N]');
       const variant = (stringFlag(args, 'variant') ?? findCatalogEntry(target)?.defaultVariant ?? 'fp32') as ModelVariant;
       if (variant === 'auto' || !(variant in VARIANT_FILES)) {
         throw new UsageError(`--variant must be one of ${Object.keys(VARIANT_FILES).join(', ')}`);
       }
+      const connect = intFlag(args, 'connect-timeout');
+      const idle = intFlag(args, 'idle-timeout');
+      const retries = intFlag(args, 'retries');
       const folder = await downloadModel({
         repoId: target,
         variant,
         cacheDir: path.join(cacheDir, 'models'),
+        ...(connect ? { connectTimeoutMs: connect * 1000 } : {}),
+        ...(idle ? { idleTimeoutMs: idle * 1000 } : {}),
+        ...(retries ? { retries } : {}),
         onProgress: json ? undefined : progressPrinter(),
       });
       if (json) process.stdout.write(`${JSON.stringify({ id: target, variant, path: folder })}\n`);
@@ -46,7 +53,8 @@ function list(cacheDir: string, json: boolean): number {
     { id: EMBEDDED_MODEL_NAME, path: embeddedModelDir(), installed: fs.existsSync(embeddedModelDir()), description: 'embedded default model' },
     ...CATALOG.map((entry) => {
       const folder = modelFolder(downloadsDir, entry.id);
-      return { id: entry.id, path: folder, installed: fs.existsSync(path.join(folder, 'config.json')), description: entry.description };
+      // Installed: a download finished and recorded every file (a half-downloaded folder is not).
+      return { id: entry.id, path: folder, installed: isComplete(folder), description: entry.description };
     }),
   ];
   if (json) {
@@ -58,10 +66,25 @@ function list(cacheDir: string, json: boolean): number {
   return 0;
 }
 
-/** Loads the folder through the engine and generates a few tokens: what the editor would do with it. */
+/**
+ * Checks the files against the hashes recorded at download time (when the folder was
+ * downloaded by Hearth), then loads the folder through the engine and generates a few tokens:
+ * what the editor would do with it.
+ */
 async function verify(dir: string, args: ReturnType<typeof parseArgs>, json: boolean): Promise<number> {
   const settings = settingsFromFlags(args);
   settings.model.path = path.resolve(dir);
+  const manifest = readManifest(settings.model.path);
+  if (manifest) {
+    const problems = await verifyManifest(settings.model.path, manifest);
+    if (problems.length > 0) {
+      const message = `${settings.model.path} does not match its download record (commit ${manifest.commit}):\n  ${problems.join('\n  ')}\nDownload it again with: hearth models download ${manifest.repoId}`;
+      if (json) process.stdout.write(`${JSON.stringify({ ok: false, problems })}\n`);
+      else process.stderr.write(`${message}\n`);
+      return 1;
+    }
+    if (!json) process.stdout.write(`hashes: ${manifest.files.length} files match the download record (commit ${manifest.commit.slice(0, 12)})\n`);
+  }
   const { engine, model } = await startEngine(settings);
   try {
     const result = await engine.complete({
@@ -78,6 +101,7 @@ async function verify(dir: string, args: ReturnType<typeof parseArgs>, json: boo
       process.stdout.write(`${JSON.stringify({ ok: true, model, sample: result.text, metrics: result.metrics })}\n`);
     } else {
       process.stdout.write(`${model.name}: ${model.modelType}, ${model.layers} layers, ${model.kvHeads} kv heads × ${model.headDim}, vocab ${model.vocabSize}, context ${model.contextLength}\n`);
+      for (const warning of model.warnings ?? []) process.stdout.write(`warning: ${warning}\n`);
       process.stdout.write(`file ${path.relative(settings.model.path, model.onnxFile)} (${model.variant}), KV cache ${model.kvType}${model.kvSlots ? ' in slots' : ''}, template ${model.template}, device ${model.device}\n`);
       process.stdout.write(`generated ${result.metrics.decodeTokens} tokens at ${result.metrics.decodeTokensPerSecond.toFixed(0)} tokens/s: ${JSON.stringify(result.text)}\nok\n`);
     }

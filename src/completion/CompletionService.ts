@@ -3,13 +3,13 @@
  * context, reuse of earlier work, one engine call, post-processing. Editor-free by design.
  */
 import { isCancelled } from '../shared/errors';
-import { buildContext } from './context';
+import { buildContext, CHARS_PER_TOKEN, prefixWindow } from './context';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
 import { SuggestionGate } from './filter/SuggestionGate';
 import { endsLine, fimRequest, resolveMode } from './request';
 import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
-import { anchorAt, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
+import { anchorAt, answerSettingsKey, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, CompletionResult, DocumentContext } from './types';
 
@@ -94,7 +94,7 @@ export class CompletionService {
     const requestSignal = signal ? AbortSignal.any([mine.signal, signal]) : mine.signal;
 
     const context = buildContext(document, settings);
-    const anchor = anchorAt(document, mode, context.suffix);
+    const anchor = anchorAt(document, mode, context.suffix, answerSettingsKey(settings));
     const reuse = options.reuse ?? true;
     let hiddenByFilter = false;
     const finish = (completion: RawCompletion, raw: string, fromCache: boolean): CompletionResult | undefined => {
@@ -198,7 +198,10 @@ export class CompletionService {
 
   /**
    * A free continuation of `text` (the command-palette prompt): no gate, no reuse, streamed
-   * through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
+   * through `onText`. It takes the engine from any completion in flight, and completions asked
+   * meanwhile wait behind it (the request is `keep`): only `signal` cancels it, and a cancel gives
+   * undefined. `text` is cut to the token budget's worth of characters (its end kept) before it is
+   * sent, so a huge file is never tokenized whole.
    */
   async prompt(
     text: string,
@@ -210,9 +213,10 @@ export class CompletionService {
     this.abortGeneration();
     const request: GenerateRequest = {
       kind: 'prompt',
-      prefix: text,
+      prefix: prefixWindow(text, text.length, settings.context.maxPromptTokens * CHARS_PER_TOKEN),
       suffix: '',
       mode: 'free',
+      keep: true,
       maxNewTokens: settings.completion.maxTokens,
       timeBudgetMs: settings.completion.timeBudgetMs,
       sampling: settings.sampling,

@@ -8,7 +8,7 @@ import { selectSnippets } from './snippets';
 import type { DocumentContext } from './types';
 
 /** Characters per token are rarely above 4 in code; 6 leaves room for whitespace-heavy text. */
-const CHARS_PER_TOKEN = 6;
+export const CHARS_PER_TOKEN = 6;
 
 export interface PromptContext {
   prefix: string;
@@ -17,7 +17,7 @@ export interface PromptContext {
 }
 
 /** Cuts a prefix window at a line start, so the model never sees half a line at the top. */
-function prefixWindow(text: string, offset: number, maxChars: number): string {
+export function prefixWindow(text: string, offset: number, maxChars: number): string {
   if (offset <= maxChars) return text.slice(0, offset);
   const start = offset - maxChars;
   const lineStart = text.indexOf('\n', start);

@@ -39,6 +39,8 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
     ...(mode === 'single' && endsLine(context.prefix, context.suffix) ? { endsLine: true } : {}),
     ...(context.snippets.length > 0 ? { snippets: context.snippets } : {}),
     filePath: document.filePath,
+    // The template setting applies to the next request, not only to the next load.
+    template: settings.model.promptTemplate,
     // The cursor may cut a token the model would write whole: a word, a symbol, or the indentation
     // an editor puts on a new line (the model writes indentation and the first word as one
     // token). Measured on HumanEval single-line infilling with the cursor after the indentation:

@@ -4,7 +4,7 @@
  */
 import type { GenerateMetrics, GenerationMode, LineCandidate, StopReason, TokenChoice } from './engineApi';
 import type { GateVerdict } from './filter/SuggestionGate';
-import type { FilterLevel } from '../shared/settings';
+import type { FilterLevel, HearthSettings } from '../shared/settings';
 import type { DocumentContext } from './types';
 
 /** How much of the text before the cursor identifies a context; enough to tell two places apart. */
@@ -21,6 +21,8 @@ export interface Anchor {
   prefixTail: string;
   /** The request's suffix window. */
   suffix: string;
+  /** The settings that shape an answer (sampling, candidates, token limits, template, context): an answer made under others is not reused. */
+  settingsKey: string;
 }
 
 /** A model answer before post-processing, kept to serve later requests. */
@@ -38,23 +40,30 @@ export interface RawCompletion {
   gated?: { level: FilterLevel; texts: string[]; verdict?: GateVerdict };
 }
 
-export function anchorAt(document: DocumentContext, mode: GenerationMode, suffix: string): Anchor {
+export function anchorAt(document: DocumentContext, mode: GenerationMode, suffix: string, settingsKey = ''): Anchor {
   return {
     filePath: document.filePath,
     offset: document.offset,
     mode,
     prefixTail: document.text.slice(Math.max(0, document.offset - PREFIX_TAIL), document.offset),
     suffix,
+    settingsKey,
   };
 }
 
+/** The settings an answer depends on, as a key: changing any of them makes earlier answers stale. */
+export function answerSettingsKey(settings: HearthSettings): string {
+  const { sampling, completion, context, model } = settings;
+  return JSON.stringify([sampling, completion.candidates, completion.maxTokens, completion.multiline, context, model.promptTemplate]);
+}
+
 export function cacheKey(anchor: Anchor): string {
-  return [anchor.mode, anchor.filePath, anchor.prefixTail, anchor.suffix.slice(0, PREFIX_TAIL)].join('\u0000');
+  return [anchor.mode, anchor.filePath, anchor.prefixTail, anchor.suffix.slice(0, PREFIX_TAIL), anchor.settingsKey].join('\u0000');
 }
 
 /** What was typed between `anchor` and `current`, or undefined when `current` is not a continuation of it. */
 export function typedSince(anchor: Anchor, current: Anchor, document: DocumentContext): string | undefined {
-  if (anchor.filePath !== current.filePath || anchor.mode !== current.mode) return undefined;
+  if (anchor.filePath !== current.filePath || anchor.mode !== current.mode || anchor.settingsKey !== current.settingsKey) return undefined;
   if (current.offset < anchor.offset || current.offset - anchor.offset > MAX_TYPED) return undefined;
   if (anchor.suffix !== current.suffix) return undefined;
   const start = anchor.offset - anchor.prefixTail.length;

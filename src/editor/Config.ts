@@ -4,6 +4,7 @@
  * request changes.
  */
 import * as vscode from 'vscode';
+import { checkSettings } from '../shared/settingBounds';
 import { DEFAULT_SETTINGS, ENGINE_RESTART_KEYS, flattenSettings, type HearthSettings } from '../shared/settings';
 
 export interface ConfigChange {
@@ -16,6 +17,7 @@ export class Config implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ConfigChange>();
   readonly onDidChange = this.emitter.event;
   private readonly subscription: vscode.Disposable;
+  private readonly shownProblems = new Set<string>();
 
   constructor() {
     this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
@@ -25,7 +27,10 @@ export class Config implements vscode.Disposable {
     });
   }
 
-  /** Current settings; any value of the wrong type falls back to its default. */
+  /**
+   * Current settings; any value of the wrong type falls back to its default, and numeric ones are
+   * held to their package.json bounds (checkSettings); each correction is shown once.
+   */
   read(): HearthSettings {
     const section = vscode.workspace.getConfiguration('hearth');
     const settings = structuredClone(DEFAULT_SETTINGS);
@@ -34,7 +39,13 @@ export class Config implements vscode.Disposable {
       const valid = Array.isArray(fallback) ? Array.isArray(value) : typeof value === typeof fallback;
       setPath(settings, key, valid ? value : fallback);
     }
-    return settings;
+    const checked = checkSettings(settings);
+    for (const problem of checked.problems) {
+      if (this.shownProblems.has(problem)) continue;
+      this.shownProblems.add(problem);
+      void vscode.window.showWarningMessage(`Hearth: ${problem}`);
+    }
+    return checked.settings;
   }
 
   dispose(): void {

@@ -32,13 +32,16 @@ export class EngineHost implements vscode.Disposable {
     return settings.model.path || path.join(this.extensionPath, 'models', EMBEDDED_MODEL_NAME);
   }
 
-  /** Loads the model the settings name; failures are logged and shown, never thrown. */
-  async load(settings: HearthSettings): Promise<void> {
+  /**
+   * Loads the model the settings name; failures are logged and shown, never thrown. `fresh`
+   * (Restart Engine) first replaces the worker, which also frees a stuck one.
+   */
+  async load(settings: HearthSettings, fresh = false): Promise<void> {
     this.model = undefined;
     const modelDir = this.modelDir(settings);
-    this.log.info(`loading ${modelDir} (device ${settings.device}, variant ${settings.model.variant})`);
+    this.log.info(`${fresh ? 'restarting the engine with' : 'loading'} ${modelDir} (device ${settings.device}, variant ${settings.model.variant})`);
     try {
-      this.model = await this.engine.load({
+      this.model = await this.engine[fresh ? 'restart' : 'load']({
         modelDir,
         variant: settings.model.variant,
         device: settings.device,
@@ -47,6 +50,7 @@ export class EngineHost implements vscode.Disposable {
         cacheDir: settings.model.cacheDir || this.storagePath,
       });
       for (const reason of this.model.deviceFallbacks) this.log.warn(`device fallback: ${reason}`);
+      for (const warning of this.model.warnings ?? []) this.log.warn(warning);
       this.log.info(`loaded ${this.model.name} on ${this.model.device} (${this.model.variant}, template ${this.model.template}${this.model.kvSlots ? ', KV cache in slots' : ''}) in ${this.model.loadMs.toFixed(0)} ms`);
     } catch (error) {
       this.showError(error);
@@ -63,7 +67,7 @@ export class EngineHost implements vscode.Disposable {
     const key = remote ? error.code : message;
     if (this.shownErrors.has(key)) return;
     this.shownErrors.add(key);
-    const settingsAction = remote || (isEngineError(error) && ['model-not-found', 'tokenizer-missing', 'bad-config', 'not-onnx', 'bad-inputs', 'unknown-device', 'device-failed'].includes(error.code));
+    const settingsAction = remote || (isEngineError(error) && ['model-not-found', 'tokenizer-missing', 'bad-config', 'not-onnx', 'bad-inputs', 'unknown-device', 'device-failed', 'unsafe-model', 'load-timeout', 'bad-setting'].includes(error.code));
     const actions = settingsAction ? ['Open Settings', 'Show Log'] : ['Restart Engine', 'Show Log'];
     void vscode.window.showErrorMessage(`Hearth: ${message}`, ...actions).then((choice) => {
       if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'hearth.');

@@ -34,6 +34,8 @@ export async function runPrompt(service: CompletionService, settings: HearthSett
       const text = buildPromptText({ instruction, context, languageId });
       const result = await service.prompt(text, settings, controller.signal, append);
       await queue;
+      // A cancel is the user's; say where the answer stopped rather than leave it looking finished.
+      if (!result && controller.signal.aborted) void vscode.window.showInformationMessage('Hearth: the prompt was cancelled; the answer stops where it was.');
       if (result) log.info(`prompt: ${result.metrics.decodeTokens} tokens in ${result.metrics.totalMs.toFixed(0)} ms, ${result.stopReason}`);
     },
   );

@@ -6,6 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../shared/errors';
+import { insideNative } from './nativeGate';
 import type { BeamSlots } from './BeamSlots';
 import { KvCache, type SlotLayout } from './KvCache';
 import { looksLikeOnnx, type ModelConfig } from './modelDir';
@@ -55,7 +56,7 @@ export class DecoderSession {
       }
       let session: ort.InferenceSession;
       try {
-        session = await ort.InferenceSession.create(file, sessionOptions(provider, options.threads));
+        session = await insideNative(() => ort.InferenceSession.create(file, sessionOptions(provider, options.threads)));
       } catch (error) {
         const reason = error instanceof Error ? firstLine(error.message) : String(error);
         if (provider === 'cpu' || isParseError(reason)) {
@@ -81,10 +82,12 @@ export class DecoderSession {
       if (provider === 'webgpu') {
         // Keep present.* on the GPU: reopen with their output location set (the names come from the graph).
         await session.release();
-        const onGpu = await ort.InferenceSession.create(file, {
-          ...sessionOptions(provider, options.threads),
-          preferredOutputLocation: Object.fromEntries([...signature.presentFor.values()].map((n) => [n, 'gpu-buffer' as const])),
-        });
+        const onGpu = await insideNative(() =>
+          ort.InferenceSession.create(file, {
+            ...sessionOptions(provider, options.threads),
+            preferredOutputLocation: Object.fromEntries([...signature.presentFor.values()].map((n) => [n, 'gpu-buffer' as const])),
+          }),
+        );
         decoder = new DecoderSession(onGpu, signature, provider, fallbacks, true, undefined);
       }
       try {
@@ -230,7 +233,7 @@ export class DecoderSession {
   /** Runs one step, fetching only `fetch`; `what` names the step in the error. */
   private async execute(feeds: Record<string, ort.Tensor>, fetch: string[], what: string): Promise<ort.InferenceSession.ReturnType> {
     try {
-      return await this.session.run(feeds, fetch);
+      return await insideNative(() => this.session.run(feeds, fetch));
     } catch (error) {
       throw new EngineError('inference-failed', `onnxruntime failed in a step of ${what}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
     }

@@ -4,11 +4,14 @@
  * and tests can drive it in-process exactly as the worker does.
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { DecoderSession } from './DecoderSession';
 import { defaultThreads, providerOrder, unavailableReason } from './devices';
 import { Generator } from './Generator';
 import { BannedTokensProcessor, BanAtStepProcessor, HealingProcessor, type LogitsProcessor } from './logitsProcessors';
-import { resolveModelFiles } from './modelDir';
+import { type ModelConfig, resolveModelFiles } from './modelDir';
+import { graphWindow } from './onnxScan';
+import type { DecoderSignature } from './decoderSignature';
 import { buildPrompt } from './promptBuilder';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from '../shared/protocol';
 import { loadTokenizer, tokenTextSource } from './textSource';
@@ -31,6 +34,8 @@ export interface RequestHooks {
 export class Engine {
   /** Where the last prompt's prefix started, so that the next one starts there too. */
   private anchor = '';
+  /** FIM templates a request named other than the one chosen at load (`GenerateRequest.template`). */
+  private readonly templates = new Map<string, FimTemplate>();
 
   private constructor(
     readonly info: ModelInfo,
@@ -47,7 +52,12 @@ export class Engine {
     const started = performance.now();
     const files = resolveModelFiles(options.modelDir, options.variant, gpuLikely(options.device));
     const tokenizer = await loadTokenizer(files.dir, options.cacheDir);
-    const threads = options.threads > 0 ? options.threads : defaultThreads(os.availableParallelism());
+    if (!Number.isInteger(options.threads) || options.threads < 0) {
+      throw new EngineError('bad-setting', `hearth.threads must be a whole number of 0 or more (0: all cores but one), not ${options.threads}.`);
+    }
+    // More threads than cores only slows onnxruntime down (64 took 4.5 s to load on 2 cores).
+    const cores = os.availableParallelism();
+    const threads = options.threads > 0 ? Math.min(options.threads, cores) : defaultThreads(cores);
     const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, slots: options.kvSlots ?? true });
     try {
       const sig = session.signature;
@@ -63,6 +73,7 @@ export class Engine {
         const id = tokenizer.specialId(name);
         if (id !== undefined) eosIds.add(id);
       }
+      const { contextLength, warnings } = crossCheck(files.onnxFile, files.config, sig);
       const modelVocab = files.config.vocabSize;
       // Ids past the tokenizer's vocabulary are padding rows of the embedding: never sample them.
       const banned: number[] = [];
@@ -74,7 +85,8 @@ export class Engine {
         deviceFallbacks: session.fallbacks,
         variant: files.variant,
         onnxFile: files.onnxFile,
-        contextLength: files.config.contextLength,
+        contextLength,
+        ...(warnings.length ? { warnings } : {}),
         template: fim.name,
         vocabSize: Math.max(modelVocab, tokenizer.vocabSize),
         modelType: files.config.modelType,
@@ -87,7 +99,7 @@ export class Engine {
         threads,
         loadMs: performance.now() - started,
       };
-      const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
+      const generator = new Generator(session, tokenTextSource(tokenizer), contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
       const engine = new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
       await engine.warmUp();
       info.loadMs = performance.now() - started;
@@ -101,7 +113,7 @@ export class Engine {
   /** Generates one completion. A cancel returns `stopReason: 'cancelled'` with the text so far. */
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
-    const template = request.kind === 'fim' ? this.fim : this.continuation;
+    const template = request.kind === 'fim' ? this.fimTemplate(request.template) : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
     const local = request.localContext ? localContextFor(prompt.ids, this.tokenizer, request, prompt.healing?.remainderBytes) : undefined;
@@ -137,6 +149,21 @@ export class Engine {
     });
   }
 
+  /** The FIM template a request names (`auto`: chosen from the model); the load's when it names none. */
+  private fimTemplate(name: GenerateRequest['template']): FimTemplate {
+    if (!name || name === this.fim.name) return this.fim;
+    let template = this.templates.get(name);
+    if (!template) {
+      try {
+        template = chooseTemplate({ modelType: this.info.modelType, tokenizer: this.tokenizer, override: name });
+      } catch (error) {
+        throw new EngineError('bad-config', error instanceof Error ? error.message : String(error));
+      }
+      this.templates.set(name, template);
+    }
+    return template;
+  }
+
   /**
    * One short completion through the whole path (prompt building, tokenizer, sampling, stopping)
    * so that the JavaScript is compiled before the first real keystroke; the cache is then dropped.
@@ -162,6 +189,26 @@ export class Engine {
     this.generator.reset();
     await this.generator.session.release();
   }
+}
+
+/**
+ * config.json against the graph: the graph's own dimensions win (the KV cache is shaped from
+ * them), and a position table shorter than `max_position_embeddings` cuts the window, since
+ * positions past the table would be read out of range or silently wrong. Each difference is
+ * reported.
+ */
+function crossCheck(onnxFile: string, config: ModelConfig, sig: DecoderSignature): { contextLength: number; warnings: string[] } {
+  const warnings: string[] = [];
+  const configFile = path.join(path.dirname(path.dirname(onnxFile)), 'config.json');
+  if (sig.kvHeads !== config.kvHeads) warnings.push(`${configFile} says ${config.kvHeads} key/value heads, the graph ${path.basename(onnxFile)} has ${sig.kvHeads}; the graph's are used.`);
+  if (sig.headDim !== config.headDim) warnings.push(`${configFile} says a head size of ${config.headDim}, the graph ${path.basename(onnxFile)} has ${sig.headDim}; the graph's is used.`);
+  let contextLength = config.contextLength;
+  const table = graphWindow(onnxFile);
+  if (table && table.window < contextLength) {
+    warnings.push(`${configFile} says max_position_embeddings ${contextLength}, but the graph's position table ${table.table} has ${table.window} rows; the context window is cut to ${table.window} tokens.`);
+    contextLength = table.window;
+  }
+  return { contextLength, warnings };
 }
 
 /** Whether the device setting will likely run on a GPU, so `variant: auto` picks fp16. */

@@ -2,30 +2,19 @@
  * The extension host's side of the engine: spawns the worker, sends typed requests, streams text
  * back, and cancels through shared memory. If the worker dies, pending requests reject with
  * `worker-crashed`, and the client respawns it with backoff and reloads the last model; after
- * `maxRestarts` failures in a row it gives up and says so. No `vscode` import: the editor, the
- * CLI and the benchmarks all use it.
+ * `maxRestarts` failures in a row it gives up and says so. A watchdog gives every request and
+ * load a deadline: a worker that misses one is replaced (terminated only when it is outside
+ * onnxruntime, see workerHandle.ts) and every pending promise settles. No `vscode` import: the
+ * editor, the CLI and the benchmarks all use it.
  */
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { AbortError, deserializeError, EngineError } from '../shared/errors';
-import {
-  type ClientMessage,
-  Control,
-  type EngineState,
-  type GenerateRequest,
-  type GenerateResult,
-  type LoadOptions,
-  type ModelInfo,
-  type WorkerData,
-  type WorkerMessage,
-} from '../shared/protocol';
+import { type ClientMessage, Control, type EngineState, type GenerateRequest, type GenerateResult, type LoadOptions, type ModelInfo, STOP_ALL, type WorkerMessage } from '../shared/protocol';
+import { untilAborted } from './untilAborted';
+import { Watchdog } from './watchdog';
+import { WorkerHandle } from './workerHandle';
 
-export interface EngineLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type EngineLogger = Record<'debug' | 'info' | 'warn' | 'error', (message: string) => void>;
 
 export interface Disposable {
   dispose(): void;
@@ -39,6 +28,12 @@ export interface EngineClientOptions {
   maxRestarts?: number;
   /** First respawn delay; it doubles with each failure in a row. Default 200 ms. */
   restartDelayMs?: number;
+  /** A request's deadline is its time budget plus this, counted from when the worker starts it. Default 10 s. */
+  deadlineMarginMs?: number;
+  /** A load's deadline, counted from when the worker starts it. Default 120 s. */
+  loadTimeoutMs?: number;
+  /** How long dispose and restart wait for a worker inside onnxruntime before leaving it be. Default 60 s. */
+  nativeWaitMs?: number;
 }
 
 interface Pending {
@@ -46,14 +41,19 @@ interface Pending {
   reject(error: Error): void;
   onText?: (delta: string) => void;
   kind: 'load' | 'generate';
+  /** How long the worker may work on it once started. */
+  allowedMs: number;
 }
 
 export class EngineClient {
-  private worker: Worker | undefined;
-  private readonly control = new Int32Array(new SharedArrayBuffer(Control.Length * Int32Array.BYTES_PER_ELEMENT));
+  private handle: WorkerHandle | undefined;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(state: EngineState) => void>();
   private nextId = 0;
+  /** Mirrors of the control block's cancellation slots, carried over to a respawned worker. */
+  private latestId = 0;
+  private cancelledUpTo = 0;
+  private allCancelledUpTo = 0;
   private currentState: EngineState = 'idle';
   private lastLoad: LoadOptions | undefined;
   /** Settles when the worker has the last model loaded (after a load or a respawn). */
@@ -61,18 +61,33 @@ export class EngineClient {
   private failuresInRow = 0;
   /** A respawn waiting for its backoff delay; `settle` hands its `ready` the load that ends it. */
   private respawn: { timer: NodeJS.Timeout; settle(load: Promise<ModelInfo>): void } | undefined;
+  private readonly watchdog: Watchdog;
+  private nativeStuckReported = false;
   private disposed = false;
   private readonly workerPath: string;
   private readonly maxRestarts: number;
   private readonly restartDelayMs: number;
-  private readonly logger: EngineLogger | undefined;
+  private readonly marginMs: number;
+  private readonly loadTimeoutMs: number;
+  private readonly nativeWaitMs: number;
+  private readonly logger?: EngineLogger;
   private modelInfo: ModelInfo | undefined;
 
   constructor(options: EngineClientOptions = {}) {
     this.workerPath = path.resolve(options.workerPath ?? path.join(__dirname, 'worker.js'));
     this.maxRestarts = options.maxRestarts ?? 3;
     this.restartDelayMs = options.restartDelayMs ?? 200;
+    this.marginMs = options.deadlineMarginMs ?? 10_000;
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 120_000;
+    this.nativeWaitMs = options.nativeWaitMs ?? 60_000;
     this.logger = options.logger;
+    this.watchdog = new Watchdog(Math.max(10, Math.min(1000, Math.floor(this.marginMs / 4))), {
+      current: () => (this.handle && this.pending.size > 0 ? { id: Atomics.load(this.handle.control, Control.Current), steps: Atomics.load(this.handle.control, Control.Steps) } : undefined),
+      // Between requests (a worker starting, say) the worker gets a load's time to pick the next one up;
+      // inside onnxruntime, where it cannot be stopped anyway, at least `nativeWaitMs` for one call.
+      allowedMs: (id) => Math.max(this.pending.get(id)?.allowedMs ?? this.loadTimeoutMs, this.handle?.insideNative ? this.nativeWaitMs : 0),
+      onLate: (id, allowedMs) => this.onLate(id, allowedMs),
+    });
   }
 
   get state(): EngineState {
@@ -84,9 +99,14 @@ export class EngineClient {
     return this.modelInfo;
   }
 
-  /** `session.run` calls the worker has started (test and benchmark hook). */
+  /** `session.run` calls the current worker has started (test and benchmark hook). */
   get stepCount(): number {
-    return Atomics.load(this.control, Control.Steps);
+    return this.handle ? Atomics.load(this.handle.control, Control.Steps) : 0;
+  }
+
+  /** Requests and loads not yet settled (test hook: none may be left behind). */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   onDidChangeState(listener: (state: EngineState) => void): Disposable {
@@ -99,8 +119,8 @@ export class EngineClient {
     if (this.disposed) return Promise.reject(new EngineError('disposed', 'The engine was disposed.'));
     this.lastLoad = options;
     this.failuresInRow = 0;
-    // A new model makes every request sent so far moot.
-    Atomics.store(this.control, Control.CancelledUpTo, this.nextId);
+    // A new model makes every request sent so far moot, kept ones too.
+    this.setSlot(Control.AllCancelledUpTo, this.nextId);
     const ready = this.sendLoad(options);
     this.ready = ready;
     // A respawn still waiting is replaced by this load; whoever waits on it waits on this one.
@@ -114,9 +134,21 @@ export class EngineClient {
   }
 
   /**
+   * Replaces the worker and loads `options` (default: the last model) into a fresh one: what
+   * "Restart Engine" does, and it works on a stuck worker too. Pending requests reject with
+   * `AbortError`. The old worker is terminated only outside onnxruntime (see workerHandle.ts).
+   */
+  async restart(options: LoadOptions | undefined = this.lastLoad): Promise<ModelInfo> {
+    if (this.disposed) throw new EngineError('disposed', 'The engine was disposed.');
+    if (!options) throw new EngineError('not-loaded', 'No model was loaded yet; nothing to restart.');
+    this.abandonWorker(() => new AbortError('The engine was restarted.'));
+    return this.load(options);
+  }
+
+  /**
    * Generates a completion, streaming settled text to `onText`. A newer call cancels this one
-   * (latest wins), as does `signal`: the promise then rejects with an `AbortError` as soon as
-   * the worker has stopped, which is within one decode step.
+   * (latest wins) unless `request.keep`, as does `signal`: the promise then rejects with an
+   * `AbortError` as soon as the worker has stopped, which is within one decode step.
    */
   async complete(request: GenerateRequest, signal?: AbortSignal, onText?: (delta: string) => void): Promise<GenerateResult> {
     if (this.disposed) throw new EngineError('disposed', 'The engine was disposed.');
@@ -124,18 +156,23 @@ export class EngineClient {
       throw new EngineError('gave-up', `The engine worker crashed ${this.failuresInRow} times in a row, so Hearth stopped restarting it. Run "Hearth: Restart Engine" after checking the log.`);
     }
     const id = ++this.nextId;
-    // Latest wins: from here on, every older request is stale in the worker.
-    Atomics.store(this.control, Control.Latest, id);
+    const keep = request.keep === true;
+    // Latest wins: from here on, every older request is stale in the worker (kept ones are not).
+    if (!keep) this.setSlot(Control.Latest, id);
     if (signal?.aborted) throw new AbortError();
     if (!this.ready) throw new EngineError('not-loaded', 'No model is loaded. Call load() first.');
     await untilAborted(this.ready, signal);
-    if (signal?.aborted || Atomics.load(this.control, Control.Latest) !== id) throw new AbortError();
+    if (signal?.aborted || (!keep && this.latestId !== id) || this.allCancelledUpTo >= id) throw new AbortError();
     const result = new Promise<GenerateResult>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, onText, kind: 'generate' });
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, onText, kind: 'generate', allowedMs: request.timeBudgetMs + this.marginMs });
     });
     const onAbort = (): void => {
-      const cancelled = Atomics.load(this.control, Control.CancelledUpTo);
-      if (cancelled < id) Atomics.store(this.control, Control.CancelledUpTo, id);
+      if (keep) {
+        const handle = this.handle;
+        if (handle) Atomics.store(handle.control, Control.KeptCancelled + (id % Control.KeptRing), id);
+      } else if (this.cancelledUpTo < id) {
+        this.setSlot(Control.CancelledUpTo, id);
+      }
       // Text that was already on its way belongs to a cancelled request: drop it.
       const pending = this.pending.get(id);
       if (pending) pending.onText = undefined;
@@ -155,34 +192,28 @@ export class EngineClient {
 
   /**
    * Ends the worker. Pending requests reject with `AbortError`. The worker is asked to stop after
-   * its current step and exit; `Worker.terminate()` is the last resort after `shutdownTimeoutMs`,
-   * because terminating a thread inside `session.run` can abort the whole process.
+   * its current step and exit; it is terminated after `shutdownTimeoutMs` only when it is
+   * outside onnxruntime. One stuck inside onnxruntime is waited for (`nativeWaitMs`), then left.
    */
   async dispose(shutdownTimeoutMs = 5000): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     if (this.respawn) clearTimeout(this.respawn.timer);
-    Atomics.store(this.control, Control.CancelledUpTo, 0x7fffffff);
+    this.watchdog.stop();
+    this.allCancelledUpTo = STOP_ALL;
     this.rejectAll(() => new AbortError('The engine was disposed.'));
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) {
-      const exited = new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), shutdownTimeoutMs);
-        worker.once('exit', () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
-      worker.postMessage({ type: 'shutdown' } satisfies ClientMessage);
-      if (!(await exited)) await worker.terminate();
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle) {
+      const how = await handle.stop(shutdownTimeoutMs, this.nativeWaitMs);
+      if (how === 'stuck-native') this.reportNativeStuck(this.nativeWaitMs);
     }
     this.setState('idle');
     this.listeners.clear();
   }
 
-  /** Test hook: makes the worker die as a native crash or out-of-memory would. */
-  debugKill(how: 'exit' | 'throw'): void {
+  /** Test hook: makes the worker die (`exit`, `throw`) or block its next request (`hang-js`, `hang-native`). */
+  debugKill(how: 'exit' | 'throw' | 'hang-js' | 'hang-native'): void {
     this.post({ type: 'debug-crash', how });
   }
 
@@ -190,7 +221,7 @@ export class EngineClient {
     const id = ++this.nextId;
     this.setState('loading');
     const promise = new Promise<ModelInfo>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, kind: 'load' });
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, kind: 'load', allowedMs: this.loadTimeoutMs });
     });
     this.post({ type: 'load', id, options });
     return promise.then(
@@ -208,19 +239,32 @@ export class EngineClient {
     );
   }
 
-  private post(message: ClientMessage): void {
-    this.ensureWorker().postMessage(message);
+  /** Writes a cancellation slot into the mirror and the current worker's control block. */
+  private setSlot(slot: typeof Control.Latest | typeof Control.CancelledUpTo | typeof Control.AllCancelledUpTo, value: number): void {
+    if (slot === Control.Latest) this.latestId = value;
+    else if (slot === Control.CancelledUpTo) this.cancelledUpTo = value;
+    else this.allCancelledUpTo = value;
+    if (this.handle) Atomics.store(this.handle.control, slot, value);
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const data: WorkerData = { control: this.control.buffer as SharedArrayBuffer };
-    const worker = new Worker(this.workerPath, { workerData: data });
-    worker.on('message', (message: WorkerMessage) => this.onMessage(message));
-    worker.on('error', (error) => this.logger?.error(`engine worker error: ${error.stack ?? error.message}`));
-    worker.on('exit', (code) => this.onExit(worker, code));
-    this.worker = worker;
-    return worker;
+  private post(message: ClientMessage): void {
+    this.ensureWorker().post(message);
+    if (this.pending.size > 0) this.watchdog.start();
+  }
+
+  private ensureWorker(): WorkerHandle {
+    if (this.handle) return this.handle;
+    const handle: WorkerHandle = new WorkerHandle(
+      this.workerPath,
+      {
+        onMessage: (message) => this.onMessage(message),
+        onError: (error) => this.logger?.error(`engine worker error: ${error.stack ?? error.message}`),
+        onExit: (code) => this.onExit(handle, code),
+      },
+      { latest: this.latestId, cancelledUpTo: this.cancelledUpTo, allCancelledUpTo: this.allCancelledUpTo },
+    );
+    this.handle = handle;
+    return handle;
   }
 
   private onMessage(message: WorkerMessage): void {
@@ -235,35 +279,50 @@ export class EngineClient {
         pending.onText?.(message.delta);
         return;
       case 'loaded':
-        this.pending.delete(message.id);
+        this.settle(message.id);
         pending.resolve(message.info);
         return;
       case 'done':
-        this.pending.delete(message.id);
+        this.settle(message.id);
         pending.resolve(message.result);
         return;
       case 'cancelled':
-        this.pending.delete(message.id);
+        this.settle(message.id);
         pending.reject(new AbortError('The request was cancelled.', { text: message.text, decodeTokens: message.decodeTokens }));
         return;
       case 'error':
-        this.pending.delete(message.id);
+        this.settle(message.id);
         pending.reject(deserializeError(message.error));
         return;
     }
   }
 
-  private onExit(worker: Worker, code: number): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
+  private settle(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.watchdog.stop();
+  }
+
+  private onExit(handle: WorkerHandle, code: number): void {
+    if (this.handle !== handle) return;
+    this.handle = undefined;
     if (this.disposed) return;
-    this.failuresInRow++;
     const why = `The engine worker stopped (exit code ${code})`;
+    this.replaced(why, (kind) => new EngineError('worker-crashed', kind === 'load' ? `${why} while loading the model.` : `${why} while running this request; it is being restarted.`));
+  }
+
+  /**
+   * After the worker died or was abandoned: settles what it had, and respawns with backoff
+   * (reloading the last model) unless it failed too often in a row.
+   */
+  private replaced(why: string, error: (kind: Pending['kind']) => Error, respawn = true): void {
+    this.failuresInRow++;
     this.logger?.error(`${why}; ${this.failuresInRow} failure(s) in a row.`);
-    this.rejectAll((kind) => new EngineError('worker-crashed', kind === 'load' ? `${why} while loading the model.` : `${why} while running this request; it is being restarted.`));
-    if (this.failuresInRow > this.maxRestarts || !this.lastLoad) {
+    this.rejectAll(error);
+    if (!respawn || this.failuresInRow > this.maxRestarts || !this.lastLoad) {
       this.setState('failed');
-      const gaveUp = new EngineError('gave-up', `The engine worker crashed ${this.failuresInRow} times in a row, so Hearth stopped restarting it. Run "Hearth: Restart Engine" after checking the log.`);
+      const gaveUp = respawn
+        ? new EngineError('gave-up', `The engine worker crashed ${this.failuresInRow} times in a row, so Hearth stopped restarting it. Run "Hearth: Restart Engine" after checking the log.`)
+        : error('load');
       this.ready = Promise.reject(gaveUp);
       this.ready.catch(() => undefined);
       return;
@@ -285,9 +344,50 @@ export class EngineClient {
     this.respawn = { timer, settle };
   }
 
+  /**
+   * Lets go of the current worker: every pending request rejects with `error`, its requests are
+   * cancelled, and it is terminated if it is outside onnxruntime, or else left to finish its
+   * step and exit on its own (and terminated once it is outside, if it does not).
+   */
+  private abandonWorker(error: (kind: Pending['kind']) => Error): void {
+    const handle = this.handle;
+    this.handle = undefined;
+    this.rejectAll(error);
+    if (!handle) return;
+    handle.cancelAll();
+    if (handle.terminateIfSafe()) return;
+    const started = Date.now();
+    void handle.stop(0, this.nativeWaitMs).then((how) => {
+      if (how === 'stuck-native') this.reportNativeStuck(Date.now() - started);
+    });
+  }
+
+  /** The watchdog found the worker on request `id` for longer than `allowedMs`: replace it. */
+  private onLate(id: number, allowedMs: number): void {
+    const handle = this.handle;
+    const where = handle?.insideNative ? 'inside onnxruntime' : 'in JavaScript (a loop, or a regex of the model folder)';
+    const kind = this.pending.get(id)?.kind ?? 'generate';
+    const seconds = Math.round(allowedMs / 100) / 10;
+    const why =
+      kind === 'load'
+        ? `Loading the model took over ${seconds} s (stuck ${where}); the engine worker was replaced. Check the model folder, then run "Hearth: Restart Engine".`
+        : `The engine worker did not finish a request within ${seconds} s (stuck ${where}); it was replaced.`;
+    const code = kind === 'load' ? 'load-timeout' : 'engine-stuck';
+    this.abandonWorker(() => new EngineError(code, why));
+    // A load that hangs would hang again: it is not retried until asked (Restart Engine, a new load).
+    this.replaced(why, () => new EngineError(code, why), kind !== 'load');
+  }
+
+  private reportNativeStuck(ms: number): void {
+    if (this.nativeStuckReported) return;
+    this.nativeStuckReported = true;
+    this.logger?.error(`An onnxruntime call has not returned after ${Math.round(ms / 1000)} s. Hearth cannot stop it safely, so that thread was left running; the engine continues in a new worker. Reload the window to free its memory.`);
+  }
+
   private rejectAll(error: (kind: Pending['kind']) => Error): void {
     const pending = [...this.pending.values()];
     this.pending.clear();
+    this.watchdog.stop();
     for (const p of pending) p.reject(error(p.kind));
   }
 
@@ -296,23 +396,4 @@ export class EngineClient {
     this.currentState = state;
     for (const listener of this.listeners) listener(state);
   }
-}
-
-/** Waits for `promise`, or rejects with `AbortError` as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

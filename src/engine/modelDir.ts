@@ -47,16 +47,26 @@ export function resolveModelFiles(dir: string, variant: ModelVariant, gpu: boole
   if (!fs.existsSync(absolute) || !fs.statSync(absolute).isDirectory()) {
     throw new EngineError('model-not-found', `Model folder ${absolute} does not exist. Set hearth.model.path to a folder with config.json, tokenizer.json and onnx/model.onnx, or leave it empty for the built-in model.`);
   }
+  // Every file the engine may read must be a plain file: reading a FIFO or a device never ends,
+  // and onnxruntime reads the graph and its external data in native code that cannot be stopped.
+  for (const name of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) requireRegularFile(path.join(absolute, name), true);
   const config = readConfig(absolute);
   const tokenizerFile = path.join(absolute, 'tokenizer.json');
   if (!fs.existsSync(tokenizerFile)) {
     throw new EngineError('tokenizer-missing', `${tokenizerFile} is missing. A model folder needs the Hugging Face tokenizer.json next to config.json.`);
   }
   const onnxDir = path.join(absolute, 'onnx');
+  if (fs.existsSync(onnxDir) && fs.statSync(onnxDir).isDirectory()) {
+    for (const name of fs.readdirSync(onnxDir)) requireRegularFile(path.join(onnxDir, name), false);
+  }
   const candidates = variant === 'auto' ? autoOrder(gpu) : [variant];
   for (const candidate of candidates) {
     const file = path.join(onnxDir, VARIANT_FILES[candidate]);
-    if (fs.existsSync(file)) return { dir: absolute, config, tokenizerFile, onnxFile: file, variant: candidate };
+    if (!fs.existsSync(file)) continue;
+    if (fs.statSync(file).isDirectory()) {
+      throw new EngineError('not-onnx', `${file} is a folder, not an ONNX file. Replace it with the model's ONNX export, or pick another hearth.model.variant.`);
+    }
+    return { dir: absolute, config, tokenizerFile, onnxFile: file, variant: candidate };
   }
   const present = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
   const wanted = candidates.map((c) => VARIANT_FILES[c]).join(' or ');
@@ -65,6 +75,22 @@ export function resolveModelFiles(dir: string, variant: ModelVariant, gpu: boole
     `${onnxDir} has no ${wanted}` +
       (present.length ? ` (it has ${present.join(', ')}; set hearth.model.variant to match).` : '. Export the model to ONNX in the Hugging Face layout (for example with Optimum) into an onnx/ subfolder.'),
   );
+}
+
+/**
+ * Refuses a path that exists but is not a plain file (a FIFO, socket or device, also through a
+ * symlink). Folders pass when `dirsToo` is false (the onnx/ folder may hold subfolders).
+ */
+function requireRegularFile(file: string, dirsToo: boolean): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (stat.isFile() || (!dirsToo && stat.isDirectory())) return;
+  const kind = stat.isFIFO() ? 'a named pipe (FIFO)' : stat.isDirectory() ? 'a folder' : stat.isSocket() ? 'a socket' : 'a device or special file';
+  throw new EngineError('unsafe-model', `${file} is ${kind}, not a regular file; Hearth reads only regular files from a model folder. Replace it with the model's file.`);
 }
 
 function readJson(file: string): Record<string, unknown> {

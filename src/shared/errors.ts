@@ -17,6 +17,8 @@ export type EngineErrorCode =
   | 'bad-inputs'
   /** The `device` setting names no execution provider this build knows. */
   | 'unknown-device'
+  /** A setting the engine was given is out of its range or of the wrong kind. */
+  | 'bad-setting'
   /** The requested execution provider could not start. */
   | 'device-failed'
   /** A request came before a model was loaded. */
@@ -29,6 +31,12 @@ export type EngineErrorCode =
   | 'gave-up'
   /** The client was disposed. */
   | 'disposed'
+  /** The worker missed a request's deadline (stuck in a loop, a regex, or inside onnxruntime); it was replaced. */
+  | 'engine-stuck'
+  /** Loading the model took longer than its deadline; the worker was replaced. */
+  | 'load-timeout'
+  /** A file of the model folder is not allowed: not a regular file, or a pattern that could hang the engine. */
+  | 'unsafe-model'
   /** onnxruntime failed during a step. */
   | 'inference-failed'
   /** The inference server (hearth.remote.url) could not be reached: refused, unknown host, reset before answering. */

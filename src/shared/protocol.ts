@@ -35,6 +35,8 @@ export interface ModelInfo {
   device: string;
   /** Why providers tried before `device` were skipped, in order. Empty when the first one started. */
   deviceFallbacks: string[];
+  /** What the load corrected or doubts about the folder (config.json against the graph), for the log. */
+  warnings?: string[];
   /** The variant of the loaded file (never `auto`). */
   variant: Exclude<ModelVariant, 'auto'>;
   /** Path of the loaded ONNX file. */
@@ -70,6 +72,8 @@ export interface GenerateRequest {
   /** Other files, for templates that carry them. */
   snippets?: { path: string; text: string }[];
   filePath?: string;
+  /** FIM template for this request (the `hearth.model.promptTemplate` setting); absent: the one chosen at load. */
+  template?: TemplateName;
   /** Repository name, for repo-level templates (`qwen-repo`). */
   repoName?: string;
   /**
@@ -83,6 +87,11 @@ export interface GenerateRequest {
   maxNewTokens: number;
   /** Wall-clock budget of the whole request (prefill included). */
   timeBudgetMs: number;
+  /**
+   * A request the user asked for and waits on (Run Prompt): newer requests do not cancel it (they
+   * wait behind it); only its own signal, a model load or a restart does. Default false: latest wins.
+   */
+  keep?: boolean;
   sampling: SamplingSettings;
   stopStrings?: string[];
   /**
@@ -204,8 +213,12 @@ export type ClientMessage =
   | { type: 'generate'; id: number; request: GenerateRequest }
   /** Release the session and exit, after the running step (dispose). */
   | { type: 'shutdown' }
-  /** Test hook: make the worker die as a native crash or out-of-memory would. */
-  | { type: 'debug-crash'; how: 'exit' | 'throw' };
+  /**
+   * Test hooks: make the worker die as a native crash or out-of-memory would (`exit`, `throw`),
+   * or make its next request block in JavaScript (`hang-js`, as a runaway regex would) or look
+   * stuck inside onnxruntime (`hang-native`: it holds the native mark until the client gives up).
+   */
+  | { type: 'debug-crash'; how: 'exit' | 'throw' | 'hang-js' | 'hang-native' };
 
 /** Messages from the worker to the client. */
 export type WorkerMessage =
@@ -230,8 +243,28 @@ export const Control = {
   CancelledUpTo: 1,
   /** `session.run` calls started since the worker began (test and benchmark hook). */
   Steps: 2,
-  Length: 3,
+  /** Every request with an id up to this one is cancelled, kept ones too (a load, a restart, dispose). */
+  AllCancelledUpTo: 3,
+  /**
+   * The native gate: `NativeGate.Idle`, `Inside` while the worker is inside onnxruntime
+   * (`session.run`, session creation), `Closed` once the client has decided to stop it: the
+   * worker may then never enter onnxruntime again. Terminating a thread inside onnxruntime aborts
+   * the whole process, so the client terminates only after it has closed the gate from `Idle`.
+   */
+  Native: 4,
+  /** Id of the request the worker is working on; 0 between requests (the watchdog reads it). */
+  Current: 5,
+  /** Ring of ids of kept requests (`GenerateRequest.keep`) that their own signal cancelled. */
+  KeptCancelled: 6,
+  KeptRing: 8,
+  Length: 14,
 } as const;
+
+/** `Control.AllCancelledUpTo` once the worker is being stopped for good. */
+export const STOP_ALL = 0x7fffffff;
+
+/** Values of `Control.Native`. */
+export const NativeGate = { Idle: 0, Inside: 1, Closed: 2 } as const;
 
 /** Engine life cycle as the client sees it. */
 export type EngineState = 'idle' | 'loading' | 'ready' | 'busy' | 'crashed' | 'failed';

@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { offsetOf } from '../../src/cli/complete';
+import { HubServer } from '../unit/hubServer';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -106,5 +107,66 @@ describe('hearth models', function () {
     const ids = JSON.parse(run.stdout).models.map((model: { id: string }) => model.id);
     assert.ok(ids.includes('hearth-coder'));
     assert.ok(ids.includes('onnx-community/Qwen2.5-Coder-0.5B-Instruct'));
+  });
+});
+
+describe('hearth models download, list and verify against a hub on 127.0.0.1', function () {
+  this.timeout(120_000);
+  const id = 'onnx-community/Qwen2.5-Coder-0.5B-Instruct';
+  let hub: HubServer;
+  let endpoint: string;
+  let cacheDir: string;
+
+  /** Runs the CLI without blocking this process's event loop (the hub answers from it). */
+  function hearthAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, HF_ENDPOINT: endpoint } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+  const installed = async (): Promise<boolean> => {
+    const run = await hearthAsync('models', 'list', '--json', '--cache-dir', cacheDir);
+    return JSON.parse(run.stdout).models.find((m: { id: string }) => m.id === id).installed;
+  };
+
+  before(async () => {
+    const files = new Map<string, Buffer>();
+    for (const name of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) files.set(name, fs.readFileSync(path.join(fixture, name)));
+    hub = new HubServer(files);
+    endpoint = await hub.start();
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-cli-models-'));
+  });
+  after(async () => {
+    await hub.stop();
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('a cut download exits 1 naming the file and is not listed as installed; a good one is; verify checks the recorded hashes', async () => {
+    hub.fault = 'truncate-no-length';
+    const cut = await hearthAsync('models', 'download', id, '--variant', 'fp32', '--cache-dir', cacheDir, '--retries', '1');
+    assert.equal(cut.status, 1, cut.stdout);
+    assert.match(cut.stderr, /onnx\/model\.onnx: the connection ended after/);
+    assert.equal(await installed(), false);
+
+    hub.fault = undefined;
+    const good = await hearthAsync('models', 'download', id, '--variant', 'fp32', '--cache-dir', cacheDir, '--json');
+    assert.equal(good.status, 0, good.stderr);
+    const folder = JSON.parse(good.stdout).path as string;
+    assert.equal(await installed(), true);
+    const verified = await hearthAsync('models', 'verify', folder, '--device', 'cpu');
+    assert.equal(verified.status, 0, verified.stderr);
+    assert.match(verified.stdout, /hashes: 5 files match the download record/);
+
+    const onnx = path.join(folder, 'onnx', 'model.onnx');
+    const bytes = fs.readFileSync(onnx);
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff;
+    fs.writeFileSync(onnx, bytes);
+    const broken = await hearthAsync('models', 'verify', folder, '--device', 'cpu');
+    assert.equal(broken.status, 1);
+    assert.match(broken.stderr, /onnx\/model\.onnx: its bytes do not match the recorded sha256/);
   });
 });

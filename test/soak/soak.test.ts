@@ -1,0 +1,134 @@
+/**
+ * `npm run test:soak`: 10,000 completion requests as fast typing makes them, through the real
+ * completion service, client and worker with the embedded model. Each keystroke's request is
+ * cancelled by the next one; every 10th waits for its answer (a pause in typing). RSS is printed
+ * at 1k, 2k, 5k and 10k requests; the test fails on clear growth (over 50 MB from 2k to 10k), on
+ * any request left unsettled, and on listeners or handles left behind after dispose.
+ *
+ * SOAK_REQUESTS (default 10000) and SOAK_MODEL (default: the embedded model) change the run.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CompletionService } from '../../src/completion/CompletionService';
+import { EngineClient } from '../../src/engine/EngineClient';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
+import type { DocumentContext } from '../../src/completion/types';
+
+const ROOT = path.join(__dirname, '..', '..');
+const REQUESTS = Number(process.env['SOAK_REQUESTS'] ?? 10_000);
+const MODEL = process.env['SOAK_MODEL'] ?? path.join(ROOT, 'models', 'hearth-coder');
+const CHECKPOINTS = [1000, 2000, 5000, 10_000].filter((n) => n <= REQUESTS);
+const GROWTH_LIMIT_MB = 50;
+
+/** Held-out Python of this repository (the training tools), typed character by character. */
+function corpus(): string {
+  const dir = path.join(ROOT, 'tools', 'train');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.py'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n\n');
+}
+
+/** Counts of active handles and requests by type. */
+function resources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
+
+describe('soak: fast typing', function () {
+  this.timeout(3_600_000);
+  let client: EngineClient | undefined;
+  let service: CompletionService | undefined;
+  // On a failure too, so that the worker does not keep the process alive.
+  after(async () => {
+    service?.dispose();
+    await client?.dispose();
+  });
+
+  it(`${REQUESTS} requests, most cancelled: RSS flat after warm-up, nothing left pending or open`, async () => {
+    // Mocha's own timeout timer starts at the test's first await: let it, then take the baseline.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const baseline = resources();
+    const exitListeners = process.listenerCount('exit');
+    client = new EngineClient({ workerPath: path.join(ROOT, 'dist', 'worker.js') });
+    const settings = structuredClone(DEFAULT_SETTINGS);
+    settings.completion.debounceMs = 0;
+    settings.threads = 1;
+    await client.load({ modelDir: MODEL, variant: 'auto', device: 'cpu', threads: 1, template: 'auto' });
+    service = new CompletionService(client);
+    const text = corpus();
+    const started = Date.now();
+    const rss = new Map<number, number>();
+    let settled = 0;
+    let answered = 0;
+    let failed = 0;
+    const all: Promise<unknown>[] = [];
+    let previous: AbortController | undefined;
+    // Typing starts deep enough into the file that every prompt fills the token budget: a run
+    // from the top measured prompts (and the KV cache with them) growing until they reach it,
+    // which is a cache filling to its bound, not a leak (see docs/reliability.md).
+    const start = Math.min(Math.floor(text.length / 2), settings.context.maxPromptTokens * 8);
+    let offset = start;
+    for (let i = 1; i <= REQUESTS; i++) {
+      previous?.abort();
+      const controller = new AbortController();
+      previous = controller;
+      offset = offset + 1 >= text.length ? start : offset + 1;
+      // The file typed from the top: its line up to the cursor, nothing more of that line yet.
+      const lineEnd = text.indexOf('\n', offset);
+      const typed = text.slice(0, offset) + (lineEnd === -1 ? '' : text.slice(lineEnd));
+      const document: DocumentContext = { text: typed, offset, languageId: 'python', filePath: '/soak/typing.py' };
+      const request = service.complete(document, settings, controller.signal).then(
+        (result) => {
+          settled++;
+          if (result) answered++;
+        },
+        (error: unknown) => {
+          settled++;
+          failed++;
+          throw error;
+        },
+      );
+      all.push(request);
+      // A pause in typing every 10th keystroke: that request runs to its end.
+      if (i % 10 === 0) await request;
+      else await new Promise((resolve) => setImmediate(resolve));
+      if (CHECKPOINTS.includes(i)) {
+        if (global.gc) global.gc();
+        const usage = process.memoryUsage();
+        rss.set(i, usage.rss);
+        process.stdout.write(`      ${i} requests: RSS ${mb(usage.rss)}, heap ${mb(usage.heapUsed)}, external ${mb(usage.external)}, ${((Date.now() - started) / 1000).toFixed(0)} s, ${answered} answered\n`);
+      }
+    }
+    previous?.abort();
+    const outcomes = await Promise.allSettled(all);
+    const rejected = outcomes.filter((o) => o.status === 'rejected');
+    assert.equal(rejected.length, 0, `requests failed: ${rejected.slice(0, 3).map((o) => String((o as PromiseRejectedResult).reason)).join('; ')}`);
+    assert.equal(settled, REQUESTS, 'every request settled');
+    assert.equal(failed, 0);
+    // A generation nobody waits for runs on for the service's grace time (reuse), then is cancelled.
+    for (let waited = 0; client.pendingCount > 0 && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(client.pendingCount, 0, 'no request is left pending in the client');
+    process.stdout.write(`      ${REQUESTS} requests in ${((Date.now() - started) / 1000).toFixed(0)} s; ${answered} answered, the rest cancelled or empty\n`);
+
+    service.dispose();
+    await client.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = resources();
+    const leaked = [...after].filter(([type, count]) => count > (baseline.get(type) ?? 0));
+    assert.deepEqual(leaked, [], `handles left open after dispose: ${JSON.stringify(leaked)}`);
+    assert.equal(process.listenerCount('exit'), exitListeners, 'the exit hook is removed once no worker is left');
+
+    const from = rss.get(2000);
+    const to = rss.get(REQUESTS >= 10_000 ? 10_000 : Math.max(...rss.keys()));
+    if (from !== undefined && to !== undefined && REQUESTS >= 10_000) {
+      assert.ok(to - from <= GROWTH_LIMIT_MB * 1048576, `RSS grew ${mb(to - from)} from 2k to 10k requests (limit ${GROWTH_LIMIT_MB} MB)`);
+    }
+  });
+});
