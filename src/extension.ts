@@ -102,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
       vscode.commands.registerCommand('hearth.triggerCompletion', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
       vscode.commands.registerCommand('hearth.selectModel', () => selectModel()),
       vscode.commands.registerCommand('hearth.downloadModel', () =>
-        downloadModelCommand(context.globalStorageUri.fsPath, settings.model.cacheDir).catch((error) => engineHost.showError(error)),
+        downloadModelCommand(context.globalStorageUri.fsPath, settings.model.cacheDir, settings.download).catch((error) => engineHost.showError(error)),
       ),
       vscode.commands.registerCommand('hearth.restartEngine', () => {
         engineHost.clearShownErrors();

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CATALOG } from '../model/catalog';
 import { downloadModel } from '../model/download';
+import { DEFAULT_SETTINGS, type HearthSettings } from '../shared/settings';
 
 export async function selectModel(): Promise<void> {
   const choice = await vscode.window.showQuickPick(
@@ -22,7 +23,7 @@ export async function selectModel(): Promise<void> {
   await vscode.workspace.getConfiguration('hearth').update('model.path', value, vscode.ConfigurationTarget.Global);
 }
 
-export async function downloadModelCommand(storagePath: string, cacheDirSetting: string): Promise<void> {
+export async function downloadModelCommand(storagePath: string, cacheDirSetting: string, timeouts: HearthSettings['download'] = DEFAULT_SETTINGS.download): Promise<void> {
   const picked = await vscode.window.showQuickPick(
     CATALOG.map((entry) => ({
       label: entry.id,
@@ -44,6 +45,8 @@ export async function downloadModelCommand(storagePath: string, cacheDirSetting:
         repoId: picked.entry.id,
         variant: picked.entry.defaultVariant,
         cacheDir,
+        connectTimeoutMs: timeouts.connectTimeoutSeconds * 1000,
+        idleTimeoutMs: timeouts.idleTimeoutSeconds * 1000,
         signal: controller.signal,
         onProgress: ({ file, receivedBytes, totalBytes }) => {
           if (!totalBytes) return;

@@ -29,6 +29,8 @@ export const SETTING_BOUNDS: Readonly<Record<string, Bound>> = {
   'context.maxPromptTokens': { minimum: 64, maximum: 32_768, integer: true },
   'context.suffixShare': { minimum: 0, maximum: 0.9, integer: false },
   'remote.timeoutMs': { minimum: 500, integer: true },
+  'download.connectTimeoutSeconds': { minimum: 1, maximum: 600, integer: false },
+  'download.idleTimeoutSeconds': { minimum: 1, maximum: 3600, integer: false },
 };
 
 export interface CheckedSettings {

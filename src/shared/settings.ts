@@ -85,6 +85,11 @@ export interface HearthSettings {
     /** When the server fails, complete with the local model instead (it is then loaded too). */
     fallbackToLocal: boolean;
   };
+  /** Model downloads: how long to wait for a server's answer, and for the next bytes of a file. */
+  download: {
+    connectTimeoutSeconds: number;
+    idleTimeoutSeconds: number;
+  };
 }
 
 export const DEFAULT_SETTINGS: HearthSettings = {
@@ -98,6 +103,7 @@ export const DEFAULT_SETTINGS: HearthSettings = {
   context: { maxPromptTokens: 1536, suffixShare: 0.25, otherFiles: true },
   backend: 'local',
   remote: { url: '', model: '', timeoutMs: 10_000, fallbackToLocal: false },
+  download: { connectTimeoutSeconds: 30, idleTimeoutSeconds: 60 },
 };
 
 /** Where each server listens by default (llama-server, Ollama, vLLM): used when `remote.url` is empty. */
