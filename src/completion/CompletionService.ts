@@ -6,9 +6,11 @@ import { isCancelled } from '../shared/errors';
 import { buildContext } from './context';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
 import { fimRequest, resolveMode } from './request';
-import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
-import { anchorAt, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
+import { offerFrom } from './offer';
+import { anchorAt, cacheKey, cursorOffset, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
+import { SnippetIndex } from './snippets';
+import { continueShown, type Shown } from './typeahead';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, CompletionResult, DocumentContext } from './types';
 
@@ -44,7 +46,10 @@ export class CompletionService {
   private readonly log: CompletionLogger | undefined;
   private latest: AbortController | undefined;
   private generation: Generation | undefined;
-  private shown: { anchor: Anchor; completion: RawCompletion } | undefined;
+  /** The suggestion last offered, followed while the user types through it. */
+  private shown: Shown | undefined;
+  private nextId = 0;
+  private readonly snippets = new SnippetIndex();
 
   constructor(
     private readonly engine: CompletionEngine,
@@ -82,38 +87,38 @@ export class CompletionService {
     this.latest = mine;
     const requestSignal = signal ? AbortSignal.any([mine.signal, signal]) : mine.signal;
 
-    const context = buildContext(document, settings);
+    const context = buildContext(document, settings, this.snippets);
     const anchor = anchorAt(document, mode, context.suffix);
     const reuse = options.reuse ?? true;
-    const finish = (completion: RawCompletion, raw: string, fromCache: boolean): CompletionResult | undefined => {
-      const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
-      // A searched line the filters drop (it repeats the code around the cursor) gives way to the
-      // next one; the others are offered as alternatives. Text left after typing has none.
-      const raws = raw === completion.raw && completion.lines ? completion.lines : [raw];
-      const texts = [...new Set(raws.map((line) => postprocess(line, filter)).filter((text) => text !== undefined))];
-      if (texts.length === 0) return undefined;
+    const finish = (completion: RawCompletion, raw: string, fromCache: boolean, as = mode): CompletionResult | undefined => {
+      const offer = offerFrom(completion, raw, { prefix: context.prefix, suffix: context.suffix, mode: as, languageId: document.languageId });
+      if (!offer) return undefined;
+      const start = cursorOffset(document);
       return {
-        text: texts[0]!,
-        ...(texts.length > 1 ? { alternatives: texts.slice(1) } : {}),
-        range: { start: document.offset, end: document.offset },
-        mode,
+        text: offer.text,
+        ...(offer.alternatives.length > 0 ? { alternatives: offer.alternatives } : {}),
+        range: { start, end: start + offer.replaceLength },
+        mode: as,
         stopReason: completion.stopReason,
         metrics: completion.metrics,
         fromCache,
+        id: ++this.nextId,
       };
+    };
+    const show = (answer: CompletionResult | undefined): CompletionResult | undefined => {
+      this.shown = answer && { anchor, result: answer };
+      return answer;
     };
 
     if (reuse) {
+      const continued = this.shown && continueShown(this.shown, anchor, document);
+      if (continued) return continued;
       const cached = this.cache.get(cacheKey(anchor));
-      if (cached) return finish(cached, cached.raw, true);
-      const shown = this.shown;
-      const typed = shown && typedSince(shown.anchor, anchor, document);
-      const rest = typed !== undefined && shown ? remainderAfter(shown.completion.raw, typed) : undefined;
-      if (shown && rest !== undefined) return finish(shown.completion, rest, true);
+      if (cached) return show(finish(cached, cached.raw, true));
       const followed = await this.follow(anchor, document, requestSignal);
       if (followed) {
         const answer = finish(followed.completion, followed.rest, true);
-        if (answer) return answer;
+        if (answer) return show(answer);
       }
       if (requestSignal.aborted) return undefined;
     }
@@ -136,8 +141,15 @@ export class CompletionService {
       answer = finish(completion, completion.raw, false);
     }
     this.cache.set(cacheKey(anchor), completion);
-    this.shown = { anchor, completion };
-    return answer;
+    // Every line of the block was dropped: a single line at the same place may still be worth showing.
+    if (!answer && mode === 'multi') {
+      const line = await this.wait(this.start(anchor, fimRequest(context, document, settings, 'single')), requestSignal);
+      if (!line) return undefined;
+      this.log?.debug(`block dropped by the filters; single line instead: ${JSON.stringify(line.raw)}`);
+      answer = finish(line, line.raw, false, 'single');
+      if (answer) this.cache.set(cacheKey(anchor), line);
+    }
+    return show(answer);
   }
 
   /**
@@ -176,6 +188,7 @@ export class CompletionService {
     this.latest?.abort();
     this.abortGeneration();
     this.cache.clear();
+    this.snippets.clear();
     this.shown = undefined;
   }
 
@@ -228,7 +241,7 @@ export class CompletionService {
                 stopReason: result.stopReason,
                 metrics: result.metrics,
                 ...(result.weakest ? { weakest: result.weakest } : {}),
-                ...(result.lines ? { lines: result.lines.map((line) => line.text) } : {}),
+                ...(result.lines ? { lines: result.lines.map(({ text, stopReason }) => ({ text, stopReason })) } : {}),
               },
         (error: unknown) => {
           if (controller.signal.aborted || isCancelled(error)) return undefined;
