@@ -153,26 +153,28 @@ export class CompletionService {
   }
 
   /**
-   * A free continuation of `text` (the command-palette prompt): no gate, no reuse, streamed
-   * through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
+   * A free continuation of `text` (the command-palette prompt), or a free fill between `text` and
+   * `suffix`: no gate, no reuse, streamed through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
    */
   async prompt(
     text: string,
     settings: HearthSettings,
     signal?: AbortSignal,
     onText?: (delta: string) => void,
+    suffix = '',
   ): Promise<GenerateResult | undefined> {
     this.latest?.abort();
     this.abortGeneration();
+    // With code after the insertion point, the model fills towards it (where its template can).
     const request: GenerateRequest = {
-      kind: 'prompt',
+      kind: suffix ? 'fim' : 'prompt',
       prefix: text,
-      suffix: '',
+      suffix,
       mode: 'free',
       maxNewTokens: settings.completion.maxTokens,
       timeBudgetMs: settings.completion.timeBudgetMs,
       sampling: settings.sampling,
-      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: 0 },
+      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: suffix ? settings.context.suffixShare : 0 },
     };
     try {
       const result = await this.engine.complete(request, signal, onText);

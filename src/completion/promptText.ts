@@ -19,3 +19,37 @@ export function buildPromptText({ instruction, context, languageId }: PromptInpu
   const body = context.replace(/\s+$/, '');
   return body ? `${body}\n\n${comment}\n` : `${comment}\n`;
 }
+
+export interface PromptFrameInput {
+  instruction: string;
+  /** The document up to the end of the line where the selection ends (or of the cursor's line), that line's break included when it has one. */
+  before: string;
+  /** The document after that line. */
+  after: string;
+  languageId: string;
+}
+
+/** A prompt framed as code the model can continue: the instruction as a comment at the selection, the rest of the file after it. */
+export interface PromptFrame {
+  prefix: string;
+  /** Empty where there is no code after the insertion point; otherwise the text after the hole (for models with fill-in-the-middle). */
+  suffix: string;
+  /** Indentation the answer's lines are written at. */
+  indent: string;
+}
+
+/**
+ * Frames an instruction for a code model that is not instruction-tuned: the code up to the
+ * selection, the instruction as a comment on a new line indented like the selection's last line,
+ * and the code after it as the suffix to fill towards. The model then writes the code the comment
+ * asks for, where it belongs, and stops where the following code begins.
+ */
+export function framePrompt({ instruction, before, after, languageId }: PromptFrameInput): PromptFrame {
+  const marker = lineCommentFor(languageId);
+  const head = before === '' || before.endsWith('\n') ? before : `${before}\n`;
+  const lastLine = head.replace(/\n$/, '').split('\n').pop() ?? '';
+  const indent = (/^[ \t]*/.exec(lastLine)?.[0] ?? '') + (/[:{([]\s*$/.test(lastLine) ? '    ' : '');
+  const lines = instruction.trim().split(/\r?\n/);
+  const comment = lines.map((line) => (marker ? `${indent}${marker} ${line}` : `${indent}${line}`).trimEnd()).join('\n');
+  return { prefix: `${head}${comment}\n${indent}`, suffix: after, indent };
+}

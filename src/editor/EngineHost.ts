@@ -46,8 +46,8 @@ export class EngineHost implements vscode.Disposable {
         template: settings.model.promptTemplate,
         cacheDir: settings.model.cacheDir || this.storagePath,
       });
-      for (const reason of this.model.deviceFallbacks) this.log.warn(`device fallback: ${reason}`);
-      this.log.info(`loaded ${this.model.name} on ${this.model.device} (${this.model.variant}, template ${this.model.template}${this.model.kvSlots ? ', KV cache in slots' : ''}) in ${this.model.loadMs.toFixed(0)} ms`);
+      // The engine client logs the load and its device fallbacks once; only what it leaves out here.
+      this.log.debug(`model details: template ${this.model.template}, ${this.model.threads} threads${this.model.kvSlots ? ', KV cache in slots' : ''}`);
     } catch (error) {
       this.showError(error);
     }

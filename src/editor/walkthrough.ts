@@ -1,0 +1,11 @@
+/** The getting-started walkthrough, opened once after Hearth is installed. */
+import * as vscode from 'vscode';
+
+export const WALKTHROUGH_ID = 'hearth-dev.hearth#hearth.gettingStarted';
+const SHOWN_KEY = 'hearth.walkthroughShown';
+
+export function openWalkthroughOnce(context: vscode.ExtensionContext): void {
+  if (context.globalState.get<boolean>(SHOWN_KEY)) return;
+  void context.globalState.update(SHOWN_KEY, true);
+  void vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false);
+}
