@@ -19,8 +19,9 @@ import { runScale } from './scale';
 import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
+import { describeLargeFile, runLargeFile } from './largeFile';
 
-export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale] [options]
+export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|largefile] [options]
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
@@ -28,7 +29,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
-  --keystrokes N     characters typed in the replay (default 100)
+  --keystrokes N     characters typed in the replay (default 100; largefile: 20)
   --backend B        latency through llama.cpp, ollama or openai beside the local engine; without
                      --url a test server runs llama.cpp on a GGUF of the model (needs Python with
                      numpy and onnx for tools/train/to_gguf.py)
@@ -137,6 +138,12 @@ export async function runBench(argv: string[]): Promise<number> {
       const result = await runTokenizer(intFlag(args, 'runs'));
       const t = result.throughput;
       print(args.flags.has('json'), result, `encode ${t.hearthMBps.median.toFixed(1)} MB/s (tokenizers.js ${t.referenceMBps.median.toFixed(1)}), ids ${t.identical ? 'identical' : 'DIFFER'}; per keystroke ${result.incremental.incrementalUs.median.toFixed(0)} µs incremental vs ${result.incremental.fullUs.median.toFixed(0)} µs full`);
+      return 0;
+    }
+    case 'largefile': {
+      const base = common(args);
+      const result = await runLargeFile({ modelDir: base.modelDir, threads: base.threads, keystrokes: intFlag(args, 'keystrokes', 20) ?? 20, log });
+      print(base.json, result, describeLargeFile(result));
       return 0;
     }
     case 'scale': {

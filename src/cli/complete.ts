@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../completion/CompletionService';
+import { readWindow, stringSource } from '../completion/documentWindow';
 import { languageIdForPath } from '../completion/languages';
 import { intFlag, parseArgs, UsageError } from './args';
 import { GENERATION_FLAGS_HELP, settingsFromFlags, startCompleter } from './session';
@@ -42,7 +43,8 @@ export async function completeCommand(argv: string[]): Promise<number> {
   const completer = await startCompleter(settings);
   try {
     const service = new CompletionService(completer.engine);
-    const document = { text, offset, languageId: languageIdForPath(file), filePath: path.resolve(file) };
+    // The window the editor sends: in a large file the service never sees the whole text.
+    const document = { ...readWindow(stringSource(text), offset, settings), languageId: languageIdForPath(file), filePath: path.resolve(file) };
     const result = await service.complete(document, settings, undefined, { trigger: 'explicit' });
     if (args.flags.has('json')) {
       process.stdout.write(`${JSON.stringify({ file, line, column, model: completer.name, device: completer.device, completion: result ?? null })}\n`);
