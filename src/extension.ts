@@ -107,7 +107,8 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
       vscode.commands.registerCommand('hearth.showStatistics', () => showStatistics(stats, documents)),
       vscode.commands.registerCommand('hearth.runPrompt', () =>
-        runPrompt(service, settings, log, documents).catch((error) => engineHost.showError(error)),
+        // A chat layout is the local model's (ModelInfo.chat); a server gets the framed code.
+        runPrompt(service, settings, log, documents, !remote.router.remoteLabel && engineHost.info?.chat !== undefined).catch((error) => engineHost.showError(error)),
       ),
       vscode.commands.registerCommand('hearth.toggleCompletions', () =>
         vscode.workspace.getConfiguration('hearth').update('enable', !settings.enable, vscode.ConfigurationTarget.Global),

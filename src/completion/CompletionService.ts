@@ -153,21 +153,22 @@ export class CompletionService {
   }
 
   /**
-   * A free continuation of `text` (the command-palette prompt), or a free fill between `text` and
-   * `suffix`: no gate, no reuse, streamed through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
+   * A free continuation of `text` (the command-palette prompt), a free fill between `text` and
+   * `suffix`, or a chat model's answer to `text`: no gate, no reuse, streamed through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
    */
   async prompt(
     text: string,
     settings: HearthSettings,
     signal?: AbortSignal,
     onText?: (delta: string) => void,
-    suffix = '',
+    { suffix = '', chat = false }: { suffix?: string; chat?: boolean } = {},
   ): Promise<GenerateResult | undefined> {
     this.latest?.abort();
     this.abortGeneration();
-    // With code after the insertion point, the model fills towards it (where its template can).
+    // A chat model gets `text` as the user's message; otherwise, with code after the insertion
+    // point, the model fills towards it (where its template can).
     const request: GenerateRequest = {
-      kind: suffix ? 'fim' : 'prompt',
+      kind: chat ? 'chat' : suffix ? 'fim' : 'prompt',
       prefix: text,
       suffix,
       mode: 'free',

@@ -1,10 +1,11 @@
 /**
  * "Run Prompt" for every front end: the framed prompt to the engine (fill-in-the-middle where
- * there is code after the selection), the answer streamed, stopped where it starts to repeat.
+ * there is code after the selection, a chat turn for a chat model), the answer streamed, stopped
+ * where it starts to repeat.
  */
 import type { CompletionService } from './CompletionService';
 import type { GenerateResult } from './engineApi';
-import type { PromptFrame } from './promptText';
+import { codeFromAnswer, type PromptFrame } from './promptText';
 import { repetitionStart } from './repetition';
 import type { HearthSettings } from '../shared/settings';
 
@@ -34,9 +35,11 @@ export async function answerPrompt(
       text = text.slice(0, cut);
       repeated.abort();
     }
-    onText?.(text);
-  }, frame.suffix);
+    onText?.(frame.chat ? codeFromAnswer(text) : text);
+  }, { suffix: frame.suffix, chat: frame.chat ?? false });
   if (signal?.aborted) return undefined;
   const stoppedOnRepetition = repeated.signal.aborted;
-  return { text: (result && !stoppedOnRepetition ? result.text : text).trimEnd(), result: stoppedOnRepetition ? undefined : result, stoppedOnRepetition };
+  const answer = result && !stoppedOnRepetition ? result.text : text;
+  // A chat model answers in Markdown; the code is its fenced block.
+  return { text: (frame.chat ? codeFromAnswer(answer) : answer).trimEnd(), result: stoppedOnRepetition ? undefined : result, stoppedOnRepetition };
 }

@@ -36,6 +36,8 @@ export interface PromptFrame {
   suffix: string;
   /** Indentation the answer's lines are written at. */
   indent: string;
+  /** `prefix` is a message for a chat model (see `chatMessage`). */
+  chat?: boolean;
 }
 
 /**
@@ -52,4 +54,21 @@ export function framePrompt({ instruction, before, after, languageId }: PromptFr
   const lines = instruction.trim().split(/\r?\n/);
   const comment = lines.map((line) => (marker ? `${indent}${marker} ${line}` : `${indent}${line}`).trimEnd()).join('\n');
   return { prefix: `${head}${comment}\n${indent}`, suffix: after, indent };
+}
+
+/** A prompt for a chat model: the code first (cut from its start when long), the instruction last. */
+export function chatMessage({ instruction, code, languageId }: { instruction: string; code: string; languageId: string }): string {
+  const body = code.replace(/\s+$/, '');
+  return body ? `\`\`\`${languageId}\n${body}\n\`\`\`\n\n${instruction.trim()}` : instruction.trim();
+}
+
+/** The code in a chat model's answer: the first fenced block's content, or the whole answer when it has none. */
+export function codeFromAnswer(answer: string): string {
+  const fenced = /```[^\n`]*\n([\s\S]*?)(?:\n```|$)/.exec(answer);
+  return (fenced ? fenced[1]! : answer).replace(/\s+$/, '');
+}
+
+/** The frame for a chat model: one message with the code (the selection, or the file) and the instruction. */
+export function chatFrame(input: { instruction: string; code: string; languageId: string }): PromptFrame {
+  return { prefix: chatMessage(input), suffix: '', indent: '', chat: true };
 }

@@ -7,11 +7,12 @@
 import * as vscode from 'vscode';
 import { answerPrompt } from '../completion/answerPrompt';
 import type { CompletionService } from '../completion/CompletionService';
-import { framePrompt } from '../completion/promptText';
+import { chatFrame, framePrompt } from '../completion/promptText';
 import type { HearthSettings } from '../shared/settings';
 import type { ReadOnlyDocuments } from './ReadOnlyDocuments';
 
-export async function runPrompt(service: CompletionService, settings: HearthSettings, log: vscode.LogOutputChannel, documents: ReadOnlyDocuments): Promise<void> {
+/** `chat`: the loaded model is instruction-tuned (ModelInfo.chat), so it is asked in its chat layout. */
+export async function runPrompt(service: CompletionService, settings: HearthSettings, log: vscode.LogOutputChannel, documents: ReadOnlyDocuments, chat: boolean): Promise<void> {
   const source = vscode.window.activeTextEditor;
   const instruction = await vscode.window.showInputBox({
     title: 'Hearth: Run Prompt',
@@ -26,7 +27,8 @@ export async function runPrompt(service: CompletionService, settings: HearthSett
   const insertAt = source ? (line + 1 < source.document.lineCount ? new vscode.Position(line + 1, 0) : source.document.lineAt(line).range.end) : undefined;
   const before = source && insertAt ? source.document.getText(new vscode.Range(new vscode.Position(0, 0), insertAt)) : '';
   const after = source && insertAt ? source.document.getText(new vscode.Range(insertAt, source.document.lineAt(source.document.lineCount - 1).range.end)) : '';
-  const frame = framePrompt({ instruction, before, after, languageId });
+  const code = source ? source.document.getText(selection && !selection.isEmpty ? selection : undefined) : '';
+  const frame = chat ? chatFrame({ instruction, code, languageId }) : framePrompt({ instruction, before, after, languageId });
 
   const uri = documents.uriFor(instruction, extensionFor(source?.document));
   documents.set(uri, '');

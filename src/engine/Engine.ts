@@ -14,6 +14,7 @@ import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from '..
 import { loadTokenizer, tokenTextSource } from './textSource';
 import { EngineError } from '../shared/errors';
 import { chooseTemplate, type FimTemplate } from '../model/fimTemplates';
+import { chatTemplate, detectChatFormat, readChatTemplate } from '../model/chatTemplate';
 import { HealingConstraint } from '../model/tokenHealing';
 import type { Tokenizer } from '../model/Tokenizer';
 
@@ -37,6 +38,7 @@ export class Engine {
     readonly generator: Generator,
     private readonly fim: FimTemplate,
     private readonly continuation: FimTemplate,
+    private readonly chat: FimTemplate | undefined,
     private readonly eosIds: ReadonlySet<number>,
     private readonly banned: readonly number[],
   ) {}
@@ -57,6 +59,7 @@ export class Engine {
         throw new EngineError('bad-config', error instanceof Error ? error.message : String(error));
       }
       const continuation = chooseTemplate({ tokenizer, override: 'prefix-only' });
+      const chatFormat = detectChatFormat(readChatTemplate(files.dir), tokenizer);
       const eosIds = new Set(files.config.eosIds);
       for (const name of ['<|endoftext|>', '<|im_end|>', '<|end_of_text|>', '</s>', '<eos>']) {
         const id = tokenizer.specialId(name);
@@ -75,6 +78,7 @@ export class Engine {
         onnxFile: files.onnxFile,
         contextLength: files.config.contextLength,
         template: fim.name,
+        ...(chatFormat ? { chat: chatFormat } : {}),
         vocabSize: Math.max(modelVocab, tokenizer.vocabSize),
         modelType: files.config.modelType,
         layers: sig.layers,
@@ -87,7 +91,7 @@ export class Engine {
         loadMs: performance.now() - started,
       };
       const generator = new Generator(session, tokenTextSource(tokenizer), files.config.contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
-      const engine = new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
+      const engine = new Engine(info, tokenizer, generator, fim, continuation, chatFormat && chatTemplate(chatFormat, tokenizer), eosIds, banned);
       await engine.warmUp();
       info.loadMs = performance.now() - started;
       return engine;
@@ -100,7 +104,7 @@ export class Engine {
   /** Generates one completion. A cancel returns `stopReason: 'cancelled'` with the text so far. */
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
-    const template = request.kind === 'fim' ? this.fim : this.continuation;
+    const template = request.kind === 'fim' ? this.fim : request.kind === 'chat' ? (this.chat ?? this.continuation) : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
     const processors = (): LogitsProcessor[] => {
