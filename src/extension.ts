@@ -9,12 +9,15 @@ import { downloadModelCommand, selectModel } from './editor/selectModel';
 import { RemoteHost } from './editor/RemoteHost';
 import { StatusBar } from './editor/StatusBar';
 import { EngineError, isEngineError } from './shared/errors';
+import { TRACE_LIMIT, type HearthApi, type ProviderTrace } from './shared/api';
 
 let host: EngineHost | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
+  const traces: ProviderTrace[] = [];
+  const api: HearthApi = { traces: () => traces.slice() };
   try {
     const config = new Config();
     let settings = config.read();
@@ -58,6 +61,9 @@ export function activate(context: vscode.ExtensionContext): void {
           ready: () => remote.ready(engineHost.info !== undefined),
           log,
           onError: (error) => engineHost.showError(error),
+          trace: (record) => {
+            if (traces.push(record) > TRACE_LIMIT) traces.shift();
+          },
         }),
       ),
       vscode.commands.registerCommand('hearth.runPrompt', () => runPrompt(service, settings, log).catch((error) => engineHost.showError(error))),
@@ -85,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (choice) log.show();
     });
   }
+  return api;
 }
 
 export async function deactivate(): Promise<void> {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { CompletionService } from '../completion/CompletionService';
 import type { HearthSettings } from '../shared/settings';
 import type { DocumentContext, OtherFile } from '../completion/types';
+import type { ProviderTrace } from '../shared/api';
 import { isCancelled } from '../shared/errors';
 
 const MAX_OTHER_FILES = 8;
@@ -19,6 +20,8 @@ export interface InlineProviderDeps {
   ready: () => boolean;
   log: vscode.LogOutputChannel;
   onError: (error: unknown) => void;
+  /** Told what each request did (HearthApi, for the real-editor tests and benchmark). */
+  trace?: (record: ProviderTrace) => void;
 }
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
@@ -30,25 +33,46 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    if (!this.deps.ready()) return undefined;
+    const record: ProviderTrace = {
+      receivedAt: Date.now(),
+      answeredAt: 0,
+      outcome: 'nothing',
+      languageId: document.languageId,
+      version: document.version,
+      line: position.line,
+      character: position.character,
+    };
+    const answer = (outcome: ProviderTrace['outcome'], items?: vscode.InlineCompletionItem[]): vscode.InlineCompletionItem[] | undefined => {
+      record.outcome = outcome;
+      record.answeredAt = Date.now();
+      this.deps.trace?.(record);
+      return items;
+    };
+    if (!this.deps.ready()) return answer('not-ready');
     const settings = this.deps.settings();
     const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
-      if (!explicit && !(await debounce(settings.completion.debounceMs, controller.signal))) return undefined;
+      if (!explicit && !(await debounce(settings.completion.debounceMs, controller.signal))) return answer('cancelled');
+      if (!explicit) record.debouncedAt = Date.now();
       const result = await this.deps.service.complete(toDocumentContext(document, position), settings, controller.signal, {
         trigger: explicit ? 'explicit' : 'automatic',
       });
-      if (!result || token.isCancellationRequested || !result.text) return undefined;
+      if (token.isCancellationRequested) return answer('cancelled');
+      if (!result || !result.text) return answer('nothing');
       const range = new vscode.Range(document.positionAt(result.range.start), document.positionAt(result.range.end));
       const m = result.metrics;
       this.deps.log.debug(`completion ${result.fromCache ? '(reused) ' : ''}${result.mode}, ${m.promptTokens} prompt tokens (${m.reusedTokens} reused), first token ${m.timeToFirstTokenMs.toFixed(0)} ms, ${m.totalMs.toFixed(0)} ms, ${result.stopReason}`);
+      record.fromCache = result.fromCache;
+      record.text = result.text;
+      record.mode = result.mode;
       // The best line first; searched alternatives follow (the editor cycles them with Alt+] / Alt+[).
-      return [result.text, ...(result.alternatives ?? [])].map((text) => new vscode.InlineCompletionItem(text, range));
+      return answer('answered', [result.text, ...(result.alternatives ?? [])].map((text) => new vscode.InlineCompletionItem(text, range)));
     } catch (error) {
-      if (!isCancelled(error)) this.deps.onError(error);
-      return undefined;
+      if (isCancelled(error)) return answer('cancelled');
+      this.deps.onError(error);
+      return answer('error');
     } finally {
       subscription.dispose();
     }
