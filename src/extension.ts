@@ -17,7 +17,10 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
   const traces: ProviderTrace[] = [];
-  const api: HearthApi = { traces: () => traces.slice() };
+  const api: HearthApi = {
+    traces: () => traces.slice(),
+    engine: () => ({ state: host?.engine.state ?? 'failed', ...(host?.info ? { model: host.info } : {}) }),
+  };
   try {
     const config = new Config();
     let settings = config.read();

@@ -4,6 +4,7 @@
  * `hearth bench editor` to tell Hearth's own time from the editor's and to see whether a keystroke
  * reached the model. Not a stable API for other extensions.
  */
+import type { EngineState, ModelInfo } from './protocol';
 
 /** What one call of the inline completion provider did. Times are `Date.now()` milliseconds. */
 export interface ProviderTrace {
@@ -25,6 +26,8 @@ export interface ProviderTrace {
 }
 
 export interface HearthApi {
+  /** The engine's state and the model it has loaded (absent until one is). */
+  engine(): { state: EngineState; model?: ModelInfo };
   /** The most recent provider calls, oldest first (at most TRACE_LIMIT). */
   traces(): ProviderTrace[];
 }

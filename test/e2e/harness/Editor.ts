@@ -1,0 +1,123 @@
+/**
+ * What a test does with the editor, as a user would (keys into the page) or through the harness
+ * extension where the page cannot say it reliably (document text, cursor, settings, Hearth's
+ * request traces). The helpers wait generously and retry the page, never the assertion.
+ */
+import type { ProviderTrace } from '../../../src/shared/api';
+import type { DocumentView } from './ControlClient';
+import { waitFor, type EditorSession } from './EditorSession';
+import type { Spot } from './samples';
+
+export const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview';
+/** Ghost text can take a while on a loaded 2-core machine: the first request also warms the model. */
+export const GHOST_TIMEOUT_MS = 60_000;
+
+export class Editor {
+  constructor(readonly session: EditorSession) {}
+
+  private get page() {
+    return this.session.page;
+  }
+
+  private get control() {
+    return this.session.control;
+  }
+
+  /** Opens a workspace file and gives its editor the keyboard. */
+  async open(relativePath: string): Promise<void> {
+    await this.control.open(relativePath);
+    const name = relativePath.split('/').pop() ?? relativePath;
+    await waitFor(`an editor on ${name}`, 30_000, async () => (await this.control.document()).fileName.endsWith(name));
+    await this.focus();
+  }
+
+  /** Focuses the active editor's text area (the workbench may have kept focus elsewhere). */
+  async focus(): Promise<void> {
+    await this.control.command('workbench.action.focusActiveEditorGroup');
+    await waitFor('the editor to take focus', 10_000, () => this.page.evaluate<boolean>('!!document.activeElement?.closest(".monaco-editor")'));
+  }
+
+  document(): Promise<DocumentView> {
+    return this.control.document();
+  }
+
+  /** Puts the cursor right after the first occurrence of `anchor` in the active document. */
+  async placeCursorAfter(anchor: string): Promise<number> {
+    const { text } = await this.document();
+    const index = text.indexOf(anchor);
+    if (index < 0) throw new Error(`anchor ${JSON.stringify(anchor)} is not in the document`);
+    const offset = index + anchor.length;
+    await this.control.select(offset);
+    await this.focus();
+    return offset;
+  }
+
+  /** Presses keys one by one (playwright names: 'Enter', 'Tab', 'Control+ArrowRight', or characters). */
+  async press(...keys: string[]): Promise<void> {
+    for (const key of keys) await this.page.keyboard.press(key);
+  }
+
+  /** Goes to a spot and types there; returns the number of traces before the keystrokes. */
+  async typeAt(spot: Spot): Promise<number> {
+    await this.placeCursorAfter(spot.after);
+    const before = (await this.control.traces()).length;
+    await this.press(...spot.keys);
+    return before;
+  }
+
+  ghostVisible(): Promise<boolean> {
+    return this.page.locator(GHOST).first().isVisible();
+  }
+
+  /** Waits for ghost text in the page; returns the text the page shows (first line and preview). */
+  async waitForGhost(timeoutMs = GHOST_TIMEOUT_MS): Promise<string> {
+    await this.page.locator(GHOST).first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return this.shownGhostText();
+  }
+
+  async waitForNoGhost(timeoutMs = 10_000): Promise<void> {
+    await this.page.locator(GHOST).first().waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+
+  /** The ghost text's first line as rendered (the editor draws spaces as non-breaking ones). */
+  async shownGhostText(): Promise<string> {
+    const parts = await this.page.locator('.monaco-editor .ghost-text-decoration').allTextContents();
+    return parts.join('').replace(/\u00a0/g, ' ');
+  }
+
+  /** Hearth's answers since trace number `from`. */
+  async tracesSince(from: number): Promise<ProviderTrace[]> {
+    return (await this.control.traces()).slice(from);
+  }
+
+  /** The latest answer Hearth gave at the current cursor (what the editor shows as ghost text). */
+  async answerAtCursor(): Promise<ProviderTrace> {
+    return waitFor('Hearth to answer at the cursor', GHOST_TIMEOUT_MS, async () => {
+      const { cursor, version } = await this.document();
+      const traces = await this.control.traces();
+      return traces.reverse().find((t) => t.outcome === 'answered' && t.line === cursor.line && t.character === cursor.character && t.version === version);
+    });
+  }
+
+  /** Runs a command from the command palette by its title, as a user would. */
+  async runFromPalette(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await row.click();
+  }
+
+  /** Throws away the active editor's unsaved changes, so the next test starts from the file on disk. */
+  async revert(): Promise<void> {
+    await this.control.command('workbench.action.files.revert');
+    await waitFor('the revert', 10_000, async () => !(await this.document()).isDirty);
+  }
+
+  /** Sets a setting through the configuration API and waits until the extension host sees it. */
+  async setSetting(key: string, value: unknown, target: 'global' | 'workspace' = 'global'): Promise<void> {
+    await this.control.setSetting(key, value, target);
+  }
+}
