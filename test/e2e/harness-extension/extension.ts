@@ -63,6 +63,7 @@ const handlers: Record<string, Handler> = {
       version: document.version,
       isDirty: document.isDirty,
       cursor: { line: selection.active.line, character: selection.active.character },
+      offset: document.offsetAt(selection.active),
     };
   },
   /** Opens a file of the workspace (path relative to it) in an editor, focused. */

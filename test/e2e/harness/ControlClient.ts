@@ -15,6 +15,8 @@ export interface DocumentView {
   version: number;
   isDirty: boolean;
   cursor: { line: number; character: number };
+  /** The cursor as a UTF-16 offset into `text`. */
+  offset: number;
 }
 
 export class ControlClient {

@@ -85,17 +85,58 @@ export class Editor {
     return parts.join('').replace(/\u00a0/g, ' ');
   }
 
+  /** Waits until the page shows `expected` as the ghost text's first line. */
+  async waitForGhostText(expected: string, timeoutMs = GHOST_TIMEOUT_MS): Promise<void> {
+    let last = '';
+    await waitFor(`ghost text ${JSON.stringify(expected)}`, timeoutMs, async () => {
+      last = (await this.ghostVisible()) ? await this.shownGhostText() : '';
+      return last === expected;
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the page shows ${JSON.stringify(last)}`);
+    });
+  }
+
+  /** Waits until the active document's text is `expected` (the extension host sees edits a moment later). */
+  async waitForText(expected: string, timeoutMs = 10_000): Promise<void> {
+    let last = '';
+    try {
+      await waitFor('the document text', timeoutMs, async () => (last = (await this.document()).text) === expected);
+    } catch {
+      const at = [...expected].findIndex((char, i) => last[i] !== char);
+      throw new Error(`document differs from the expected text at offset ${at}: expected ${JSON.stringify(expected.slice(at, at + 60))}, got ${JSON.stringify(last.slice(at, at + 60))}`);
+    }
+  }
+
+  /**
+   * Waits until the document differs from `before` only by text inserted at `before`'s cursor, and
+   * returns that text.
+   */
+  async waitForInsertion(before: DocumentView, timeoutMs = 10_000): Promise<string> {
+    const head = before.text.slice(0, before.offset);
+    const tail = before.text.slice(before.offset);
+    return waitFor('an insertion at the cursor', timeoutMs, async () => {
+      const { text } = await this.document();
+      if (text === before.text || !text.startsWith(head) || !text.endsWith(tail)) return undefined;
+      return text.slice(head.length, text.length - tail.length);
+    });
+  }
+
   /** Hearth's answers since trace number `from`. */
   async tracesSince(from: number): Promise<ProviderTrace[]> {
     return (await this.control.traces()).slice(from);
   }
 
   /** The latest answer Hearth gave at the current cursor (what the editor shows as ghost text). */
-  async answerAtCursor(): Promise<ProviderTrace> {
+  answerAtCursor(): Promise<ProviderTrace> {
+    return this.traceAtCursor((trace) => trace.outcome === 'answered');
+  }
+
+  /** The latest request at the current cursor and document version that `accept` takes; waits for one. */
+  async traceAtCursor(accept: (trace: ProviderTrace) => boolean = (trace) => trace.outcome !== 'cancelled'): Promise<ProviderTrace> {
     return waitFor('Hearth to answer at the cursor', GHOST_TIMEOUT_MS, async () => {
       const { cursor, version } = await this.document();
       const traces = await this.control.traces();
-      return traces.reverse().find((t) => t.outcome === 'answered' && t.line === cursor.line && t.character === cursor.character && t.version === version);
+      return traces.reverse().find((t) => accept(t) && t.line === cursor.line && t.character === cursor.character && t.version === version);
     });
   }
 

@@ -68,6 +68,7 @@ async function packageHarnessExtension(dir: string): Promise<string> {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   fs.writeFileSync(path.join(dir, 'README.md'), `${manifest.description}\n`);
   fs.copyFileSync(path.join(ROOT, 'LICENSE'), path.join(dir, 'LICENSE'));
+  fs.writeFileSync(path.join(dir, '.vscodeignore'), '*.vsix\n');
   await esbuild.build({
     entryPoints: [path.join(ROOT, 'test', 'e2e', 'harness-extension', 'extension.ts')],
     outfile: path.join(dir, 'extension.js'),
