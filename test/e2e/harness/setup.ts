@@ -87,10 +87,14 @@ async function packageHarnessExtension(dir: string): Promise<string> {
   return out;
 }
 
-/** Bundles test/integration/*.ts into dist-test/integration/ (vscode and mocha stay external). */
+/** Bundles test/integration's runner and suites into dist-test/integration/ (vscode and mocha stay external). */
 export async function bundleIntegrationSuites(): Promise<void> {
   const dir = path.join(ROOT, 'test', 'integration');
-  const entries = fs.readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => path.join(dir, name));
+  const entries = fs
+    .readdirSync(dir)
+    .filter((name) => name === 'index.ts' || name.endsWith('.test.ts'))
+    .map((name) => path.join(dir, name));
+  fs.rmSync(path.dirname(INTEGRATION_BUNDLE), { recursive: true, force: true });
   await esbuild.build({
     entryPoints: entries,
     outdir: path.dirname(INTEGRATION_BUNDLE),
