@@ -1,6 +1,7 @@
 /** Wires Hearth into VS Code: settings → engine → completion service → provider, commands and status bar. */
 import * as vscode from 'vscode';
 import { CompletionService } from './completion/CompletionService';
+import type { CompletionEngine } from './completion/engineApi';
 import { Config } from './editor/Config';
 import { EngineHost } from './editor/EngineHost';
 import { InlineProvider } from './editor/InlineProvider';
@@ -17,8 +18,10 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
   const traces: ProviderTrace[] = [];
+  let modelCalls = 0;
   const api: HearthApi = {
     traces: () => traces.slice(),
+    modelCalls: () => modelCalls,
     engine: () => ({ state: host?.engine.state ?? 'failed', ...(host?.info ? { model: host.info } : {}) }),
   };
   try {
@@ -29,7 +32,14 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     const remote = new RemoteHost(context.secrets, engineHost.engine, log, (error) => {
       if (isEngineError(error)) engineHost.showError(new EngineError(error.code, `${error.message} Hearth completes with the local model meanwhile.`));
     });
-    const service = new CompletionService(remote.router, { log: { debug: (message) => log.debug(message) } });
+    // Counts generations (HearthApi.modelCalls), local or remote, for the real-editor tests.
+    const countedEngine: CompletionEngine = {
+      complete: (request, signal, onText) => {
+        modelCalls += 1;
+        return remote.router.complete(request, signal, onText);
+      },
+    };
+    const service = new CompletionService(countedEngine, { log: { debug: (message) => log.debug(message) } });
     const status = new StatusBar();
     const refreshStatus = (): void => status.update(engineHost.engine.state, engineHost.info, settings.enable, remote.router.remoteLabel);
     // The local model is loaded only where it answers: the local backend, or the remote one's fallback.

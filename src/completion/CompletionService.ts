@@ -105,7 +105,11 @@ export class CompletionService {
 
     if (reuse) {
       const cached = this.cache.get(cacheKey(anchor));
-      if (cached) return finish(cached, cached.raw, true);
+      if (cached) {
+        // What the LRU gives back is what the editor shows now: typing through it follows it.
+        this.shown = { anchor, completion: cached };
+        return finish(cached, cached.raw, true);
+      }
       const shown = this.shown;
       const typed = shown && typedSince(shown.anchor, anchor, document);
       const rest = typed !== undefined && shown ? remainderAfter(shown.completion.raw, typed) : undefined;

@@ -28,6 +28,8 @@ export interface ProviderTrace {
 export interface HearthApi {
   /** The engine's state and the model it has loaded (absent until one is). */
   engine(): { state: EngineState; model?: ModelInfo };
+  /** Generations asked of the engine since activation (completions and prompts): what a reused answer saves. */
+  modelCalls(): number;
   /** The most recent provider calls, oldest first (at most TRACE_LIMIT). */
   traces(): ProviderTrace[];
 }

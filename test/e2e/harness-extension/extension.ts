@@ -10,15 +10,16 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as vscode from 'vscode';
+import type { HearthApi } from '../../../src/shared/api';
 
 const HEARTH_ID = 'hearth-dev.hearth';
 
 type Handler = (body: Record<string, unknown>) => Promise<unknown>;
 
-async function hearthApi(): Promise<{ traces(): unknown[]; engine(): unknown } | undefined> {
-  const extension = vscode.extensions.getExtension(HEARTH_ID);
+async function hearthApi(): Promise<HearthApi | undefined> {
+  const extension = vscode.extensions.getExtension<HearthApi>(HEARTH_ID);
   if (!extension) return undefined;
-  return (extension.isActive ? extension.exports : await extension.activate()) as { traces(): unknown[]; engine(): unknown };
+  return extension.isActive ? extension.exports : extension.activate();
 }
 
 function target(name: unknown): vscode.ConfigurationTarget {
@@ -34,6 +35,7 @@ const handlers: Record<string, Handler> = {
       trusted: vscode.workspace.isTrusted,
       hearthActive: vscode.extensions.getExtension(HEARTH_ID)?.isActive ?? false,
       engine: api?.engine(),
+      modelCalls: api?.modelCalls(),
     };
   },
   async traces() {

@@ -29,7 +29,7 @@ export class ControlClient {
     return value;
   }
 
-  state(): Promise<{ trusted: boolean; hearthActive: boolean; engine?: EngineView }> {
+  state(): Promise<{ trusted: boolean; hearthActive: boolean; engine?: EngineView; modelCalls: number }> {
     return this.call('state');
   }
 

@@ -142,7 +142,7 @@ export class EditorSession {
     return files.map((file) => fs.readFileSync(file, 'utf8')).join('\n');
   }
 
-  /** Keeps a screenshot, Hearth's log and code-server's output in test-results/. */
+  /** Keeps a screenshot, Hearth's log, its request traces and code-server's output in test-results/. */
   async saveArtefacts(title: string): Promise<void> {
     const base = path.join(RESULTS_DIR, `${this.options.name}-${title.replace(/[^\w.-]+/g, '_')}`.slice(0, 150));
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
@@ -152,6 +152,8 @@ export class EditorSession {
       // A crashed page leaves no picture; the logs below still say what happened.
     }
     fs.writeFileSync(`${base}.hearth.log`, this.hearthLog());
+    const traces = await this.controlValue?.traces().catch((error: unknown) => [`control server: ${String(error)}`]);
+    if (traces) fs.writeFileSync(`${base}.traces.json`, JSON.stringify(traces, null, 1));
     const serverLog = path.join(this.dir, 'code-server.log');
     if (fs.existsSync(serverLog)) fs.copyFileSync(serverLog, `${base}.code-server.log`);
   }

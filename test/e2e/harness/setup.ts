@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { INTEGRATION_BUNDLE, ROOT, SETUP_SCRIPT, TMP_ROOT } from './paths';
+import { INTEGRATION_BUNDLE, RESULTS_DIR, ROOT, SETUP_SCRIPT, TMP_ROOT } from './paths';
 
 export interface Prepared {
   codeServer: string;
@@ -31,6 +31,8 @@ function vsixPath(): string {
 }
 
 async function doPrepare(): Promise<Prepared> {
+  // Failure artefacts of earlier runs would be taken for this run's.
+  fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
   // The setup script fails loudly (non-zero exit) when chromium or code-server cannot be installed.
   const output = execFileSync('bash', [SETUP_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const dir = output.trim().split('\n').pop() ?? '';
