@@ -17,13 +17,6 @@ from pathlib import Path
 def load_config(path: Path) -> dict:
     """Read a JSON config file and return it as a dict."""
     with open(path) as f:
-
-
-def fibonacci(n: int) -> int:
-    """Return the n-th Fibonacci number."""
-    if n < 2:
-        return n
-    return fibonacci(n - 1) + fibonacci(n - 2)
 `;
 
 async function main(): Promise<void> {
@@ -47,7 +40,7 @@ async function main(): Promise<void> {
     const out = path.join(ROOT, 'media', 'ghost-text.png');
     const box = await session.page.locator('.editor-instance').first().boundingBox();
     if (!box) throw new Error('no editor on the page');
-    await session.page.screenshot({ path: out, clip: { x: box.x, y: box.y, width: Math.min(box.width, 760), height: 310 } });
+    await session.page.screenshot({ path: out, clip: { x: box.x, y: box.y, width: Math.min(box.width, 760), height: 220 } });
     console.log(`${out}: ghost text ${JSON.stringify(shown)}, ${(fs.statSync(out).size / 1024).toFixed(0)} KB`);
   } finally {
     await session.close();
