@@ -46,8 +46,8 @@ export interface EditorBenchRow {
   nothingShare: number;
   p50Ms: number;
   p95Ms: number;
-  /** Medians over shown keystrokes that Hearth answered after the key: the split of the time. */
-  split: { toHearthMs: number; debounceMs: number; hearthMs: number; afterHearthMs: number; answered: number };
+  /** Over shown keystrokes that Hearth answered after the key: p50/p95 and the medians of the split. */
+  split: { toHearthMs: number; debounceMs: number; hearthMs: number; afterHearthMs: number; answered: number; p50Ms: number; p95Ms: number };
   /** Keystrokes whose answer needed a model call, and those answered from reuse. */
   modelCalls: number;
   reused: number;
@@ -174,6 +174,8 @@ function summarize(config: string, file: string, samples: KeystrokeSample[]): Ed
       hearthMs: medianOf((_sample, trace) => trace.answeredAt - (trace.debouncedAt ?? trace.receivedAt)),
       afterHearthMs: medianOf((sample, trace) => (sample.seenAt ?? trace.answeredAt) - trace.answeredAt),
       answered: traced.length,
+      p50Ms: quantile(traced.map((sample) => sample.visibleMs ?? 0), 0.5),
+      p95Ms: quantile(traced.map((sample) => sample.visibleMs ?? 0), 0.95),
     },
     modelCalls: shown.filter((sample) => sample.modelCall === true).length,
     reused: shown.filter((sample) => sample.modelCall === false).length,
