@@ -105,11 +105,12 @@ describe('e2e: completion in the editor', function () {
         const calls = (await handle.session.control.state()).modelCalls;
         for (const char of typed) await editor.press(char);
         await editor.waitForGhostText(text.slice(typed.length).split('\n')[0] ?? '');
-        // The editor re-asks Hearth after each keystroke; wait for the answer at the new cursor.
-        await editor.traceAtCursor();
+        // Whatever the editor asks Hearth after the keystrokes (it may also keep the suggestion
+        // itself and cancel its requests), a model call would have started by the time Hearth is quiet.
+        await editor.waitForQuiet();
         const later = await editor.tracesSince(from);
         assert.equal((await handle.session.control.state()).modelCalls, calls, `no model call after the keystrokes (requests: ${JSON.stringify(later)})`);
-        assert.ok(later.some((trace) => trace.outcome === 'answered' && trace.fromCache), 'Hearth was asked again and answered from what it had');
+        await editor.waitForGhostText(text.slice(typed.length).split('\n')[0] ?? '');
       });
     });
   }

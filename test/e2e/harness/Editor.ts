@@ -136,6 +136,23 @@ export class Editor {
     });
   }
 
+  /**
+   * Waits until Hearth has recorded no new request for `quietMs` (a request is recorded when it
+   * is answered; any model call it makes is counted when it starts, in HearthApi.modelCalls).
+   */
+  async waitForQuiet(quietMs = 2000, timeoutMs = GHOST_TIMEOUT_MS): Promise<void> {
+    let count = -1;
+    let since = Date.now();
+    await waitFor('Hearth to go quiet', timeoutMs, async () => {
+      const now = (await this.control.traces()).length;
+      if (now !== count) {
+        count = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs;
+    });
+  }
+
   /** Hearth's answers since trace number `from`. */
   async tracesSince(from: number): Promise<ProviderTrace[]> {
     return (await this.control.traces()).slice(from);
