@@ -20,8 +20,9 @@ import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
 import { describeLargeFile, runLargeFile } from './largeFile';
+import { runEditorBench, type EditorBenchRow } from './editor';
 
-export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|largefile] [options]
+export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|editor|largefile] [options]
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
@@ -29,12 +30,15 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
-  --keystrokes N     characters typed in the replay (default 100; largefile: 20)
+  --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
+                     configuration (default 60); largefile: keystrokes per variant (default 20)
   --backend B        latency through llama.cpp, ollama or openai beside the local engine; without
                      --url a test server runs llama.cpp on a GGUF of the model (needs Python with
                      numpy and onnx for tools/train/to_gguf.py)
   --url URL          the server for --backend (and --remote-model NAME, its model;
                      --max-prompt-tokens N, the prompt budget of both paths, default 512)
+  editor             keystroke → ghost text in code-server + chromium (npm run package first;
+                     installs like npm run test:e2e); not part of all
   --threads N        CPU threads for every engine (default: all cores but one)
   --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all, scale;
                      default: made at bench time in bench/out/models/)
@@ -152,6 +156,11 @@ export async function runBench(argv: string[]): Promise<number> {
       print(base.json, result, JSON.stringify(result, null, 2));
       return 0;
     }
+    case 'editor': {
+      const rows = await runEditorBench({ keystrokes: intFlag(args, 'keystrokes', 60) ?? 60, log });
+      print(args.flags.has('json'), { editor: rows }, rows.map(editorLine).join('\n'));
+      return 0;
+    }
     case 'all':
       return all(args);
     case 'report': {
@@ -165,6 +174,13 @@ export async function runBench(argv: string[]): Promise<number> {
     default:
       throw new UsageError(BENCH_USAGE);
   }
+}
+
+function editorLine(row: EditorBenchRow): string {
+  const s = row.split;
+  return `${row.config}, ${row.file}: p50 ${row.p50Ms.toFixed(0)} ms, p95 ${row.p95Ms.toFixed(0)} ms over ${row.shown} of ${row.keystrokes} keystrokes (${(row.nothingShare * 100).toFixed(0)}% showed nothing); ` +
+    `${row.shown - s.answered} drawn before any answer to the key (the editor kept an earlier suggestion); ${s.answered} answered after the key: p50 ${s.p50Ms.toFixed(0)} ms, p95 ${s.p95Ms.toFixed(0)} ms, medians editor→Hearth ${s.toHearthMs.toFixed(0)} ms, debounce ${s.debounceMs.toFixed(0)} ms, Hearth ${s.hearthMs.toFixed(0)} ms, Hearth→drawn ${s.afterHearthMs.toFixed(0)} ms; ` +
+    `${row.modelCalls} model calls, ${row.reused} reused`;
 }
 
 async function all(args: ParsedArgs): Promise<number> {

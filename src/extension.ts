@@ -1,6 +1,7 @@
 /** Wires Hearth into VS Code: settings → engine → completion service → provider, commands and status bar. */
 import * as vscode from 'vscode';
 import { CompletionService } from './completion/CompletionService';
+import type { CompletionEngine } from './completion/engineApi';
 import { Snooze } from './completion/Snooze';
 import { Stats } from './completion/Stats';
 import { Config } from './editor/Config';
@@ -15,13 +16,21 @@ import { STATUS_MENU_COMMAND, StatusBar } from './editor/StatusBar';
 import { showStatusMenu } from './editor/statusMenu';
 import { openWalkthroughOnce } from './editor/walkthrough';
 import { logIgnoredWorkspaceSettings } from './editor/workspaceTrust';
+import { TRACE_LIMIT, type HearthApi, type ProviderTrace } from './shared/api';
 import { EngineError, isEngineError } from './shared/errors';
 
 let host: EngineHost | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
+  const traces: ProviderTrace[] = [];
+  let modelCalls = 0;
+  const api: HearthApi = {
+    traces: () => traces.slice(),
+    modelCalls: () => modelCalls,
+    engine: () => ({ state: host?.engine.state ?? 'failed', ...(host?.info ? { model: host.info } : {}) }),
+  };
   try {
     const config = new Config();
     let settings = config.read();
@@ -31,7 +40,14 @@ export function activate(context: vscode.ExtensionContext): void {
       if (isEngineError(error)) engineHost.showError(new EngineError(error.code, `${error.message} Hearth completes with the local model meanwhile.`));
     });
     const stats = new Stats();
-    const service = new CompletionService(remote.router, { log: { debug: (message) => log.debug(message) } });
+    // Counts generations (HearthApi.modelCalls), local or remote, for the real-editor tests.
+    const countedEngine: CompletionEngine = {
+      complete: (request, signal, onText) => {
+        modelCalls += 1;
+        return remote.router.complete(request, signal, onText);
+      },
+    };
+    const service = new CompletionService(countedEngine, { log: { debug: (message) => log.debug(message) } });
     const snooze = new Snooze();
     const documents = new ReadOnlyDocuments();
     const status = new StatusBar();
@@ -95,6 +111,9 @@ export function activate(context: vscode.ExtensionContext): void {
           stats,
           snooze,
           onShown: refreshStatus,
+          trace: (record) => {
+            if (traces.push(record) > TRACE_LIMIT) traces.shift();
+          },
         }),
       ),
       vscode.commands.registerCommand(ACCEPTED_COMMAND, (id: unknown) => {
@@ -136,6 +155,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (choice) log.show();
     });
   }
+  return api;
 }
 
 export async function deactivate(): Promise<void> {

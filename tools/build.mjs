@@ -27,7 +27,8 @@ const builds = [
     ...common,
     entryPoints: { bench: 'bench/main.ts' },
     outdir: 'dist-bench',
-    external: [...common.external, '@huggingface/transformers', 'vega', 'vega-lite'],
+    // playwright-core and esbuild: the editor benchmark drives code-server through the e2e harness.
+    external: [...common.external, '@huggingface/transformers', 'vega', 'vega-lite', 'playwright-core', 'esbuild'],
   },
 ];
 

@@ -9,6 +9,7 @@ import { completeSelectedItem, withSelectedItem, type SelectedItem } from '../co
 import type { Snooze } from '../completion/Snooze';
 import type { Stats } from '../completion/Stats';
 import type { CompletionResult, DocumentContext } from '../completion/types';
+import type { ProviderTrace } from '../shared/api';
 import { isCancelled } from '../shared/errors';
 import type { HearthSettings } from '../shared/settings';
 import { toDocumentContext } from './editorDocument';
@@ -28,6 +29,8 @@ export interface InlineProviderDeps {
   snooze: Snooze;
   /** Told after a suggestion is offered (the status bar's tooltip shows the statistics). */
   onShown?: () => void;
+  /** Told what each request did (HearthApi, for the real-editor tests and benchmark). */
+  trace?: (record: ProviderTrace) => void;
 }
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
@@ -41,34 +44,55 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    if (!this.deps.ready()) return undefined;
+    const record: ProviderTrace = {
+      receivedAt: Date.now(),
+      answeredAt: 0,
+      outcome: 'nothing',
+      languageId: document.languageId,
+      version: document.version,
+      line: position.line,
+      character: position.character,
+    };
+    const answer = (outcome: ProviderTrace['outcome'], items?: vscode.InlineCompletionItem[]): vscode.InlineCompletionItem[] | undefined => {
+      record.outcome = outcome;
+      record.answeredAt = Date.now();
+      this.deps.trace?.(record);
+      return items;
+    };
+    if (!this.deps.ready()) return answer('not-ready');
     const settings = this.deps.settings();
     const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
-    if (!explicit && this.deps.snooze.active) return undefined;
+    if (!explicit && this.deps.snooze.active) return answer('nothing');
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
-      if (!explicit && !(await debounce(settings.completion.debounceMs, controller.signal))) return undefined;
+      if (!explicit && !(await debounce(settings.completion.debounceMs, controller.signal))) return answer('cancelled');
+      if (!explicit) record.debouncedAt = Date.now();
       const started = performance.now();
       const plain = toDocumentContext(document, position, settings, this.otherFiles);
       const readMs = performance.now() - started;
       const selected = context.selectedCompletionInfo && selectedItemIn(document, plain, context.selectedCompletionInfo);
       const asked = selected ? withSelectedItem(plain, selected) : plain;
-      if (!asked) return undefined;
+      if (!asked) return answer('nothing');
       const result = await this.deps.service.complete(asked, settings, controller.signal, { trigger: explicit ? 'explicit' : 'automatic' });
-      if (!result || token.isCancellationRequested || !result.text) return undefined;
+      if (token.isCancellationRequested) return answer('cancelled');
+      if (!result || !result.text) return answer('nothing');
       const offered = selected ? completeSelectedItem(result, selected, plain) : { texts: [result.text, ...(result.alternatives ?? [])], range: result.range };
-      if (!offered) return undefined;
+      if (!offered) return answer('nothing');
       const latencyMs = performance.now() - started;
       this.record(result, document.languageId, latencyMs, readMs, plain.text.length, selected !== undefined);
       this.deps.onShown?.();
+      record.fromCache = result.fromCache;
+      record.text = offered.texts[0];
+      record.mode = result.mode;
       const range = new vscode.Range(document.positionAt(offered.range.start), document.positionAt(offered.range.end));
       const command: vscode.Command = { title: 'Accepted', command: ACCEPTED_COMMAND, arguments: [result.id] };
       // The best line first; searched alternatives follow (the editor cycles them with Alt+] / Alt+[).
-      return offered.texts.map((text) => new vscode.InlineCompletionItem(text, range, command));
+      return answer('answered', offered.texts.map((text) => new vscode.InlineCompletionItem(text, range, command)));
     } catch (error) {
-      if (!isCancelled(error)) this.deps.onError(error);
-      return undefined;
+      if (isCancelled(error)) return answer('cancelled');
+      this.deps.onError(error);
+      return answer('error');
     } finally {
       subscription.dispose();
     }

@@ -241,6 +241,18 @@ describe('CompletionService', () => {
     assert.equal(engine.calls.length, 1);
   });
 
+  it('follows typing through a completion that came from the LRU, without a model call', async () => {
+    engine.autoAnswer = 'a + b';
+    const document = doc('def add(a, b):\n    return ║\n');
+    await service.complete(document, SETTINGS);
+    await service.complete(doc('other = ║\n'), SETTINGS);
+    await service.complete(document, SETTINGS);
+    const typed = await service.complete(doc('def add(a, b):\n    return a ║\n'), SETTINGS);
+    assert.equal(typed?.text, '+ b');
+    assert.equal(typed?.fromCache, true);
+    assert.equal(engine.calls.length, 2);
+  });
+
   it('asks again when the typing departs from the completion shown', async () => {
     engine.autoAnswer = 'a + b';
     await service.complete(doc('def add(a, b):\n    return ║\n'), SETTINGS);
