@@ -33,7 +33,7 @@ export async function runPrompt(service: CompletionService, settings: HearthSett
   const uri = documents.uriFor(instruction, extensionFor(source?.document));
   documents.set(uri, '');
   const shown = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), languageId);
-  await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+  await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: false });
 
   const answer = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Hearth is answering…', cancellable: true },
