@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
         return remote.router.complete(request, signal, onText);
       },
     };
-    const service = new CompletionService(countedEngine, { log: { debug: (message) => log.debug(message) } });
+    const service = new CompletionService(countedEngine, { log: { debug: (message) => log.debug(message) }, onHidden: (languageId) => stats.hidden(languageId) });
     const snooze = new Snooze();
     const documents = new ReadOnlyDocuments();
     const status = new StatusBar();

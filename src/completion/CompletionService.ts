@@ -27,6 +27,8 @@ export interface CompletionServiceOptions {
    */
   reuseGraceMs?: number;
   log?: CompletionLogger;
+  /** Told when the quality filter keeps a suggestion from the user (Stats.hidden). */
+  onHidden?: (languageId: string) => void;
 }
 
 interface Generation {

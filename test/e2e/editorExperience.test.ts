@@ -61,10 +61,16 @@ describe('e2e: the editor experience', function () {
     await handle.session.control.select(end);
     await editor.focus();
     await editor.press(...'export function listUsers('.split(''));
-    const typed = await editor.document();
-    assert.equal(typed.text.slice(typed.offset, typed.offset + 1), ')', 'the editor auto-closed the bracket');
-    await editor.waitForGhost();
+    // The extension host sees the keystrokes a moment later.
+    await waitFor('the editor to auto-close the bracket', 10_000, async () => {
+      const typed = await editor.document();
+      return typed.text.slice(typed.offset - 1, typed.offset + 1) === '()';
+    });
     const answer = await editor.answerAtCursor();
+    await editor.waitForGhost().catch(async (error: unknown) => {
+      const traces = (await handle.session.control.traces()).slice(-3);
+      throw new Error(`${String(error)}; Hearth's last answers: ${JSON.stringify(traces)}`);
+    });
     await editor.press('Tab');
     const line = await waitFor('the accepted line', 10_000, async () => {
       const { text } = await editor.document();
@@ -104,7 +110,9 @@ describe('e2e: the editor experience', function () {
     const from = (await handle.session.control.traces()).length;
     await editor.press(first);
     const next = await editor.answerAtCursor();
-    assert.equal(next.text, text.slice(1), 'the same suggestion, less the typed character');
+    // With the suggestion list open (quick suggestions), its selected item (`r` → `return`) spans
+    // the word typed so far, and Hearth's text starts with it: the same suggestion from the word's start.
+    assert.ok(next.text === text.slice(1) || next.text === text, `the same suggestion ${JSON.stringify(text)}, less the typed character: ${JSON.stringify(next.text)}`);
     const later = await editor.tracesSince(from);
     assert.deepEqual(later.filter((trace) => trace.debouncedAt !== undefined && trace.fromCache !== true), [], 'no model call');
   });
