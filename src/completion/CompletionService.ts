@@ -156,7 +156,8 @@ export class CompletionService {
 
   /**
    * A free continuation of `text` (the command-palette prompt), a free fill between `text` and
-   * `suffix`, or a chat model's answer to `text`: no gate, no reuse, streamed through `onText`. It takes the engine from any completion in flight. A cancel gives undefined.
+   * `suffix`, or a chat model's answer to `text`: no gate, no reuse, streamed through `onText`.
+   * It takes the engine from any completion in flight. A cancel gives undefined.
    */
   async prompt(
     text: string,
