@@ -88,7 +88,7 @@ describe('e2e: commands and settings', function () {
 
   it('Restart Engine loads the model again and completions go on', async () => {
     const { editor, session } = handle;
-    const loads = (): number => session.hearthLog().match(/\] loaded hearth-coder on /g)?.length ?? 0;
+    const loads = (): number => session.hearthLog().match(/\] loaded hearth-coder \(\w+\) on /g)?.length ?? 0;
     const before = loads();
     await editor.runFromPalette('Hearth: Restart Engine');
     await waitFor('a second model load in the log', 60_000, async () => loads() > before);
