@@ -23,17 +23,13 @@ function registeredCommands(): Set<string> {
 }
 
 describe('editor manifest', () => {
-  it('declares every command the extension registers, and registers every command it declares', () => {
+  it('declares every command the extension registers but the internal ones, and registers every command it declares', () => {
     const declared = new Set<string>(manifest.contributes.commands.map((command: { command: string }) => command.command));
     const registered = registeredCommands();
     assert.ok(registered.size >= 10, `found ${registered.size} registrations`);
-    assert.deepEqual([...registered].filter((id) => !declared.has(id)), []);
+    // The status bar item's click and the accept counter: run by the editor, not from the palette.
+    assert.deepEqual([...registered].filter((id) => !declared.has(id)).sort(), ['hearth.acceptedCompletion', 'hearth.statusMenu']);
     assert.deepEqual([...declared].filter((id) => !registered.has(id)), []);
-  });
-
-  it('hides the internal accept counter from the command palette', () => {
-    const hidden = manifest.contributes.menus.commandPalette.find((entry: { command: string }) => entry.command === 'hearth.acceptedCompletion');
-    assert.equal(hidden?.when, 'false');
   });
 
   it('has a walkthrough whose pages ship in the VSIX', () => {
