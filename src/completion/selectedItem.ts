@@ -31,7 +31,7 @@ export interface ItemCompletion {
 
 /**
  * The completion (asked for `withSelectedItem`'s document) as the editor needs it: texts that
- * start with the item's text, over the item's range. The editor only joins the two widgets when
+ * start with the item's text, over the item's range (or, equivalently, from the cursor). The editor only joins the two widgets when
  * the ranges agree, so a completion that would reach over auto-closed characters after the item
  * is not offered while the list is open.
  */
@@ -39,5 +39,12 @@ export function completeSelectedItem(result: CompletionResult, item: SelectedIte
   if (result.range.end !== result.range.start) return undefined;
   const texts = [result.text, ...(result.alternatives ?? [])].map((text) => item.text + text);
   const base = document.windowStart ?? 0;
+  // Where the item only adds to the word typed so far, the same edit is given from the cursor:
+  // the editor merges ghost text with the list's item in that form (measured in code-server
+  // 1.100: over the item's range it showed the item alone).
+  const typed = document.text.slice(item.start, document.offset);
+  if (item.end === document.offset && item.text.startsWith(typed)) {
+    return { texts: texts.map((text) => text.slice(typed.length)), range: { start: base + document.offset, end: base + document.offset } };
+  }
   return { texts, range: { start: base + item.start, end: base + item.end } };
 }

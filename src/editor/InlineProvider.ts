@@ -71,7 +71,9 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       const started = performance.now();
       const plain = toDocumentContext(document, position, settings, this.otherFiles);
       const readMs = performance.now() - started;
-      const selected = context.selectedCompletionInfo && selectedItemIn(document, plain, context.selectedCompletionInfo);
+      const info = context.selectedCompletionInfo;
+      if (info) record.selectedItem = { text: info.text, start: document.offsetAt(info.range.start), end: document.offsetAt(info.range.end), cursor: document.offsetAt(position) };
+      const selected = info && selectedItemIn(document, plain, info);
       const asked = selected ? withSelectedItem(plain, selected) : plain;
       if (!asked) return answer('nothing');
       const result = await this.deps.service.complete(asked, settings, controller.signal, { trigger: explicit ? 'explicit' : 'automatic' });

@@ -50,18 +50,25 @@ describe('the selected suggestion', () => {
     assert.equal(accepted?.text.slice(0, accepted.offset), 'import os\nos.fstat');
   });
 
-  it('offers the item text followed by the completion, over the item range', () => {
+  it('offers the rest of the item followed by the completion, from the cursor, when the item adds to the typed word', () => {
     const doc = document('import os\nos.fs║\n');
     const item = { start: doc.offset - 2, end: doc.offset, text: 'fstat' };
     const offered = completeSelectedItem(result('(fd).st_size', 200, 200, ['(0)']), item, doc);
-    assert.deepEqual(offered, { texts: ['fstat(fd).st_size', 'fstat(0)'], range: { start: 100 + item.start, end: 100 + item.end } });
+    assert.deepEqual(offered, { texts: ['tat(fd).st_size', 'tat(0)'], range: { start: 100 + doc.offset, end: 100 + doc.offset } });
+  });
+
+  it('offers the item text followed by the completion over the item range otherwise (a fuzzy match)', () => {
+    const doc = document('import os\nos.fsa║\n');
+    const item = { start: doc.offset - 3, end: doc.offset, text: 'fstat' };
+    const offered = completeSelectedItem(result('(fd)', 200, 200), item, doc);
+    assert.deepEqual(offered, { texts: ['fstat(fd)'], range: { start: 100 + item.start, end: 100 + item.end } });
   });
 
   it('offers nothing that would reach past the item over auto-closed characters', () => {
     const doc = document('print(len║)\n');
     const item = { start: doc.offset - 3, end: doc.offset, text: 'len' };
     assert.equal(completeSelectedItem(result('(xs))', 200, 201), item, doc), undefined);
-    assert.deepEqual(completeSelectedItem(result('(xs)', 200, 200), item, doc)?.texts, ['len(xs)']);
+    assert.deepEqual(completeSelectedItem(result('(xs)', 200, 200), item, doc)?.texts, ['(xs)'], 'the item is typed whole: only the completion is left');
   });
 
   it('ignores an item away from the cursor', () => {
