@@ -9,6 +9,8 @@ export interface InfillingTask {
   canonical_solution: string;
   test: string;
   entry_point: string;
+  /** Held-out sets (tools/filter/holes.py): the language id; absent means python. */
+  language?: string;
 }
 
 const FIELDS = ['task_id', 'prompt', 'suffix', 'canonical_solution', 'test', 'entry_point'] as const;

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { EngineClient } from '../src/engine/EngineClient';
 import type { ModelInfo } from '../src/shared/protocol';
+import type { ModelVariant, TemplateName } from '../src/shared/settings';
 import type { ModelSummary } from './results';
 import { WORKER_JS } from './paths';
 
@@ -34,9 +35,9 @@ function hiddenSize(modelDir: string): number | undefined {
 }
 
 /** Starts the worker and loads `modelDir` on the CPU (variant auto: the file the editor would pick there; peers load the same file). */
-export async function openHearth(modelDir: string, threads: number): Promise<HearthHandle> {
+export async function openHearth(modelDir: string, threads: number, variant: ModelVariant = 'auto', template: TemplateName = 'auto'): Promise<HearthHandle> {
   if (!fs.existsSync(WORKER_JS)) throw new Error(`${WORKER_JS} is missing: run npm run build first.`);
   const client = new EngineClient({ workerPath: WORKER_JS });
-  const info = await client.load({ modelDir, variant: 'auto', device: 'cpu', threads, template: 'auto' });
+  const info = await client.load({ modelDir, variant, device: 'cpu', threads, template });
   return { client, info, summary: summarize(info, hiddenSize(modelDir)) };
 }

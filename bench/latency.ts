@@ -13,8 +13,9 @@ import { peakRssMiB } from './machine';
 import { PeerModel } from './peer';
 import { promptKit } from './promptIds';
 import { RecordingEngine } from './recording';
+import { replayFilter } from './filterReplay';
 import { keystrokeDocuments, replaySource } from './replay';
-import type { LatencyResult, ModelSummary } from './results';
+import type { FilterReplayResult, LatencyResult, ModelSummary } from './results';
 import { median, quantile, spreadOf } from './stats';
 
 export interface LatencyOptions {
@@ -47,6 +48,9 @@ interface HearthReplay {
   editor: number[];
   /** Keystrokes of that pass answered (or declined) without a model call. */
   withoutModel: number;
+  filter: FilterReplayResult;
+  /** hearth.completion.localContext on and off, keystroke by keystroke in turn: ms per keystroke. */
+  local: { greedyOn: number[]; greedyOff: number[]; searchedOn: number[]; searchedOff: number[] };
   model: ModelSummary;
   peakRssMiB: number;
 }
@@ -104,6 +108,19 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
     await service.complete(document, searchSettings, undefined, { trigger: 'explicit', reuse: false });
     searched.push(performance.now() - start);
   }
+  // Local context on and off in turn at each keystroke (which goes first alternates), greedy and searched.
+  const local: HearthReplay['local'] = { greedyOn: [], greedyOff: [], searchedOn: [], searchedOff: [] };
+  const timed = async (document: (typeof documents)[number], base: HearthSettings, localContext: 'on' | 'off'): Promise<number> => {
+    const start = performance.now();
+    await service.complete(document, { ...base, completion: { ...base.completion, localContext } }, undefined, { trigger: 'explicit', reuse: false });
+    return performance.now() - start;
+  };
+  for (const [index, document] of documents.entries()) {
+    for (const setting of index % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+      (setting === 'on' ? local.greedyOn : local.greedyOff).push(await timed(document, settings, setting));
+      (setting === 'on' ? local.searchedOn : local.searchedOff).push(await timed(document, searchSettings, setting));
+    }
+  }
   // As the editor runs it: the gate, typeahead and the in-flight generation answer some keystrokes without the model.
   const editor: number[] = [];
   let withoutModel = 0;
@@ -115,9 +132,10 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
     editor.push(performance.now() - start);
     if (engine.calls === calls) withoutModel++;
   }
+  const filter = await replayFilter(service, engine, documents, searchSettings);
   service.dispose();
   await hearth.client.dispose();
-  const result: HearthReplay = { runs, searched, candidates, editor, withoutModel, model: hearth.summary, peakRssMiB: peakRssMiB() };
+  const result: HearthReplay = { runs, searched, candidates, editor, withoutModel, filter, local, model: hearth.summary, peakRssMiB: peakRssMiB() };
   printResult(result);
 }
 
@@ -148,7 +166,7 @@ export async function peerReplayChild(options: LatencyOptions & { decodeTokens: 
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
   const { log, ...task } = options;
   log(`latency: ${options.runs} runs of ${options.keystrokes} keystrokes, Hearth then transformers.js in turn`);
-  const hearth: Omit<HearthReplay, 'model'> = { runs: [], searched: [], candidates: 1, editor: [], withoutModel: 0, peakRssMiB: 0 };
+  const hearth: Omit<HearthReplay, 'model' | 'filter'> & { filter?: FilterReplayResult } = { runs: [], searched: [], candidates: 1, editor: [], withoutModel: 0, local: { greedyOn: [], greedyOff: [], searchedOn: [], searchedOff: [] }, peakRssMiB: 0 };
   let model: ModelSummary | undefined;
   const peer: PeerReplay = { runs: [], peakRssMiB: 0 };
   // One run of each in turn, so a change in the machine's load hits both alike.
@@ -158,9 +176,11 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     const p = await runChild<PeerReplay>({ task: 'latency-peer', ...task, runs: 1, decodeTokens }, log);
     hearth.runs.push(...h.runs);
     hearth.searched.push(...h.searched);
+    for (const key of ['greedyOn', 'greedyOff', 'searchedOn', 'searchedOff'] as const) hearth.local[key].push(...h.local[key]);
     hearth.candidates = h.candidates;
     hearth.editor = h.editor;
     hearth.withoutModel = h.withoutModel;
+    hearth.filter = h.filter;
     model = h.model;
     hearth.peakRssMiB = Math.max(hearth.peakRssMiB, h.peakRssMiB);
     peer.runs.push(...p.runs);
@@ -189,6 +209,11 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     peakRssMiB: { hearth: hearth.peakRssMiB, peer: peer.peakRssMiB },
     searched: { candidates: hearth.candidates, p50: quantile(hearth.searched, 0.5), p95: quantile(hearth.searched, 0.95) },
     editorP50: quantile(hearth.editor, 0.5),
+    localContext: {
+      greedy: { onP50: quantile(hearth.local.greedyOn, 0.5), offP50: quantile(hearth.local.greedyOff, 0.5) },
+      searched: { onP50: quantile(hearth.local.searchedOn, 0.5), offP50: quantile(hearth.local.searchedOff, 0.5) },
+    },
     editorWithoutModel: hearth.editor.length ? hearth.withoutModel / hearth.editor.length : 0,
+    ...(hearth.filter ? { filter: hearth.filter } : {}),
   };
 }

@@ -10,25 +10,31 @@ import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../
 import { defaultThreads } from '../src/engine/devices';
 import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } from './latency';
 import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
+import { llamaChild, type LlamaBenchOptions, type LlamaBenchResult, runLlamaBench } from './llamaBench';
+import { runLlamaScale } from './llamaScale';
+import { writeLlamaSection, writeScaleSection } from './llamaReport';
 import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
 import { runQuality } from './quality';
+import type { FilterLevel } from '../src/shared/settings';
 import { writeReport } from './report';
-import type { BenchReport } from './results';
+import type { BenchReport, QualityResult } from './results';
 import { runScale } from './scale';
 import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
-import { describeLargeFile, runLargeFile } from './largeFile';
 import { runEditorBench, type EditorBenchRow } from './editor';
+import { describeLargeFile, runLargeFile } from './largeFile';
 
-export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|editor|largefile] [options]
+export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|llama|llama-scale|editor|largefile] [options]
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
+  --filter L         off, balanced or strict: the level "shown" is measured at (quality; default balanced)
   --cursor C         line-start (default): before the hole line's indentation, the dataset's framing;
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents (quality)
+  --local-context S  on, off or both (off then on, same tasks): hearth.completion.localContext (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
                      configuration (default 60); largefile: keystrokes per variant (default 20)
@@ -42,10 +48,17 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --threads N        CPU threads for every engine (default: all cores but one)
   --scale-model DIR  a model with Qwen2.5-Coder-0.5B's shapes for the scale figures (all, scale;
                      default: made at bench time in bench/out/models/)
-  --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale)
+  --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale, llama)
+  --flash-attention  llama: turn llama.cpp's flash attention on (default off)
   --note TEXT        with all: a line for the report's notes (what was run and why)
+  llama              llama.cpp (node-llama-cpp) on GGUFs of the same weights: throughput and
+                     keystroke replay; merged into bench/out/report.json and REPORT.md
+  llama-scale        the same pairing on the 0.5B-shape model (--scale-model), added to it
   report [--from F]  render bench/REPORT.md again from a saved report.json (default bench/out/report.json)
   --json             print one JSON object instead of text`;
+
+/** The last `hearth bench llama` result, for llama-scale to add to. */
+const LLAMA_JSON = path.join(OUT_DIR, 'llama.json');
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -75,6 +88,12 @@ function latencyOptions(args: ParsedArgs, base: Common): LatencyOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, keystrokes: intFlag(args, 'keystrokes', 100) ?? 100, maxNewTokens: 16, log };
 }
 
+function llamaOptions(args: ParsedArgs, base: Common): LlamaBenchOptions {
+  // One thread unless asked: two on two cores made llama.cpp's decode collapse (VERIFIED.md).
+  const threads = intFlag(args, 'threads', 1) ?? 1;
+  return { modelDir: base.modelDir, threads, runs: base.runs, keystrokes: intFlag(args, 'keystrokes', 100) ?? 100, maxNewTokens: 16, newTokens: 64, lengths: [64, 256, 896], flashAttention: args.flags.has('flash-attention'), log };
+}
+
 function draftingOptions(base: Common): DraftingOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, holes: 24, log };
 }
@@ -83,16 +102,26 @@ function throughputOptions(base: Common): ThroughputOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, newTokens: 64, lengths: [64, 256, 896, 1024, 2048], log };
 }
 
-async function quality(args: ParsedArgs, base: Common) {
+async function quality(args: ParsedArgs, base: Common, localContext?: 'on' | 'off') {
   const dataset = path.resolve(stringFlag(args, 'dataset') ?? DEFAULT_DATASET);
   const limit = intFlag(args, 'limit');
   // One file per run: two runs at once in one checkout must not write into each other's file.
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}-${stamp}.jsonl`);
+  const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}${localContext ? `-local-${localContext}` : ''}-${stamp}.jsonl`);
   const cursor = stringFlag(args, 'cursor') ?? 'line-start';
   if (cursor !== 'line-start' && cursor !== 'indented' && cursor !== 'new-line') throw new UsageError(`--cursor must be line-start, indented or new-line, not '${cursor}'`);
   const candidates = intFlag(args, 'candidates');
-  return runQuality({ dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor });
+  const filter = stringFlag(args, 'filter');
+  if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);
+  return runQuality({ ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor, ...(localContext ? { localContext } : {}) });
+}
+
+/** hearth.completion.localContext on against off, measured in turn at each keystroke. */
+function localLine(result: Awaited<ReturnType<typeof runLatency>>): string {
+  const local = result.localContext;
+  if (!local) return '';
+  const pair = (on: number, off: number): string => `${on.toFixed(1)} / ${off.toFixed(1)} ms (${(on / off).toFixed(2)}×)`;
+  return `\nlocal context on / off, p50: greedy ${pair(local.greedy.onP50, local.greedy.offP50)}; the editor's search ${pair(local.searched.onP50, local.searched.offP50)}`;
 }
 
 function print(json: boolean, value: unknown, human: string): void {
@@ -100,7 +129,7 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json', 'help', 'score-all']);
+  const args = parseArgs(argv, ['json', 'help', 'score-all', 'flash-attention']);
   const [verb = 'all'] = args.positionals;
   if (verb === '__child') return child(args.positionals[1] ?? '{}');
   if (args.flags.has('help')) {
@@ -109,8 +138,14 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   switch (verb) {
     case 'quality': {
-      const { result, model } = await quality(args, common(args));
-      print(args.flags.has('json'), { model, quality: result }, `pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+      // --local-context both: the same tasks with it off, then on (hearth.completion.localContext).
+      const local = stringFlag(args, 'local-context');
+      if (local !== undefined && local !== 'on' && local !== 'off' && local !== 'both') throw new UsageError(`--local-context must be on, off or both, not '${local}'`);
+      for (const setting of local === 'both' ? (['off', 'on'] as const) : local ? [local] : [undefined]) {
+        const { result, model } = await quality(args, common(args), setting);
+        const label = setting ? `local context ${setting}: ` : '';
+        print(args.flags.has('json'), { model, quality: result, ...(setting ? { localContext: setting } : {}) }, `${label}pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+      }
       return 0;
     }
     case 'throughput': {
@@ -135,7 +170,7 @@ export async function runBench(argv: string[]): Promise<number> {
         return 0;
       }
       const result = await runLatency(latencyOptions(args, common(args)));
-      print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms`);
+      print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms${localLine(result)}`);
       return 0;
     }
     case 'tokenizer': {
@@ -144,16 +179,36 @@ export async function runBench(argv: string[]): Promise<number> {
       print(args.flags.has('json'), result, `encode ${t.hearthMBps.median.toFixed(1)} MB/s (tokenizers.js ${t.referenceMBps.median.toFixed(1)}), ids ${t.identical ? 'identical' : 'DIFFER'}; per keystroke ${result.incremental.incrementalUs.median.toFixed(0)} µs incremental vs ${result.incremental.fullUs.median.toFixed(0)} µs full`);
       return 0;
     }
+    case 'scale': {
+      const base = common(args);
+      const result = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
+      print(base.json, result, JSON.stringify(result, null, 2));
+      return 0;
+    }
     case 'largefile': {
       const base = common(args);
       const result = await runLargeFile({ modelDir: base.modelDir, threads: base.threads, keystrokes: intFlag(args, 'keystrokes', 20) ?? 20, log });
       print(base.json, result, describeLargeFile(result));
       return 0;
     }
-    case 'scale': {
+    case 'llama': {
       const base = common(args);
-      const result = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
-      print(base.json, result, JSON.stringify(result, null, 2));
+      const result = await runLlamaBench(llamaOptions(args, base));
+      fs.mkdirSync(OUT_DIR, { recursive: true });
+      fs.writeFileSync(LLAMA_JSON, `${JSON.stringify(result, null, 2)}\n`);
+      const files = await writeLlamaSection(result, path.join(OUT_DIR, 'report.json'), REPORT_DIR);
+      print(base.json, result, `report: ${files.join(', ')}`);
+      return 0;
+    }
+    case 'llama-scale': {
+      // The 0.5B-shape pairing: its own REPORT.md section (and added to bench/out/llama.json when there is one).
+      const base = common(args);
+      const scale = await runLlamaScale({ ...llamaOptions(args, base), runs: intFlag(args, 'runs', 1) ?? 1, scaleModel: stringFlag(args, 'scale-model') });
+      if (fs.existsSync(LLAMA_JSON)) {
+        const result = JSON.parse(fs.readFileSync(LLAMA_JSON, 'utf8')) as LlamaBenchResult;
+        fs.writeFileSync(LLAMA_JSON, `${JSON.stringify({ ...result, scale }, null, 2)}\n`);
+      }
+      print(base.json, scale, `report: ${writeScaleSection(scale, REPORT_DIR)}`);
       return 0;
     }
     case 'editor': {
@@ -174,6 +229,14 @@ export async function runBench(argv: string[]): Promise<number> {
     default:
       throw new UsageError(BENCH_USAGE);
   }
+}
+
+/** The filter's figures on one line: share shown, precision of what is shown, recall of what is right. */
+function filterLine(result: QualityResult): string {
+  const f = result.filter;
+  if (!f) return '';
+  const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
+  return `filter ${f.level}: shown ${pct(f.shareShown)}, precision ${pct(f.precision)}, recall ${pct(f.recall)}`;
 }
 
 function editorLine(row: EditorBenchRow): string {
@@ -222,6 +285,9 @@ async function all(args: ParsedArgs): Promise<number> {
   await step('scale', async () => {
     report.scale = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
   });
+  await step('llama', async () => {
+    report.llama = await runLlamaBench(llamaOptions(args, base));
+  });
   report.machine.loadAverage.end = os.loadavg()[0] ?? 0;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -231,6 +297,10 @@ async function all(args: ParsedArgs): Promise<number> {
 }
 
 async function child(json: string): Promise<number> {
+  if ((JSON.parse(json) as { task: string }).task.startsWith('llama-')) {
+    await llamaChild(JSON.parse(json) as Parameters<typeof llamaChild>[0]);
+    return 0;
+  }
   const task = JSON.parse(json) as { task: string } & LatencyOptions & ThroughputOptions & DraftingOptions & { decodeTokens: number[]; counts: number[][]; engine: 'floor' | 'peer' };
   const options = { ...task, log };
   switch (task.task) {

@@ -1,5 +1,5 @@
 /** The report's pictures: vega-lite specs rendered to SVG in Node (no browser, no canvas). */
-import type { LatencyResult, QualityResult, ThroughputResult } from './results';
+import type { FilterCurvePoint, LatencyResult, QualityResult, ThroughputResult } from './results';
 
 type VegaLiteSpec = Record<string, unknown>;
 
@@ -79,6 +79,34 @@ export function passByLineSpec(quality: QualityResult): VegaLiteSpec {
           y: { field: 'passAt1', type: 'quantitative' },
           text: { field: 'tasks', type: 'quantitative' },
         },
+      },
+    ],
+  };
+}
+
+/** The filter: precision of what is shown against the share of positions shown, one point per threshold, the run's level marked. */
+export function filterSpec(curve: readonly FilterCurvePoint[], marked: { shareShown: number; precision: number; level: string }): VegaLiteSpec {
+  return {
+    ...BASE,
+    title: 'Show-or-hide filter: precision of what is shown against share shown (thresholds 0-0.9)',
+    layer: [
+      {
+        data: { values: curve.filter((point) => Number.isFinite(point.precision)) },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'shareShown', type: 'quantitative', title: 'share of positions shown', scale: { domain: [0, 1] } },
+          y: { field: 'precision', type: 'quantitative', title: 'precision of what is shown' },
+        },
+      },
+      {
+        data: { values: [{ ...marked, label: `default (${marked.level})` }] },
+        mark: { type: 'point', shape: 'diamond', size: 160, filled: true, color: 'crimson' },
+        encoding: { x: { field: 'shareShown', type: 'quantitative' }, y: { field: 'precision', type: 'quantitative' } },
+      },
+      {
+        data: { values: [{ ...marked, label: `default (${marked.level})` }] },
+        mark: { type: 'text', dx: 10, align: 'left', color: 'crimson' },
+        encoding: { x: { field: 'shareShown', type: 'quantitative' }, y: { field: 'precision', type: 'quantitative' }, text: { field: 'label' } },
       },
     ],
   };

@@ -5,6 +5,7 @@ import { resolveModelFiles, type ModelConfig } from '../src/engine/modelDir';
 import { buildPrompt } from '../src/engine/promptBuilder';
 import type { GenerateRequest } from '../src/shared/protocol';
 import { loadTokenizer } from '../src/engine/textSource';
+import type { ModelVariant } from '../src/shared/settings';
 
 export interface PromptKit {
   tokenizer: Tokenizer;
@@ -16,8 +17,8 @@ export interface PromptKit {
   idsFor(request: GenerateRequest): number[];
 }
 
-export async function promptKit(modelDir: string): Promise<PromptKit> {
-  const files = resolveModelFiles(modelDir, 'auto', false);
+export async function promptKit(modelDir: string, variant: ModelVariant = 'auto'): Promise<PromptKit> {
+  const files = resolveModelFiles(modelDir, variant, false);
   const tokenizer = await loadTokenizer(files.dir);
   const fim = chooseTemplate({ modelType: files.config.modelType, tokenizer });
   const plain = chooseTemplate({ tokenizer, override: 'prefix-only' });

@@ -6,8 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../src/completion/CompletionService';
+import { buildContext } from '../src/completion/context';
 import { indentOf } from '../src/completion/documentText';
-import { DEFAULT_SETTINGS, type HearthSettings } from '../src/shared/settings';
+import { DEFAULT_SETTINGS, type FilterLevel, type HearthSettings } from '../src/shared/settings';
+import { loadFilterModel } from '../src/completion/filter/filterModel';
+import { summarizeFilter } from './filterSummary';
 import type { GenerationMode } from '../src/completion/engineApi';
 import { holeLine, isSingleLineSet, readTasks, type InfillingTask } from './dataset';
 import { openHearth } from './hearthEngine';
@@ -34,6 +37,10 @@ export interface QualityOptions {
   concurrency?: number;
   /** Lines searched per completion (`hearth.completion.candidates`); 1 samples one line. */
   candidates?: number;
+  /** The show-or-hide filter's level (default: the editor's). Every task is still completed and scored; `shown` says what the editor would show. */
+  filter?: FilterLevel;
+  /** `hearth.completion.localContext`; the default setting when absent. */
+  localContext?: 'on' | 'off';
   /** Also run the tests of every searched line, not only the one shown. */
   scoreAll?: boolean;
   log?: (line: string) => void;
@@ -43,11 +50,11 @@ export interface QualityOptions {
  * The editor's defaults (single lines searched, `candidates` at a time; 1 decodes one line),
  * greedy sampling where anything is sampled, and a time budget that never cuts a benchmark line short.
  */
-export function qualitySettings(candidates = DEFAULT_SETTINGS.completion.candidates): HearthSettings {
+export function qualitySettings(candidates = DEFAULT_SETTINGS.completion.candidates, filter = DEFAULT_SETTINGS.completion.filter): HearthSettings {
   return {
     ...DEFAULT_SETTINGS,
     sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
-    completion: { ...DEFAULT_SETTINGS.completion, timeBudgetMs: 30_000, debounceMs: 0, candidates },
+    completion: { ...DEFAULT_SETTINGS.completion, timeBudgetMs: 30_000, debounceMs: 0, candidates, filter },
   };
 }
 
@@ -71,7 +78,9 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
   const hearth = await openHearth(options.modelDir, options.threads);
   const engine = new RecordingEngine(hearth.client);
   const service = new CompletionService(engine);
-  const settings = qualitySettings(options.candidates);
+  const base = qualitySettings(options.candidates, options.filter);
+  const settings = options.localContext ? { ...base, completion: { ...base.completion, localContext: options.localContext } } : base;
+  service.gate.filter.use(loadFilterModel(options.modelDir, log));
   fs.mkdirSync(path.dirname(options.outFile), { recursive: true });
   const out = fs.createWriteStream(options.outFile);
   const started = performance.now();
@@ -81,15 +90,23 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       const indent = options.cursor === 'indented' || options.cursor === 'new-line' ? indentOf(task.canonical_solution) : '';
       // new-line: the hole is an empty line of its own (after Enter), so a line break follows the cursor.
       const lineBreak = options.cursor === 'new-line' ? '\n' : '';
-      const document = { text: task.prompt + indent + lineBreak + task.suffix, offset: task.prompt.length + indent.length, languageId: 'python', filePath: 'solution.py' };
+      const languageId = task.language ?? 'python';
+      const document = { text: task.prompt + indent + lineBreak + task.suffix, offset: task.prompt.length + indent.length, languageId, filePath: `solution${EXTENSIONS[languageId] ?? '.py'}` };
+      if (index === 0) await warmUpGate(service, document, settings);
       const taskStart = performance.now();
       const completion = await service.complete(document, settings, undefined, {
         trigger: 'explicit',
         reuse: false,
+        keepHidden: true,
         ...(forcedMode ? { mode: forcedMode } : {}),
       });
       const ms = performance.now() - taskStart;
-      const text = indent + (completion?.text ?? '');
+      const text = indent + (completion?.unfiltered ?? completion?.text ?? '');
+      const shownText = indent + (completion?.text ?? '');
+      // While typing, the trigger check would not even ask the model here.
+      const context = buildContext(document, settings);
+      const skipped = service.gate.skipReason(context.prefix, context.suffix, languageId, settings.completion.filter);
+      const shown = completion !== undefined && !completion.hidden && skipped === undefined;
       const line = holeLine(task.task_id);
       const searched = (engine.results.at(-1)?.lines ?? []).map((found) => ({ ...found, text: indent + found.text }));
       engine.results.length = 0;
@@ -97,13 +114,17 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       const score = (text: string): Promise<Pick<ScoreOutcome, 'passed' | 'timedOut' | 'stderrTail'>> =>
         task.test ? pool.score(buildProgram(task, completionForScoring(task, text))) : Promise.resolve({ passed: false, timedOut: false, stderrTail: '' });
       const others = options.scoreAll ? searched.map((found) => score(found.text)) : [];
+      const shownScore = shownText === text ? undefined : score(shownText);
+      const verdict = completion?.filter;
       scored.push(
-        Promise.all([score(text), Promise.all(others)]).then(([outcome, outcomes]) => {
-          const lines = searched.map(({ text: lineText, logprob, endLogprob, tokens }, at) => ({
+        Promise.all([score(text), Promise.all(others), shownScore]).then(([outcome, outcomes, shownOutcome]) => {
+          const right = (passed: boolean, candidate: string): boolean => (task.test ? passed : exactMatch(candidate, task.canonical_solution));
+          const lines = searched.map(({ text: lineText, logprob, endLogprob, tokens, retrieved }, at) => ({
             text: lineText,
             logprob,
             endLogprob,
             tokens,
+            ...(retrieved ? { retrieved } : {}),
             ...(outcomes[at] ? { passed: outcomes[at].passed } : {}),
           }));
           const result: QualityTaskResult = {
@@ -119,6 +140,13 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
             mode: completion?.mode ?? forcedMode ?? 'none',
             ...(line !== undefined ? { line } : {}),
             ...(lines.length ? { lines } : {}),
+            language: languageId,
+            shown,
+            ...(skipped ? { skipped } : {}),
+            ...(shownText !== text ? { shownCompletion: shownText } : {}),
+            shownRight: right((shownOutcome ?? outcome).passed, shownText),
+            shownSimilarity: editSimilarity(shownText, task.canonical_solution),
+            ...(verdict ? { filter: { probability: verdict.probability, threshold: verdict.threshold, features: verdict.features } } : {}),
           };
           out.write(`${JSON.stringify(result)}\n`);
           return result;
@@ -128,7 +156,11 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
     }
     const results = await Promise.all(scored);
     const wallSeconds = (performance.now() - started) / 1000;
-    const summary = { ...summarizeQuality(results, options.dataset, wallSeconds, options.outFile, { noNetwork: sandbox.noNetwork, timeoutMs, concurrency }), candidates: settings.completion.candidates };
+    const summary = {
+      ...summarizeQuality(results, options.dataset, wallSeconds, options.outFile, { noNetwork: sandbox.noNetwork, timeoutMs, concurrency }),
+      candidates: settings.completion.candidates,
+      filter: { level: settings.completion.filter, ...summarizeFilter(results) },
+    };
     if (options.scoreAll) summary.passAtCandidates = results.filter((result) => result.passed || result.lines?.some((found) => found.passed)).length / results.length;
     return { result: summary, model: hearth.summary };
   } finally {
@@ -172,6 +204,17 @@ export function summarizeQuality(
     sandbox,
     candidates: 1,
   };
+}
+
+/** File extensions for the languages of held-out sets (the syntax check picks its grammar by language id). */
+const EXTENSIONS: Record<string, string> = { python: '.py', typescript: '.ts', javascript: '.js', go: '.go', rust: '.rs' };
+
+/**
+ * The first request loads the language's grammar in the background (an editor has it loaded long
+ * before the first suggestion); the benchmark waits for it once, so every task is checked alike.
+ */
+async function warmUpGate(service: CompletionService, document: { languageId: string }, settings: HearthSettings): Promise<void> {
+  if (settings.completion.filter !== 'off') await service.gate.ready(document.languageId);
 }
 
 /** Whether python3 refused the program before running it (the completion broke the syntax or the indentation). */

@@ -1,8 +1,9 @@
 /** Writes bench/REPORT.md and its SVG pictures from one run's results. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
-import type { BenchReport, DraftingResult, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
+import { llamaReplaySpec, llamaSection, scaleSection } from './llamaReport';
+import { filterSpec, latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
+import type { BenchReport, DraftingResult, FilterSummary, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
 import type { Spread } from './stats';
 import type { TokenizerBenchResult } from './tokenizer';
 
@@ -36,6 +37,8 @@ export async function writeReport(report: BenchReport, dir: string): Promise<Wri
   };
   const sections: string[] = [header(report)];
   if (report.quality) sections.push(qualitySection(report.quality, report.qualityModel), await picture('quality-pass-by-line.svg', passByLineSpec(report.quality)));
+  const filter = report.quality?.filter;
+  if (filter) sections.push(filterSection(filter), ...(filter.curve ? [await picture('quality-filter-precision.svg', filterSpec(filter.curve, filter))] : []));
   if (report.throughput) sections.push(throughputSection('Throughput', report.throughput), await picture('throughput-tokens-per-second.svg', throughputSpec(report.throughput)));
   if (report.latency) sections.push(latencySection('Latency: keystroke replay', report.latency), await picture('latency-keystroke-replay.svg', latencySpec(report.latency)));
   if (report.tokenizer !== undefined) sections.push(tokenizerSection(report.tokenizer));
@@ -44,6 +47,8 @@ export async function writeReport(report: BenchReport, dir: string): Promise<Wri
     if (report.scale.throughput) sections.push(throughputSection('Scale: throughput', report.scale.throughput));
     if (report.scale.latency) sections.push(latencySection('Scale: keystroke replay', report.scale.latency));
   }
+  if (report.llama) sections.push(llamaSection(report.llama), await picture('llama-keystroke-replay.svg', llamaReplaySpec(report.llama)));
+  if (report.llama?.scale) sections.push(scaleSection(report.llama.scale));
   if (report.notes.length) sections.push(`## Notes\n\n${report.notes.map((note) => `- ${note}`).join('\n')}`);
   const markdown = `${sections.join('\n\n')}\n`;
   const file = path.join(dir, 'REPORT.md');
@@ -157,11 +162,38 @@ function latencySection(title: string, latency: LatencyResult): string {
     ...(latency.searched
       ? [`| with the editor's search of ${latency.searched.candidates} lines (hearth.completion.candidates): p50 / p95 ms | ${fixed(latency.searched.p50)} / ${fixed(latency.searched.p95)} | | ${ratio(latency.searched.p50, latency.hearthP50.median)} the greedy p50 |`]
       : []),
+    ...(latency.localContext
+      ? [
+          `| hearth.completion.localContext on / off in turn, greedy: p50 ms | ${fixed(latency.localContext.greedy.onP50)} / ${fixed(latency.localContext.greedy.offP50)} | | ${ratio(latency.localContext.greedy.onP50, latency.localContext.greedy.offP50)} |`,
+          `| hearth.completion.localContext on / off in turn, the editor's search: p50 ms | ${fixed(latency.localContext.searched.onP50)} / ${fixed(latency.localContext.searched.offP50)} | | ${ratio(latency.localContext.searched.onP50, latency.localContext.searched.offP50)} |`,
+        ]
+      : []),
     ...(latency.editorP50 !== undefined
       ? [`| as the editor asks (its search, gate, typeahead, in-flight reuse): p50 ms | ${fixed(latency.editorP50)} (${percent(latency.editorWithoutModel ?? 0)} of keystrokes without a model call) | | |`]
       : []),
+    ...(latency.filter
+      ? [
+          `| searched keystrokes with the filter ${latency.filter.level} / off (interleaved): p50 ms | ${fixed(latency.filter.onP50)} / ${fixed(latency.filter.offP50)} | | ${latency.filter.ratio.toFixed(3)}× |`,
+          `| as the editor asks, filter ${latency.filter.level} / off: model calls, engine ms | ${latency.filter.editorOn.modelCalls} / ${latency.filter.editorOff.modelCalls} calls, ${fixed(latency.filter.editorOn.engineMs, 0)} / ${fixed(latency.filter.editorOff.engineMs, 0)} ms | | |`,
+        ]
+      : []),
     '',
     `Anchor: ${ANCHORS.intelliCode}; Hearth's p50 is ${latency.hearthP50.median < 100 ? 'under' : 'over'} that mark here.`,
+  ].join('\n');
+}
+
+export function filterSection(filter: NonNullable<QualityResult['filter']>): string {
+  const row = (name: string, f: FilterSummary): string =>
+    `| ${name} | ${f.tasks} | ${percent(f.shareShown)} | **${percent(f.precision)}** | ${percent(f.recall)} | ${percent(f.shownDissimilar)} |`;
+  return [
+    `### What the user sees: the show-or-hide filter (hearth.completion.filter: ${filter.level})`,
+    '',
+    'Every task is completed and scored as above; `shown` says whether the editor would show it: the syntax check (tree-sitter) drops or trims lines that add parse errors around the cursor, then the filter model (models/<name>/filter.json) hides lines unlikely to be right. Precision: of what is shown, the share right (passes its tests; exact match where a task has none). Recall: right and shown over right without the filter.',
+    '',
+    '| tasks | positions | shown | precision | recall | shown with edit similarity < 0.5 |',
+    '| --- | --- | --- | --- | --- | --- |',
+    row('all', filter),
+    ...Object.entries(filter.byLanguage).map(([language, f]) => row(language, f)),
   ].join('\n');
 }
 

@@ -1,4 +1,5 @@
 /** The shapes benchmark runs produce and the report reads. Plain data, written as JSON too. */
+import type { LlamaBenchResult } from './llamaBench';
 import type { Spread } from './stats';
 import type { TokenizerBenchResult } from './tokenizer';
 
@@ -41,7 +42,33 @@ export interface QualityTaskResult {
   /** Tasks with tests: python3 refused the filled-in program as a SyntaxError or IndentationError. */
   syntaxError?: boolean;
   /** Beam search: every line the engine found, best first, with its scores (and, with --score-all, whether it passes). */
-  lines?: { text: string; logprob: number; endLogprob: number; tokens: number; passed?: boolean }[];
+  lines?: { text: string; logprob: number; endLogprob: number; tokens: number; passed?: boolean; retrieved?: boolean }[];
+  /** The task's language (held-out sets carry one; HumanEval is python). */
+  language?: string;
+  /** Whether the filter at the run's level shows a suggestion here (false also where nothing was left to show). */
+  shown?: boolean;
+  /** The trigger check's context where it would not ask the model while the user types (then not shown). */
+  skipped?: string;
+  /** The text the filter's syntax check left, where it differs from `completion` (trimmed, or another searched line). */
+  shownCompletion?: string;
+  /** What is shown is right: passes its tests, or matches exactly where the task has none. */
+  shownRight?: boolean;
+  /** Edit similarity of what is shown to the reference. */
+  shownSimilarity?: number;
+  /** The filter's probability, threshold and features (tools/filter/train_filter.py reads them). */
+  filter?: { probability: number; threshold: number; features: Record<string, number> };
+}
+
+/** What the show-or-hide filter keeps, over some tasks. */
+export interface FilterSummary {
+  tasks: number;
+  shareShown: number;
+  /** Of what is shown, the share right. */
+  precision: number;
+  /** Right and shown, over right without the filter. */
+  recall: number;
+  /** Positions shown with a suggestion of edit similarity under 0.5, over all positions. */
+  shownDissimilar: number;
 }
 
 export interface QualityResult {
@@ -64,6 +91,15 @@ export interface QualityResult {
   candidates: number;
   /** With --score-all: share of tasks where any searched line passes (an upper bound for ranking). */
   passAtCandidates?: number;
+  /** The filter at `level`: over all tasks and per language, and the curve of other thresholds. */
+  filter?: FilterSummary & { level: string; byLanguage: Record<string, FilterSummary>; curve?: FilterCurvePoint[] };
+}
+
+export interface FilterCurvePoint {
+  threshold: number;
+  shareShown: number;
+  precision: number;
+  recall: number;
 }
 
 /** Decode speed at one prompt length, each figure over repeated runs. */
@@ -127,10 +163,25 @@ export interface LatencyResult {
   peakRssMiB: { hearth: number; peer: number };
   /** Every keystroke with the editor's single-line search of `candidates` lines (all runs pooled), ms. */
   searched?: { candidates: number; p50: number; p95: number };
+  /** hearth.completion.localContext on and off in turn at every keystroke (all runs pooled), p50 ms: greedy, and with the search. */
+  localContext?: { greedy: { onP50: number; offP50: number }; searched: { onP50: number; offP50: number } };
   /** The last run's keystrokes as the editor asks (automatic trigger: gate, typeahead, in-flight reuse), p50 ms. */
   editorP50?: number;
   /** Share of those keystrokes answered or declined without a model call. */
   editorWithoutModel?: number;
+  /** The show-or-hide filter's cost (searched keystrokes, p50 ms with and without) and the trigger check's saving. */
+  filter?: FilterReplayResult;
+}
+
+export interface FilterReplayResult {
+  level: string;
+  offP50: number;
+  onP50: number;
+  /** onP50 / offP50, measured in one interleaved pass. */
+  ratio: number;
+  /** As the editor asks, once per level: model calls made, engine time spent (ms, summed), p50 ms. */
+  editorOff: { modelCalls: number; engineMs: number; p50: number };
+  editorOn: { modelCalls: number; engineMs: number; p50: number };
 }
 
 export interface ScaleResult {
@@ -148,5 +199,6 @@ export interface BenchReport {
   latency?: LatencyResult;
   tokenizer?: TokenizerBenchResult;
   scale?: ScaleResult;
+  llama?: LlamaBenchResult;
   notes: string[];
 }

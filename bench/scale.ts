@@ -20,10 +20,10 @@ export interface ScaleOptions {
 
 export const SCALE_MODEL_DIR = path.join(OUT_DIR, 'models', 'qwen2.5-coder-0.5b-shapes');
 /** The exporter needs torch and onnx, which Debian's python3 has (tools/train/README.md). */
-const EXPORT_PYTHON = '/usr/bin/python3';
+export const EXPORT_PYTHON = '/usr/bin/python3';
 
 /** The scale model's folder, made now if absent; or why there is none. */
-function ensureScaleModel(given: string | undefined, log: (line: string) => void): { dir: string } | { skipped: string } {
+export function ensureScaleModel(given: string | undefined, log: (line: string) => void): { dir: string } | { skipped: string } {
   if (given) {
     const dir = path.resolve(given);
     return fs.existsSync(path.join(dir, 'config.json')) ? { dir } : { skipped: `--scale-model ${dir} has no config.json` };

@@ -45,14 +45,14 @@ export function usableLengths(lengths: readonly number[], contextLength: number,
 }
 
 /** The prompt for one length and run: a window of the source file's tokens, shifted each run so no cache can reuse it. */
-function promptText(kit: PromptKit, length: number, run: number): string {
+export function promptText(kit: PromptKit, length: number, run: number): string {
   const source = replaySource().text;
   let ids = kit.tokenizer.encode(source);
   while (ids.length < length + 64 * (run + 1)) ids = ids.concat(ids);
   return kit.tokenizer.decode(ids.slice(run * 61, run * 61 + length));
 }
 
-function plainRequest(text: string, newTokens: number): GenerateRequest {
+export function plainRequest(text: string, newTokens: number): GenerateRequest {
   return {
     kind: 'prompt',
     prefix: text,

@@ -2,6 +2,10 @@
 import * as vscode from 'vscode';
 import { CompletionService } from './completion/CompletionService';
 import type { CompletionEngine } from './completion/engineApi';
+import { DEFAULT_FILTER, loadFilterModel } from './completion/filter/filterModel';
+import { ShowFilter } from './completion/filter/ShowFilter';
+import { SuggestionGate } from './completion/filter/SuggestionGate';
+import { Grammars } from './completion/syntax/grammars';
 import { Snooze } from './completion/Snooze';
 import { Stats } from './completion/Stats';
 import { Config } from './editor/Config';
@@ -21,6 +25,9 @@ import { EngineError, isEngineError } from './shared/errors';
 
 let host: EngineHost | undefined;
 
+/** globalState key of the filter's per-language threshold offsets (the user's own accepts and rejects; never sent anywhere). */
+const FILTER_OFFSETS = 'hearth.filterOffsets';
+
 export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel('Hearth', { log: true });
   context.subscriptions.push(log);
@@ -36,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     let settings = config.read();
     host = new EngineHost(context.extensionPath, context.globalStorageUri.fsPath, log);
     const engineHost = host;
+    const filter = new ShowFilter(DEFAULT_FILTER, context.globalState.get<Record<string, number>>(FILTER_OFFSETS, {}));
+    const gate = new SuggestionGate(filter, new Grammars(undefined, (message) => log.warn(message)), (message) => log.debug(message));
     const remote = new RemoteHost(context.secrets, engineHost.engine, log, (error) => {
       if (isEngineError(error)) engineHost.showError(new EngineError(error.code, `${error.message} Hearth completes with the local model meanwhile.`));
     });
@@ -47,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
         return remote.router.complete(request, signal, onText);
       },
     };
-    const service = new CompletionService(countedEngine, { log: { debug: (message) => log.debug(message) }, onHidden: (languageId) => stats.hidden(languageId) });
+    const service = new CompletionService(countedEngine, { log: { debug: (message) => log.debug(message) }, gate, onHidden: (languageId) => stats.hidden(languageId) });
     const snooze = new Snooze();
     const documents = new ReadOnlyDocuments();
     const status = new StatusBar();
@@ -76,13 +85,20 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
       refreshStatus();
     };
     // The local model is loaded only where it answers: the local backend, or the remote one's fallback.
+    // Each model folder may carry its own filter.json; read it once the model is loaded.
     let localLoad: Promise<void> | undefined;
     const loadLocal = (force: boolean): Promise<void> => {
       if (!remote.router.needsLocal) return Promise.resolve();
-      if (force || (!localLoad && !engineHost.info)) localLoad = engineHost.load(settings).then(refreshStatus);
+      if (force || (!localLoad && !engineHost.info)) {
+        localLoad = engineHost.load(settings).then(() => {
+          if (engineHost.info) filter.use(loadFilterModel(engineHost.info.modelDir, (message) => log.warn(message)));
+          refreshStatus();
+        });
+      }
       return localLoad ?? Promise.resolve();
     };
     context.subscriptions.push(config, engineHost, remote, status, documents, { dispose: () => service.dispose() }, { dispose: () => snoozeTimer && clearInterval(snoozeTimer) });
+    context.subscriptions.push({ dispose: () => void context.globalState.update(FILTER_OFFSETS, filter.offsets()) });
     context.subscriptions.push(engineHost.engine.onDidChangeState(refreshStatus), vscode.window.onDidChangeActiveTextEditor(refreshStatus));
 
     context.subscriptions.push(

@@ -1,6 +1,8 @@
 // Bundles the three entry points into dist/: the extension host side, the engine worker and the CLI;
 // and the benchmarks into dist-bench/.
 // vscode is provided by the editor; onnxruntime-node carries native binaries and is loaded from node_modules.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -31,6 +33,16 @@ const builds = [
     external: [...common.external, '@huggingface/transformers', 'vega', 'vega-lite', 'playwright-core', 'esbuild'],
   },
 ];
+
+// tree-sitter's runtime and the grammars the syntax check loads (src/completion/syntax/grammars.ts
+// finds them in dist/grammars/ beside the bundle).
+const grammarSource = 'node_modules/@vscode/tree-sitter-wasm/wasm';
+const grammarList = fs.readFileSync('src/completion/syntax/grammars.ts', 'utf8');
+fs.mkdirSync('dist/grammars', { recursive: true });
+for (const name of fs.readdirSync(grammarSource)) {
+  const wanted = name === 'tree-sitter.wasm' || (name.endsWith('.wasm') && grammarList.includes(`'${name.slice('tree-sitter-'.length, -'.wasm'.length)}'`));
+  if (wanted) fs.copyFileSync(path.join(grammarSource, name), path.join('dist/grammars', name));
+}
 
 if (watch) {
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

@@ -24,6 +24,7 @@ export const GENERATION_FLAGS_HELP = `  --model DIR          model folder (defau
   --max-tokens N       most tokens to generate (default 128)
   --time-budget MS     wall-clock budget (default 1500)
   --candidates N       single line: search N lines at once, print the best (default 4; 1 samples)
+  --local-context S    on (default) or off: suggest from the file's own code (docs/local-context.md)
   --backend B          local (default), llama.cpp, ollama or openai: ask a server (docs/remote.md);
                        its API key from the HEARTH_API_KEY environment variable
   --url URL            the server (default: the backend's usual address on 127.0.0.1)
@@ -41,6 +42,9 @@ export function settingsFromFlags(args: ParsedArgs): HearthSettings {
   settings.completion.timeBudgetMs = intFlag(args, 'time-budget', settings.completion.timeBudgetMs) ?? settings.completion.timeBudgetMs;
   settings.completion.candidates = intFlag(args, 'candidates', settings.completion.candidates) ?? settings.completion.candidates;
   settings.completion.multiline = (stringFlag(args, 'multiline') as MultilineMode | undefined) ?? settings.completion.multiline;
+  const local = stringFlag(args, 'local-context');
+  if (local !== undefined && local !== 'on' && local !== 'off') throw new UsageError(`--local-context must be on or off, not '${local}'`);
+  if (local !== undefined) settings.completion.localContext = local;
   const backend = stringFlag(args, 'backend');
   if (backend !== undefined) {
     if (!['local', 'llama.cpp', 'ollama', 'openai'].includes(backend)) throw new UsageError(`--backend must be local, llama.cpp, ollama or openai, not '${backend}'`);

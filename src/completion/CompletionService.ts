@@ -5,9 +5,10 @@
 import { isCancelled } from '../shared/errors';
 import { buildContext } from './context';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
-import { fimRequest, resolveMode } from './request';
+import { SuggestionGate } from './filter/SuggestionGate';
+import { endsLine, fimRequest, resolveMode } from './request';
 import { LruCache } from './LruCache';
-import { offerFrom } from './offer';
+import { filterLines, reconcile } from './offer';
 import { anchorAt, cacheKey, cursorOffset, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
 import { SnippetIndex } from './snippets';
 import { continueShown, type Shown } from './typeahead';
@@ -27,7 +28,9 @@ export interface CompletionServiceOptions {
    */
   reuseGraceMs?: number;
   log?: CompletionLogger;
-  /** Told when the quality filter keeps a suggestion from the user (Stats.hidden). */
+  /** Syntax check and show-or-hide filter (one with the default filter model when absent). */
+  gate?: SuggestionGate;
+  /** Called for each suggestion the filter hides (the statistics count them). */
   onHidden?: (languageId: string) => void;
 }
 
@@ -50,8 +53,12 @@ export class CompletionService {
   private generation: Generation | undefined;
   /** The suggestion last offered, followed while the user types through it. */
   private shown: Shown | undefined;
+  /** A suggestion the filter hid: typing into it does not bring it, or a new request, back. */
+  private hidden: { anchor: Anchor; raw: string } | undefined;
   private nextId = 0;
   private readonly snippets = new SnippetIndex();
+  readonly gate: SuggestionGate;
+  private readonly onHidden: ((languageId: string) => void) | undefined;
 
   constructor(
     private readonly engine: CompletionEngine,
@@ -60,6 +67,8 @@ export class CompletionService {
     this.cache = new LruCache(options.cacheSize ?? 64);
     this.reuseGraceMs = options.reuseGraceMs ?? 250;
     this.log = options.log;
+    this.gate = options.gate ?? new SuggestionGate(undefined, undefined, (message) => this.log?.debug(message));
+    this.onHidden = options.onHidden;
   }
 
   /**
@@ -83,6 +92,8 @@ export class CompletionService {
       return undefined;
     }
     const { mode } = resolved;
+    const level = settings.completion.filter;
+    if (level !== 'off') this.gate.prepare(document.languageId);
 
     this.latest?.abort();
     const mine = new AbortController();
@@ -92,8 +103,42 @@ export class CompletionService {
     const context = buildContext(document, settings, this.snippets);
     const anchor = anchorAt(document, mode, context.suffix);
     const reuse = options.reuse ?? true;
+    let hiddenByFilter = false;
     const finish = (completion: RawCompletion, raw: string, fromCache: boolean, as = mode): CompletionResult | undefined => {
-      const offer = offerFrom(completion, raw, { prefix: context.prefix, suffix: context.suffix, mode: as, languageId: document.languageId });
+      const filter = { prefix: context.prefix, suffix: context.suffix, mode: as, languageId: document.languageId };
+      // A searched line the filters drop (it repeats the code around the cursor) gives way to the
+      // next one; the others are offered as alternatives. Text left after typing has none.
+      const fresh = raw === completion.raw;
+      const lines = filterLines(completion, raw, filter);
+      if (lines.length === 0) return undefined;
+      // The syntax check and the filter judge the whole line once; text left after typing keeps that verdict.
+      if (fresh && completion.gated?.level !== level) {
+        const gated = this.gate.decide({
+          text: document.text,
+          offset: document.offset,
+          languageId: document.languageId,
+          prefix: context.prefix,
+          suffix: context.suffix,
+          lines,
+          ...(completion.candidates ? { candidates: completion.candidates } : {}),
+          truncatedTokens: completion.metrics.truncatedTokens,
+          endsLine: as === 'single' && endsLine(context.prefix, context.suffix),
+          level,
+        });
+        completion.gated = { level, ...gated };
+      }
+      const gated = completion.gated;
+      const texts = fresh && gated ? gated.texts : [...new Set(lines.map((line) => line.text))];
+      const verdict = gated?.verdict;
+      if (texts.length === 0) return undefined;
+      const hidden = verdict !== undefined && !verdict.show;
+      if (hidden) {
+        hiddenByFilter = true;
+        this.log?.debug(`filter: ${JSON.stringify(texts[0])} ${verdict.reason}`);
+        this.onHidden?.(document.languageId);
+        if (!options.keepHidden) return undefined;
+      }
+      const offer = reconcile(texts, filter);
       if (!offer) return undefined;
       const start = cursorOffset(document);
       return {
@@ -105,16 +150,23 @@ export class CompletionService {
         metrics: completion.metrics,
         fromCache,
         id: ++this.nextId,
+        ...(verdict ? { filter: verdict } : {}),
+        ...(options.keepHidden ? { hidden, unfiltered: lines[0]!.text } : {}),
       };
     };
-    const show = (answer: CompletionResult | undefined): CompletionResult | undefined => {
+    const show = (answer: CompletionResult | undefined, raw?: string): CompletionResult | undefined => {
       this.shown = answer && { anchor, result: answer };
+      this.hidden = !answer && hiddenByFilter && raw !== undefined ? { anchor, raw } : undefined;
       return answer;
     };
 
     if (reuse) {
       const continued = this.shown && continueShown(this.shown, anchor, document);
       if (continued) return continued;
+      const hidden = this.hidden;
+      const typedIntoHidden = hidden && typedSince(hidden.anchor, anchor, document);
+      if (hidden && typedIntoHidden !== undefined && remainderAfter(hidden.raw, typedIntoHidden) !== undefined) return undefined;
+      // What the LRU gives back is what the editor shows now: typing through it follows it.
       const cached = this.cache.get(cacheKey(anchor));
       if (cached) return show(finish(cached, cached.raw, true));
       const followed = await this.follow(anchor, document, requestSignal);
@@ -125,17 +177,27 @@ export class CompletionService {
       if (requestSignal.aborted) return undefined;
     }
 
+    // The trigger check: where the filter's data found suggestions almost never right, no model call.
+    const skip = trigger === 'automatic' ? this.gate.skipReason(context.prefix, context.suffix, document.languageId, level) : undefined;
+    if (skip) {
+      this.log?.debug(`no completion: the filter skips the context ${skip}`);
+      return undefined;
+    }
+
     if (trigger === 'automatic' && settings.completion.debounceMs > 0) {
       if (!(await sleep(settings.completion.debounceMs, requestSignal))) return undefined;
     }
 
     const request = fimRequest(context, document, settings, mode);
-    let completion = await this.wait(this.start(anchor, request), requestSignal);
+    const generation = this.start(anchor, request);
+    // While the worker generates, parse the code around the cursor: the syntax check then only re-parses incrementally.
+    if (level !== 'off') this.gate.warm(document.text, document.offset, document.languageId);
+    let completion = await this.wait(generation, requestSignal);
     if (!completion) return undefined;
     let answer = finish(completion, completion.raw, false);
     // The line the model liked best only repeats the code around the cursor (the filters dropped
     // it): ask once for the line it nearly chose instead, from its closest call on.
-    if (!answer && completion.weakest) {
+    if (!answer && !hiddenByFilter && completion.weakest) {
       const second = await this.wait(this.start(anchor, { ...request, ban: completion.weakest }), requestSignal);
       if (!second) return undefined;
       this.log?.debug(`next-best line: ${JSON.stringify(completion.raw)} -> ${JSON.stringify(second.raw)}`);
@@ -144,14 +206,14 @@ export class CompletionService {
     }
     this.cache.set(cacheKey(anchor), completion);
     // Every line of the block was dropped: a single line at the same place may still be worth showing.
-    if (!answer && mode === 'multi') {
+    if (!answer && !hiddenByFilter && mode === 'multi') {
       const line = await this.wait(this.start(anchor, fimRequest(context, document, settings, 'single')), requestSignal);
       if (!line) return undefined;
       this.log?.debug(`block dropped by the filters; single line instead: ${JSON.stringify(line.raw)}`);
       answer = finish(line, line.raw, false, 'single');
       if (answer) this.cache.set(cacheKey(anchor), line);
     }
-    return show(answer);
+    return show(answer, completion.raw);
   }
 
   /**
@@ -247,7 +309,7 @@ export class CompletionService {
                 stopReason: result.stopReason,
                 metrics: result.metrics,
                 ...(result.weakest ? { weakest: result.weakest } : {}),
-                ...(result.lines ? { lines: result.lines.map(({ text, stopReason }) => ({ text, stopReason })) } : {}),
+                ...(result.lines ? { lines: result.lines.map((line) => line.text), lineStops: result.lines.map((line) => line.stopReason), candidates: result.lines } : {}),
               },
         (error: unknown) => {
           if (controller.signal.aborted || isCancelled(error)) return undefined;

@@ -5,7 +5,7 @@
  */
 import type { GenerateRequest, GenerateResult } from '../shared/protocol';
 
-export type { GenerateMetrics, GenerateRequest, GenerateResult, StopReason, TokenChoice } from '../shared/protocol';
+export type { GenerateMetrics, GenerateRequest, GenerateResult, LineCandidate, StopReason, TokenChoice } from '../shared/protocol';
 
 /** Completions are one line or one block; the engine's third mode (`free`) is for prompts. */
 export type GenerationMode = Exclude<GenerateRequest['mode'], 'free'>;

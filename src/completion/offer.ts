@@ -1,6 +1,6 @@
 /**
- * From a model answer to what is offered at the cursor: each raw line through the filters, the
- * first kept one shown and the others offered as alternatives, each reconciled with the
+ * From a model answer to what is offered at the cursor: each raw line through the filters (a
+ * line the token or time budget cut is marked so), and the kept texts reconciled with the
  * characters the editor auto-closed after the cursor.
  */
 import { autoClosedLength, coverWith } from './autoClosed';
@@ -16,6 +16,32 @@ export function isBudgetCut(stopReason: StopReason): boolean {
   return BUDGET_STOPS.has(stopReason);
 }
 
+export interface OfferContext {
+  prefix: string;
+  suffix: string;
+  mode: GenerationMode;
+  languageId: string;
+}
+
+/**
+ * The filtered lines of `completion` (or of `raw`, the part of it the user has not typed yet),
+ * each with its index among the searched lines. Searched lines are ranked; text left after
+ * typing has only the one line.
+ */
+export function filterLines(completion: RawCompletion, raw: string, context: OfferContext): { text: string; index: number }[] {
+  const fresh = raw === completion.raw;
+  const raws = fresh && completion.lines ? completion.lines : [raw];
+  const stops = fresh && completion.lines ? (completion.lineStops ?? []) : [completion.stopReason];
+  const lines: { text: string; index: number }[] = [];
+  raws.forEach((line, index) => {
+    const stop = stops[index] ?? completion.stopReason;
+    const filter: FilterContext = { ...context, ...(isBudgetCut(stop) ? { cut: true } : {}) };
+    const text = postprocess(line, filter);
+    if (text !== undefined) lines.push({ text, index });
+  });
+  return lines;
+}
+
 export interface Offer {
   text: string;
   alternatives: string[];
@@ -24,28 +50,16 @@ export interface Offer {
 }
 
 /**
- * The filtered texts of `completion` (or of `raw`, the part of it the user has not typed yet),
- * or undefined when the filters drop them all.
+ * The texts as offered: the first one decides how many auto-closed characters after the cursor
+ * are written over; an alternative that does not write them again keeps them at its end, so all
+ * share one range.
  */
-export function offerFrom(
-  completion: RawCompletion,
-  raw: string,
-  context: { prefix: string; suffix: string; mode: GenerationMode; languageId: string },
-): Offer | undefined {
-  // Searched lines are ranked; text left after typing has only the one line.
-  const candidates = raw === completion.raw && completion.lines ? completion.lines : [{ text: raw, stopReason: completion.stopReason }];
-  const texts: string[] = [];
-  for (const candidate of candidates) {
-    const filter: FilterContext = { ...context, ...(isBudgetCut(candidate.stopReason) ? { cut: true } : {}) };
-    const text = postprocess(candidate.text, filter);
-    if (text !== undefined && !texts.includes(text)) texts.push(text);
-  }
+export function reconcile(texts: readonly string[], context: OfferContext): Offer | undefined {
   const first = texts[0];
   if (first === undefined) return undefined;
   const replaceLength = autoClosedLength(first, context);
   const lineEnd = context.suffix.indexOf('\n');
   const lineSuffix = lineEnd === -1 ? context.suffix : context.suffix.slice(0, lineEnd);
-  // All texts share one range: an alternative that does not write the closers again keeps them at its end.
   const alternatives = texts
     .slice(1)
     .map((text) => (autoClosedLength(text, context) === replaceLength ? text : coverWith(text, lineSuffix, replaceLength)))

@@ -5,6 +5,7 @@
 import { buildContext, type PromptContext } from './context';
 import type { GenerateRequest, GenerationMode } from './engineApi';
 import { decideMode, type SkipReason } from './mode';
+import { retrieveLines } from './retrieval';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, DocumentContext } from './types';
 
@@ -49,7 +50,15 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
     sampling: settings.sampling,
     budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: settings.context.suffixShare },
     ...(mode === 'single' && settings.completion.candidates >= 2 ? { beams: Math.min(MAX_CANDIDATES, Math.floor(settings.completion.candidates)) } : {}),
+    ...(settings.completion.localContext === 'on' ? localContext(document, context, mode, settings) : {}),
   };
+}
+
+/** The request's `localContext` fields: retrieved lines only for a line search (see retrieval.ts). */
+function localContext(document: DocumentContext, context: PromptContext, mode: GenerationMode, settings: HearthSettings): Pick<GenerateRequest, 'localContext' | 'retrievedLines'> {
+  if (mode !== 'single' || settings.completion.candidates < 2) return { localContext: true };
+  const lines = retrieveLines(document.text, document.offset, context.snippets.map((snippet) => snippet.text));
+  return { localContext: true, ...(lines.length ? { retrievedLines: lines } : {}) };
 }
 
 /**

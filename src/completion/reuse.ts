@@ -2,7 +2,9 @@
  * Where an earlier answer can serve a later cursor: the user typed on from where it was asked,
  * the code after the cursor did not change, and what they typed is how the answer begins.
  */
-import type { GenerateMetrics, GenerationMode, StopReason, TokenChoice } from './engineApi';
+import type { GenerateMetrics, GenerationMode, LineCandidate, StopReason, TokenChoice } from './engineApi';
+import type { GateVerdict } from './filter/SuggestionGate';
+import type { FilterLevel } from '../shared/settings';
 import type { DocumentContext } from './types';
 
 /** How much of the text before the cursor identifies a context; enough to tell two places apart. */
@@ -28,8 +30,14 @@ export interface RawCompletion {
   metrics: GenerateMetrics;
   /** The engine's closest call (single-line mode), for asking for the next-best line. */
   weakest?: TokenChoice;
-  /** Beam search: the raw lines found, best first (the first is `raw`), each with why it ended. */
-  lines?: { text: string; stopReason: StopReason }[];
+  /** Beam search: the raw lines found, best first (the first is `raw`). */
+  lines?: string[];
+  /** Beam search: why each line ended, in the order of `lines` (a budget cut is trimmed back). */
+  lineStops?: StopReason[];
+  /** Beam search: the lines' scores, in the order of `lines`. */
+  candidates?: LineCandidate[];
+  /** The syntax check's and the filter's answer, made once per generation and level. */
+  gated?: { level: FilterLevel; texts: string[]; verdict?: GateVerdict };
 }
 
 /** Document offset of the cursor (the context's text may be a window of the document). */

@@ -1,5 +1,6 @@
 /** Plain data that crosses the boundary between a front end (editor, CLI, bench) and the completion service. */
 import type { GenerateMetrics, GenerationMode, StopReason } from './engineApi';
+import type { GateVerdict } from './filter/SuggestionGate';
 
 export interface OtherFile {
   path: string;
@@ -33,6 +34,8 @@ export interface CompletionOptions {
   mode?: GenerationMode;
   /** Skip the LRU and typeahead reuse; every request goes to the engine. */
   reuse?: boolean;
+  /** Return a suggestion the filter hides too, marked `hidden` (the benchmark scores both). */
+  keepHidden?: boolean;
 }
 
 export interface CompletionResult {
@@ -57,4 +60,10 @@ export interface CompletionResult {
   id: number;
   /** Characters the user typed through since the suggestion was first shown (0 for a new one). */
   typedThrough?: number;
+  /** The filter's verdict on `text` (absent where it had no say). */
+  filter?: GateVerdict;
+  /** With `keepHidden`: the filter would hide it, and the editor is given nothing. */
+  hidden?: boolean;
+  /** With `keepHidden`: what would be shown with the filter off (before the syntax check). */
+  unfiltered?: string;
 }

@@ -12,6 +12,7 @@ import { resolveModelFiles } from './modelDir';
 import { buildPrompt } from './promptBuilder';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from '../shared/protocol';
 import { loadTokenizer, tokenTextSource } from './textSource';
+import { localContextFor } from './localContext';
 import { EngineError } from '../shared/errors';
 import { chooseTemplate, type FimTemplate } from '../model/fimTemplates';
 import { chatTemplate, detectChatFormat, readChatTemplate } from '../model/chatTemplate';
@@ -107,10 +108,13 @@ export class Engine {
     const template = request.kind === 'fim' ? this.fim : request.kind === 'chat' ? (this.chat ?? this.continuation) : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
+    const local = request.localContext ? localContextFor(prompt.ids, this.tokenizer, request, prompt.healing?.remainderBytes) : undefined;
     const processors = (): LogitsProcessor[] => {
       const list: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
       if (prompt.healing) list.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
       if (request.ban) list.push(new BanAtStepProcessor(request.ban.step, request.ban.id));
+      // Last: the cache's mass goes only to ids the constraints allow.
+      if (local) list.push(local.processor());
       return list;
     };
     return this.generator.generate({
@@ -129,6 +133,7 @@ export class Engine {
       draftTokens: request.draftTokens ?? DRAFT_TOKENS,
       ...(request.beams ? { beams: request.beams } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
+      ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedBonus: local.retrievedBonus } : {}),
       skipBytes: prompt.healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,

@@ -7,7 +7,7 @@ import type { SamplingSettings } from '../shared/settings';
 import type { DecoderSession } from './DecoderSession';
 import { BeamSlots } from './BeamSlots';
 import { disposeIfGpu, gatherRows, KvCache } from './KvCache';
-import { searchLine } from './lineSearch';
+import { MAX_FORCED_LINES, searchLine } from './lineSearch';
 import { PromptLookup } from './promptLookup';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason, TokenChoice } from '../shared/protocol';
@@ -68,6 +68,10 @@ export interface GenerateParams {
   beams?: number;
   /** Searched lines must end with a line break (`GenerateRequest.endsLine`). */
   endsLine?: boolean;
+  /** Line search: retrieved lines (ids, line break included) scored as forced beams. */
+  forcedLines?: readonly (readonly number[])[];
+  /** Line search: added to a forced line's score in the ranking (`LineSearchParams.retrievedBonus`). */
+  retrievedBonus?: number;
   /** Bytes the first tokens re-spell (token healing); they are left out of the text. */
   skipBytes?: number;
   /** Read between steps; true stops with `cancelled`. */
@@ -245,6 +249,7 @@ export class Generator {
       endIds: new Set([...params.eosIds, ...(params.stopTokenIds ?? [])]),
       constraints: params.processors ?? (() => []),
       endsLine: params.endsLine ?? false,
+      ...(params.forcedLines?.length ? { forced: params.forcedLines, retrievedBonus: params.retrievedBonus ?? 0 } : {}),
       decode,
       ...(params.onStep ? { onStep: params.onStep } : {}),
     };
@@ -253,7 +258,7 @@ export class Generator {
     // copies only what changed since.
     const unchanged = this.cache.markUnchanged();
     const rowsFor = (rows: number): BeamSlots => {
-      this.beamSlots = BeamSlots.forSearch(this.beamSlots, prompt!, unchanged, rows, 2 * params.beams!);
+      this.beamSlots = BeamSlots.forSearch(this.beamSlots, prompt!, unchanged, rows, 2 * params.beams! + MAX_FORCED_LINES);
       return this.beamSlots;
     };
     const search = prompt

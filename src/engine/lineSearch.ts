@@ -48,6 +48,17 @@ export interface LineSearchParams<Past = ReadonlyMap<string, Tensor>> {
   decode: (ids: readonly number[]) => string;
   /** Called before every batched step. */
   onStep?: () => void;
+  /**
+   * Retrieved lines (ids of the whole line, its line break included), scored as forced beams in
+   * the same batch: the model's log-probability of each token and of the middle ending after it,
+   * with the same constraints, so they rank with the model's own lines on one scale.
+   */
+  forced?: readonly (readonly number[])[];
+  /**
+   * Added to a retrieved line's score when lines are ranked (never to its log-probabilities): how
+   * much the user's own code counts beside the model. Default 0.
+   */
+  retrievedBonus?: number;
 }
 
 export interface LineSearchResult {
@@ -73,6 +84,9 @@ export interface LineSearchResult {
  */
 const SURE_PLACES = 2;
 
+/** Most retrieved lines scored in one search (more are left out): each is a row of the batch. */
+export const MAX_FORCED_LINES = 4;
+
 /** A line being written. */
 interface Beam {
   ids: number[];
@@ -80,6 +94,15 @@ interface Beam {
   text: string;
   /** Sum of the generated tokens' log-probabilities. */
   logprob: number;
+  /** The least likely token's log-probability (0 before any). */
+  minLogprob: number;
+}
+
+/** A retrieved line being scored: `ids` of it fed so far, `target` the whole line. */
+interface Forced extends Beam {
+  target: readonly number[];
+  /** Row of the batch holding it (at the first step, the prompt's row). */
+  row: number;
 }
 
 /** A line that ended with a newline, waiting one step for the model's verdict on the end of the middle. */
@@ -89,6 +112,7 @@ interface Ending extends Beam {
   /** The line without its newline. */
   line: string;
   stopReason: StopReason;
+  retrieved?: boolean;
 }
 
 /** Ranks candidates: the log-probability of the line and of the middle ending after it. */
@@ -96,11 +120,17 @@ export function lineScore(candidate: LineCandidate): number {
   return candidate.logprob + candidate.endLogprob;
 }
 
+/** The ranking's key: the line's score, plus the bonus of a retrieved line. */
+function rankScore(candidate: LineCandidate, bonus: number): number {
+  return lineScore(candidate) + (candidate.retrieved ? bonus : 0);
+}
+
 export async function searchLine<Past>(model: BatchModel<Past>, params: LineSearchParams<Past>, now: () => number = () => performance.now()): Promise<LineSearchResult> {
   const { width, criteria, promptIds } = params;
+  const bonus = params.retrievedBonus ?? 0;
   // Each ended line with the ids that wrote it (the best one's are reported).
   const done: { candidate: LineCandidate; ids: number[] }[] = [];
-  let beams: Beam[] = [{ ids: [], text: '', logprob: 0 }];
+  let beams: Beam[] = [{ ids: [], text: '', logprob: 0, minLogprob: 0 }];
   let endings: Ending[] = [];
   let rows: Float32Array[] = [params.logits];
   let past: Past = params.past;
@@ -108,25 +138,36 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   let pastRows = 1;
   const stepMs: number[] = [];
   let halt: StopReason | undefined;
-  const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number): void => {
-    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, tokens: beam.ids.length, stopReason }, ids: beam.ids });
+  const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number, retrieved = false): void => {
+    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length, stopReason, ...(retrieved ? { retrieved } : {}) }, ids: beam.ids });
   };
+  let forced: Forced[] = (params.forced ?? []).filter((target) => target.length > 0).slice(0, MAX_FORCED_LINES).map((target) => ({ ids: [], text: '', logprob: 0, minLogprob: 0, target, row: 0 }));
 
   for (;;) {
     // Rows are the beams, then the endings fed their newline token last step.
     for (const [index, ending] of endings.entries()) {
-      finish(ending, ending.line, ending.stopReason, endLogprob(rows[beams.length + index]!, params.endIds));
+      finish(ending, ending.line, ending.stopReason, endLogprob(rows[beams.length + index]!, params.endIds), ending.retrieved);
     }
     endings = [];
-    if (halt || beams.length === 0) break;
+    if (halt || beams.length + forced.length === 0) break;
 
+    // Each row's log-softmax after the constraints, worked out once: at the first step the
+    // retrieved lines share the prompt's row with the model's beam.
+    const processed = new Map<number, { logits: Float32Array; normalizer: number }>();
+    const logSoftmax = (row: number, ids: readonly number[]): { logits: Float32Array; normalizer: number; candidates?: number[] } => {
+      const known = processed.get(row);
+      if (known) return known;
+      const logits = rows[row]!;
+      const context: ProcessorContext = { ids: [...promptIds, ...ids], generated: ids.length };
+      for (const processor of params.constraints()) processor.process(logits, context);
+      const entry = { logits, normalizer: logSumExp(logits, context.candidates), ...(context.candidates ? { candidates: context.candidates } : {}) };
+      processed.set(row, entry);
+      return entry;
+    };
     const expansions: { parent: number; id: number; logprob: number }[] = [];
     for (const [row, beam] of beams.entries()) {
-      const logits = rows[row]!;
-      const context: ProcessorContext = { ids: [...promptIds, ...beam.ids], generated: beam.ids.length };
-      for (const processor of params.constraints()) processor.process(logits, context);
-      const normalizer = logSumExp(logits, context.candidates);
-      for (const id of topCandidates(logits, width, context.candidates).slice(0, width)) {
+      const { logits, normalizer, candidates } = logSoftmax(row, beam.ids);
+      for (const id of topCandidates(logits, width, candidates).slice(0, width)) {
         expansions.push({ parent: row, id, logprob: beam.logprob + logits[id]! - normalizer });
       }
     }
@@ -138,12 +179,12 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     const parents: number[] = [];
     // A line's score only falls as it grows: a partial line already below the second-best ended
     // line cannot reach the first two places, and neither can any expansion after it.
-    const bound = rankedScore(done.map((entry) => entry.candidate), params.endsLine, SURE_PLACES);
+    const bound = rankedScore(done.map((entry) => entry.candidate), params.endsLine, SURE_PLACES, bonus);
     for (const [rank, expansion] of expansions.entries()) {
       if (rank >= width * 2 || next.length >= width || expansion.logprob < bound) break;
       const parent = beams[expansion.parent]!;
       const ids = [...parent.ids, expansion.id];
-      const beam: Beam = { ids, text: params.decode(ids), logprob: expansion.logprob };
+      const beam: Beam = { ids, text: params.decode(ids), logprob: expansion.logprob, minLogprob: Math.min(parent.minLogprob, expansion.logprob - parent.logprob) };
       const text = beam.text;
       const state = { token: expansion.id, generated: ids.length, totalTokens: promptIds.length + ids.length, text, previousLength: parent.text.length };
       const stop = checkStop(criteria, state);
@@ -165,7 +206,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     }
     if (halt !== undefined) {
       // Out of time (or cancelled): lines that ended this step are kept without the verdict.
-      for (const ending of endings) finish(ending, ending.line, ending.stopReason, 0);
+      for (const ending of endings) finish(ending, ending.line, ending.stopReason, 0, ending.retrieved);
       break;
     }
     // Enough lines ended: only the endings' verdicts are still to come.
@@ -173,7 +214,9 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
       next.length = 0;
       parents.length = 0;
     }
-    if (next.length + endings.length === 0) {
+    // Retrieved lines go on (or end) whatever the model's lines did: each is scored to its end.
+    forced = advanceForced(forced, logSoftmax, bound - bonus, endings, params, criteria);
+    if (next.length + endings.length + forced.length === 0) {
       beams = [];
       break;
     }
@@ -182,11 +225,12 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     const started = now();
     // Rows of the new batch: the beams, then the endings, each continuing its parent's row. Where
     // that is the batch as it stands, the past is fed as it is instead of copied.
-    const wanted = [...parents, ...endings.map((ending) => ending.parent)];
+    const wanted = [...parents, ...endings.map((ending) => ending.parent), ...forced.map((line) => line.row)];
     const unchanged = wanted.length === pastRows && wanted.every((row, index) => row === index);
     const input = unchanged ? past : await model.gather(past, wanted);
     if (!unchanged && past !== params.past) model.dispose(past);
-    const fed = [...next, ...endings].map((line) => line.ids[line.ids.length - 1]!);
+    const fed = [...next, ...endings, ...forced].map((line) => line.ids[line.ids.length - 1]!);
+    for (const [index, line] of forced.entries()) line.row = next.length + endings.length + index;
     const out = await model.step(fed, input, pastLength);
     if (input !== params.past) model.dispose(input);
     stepMs.push(now() - started);
@@ -199,7 +243,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   if (past !== params.past) model.dispose(past);
 
   const broken = (candidate: LineCandidate): number => (params.endsLine && candidate.stopReason !== 'newline' ? 1 : 0);
-  const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || lineScore(b.candidate) - lineScore(a.candidate));
+  const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || rankScore(b.candidate, bonus) - rankScore(a.candidate, bonus));
   const lines = dedupe(order.map((entry) => entry.candidate)).slice(0, width);
   const best = order[0];
   if (!best) {
@@ -213,8 +257,8 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
  * The `place`-th best score among ended lines that rank by score (with `endsLine`, those that end
  * with a line break); -Infinity while fewer have ended.
  */
-function rankedScore(lines: readonly LineCandidate[], endsLine: boolean, place: number): number {
-  const scores = lines.filter((line) => !(endsLine && line.stopReason !== 'newline')).map(lineScore);
+function rankedScore(lines: readonly LineCandidate[], endsLine: boolean, place: number, bonus: number): number {
+  const scores = lines.filter((line) => !(endsLine && line.stopReason !== 'newline')).map((line) => rankScore(line, bonus));
   return scores.sort((a, b) => b - a)[place - 1] ?? -Infinity;
 }
 
@@ -243,4 +287,38 @@ function addLog(a: number, b: number): number {
   if (b === -Infinity) return a;
   const max = Math.max(a, b);
   return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
+}
+
+/**
+ * Feeds each retrieved line its next token: its log-probability under the row's (constrained)
+ * distribution is added, and the line stops being scored where the model rules the token out or
+ * where it can no longer reach the sure places (`bound`). A line that ends goes to `endings`, for
+ * the model's verdict on the end of the middle, like the model's own lines. The survivors.
+ */
+function advanceForced(
+  forced: readonly Forced[],
+  logSoftmax: (row: number, ids: readonly number[]) => { logits: Float32Array; normalizer: number },
+  bound: number,
+  endings: Ending[],
+  params: Pick<LineSearchParams<unknown>, 'decode' | 'promptIds'>,
+  criteria: readonly StoppingCriterion[],
+): Forced[] {
+  const alive: Forced[] = [];
+  for (const line of forced) {
+    const token = line.target[line.ids.length];
+    if (token === undefined) continue;
+    const { logits, normalizer } = logSoftmax(line.row, line.ids);
+    const logprob = line.logprob + (logits[token] ?? -Infinity) - normalizer;
+    if (!(logprob > -Infinity) || logprob < bound) continue;
+    const ids = [...line.ids, token];
+    const text = params.decode(ids);
+    const stop = checkStop(criteria, { token, generated: ids.length, totalTokens: params.promptIds.length + ids.length, text, previousLength: line.text.length });
+    const next: Forced = { ...line, ids, text, logprob, minLogprob: Math.min(line.minLogprob, logprob - line.logprob) };
+    if (!stop) {
+      if (ids.length < line.target.length) alive.push(next);
+    } else if (stop.reason === 'newline') {
+      endings.push({ ...next, parent: line.row, line: text.slice(0, stop.keep), stopReason: stop.reason, retrieved: true });
+    }
+  }
+  return alive;
 }

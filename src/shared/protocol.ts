@@ -117,6 +117,14 @@ export interface GenerateRequest {
    * a line break; searched lines the model ended without one (end of text mid-line) rank last.
    */
   endsLine?: boolean;
+  /**
+   * Suggest from the user's own code (`hearth.completion.localContext`): mix a cache model of the
+   * prompt's n-grams into the next-token probabilities (every mode), and, in a line search, score
+   * `retrievedLines` as forced beams beside the model's own. Default false.
+   */
+  localContext?: boolean;
+  /** Single-line search with `localContext`: lines from the user's code to score (the text after the cursor, no line break). */
+  retrievedLines?: string[];
 }
 
 /** One whole line of a single-line beam search (`GenerateRequest.beams`). */
@@ -126,9 +134,13 @@ export interface LineCandidate {
   logprob: number;
   /** log P(the middle ends right after the line): near 0 when it leads into the code after the cursor. 0 when its own last token ended it. */
   endLogprob: number;
+  /** The least likely token's log-probability (the weakest step of the line); absent from older engines. */
+  minLogprob?: number;
   /** Generated tokens, the one that ended the line included. */
   tokens: number;
   stopReason: StopReason;
+  /** A line retrieved from the user's code (`GenerateRequest.retrievedLines`) that the model scored, not one it wrote. */
+  retrieved?: boolean;
 }
 
 /** One decision of a generation: the token chosen at a step, and by how much it won. */

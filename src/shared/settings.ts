@@ -7,6 +7,8 @@
 export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
 export type ModelVariant = 'auto' | 'fp32' | 'fp16' | 'q4' | 'quantized';
 export type MultilineMode = 'auto' | 'always' | 'never';
+/** How choosy the show-or-hide filter is: `off` shows every suggestion the model makes. */
+export type FilterLevel = 'off' | 'balanced' | 'strict';
 /** Where completions come from: the model in-process, or an inference server (docs/remote.md). */
 export type Backend = 'local' | 'llama.cpp' | 'ollama' | 'openai';
 export type TemplateName =
@@ -57,6 +59,14 @@ export interface HearthSettings {
      * others are offered as alternatives. 1: one line, sampled with the sampling settings.
      */
     candidates: number;
+    /** Syntax check and show-or-hide filter between the model and the editor. */
+    filter: FilterLevel;
+    /**
+     * Suggest from the user's own code: a cache model of the prompt's n-grams mixed into the
+     * model's probabilities, and lines retrieved from the document and open files scored in the
+     * line search. `off` for comparison.
+     */
+    localContext: 'on' | 'off';
   };
   context: {
     maxPromptTokens: number;
@@ -84,7 +94,7 @@ export const DEFAULT_SETTINGS: HearthSettings = {
   device: 'auto',
   threads: 0,
   sampling: { temperature: 0.2, topK: 40, topP: 0.95, repetitionPenalty: 1, seed: 0 },
-  completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 75, candidates: 4 },
+  completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 75, candidates: 4, filter: 'balanced', localContext: 'on' },
   context: { maxPromptTokens: 1536, suffixShare: 0.25, otherFiles: true },
   backend: 'local',
   remote: { url: '', model: '', timeoutMs: 10_000, fallbackToLocal: false },

@@ -14,7 +14,7 @@ describe('e2e: commands and settings', function () {
   const handle = useSession({ name: 'commands' });
 
   beforeEach(async () => handle.editor.open(PYTHON_FILE));
-  afterEach(async () => {
+  handle.afterEachTest(async () => {
     await handle.editor.press('Escape');
     await handle.editor.open(PYTHON_FILE);
     await handle.editor.revert();
@@ -31,10 +31,10 @@ describe('e2e: commands and settings', function () {
     const lengths = new Set<number>();
     // The answer is a read-only hearth: document named after the instruction (docs/editor.md).
     const answer = await waitFor('an answer in a hearth: document', 120_000, async () => {
-      const shown = (await session.control.documents()).find((doc) => doc.uri.startsWith('hearth:'));
-      if (shown) lengths.add(shown.text.length);
+      const untitled = (await session.control.documents()).find((doc) => doc.uri.startsWith('hearth:'));
+      if (untitled) lengths.add(untitled.text.length);
       const answering = await session.page.locator('.notifications-toasts', { hasText: 'Hearth is answering' }).count();
-      return shown && shown.text.trim() && answering === 0 ? shown : undefined;
+      return untitled && untitled.text.trim() && answering === 0 ? untitled : undefined;
     }, 50);
     assert.equal(answer.languageId, 'python', 'the answer editor takes the language of the file');
     assert.ok(answer.text.trim().length > 0);

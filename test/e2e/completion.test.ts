@@ -40,7 +40,7 @@ describe('e2e: completion in the editor', function () {
   for (const language of LANGUAGES) {
     describe(language.name, () => {
       before(async () => handle.editor.open(language.file));
-      afterEach(async () => {
+      handle.afterEachTest(async () => {
         await handle.editor.press('Escape');
         await handle.editor.revert();
       });

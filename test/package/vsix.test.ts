@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
+import { GRAMMAR_FILES } from '../../src/completion/syntax/grammars';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -48,6 +49,11 @@ describe('VSIX contents', function () {
     for (const file of files) {
       for (const pattern of forbidden) assert.doesNotMatch(file, pattern, `VSIX would carry ${file}`);
     }
+  });
+
+  it('carries tree-sitter and every grammar the syntax check loads', () => {
+    for (const name of GRAMMAR_FILES) assert.ok(files.includes(`dist/grammars/${name}`), `VSIX lacks dist/grammars/${name}`);
+    assert.ok(!files.some((file) => file.endsWith('tree-sitter-regex.wasm')), 'VSIX carries a grammar nothing loads');
   });
 
   it('carries a different runtime for another target', () => {

@@ -73,6 +73,10 @@ describe('single-line beam search', () => {
     const scores = result.lines.map(lineScore);
     assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
     assert.equal(new Set(result.lines.map((line) => line.text)).size, result.lines.length, 'one entry per text');
+    // The least likely token of "b⏎" is "b" (0.4); of "a⏎", its newline (0.3).
+    assert.ok(Math.abs(result.lines[0]!.minLogprob! - Math.log(0.4)) < 1e-6);
+    const a = result.lines.find((line) => line.text === 'a');
+    if (a) assert.ok(Math.abs(a.minLogprob! - Math.log(0.3)) < 1e-6);
   });
 
   it('prefers the line after which the middle ends', async () => {
@@ -183,5 +187,51 @@ describe('single-line beam search', () => {
     assert.equal(result.stopReason, 'time-budget');
     assert.equal(result.lines.length, 0);
     assert.equal(result.partial, 'ac');
+  });
+
+  describe('retrieved lines as forced beams', () => {
+    // The model likes "a" a little more than "b"; after either it surely ends the line and the middle.
+    const table = {
+      '|': { a: 0.5, b: 0.4, c: 0.1 },
+      a: { '⏎': 1 },
+      b: { '⏎': 1 },
+      c: { d: 1 },
+      cd: { '⏎': 1 },
+      'a⏎': { EOS: 1 },
+      'b⏎': { EOS: 1 },
+      'cd⏎': { EOS: 0.2, a: 0.8 },
+    };
+
+    it('scores a retrieved line with the model\'s own log-probabilities and ranks it with the model\'s lines', async () => {
+      const { model, prompt, first } = fakeModel(table);
+      const result = await searchLine(model, paramsOf({ prompt, first }, { width: 1, forced: [[2, 3, NEWLINE]] }));
+      // Width 1: the model alone keeps "a"; the retrieved "cd" is scored to its end beside it.
+      const retrieved = result.lines.find((line) => line.retrieved);
+      assert.equal(result.lines[0]!.text, 'a');
+      assert.equal(retrieved, undefined, 'log 0.1 + log 0.2 ranks below "a", and one line is returned');
+      const bonus = await searchLine(fakeModel(table).model, paramsOf({ prompt, first: fakeModel(table).first }, { width: 1, forced: [[2, 3, NEWLINE]], retrievedBonus: 5 }));
+      assert.equal(bonus.lines[0]!.text, 'cd');
+      assert.equal(bonus.lines[0]!.retrieved, true);
+      assert.ok(Math.abs(bonus.lines[0]!.logprob - Math.log(0.1)) < 1e-6, 'the log-probability is the model\'s, the bonus only ranks');
+      assert.ok(Math.abs(bonus.lines[0]!.endLogprob - Math.log(0.2)) < 1e-6);
+    });
+
+    it('a retrieved line the model finds likely wins; one it rules out never appears', async () => {
+      const { model, prompt, first } = fakeModel({ ...table, '|': { a: 0.2, b: 0.8 } });
+      // "b" retrieved, and "d" first, which the model gives no probability.
+      const result = await searchLine(model, paramsOf({ prompt, first }, { width: 1, forced: [[1, NEWLINE], [3, NEWLINE]] }));
+      assert.equal(result.lines[0]!.text, 'b');
+      assert.ok(!result.lines.some((line) => line.text === 'd'));
+    });
+
+    it('steps retrieved lines in the same batch as the model\'s lines', async () => {
+      const { model, log, prompt, first } = fakeModel(table);
+      await searchLine(model, paramsOf({ prompt, first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedBonus: 5 }));
+      // Step 1: beams a, b and the retrieved c, from the prompt's row; step 2: a⏎ and b⏎'s verdicts
+      // and the retrieved line's d; step 3 its ⏎; step 4 its verdict.
+      assert.deepEqual(log.fed[0], [0, 1, 2]);
+      assert.deepEqual(log.gathered[0], [0, 0, 0]);
+      assert.ok(log.fed.slice(1).some((fed) => fed.includes(3)), JSON.stringify(log.fed));
+    });
   });
 });

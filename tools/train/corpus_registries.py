@@ -171,6 +171,11 @@ def cmd_npm(args):
     print(f'npm: {kept} permissive packages fetched or present, {len(seen)} looked at', file=sys.stderr)
 
 
+# Licence names of DEP-5 files that are permissive under another name.
+LICENCE_ALIASES = {'Go': 'BSD-3-Clause (Go)'}
+PER_FILE = 'per-file'
+
+
 def deb_copyright(root, pkg):
     """(package licence, [(glob, licence)]) from an unpacked package's DEP-5 copyright file."""
     path = os.path.join(root, 'usr/share/doc', pkg, 'copyright')
@@ -183,9 +188,13 @@ def deb_copyright(root, pkg):
         lic = re.search(r'^License:\s*(.+)$', block, re.M)
         if files and lic:
             stanzas.extend((pattern, lic.group(1).strip()) for pattern in files.group(1).split())
+    stanzas = [(pattern, LICENCE_ALIASES.get(lic, lic)) for pattern, lic in stanzas]
     whole = [lic for pattern, lic in stanzas if pattern == '*']
     if whole:
         return whole[-1], stanzas
+    if stanzas:
+        # No stanza for every file: each file is kept only under a permissive stanza of its own.
+        return PER_FILE, stanzas
     head = text[:3000]
     if corpus.COPYLEFT.search(head):
         return 'unclear-copyleft', stanzas
@@ -212,7 +221,7 @@ def deb_sources(root, pkg, stanzas):
             ext = os.path.splitext(name)[1]
             if ext not in DEB_EXT or DEB_SKIP.search(rel) or os.path.islink(full) or rel.startswith('usr/share/doc'):
                 continue
-            inner = re.sub(r'^usr/share/(cargo/registry|gocode/src)/[^/]+/|^usr/lib/python3/dist-packages/|^usr/include/', '', rel)
+            inner = re.sub(r'^usr/share/(cargo/registry|gocode/src)/[^/]+/|^usr/src/[^/]+/|^usr/lib/python3/dist-packages/|^usr/include/', '', rel)
             file_lic = [lic for pattern, lic in stanzas if fnmatch.fnmatch(inner, pattern)]
             try:
                 text = open(full, encoding='utf-8').read()
@@ -257,11 +266,11 @@ def cmd_debian(args):
         if root is None:
             return f'debian:{pkg}\t?\tdownload-failed\n'
         lic, stanzas = deb_copyright(root, pkg)
-        if not corpus.licence_ok(lic):
+        if lic != PER_FILE and not corpus.licence_ok(lic):
             return f'debian:{pkg}\t{lic}\texcluded-licence\n'
         with open(target + '.tmp', 'w') as f:
             for rel, lang, file_lic, text in deb_sources(root, pkg, stanzas):
-                if file_lic and not corpus.licence_ok(file_lic):
+                if (file_lic or lic == PER_FILE) and not corpus.licence_ok(file_lic):
                     continue
                 f.write(json.dumps({'src': f'debian:{pkg}', 'path': rel, 'lang': lang,
                                     'licence': file_lic or lic, 'text': text}) + '\n')

@@ -94,10 +94,18 @@ export class Editor {
     await this.page.locator(GHOST).first().waitFor({ state: 'hidden', timeout: timeoutMs });
   }
 
-  /** The ghost text's first line as rendered (the editor draws spaces as non-breaking ones). */
+  /**
+   * The ghost text's first line as rendered: the ghost spans of the first line that has any, in
+   * order. After typing into a suggestion the editor marks the next word `.ghost-text-decoration`
+   * and the rest `.ghost-text-decoration-preview`; it draws spaces as non-breaking ones.
+   */
   async shownGhostText(): Promise<string> {
-    const parts = await this.page.locator('.monaco-editor .ghost-text-decoration').allTextContents();
-    return parts.join('').replace(/\u00a0/g, ' ');
+    const text = await this.page.evaluate<string>(`(() => {
+      const spans = '.ghost-text-decoration, .ghost-text-decoration-preview';
+      const line = [...document.querySelectorAll('.monaco-editor .view-lines > .view-line')].find((view) => view.querySelector(spans));
+      return line ? [...line.querySelectorAll(spans)].map((span) => span.textContent).join('') : '';
+    })()`);
+    return text.replace(/\u00a0/g, ' ');
   }
 
   /** Waits until the page shows `expected` as the ghost text's first line. */

@@ -40,9 +40,15 @@ async function doPrepare(): Promise<Prepared> {
   if (!fs.existsSync(codeServer)) throw new Error(`setup printed ${dir}, which holds no code-server`);
 
   const extensionsDir = fs.mkdtempSync(path.join(TMP_ROOT, 'hearth-e2e-extensions-'));
+  const harnessDir = fs.mkdtempSync(path.join(TMP_ROOT, 'hearth-e2e-harness-'));
+  // The installed VSIX is some 150 MB; gone when the run ends, as each session's own folder is.
+  process.once('exit', () => {
+    if (process.env.HEARTH_E2E_KEEP) return;
+    for (const dir of [extensionsDir, harnessDir]) fs.rmSync(dir, { recursive: true, force: true });
+  });
   // An unpacked folder dropped into the extensions dir is marked removed once extensions.json
   // exists, so the harness extension is packaged and installed like Hearth.
-  const harnessVsix = await packageHarnessExtension(fs.mkdtempSync(path.join(TMP_ROOT, 'hearth-e2e-harness-')));
+  const harnessVsix = await packageHarnessExtension(harnessDir);
   execFileSync(codeServer, ['--extensions-dir', extensionsDir, '--install-extension', vsixPath(), '--install-extension', harnessVsix], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

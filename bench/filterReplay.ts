@@ -1,0 +1,41 @@
+/**
+ * The filter's cost and saving in keystroke replay: every keystroke asked with the filter off and
+ * at its default in alternating order (so cache warmth and the machine's load fall on both alike),
+ * then the editor's way of asking (automatic trigger, reuse on) once per level, counting the model
+ * calls and engine time the trigger check saves.
+ */
+import type { CompletionService } from '../src/completion/CompletionService';
+import type { HearthSettings } from '../src/shared/settings';
+import type { DocumentContext } from '../src/completion/types';
+import type { RecordingEngine } from './recording';
+import type { FilterReplayResult } from './results';
+import { quantile } from './stats';
+
+export async function replayFilter(service: CompletionService, engine: RecordingEngine, documents: readonly DocumentContext[], settings: HearthSettings): Promise<FilterReplayResult> {
+  const at = (filter: HearthSettings['completion']['filter']): HearthSettings => ({ ...settings, completion: { ...settings.completion, filter } });
+  const levels = { off: at('off'), on: at(settings.completion.filter === 'off' ? 'balanced' : settings.completion.filter) };
+  const ms: Record<'off' | 'on', number[]> = { off: [], on: [] };
+  for (const [index, document] of documents.entries()) {
+    for (const which of index % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      const start = performance.now();
+      await service.complete(document, levels[which], undefined, { trigger: 'explicit', reuse: false });
+      ms[which].push(performance.now() - start);
+    }
+  }
+  const editor = async (which: 'off' | 'on'): Promise<{ modelCalls: number; engineMs: number; p50: number }> => {
+    service.reset();
+    const calls = engine.calls;
+    const results = engine.results.length;
+    const times: number[] = [];
+    for (const document of documents) {
+      const start = performance.now();
+      await service.complete(document, levels[which], undefined, { trigger: 'automatic' });
+      times.push(performance.now() - start);
+    }
+    const engineMs = engine.results.slice(results).reduce((sum, result) => sum + result.metrics.totalMs, 0);
+    return { modelCalls: engine.calls - calls, engineMs, p50: quantile(times, 0.5) };
+  };
+  const offP50 = quantile(ms.off, 0.5);
+  const onP50 = quantile(ms.on, 0.5);
+  return { level: levels.on.completion.filter, offP50, onP50, ratio: onP50 / offP50, editorOff: await editor('off'), editorOn: await editor('on') };
+}

@@ -1,0 +1,109 @@
+/**
+ * What the show-or-hide filter knows of a suggestion: the model's scores of the line, its shape,
+ * and where the cursor stands. Cheap by design (string tests on the line and its neighbours).
+ * The names are the keys of filter.json's weights: a model file names what it uses.
+ */
+import type { LineCandidate } from '../engineApi';
+
+export interface FeatureInput {
+  /** The suggestion as it would be shown (after post-processing and the syntax check). */
+  text: string;
+  /** The searched lines, best first, and which of them `text` came from. */
+  candidates: readonly LineCandidate[];
+  index: number;
+  /** Document text before and after the cursor (the request's windows). */
+  prefix: string;
+  suffix: string;
+  languageId: string;
+  /** Prompt tokens cut away to fit the budget. */
+  truncatedTokens: number;
+  /** The syntax check's verdict: `trimmed` when the line was cut to parse, `unchecked` without a grammar. */
+  syntax: 'clean' | 'trimmed' | 'unchecked';
+}
+
+export type Features = Record<string, number>;
+
+/** Margin given where no other line was found: the search saw no rival. */
+const NO_RIVAL_MARGIN = 10;
+
+const COMMENT_START = /^(#|\/\/|\/\*|\*|"""|'''|<!--|--)/;
+const ONLY_CLOSERS = /^[\s)\]}>;,]*$/;
+
+export function scoreOf(candidate: LineCandidate): number {
+  return candidate.logprob + candidate.endLogprob;
+}
+
+export function computeFeatures(input: FeatureInput): Features {
+  const candidate = input.candidates[input.index];
+  const rival = input.candidates[input.index + 1];
+  const text = input.text;
+  const trimmed = text.trim();
+  const context = cursorContext(input.prefix, input.suffix, input.languageId);
+  const logprob = candidate?.logprob ?? 0;
+  const tokens = Math.max(1, candidate?.tokens ?? 1);
+  return {
+    logprob,
+    endLogprob: candidate?.endLogprob ?? 0,
+    minLogprob: candidate?.minLogprob ?? logprob,
+    meanLogprob: logprob / tokens,
+    score: candidate ? scoreOf(candidate) : 0,
+    margin: candidate && rival ? Math.min(NO_RIVAL_MARGIN, scoreOf(candidate) - scoreOf(rival)) : NO_RIVAL_MARGIN,
+    rank: input.index,
+    agreement: agreement(input.candidates, input.index),
+    endedLine: candidate?.stopReason === 'newline' ? 1 : 0,
+    logTokens: Math.log1p(tokens),
+    logChars: Math.log1p(trimmed.length),
+    closesOnly: ONLY_CLOSERS.test(trimmed) ? 1 : 0,
+    opensComment: COMMENT_START.test(trimmed) ? 1 : 0,
+    keywordOnly: /^[A-Za-z_]+:?;?$/.test(trimmed) ? 1 : 0,
+    repeatsPrefix: trimmed.length > 0 && input.prefix.includes(trimmed) ? 1 : 0,
+    trimmed: input.syntax === 'trimmed' ? 1 : 0,
+    unchecked: input.syntax === 'unchecked' ? 1 : 0,
+    ...context,
+    python: input.languageId === 'python' ? 1 : 0,
+    typescript: /^(typescript|javascript)/.test(input.languageId) ? 1 : 0,
+    promptCut: input.truncatedTokens > 0 ? 1 : 0,
+  };
+}
+
+/**
+ * Where the cursor stands, from the text around it alone (the trigger check uses these before
+ * any model call): 1 or 0 each.
+ */
+export function cursorContext(prefix: string, suffix: string, languageId: string): Features {
+  const lineStart = prefix.lastIndexOf('\n') + 1;
+  const linePrefix = prefix.slice(lineStart);
+  const lineEnd = suffix.indexOf('\n');
+  const lineSuffix = lineEnd === -1 ? suffix : suffix.slice(0, lineEnd);
+  const previous = previousCodeLine(prefix, lineStart);
+  const comment = languageId === 'python' || languageId === 'shellscript' || languageId === 'ruby' ? /#/ : /\/\/|^\s*\*|\/\*/;
+  return {
+    emptyLine: linePrefix.trim() === '' ? 1 : 0,
+    midLine: linePrefix.trim() !== '' ? 1 : 0,
+    textAfter: lineSuffix.trim() !== '' ? 1 : 0,
+    afterOpener: /[:{([]\s*$/.test(previous) ? 1 : 0,
+    afterCloser: /^\s*[)\]}]+[;,)]*\s*$/.test(previous) ? 1 : 0,
+    afterBlankLine: /(^|\n)[ \t]*\n$/.test(prefix.slice(Math.max(0, lineStart - 200), lineStart)) ? 1 : 0,
+    inComment: comment.test(linePrefix) ? 1 : 0,
+    afterComment: COMMENT_START.test(previous.trim()) ? 1 : 0,
+  };
+}
+
+/** Share of the other searched lines that begin with the same word or symbol: the search's consensus. */
+function agreement(candidates: readonly LineCandidate[], index: number): number {
+  const first = (text: string): string => /\w+|\S/.exec(text)?.[0] ?? '';
+  const mine = first(candidates[index]?.text ?? '');
+  const others = candidates.filter((_, at) => at !== index);
+  return others.length ? others.filter((other) => first(other.text) === mine).length / others.length : 1;
+}
+
+function previousCodeLine(prefix: string, lineStart: number): string {
+  let end = lineStart - 1;
+  while (end > 0) {
+    const start = prefix.lastIndexOf('\n', end - 1) + 1;
+    const line = prefix.slice(start, end);
+    if (line.trim() !== '') return line;
+    end = start - 1;
+  }
+  return '';
+}

@@ -1,0 +1,155 @@
+/**
+ * Whether a suggestion breaks the code around the cursor: the region around it (from the last
+ * top-level line before the cursor to the next one after, within bounds) is parsed with and
+ * without the suggestion, and the suggestion is broken where it adds parse errors. Errors the
+ * region already had, and anything elsewhere in the file, do not count: a file that is broken
+ * somewhere else still gets suggestions.
+ */
+import type { Node as TsNode, Parser as TsParser, Tree as TsTree } from '@vscode/tree-sitter-wasm';
+
+/** Lines looked at before and after the cursor, at most. */
+const LINES_BEFORE = 80;
+const LINES_AFTER = 30;
+/** Trims tried before a broken suggestion is dropped (each costs one parse of the region). */
+const MAX_TRIMS = 6;
+
+export interface Region {
+  /** Region text before the cursor. */
+  before: string;
+  /** Region text after the cursor. */
+  after: string;
+}
+
+/** The code around `offset`: whole lines, from the nearest unindented line above to the next one below. */
+export function regionAround(text: string, offset: number): Region {
+  let start = text.lastIndexOf('\n', offset - 1) + 1;
+  for (let lines = 0; start > 0 && lines < LINES_BEFORE; lines++) {
+    const previous = text.lastIndexOf('\n', start - 2) + 1;
+    start = previous;
+    if (/^[^\s)\]}]/.test(text.slice(previous, previous + 1))) break;
+  }
+  let end = text.indexOf('\n', offset);
+  for (let lines = 0; end !== -1 && lines < LINES_AFTER; lines++) {
+    const next = end + 1;
+    if (/^[^\s)\]}]/.test(text.slice(next, next + 1))) break;
+    end = text.indexOf('\n', next);
+  }
+  return { before: text.slice(start, offset), after: text.slice(offset, end === -1 ? text.length : end) };
+}
+
+/** Parse errors (ERROR and MISSING nodes) in a tree. */
+export function countErrors(root: TsNode): number {
+  if (!root.hasError) return 0;
+  let count = root.isError || root.isMissing ? 1 : 0;
+  for (const child of root.children) if (child && (child.hasError || child.isMissing)) count += countErrors(child);
+  return count;
+}
+
+function errorsIn(parser: TsParser, text: string, old?: TsTree): number {
+  const tree = parser.parse(text, old);
+  if (!tree) return 0;
+  const count = countErrors(tree.rootNode);
+  tree.delete();
+  return count;
+}
+
+/** Row and column (UTF-16 units, as web-tree-sitter counts them) of the end of `text`. */
+function endPoint(text: string): { row: number; column: number } {
+  let row = 0;
+  let at = text.indexOf('\n');
+  let lineStart = 0;
+  while (at !== -1) {
+    row++;
+    lineStart = at + 1;
+    at = text.indexOf('\n', lineStart);
+  }
+  return { row, column: text.length - lineStart };
+}
+
+/**
+ * What is inserted for the check: an opened block gets a body or its closer, as the user would
+ * write next, so that `def f(x):` or `if (a) {` alone is not taken for broken code.
+ */
+export function completeForCheck(line: string, region: Region, languageId: string): string {
+  const trimmed = line.trimEnd();
+  const lineStart = region.before.slice(region.before.lastIndexOf('\n') + 1);
+  const indent = /^[ \t]*/.exec(lineStart + line)?.[0] ?? '';
+  if (languageId === 'python' && trimmed.endsWith(':')) return `${line}\n${indent}    pass`;
+  const closer = { '{': '}', '(': ')', '[': ']' }[trimmed.slice(-1)];
+  return closer ? `${line}\n${indent}${closer}` : line;
+}
+
+export type SyntaxVerdict =
+  | { kind: 'clean'; text: string }
+  | { kind: 'trimmed'; text: string; from: string }
+  | { kind: 'broken' };
+
+export class SyntaxChecker {
+  /**
+   * The region parsed without a suggestion, kept for the candidates of one request: each
+   * candidate is parsed incrementally from it (tree-sitter reuses what the insertion left alone).
+   */
+  private last: { key: string; tree: TsTree; errors: number } | undefined;
+
+  constructor(private readonly parser: TsParser) {}
+
+  /**
+   * `completion` inserted at the cursor of `region`, checked. `lineBreak` is added after it where
+   * the line must end there (the code after the cursor starts on the next line).
+   */
+  check(completion: string, region: Region, languageId: string, lineBreak: boolean): SyntaxVerdict {
+    const baseline = this.baseline(region);
+    const at = region.before.length;
+    const start = endPoint(region.before);
+    const adds = (text: string): boolean => {
+      const inserted = completeForCheck(text, region, languageId) + (lineBreak && !region.after.startsWith('\n') ? '\n' : '');
+      const old = baseline.tree.copy();
+      const end = endPoint(region.before + inserted);
+      old.edit({ startIndex: at, oldEndIndex: at, newEndIndex: at + inserted.length, startPosition: start, oldEndPosition: start, newEndPosition: end });
+      try {
+        return errorsIn(this.parser, region.before + inserted + region.after, old) > baseline.errors;
+      } finally {
+        old.delete();
+      }
+    };
+    if (!adds(completion)) return { kind: 'clean', text: completion };
+    for (const cut of cutPoints(completion).slice(0, MAX_TRIMS)) {
+      const prefix = completion.slice(0, cut);
+      if (!adds(prefix)) return { kind: 'trimmed', text: prefix, from: completion };
+    }
+    return { kind: 'broken' };
+  }
+
+  /** Parses `region` now, so that the checks of its candidates find it done. */
+  prime(region: Region): void {
+    this.baseline(region);
+  }
+
+  private baseline(region: Region): { tree: TsTree; errors: number } {
+    const key = `${region.before}\u0000${region.after}`;
+    if (this.last?.key !== key) {
+      this.last?.tree.delete();
+      const tree = this.parser.parse(region.before + region.after);
+      if (!tree) throw new Error('tree-sitter returned no tree');
+      this.last = { key, tree, errors: countErrors(tree.rootNode) };
+    }
+    return this.last;
+  }
+}
+
+/**
+ * Where a broken suggestion may be cut, longest first: after a closing bracket, a comma or a
+ * semicolon, keeping at least half of it (a stub of a line is not worth showing).
+ */
+export function cutPoints(completion: string): number[] {
+  const cuts: number[] = [];
+  const body = completion.trimEnd();
+  for (let at = body.length - 1; at >= 0; at--) {
+    if (!')]};,'.includes(body[at]!)) continue;
+    const cut = body[at] === ',' || body[at] === ';' ? at : at + 1;
+    const prefix = completion.slice(0, cut).trimEnd();
+    if (prefix.trim().length * 2 < body.trim().length || prefix.trim().length < 3) break;
+    if (prefix.length < body.length && !cuts.includes(prefix.length)) cuts.push(prefix.length);
+  }
+  return cuts;
+}

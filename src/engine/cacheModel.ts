@@ -1,0 +1,179 @@
+/**
+ * A cache language model over the prompt's own tokens (Tu et al. 2014; Hellendoorn and Devanbu
+ * 2017): code repeats itself within a file and across the files open beside it, and a small model
+ * copies poorly from its prompt. The prompt's n-grams are indexed once per request; at each step
+ * the continuations of the context's last tokens (several orders, Witten-Bell back-off) form a
+ * distribution that is mixed into the model's:
+ *
+ *   p(w) = (1 - λ) · p_model(w) + λ · p_cache(w)
+ *
+ * λ grows with the longest matched order and its count and shrinks where the model is already
+ * sure. Continuations inside comments and docstrings are not counted (a docstring's examples must
+ * not be copied into code, the failure a plain cache shows on HumanEval); strings count less.
+ */
+import type { LogitsProcessor, ProcessorContext } from './logitsProcessors';
+
+export interface CacheModelWeights {
+  /** Shortest and longest context (tokens) looked up. */
+  minOrder: number;
+  maxOrder: number;
+  /** λ at the shortest order, and what each further matched token adds. */
+  base: number;
+  perOrder: number;
+  /** λ never exceeds this. */
+  cap: number;
+  /** λ is multiplied by (1 - the model's top probability) ^ sure. */
+  sure: number;
+  /** Weight of a continuation inside a string literal (comments and docstrings count 0). */
+  stringWeight: number;
+}
+
+/** Tuned on held-out Python and TypeScript lines (tools/train/devset.py tuning sets; docs/local-context.md). */
+export const CACHE_WEIGHTS: CacheModelWeights = { minOrder: 2, maxOrder: 8, base: 0.1, perOrder: 0.08, cap: 0.6, sure: 1, stringWeight: 0.5 };
+
+/** Kind of text a prompt token belongs to, for how much its continuations count. */
+export const enum Region {
+  Code = 0,
+  String = 1,
+  Comment = 2,
+  /** Control tokens (the template's markers): never a continuation, and n-grams never span them. */
+  Control = 3,
+}
+
+/** Continuations of one context: next id → weighted count. */
+type Counts = Map<number, number>;
+
+export interface CacheDistribution {
+  /** p_cache over the ids it names (sums to one). */
+  probs: Map<number, number>;
+  /** Longest order matched, and the total weighted count of continuations there. */
+  order: number;
+  count: number;
+}
+
+export class NgramIndex {
+  /** Per order n (index n): the n-gram's key → its continuations. */
+  private readonly tables: Map<string, Counts>[] = [];
+
+  constructor(
+    /** The prompt's ids; never changed afterwards. */
+    readonly ids: readonly number[],
+    /** Region of each of `ids` (same length). */
+    private readonly regions: Uint8Array,
+    readonly weights: CacheModelWeights = CACHE_WEIGHTS,
+  ) {
+    for (let n = 0; n <= weights.maxOrder; n++) this.tables.push(new Map());
+    for (let next = 1; next < ids.length; next++) {
+      const weight = regionWeight(regions[next]!, weights);
+      if (weight === 0) continue;
+      for (let n = weights.minOrder; n <= weights.maxOrder && n <= next; n++) {
+        if (regions[next - n] === Region.Control) break;
+        const key = keyOf(ids, next - n, next);
+        const table = this.tables[n]!;
+        let counts = table.get(key);
+        if (!counts) table.set(key, (counts = new Map()));
+        counts.set(ids[next]!, (counts.get(ids[next]!) ?? 0) + weight);
+      }
+    }
+  }
+
+  /**
+   * The cache's next-token distribution after `ids` (the prompt, then generated tokens; the
+   * generated ones count as code), or undefined where not even the shortest order matches.
+   */
+  distribution(ids: readonly number[]): CacheDistribution | undefined {
+    const { minOrder, maxOrder } = this.weights;
+    let probs: Map<number, number> | undefined;
+    let order = 0;
+    let count = 0;
+    for (let n = minOrder; n <= maxOrder && n <= ids.length; n++) {
+      const counts = this.countsAfter(ids, n);
+      if (!counts) break; // a longer context occurs only where this one does
+      let total = 0;
+      for (const c of counts.values()) total += c;
+      if (!probs) {
+        probs = new Map([...counts].map(([id, c]) => [id, c / total]));
+      } else {
+        // Witten-Bell: the lower order's distribution keeps the share of "a new continuation".
+        const types = counts.size;
+        const mixed = new Map<number, number>();
+        for (const [id, p] of probs) mixed.set(id, (types * p) / (total + types));
+        for (const [id, c] of counts) mixed.set(id, (mixed.get(id) ?? 0) + c / (total + types));
+        probs = mixed;
+      }
+      order = n;
+      count = total;
+    }
+    return probs ? { probs, order, count } : undefined;
+  }
+
+  /** λ for a match of `order` with weighted count `count`, before the model's certainty. */
+  lambda(order: number, count: number): number {
+    const { base, perOrder, cap, minOrder } = this.weights;
+    return Math.min(cap, base + perOrder * (order - minOrder)) * (count / (count + 1));
+  }
+
+  /** Continuations of the last n ids: the prompt's table, plus occurrences in the generated tail. */
+  private countsAfter(ids: readonly number[], n: number): Counts | undefined {
+    const key = keyOf(ids, ids.length - n, ids.length);
+    const fromPrompt = this.tables[n]!.get(key);
+    const prompt = this.ids.length;
+    let extra: Counts | undefined;
+    // Continuations that are generated tokens: the n-gram ends at prompt - 1 or later.
+    for (let next = Math.max(prompt, n); next < ids.length; next++) {
+      if (!sameRun(ids, next - n, ids.length - n, n)) continue;
+      if (next - n < prompt && this.regions.subarray(next - n, prompt).includes(Region.Control)) continue;
+      extra ??= new Map(fromPrompt);
+      extra.set(ids[next]!, (extra.get(ids[next]!) ?? 0) + 1);
+    }
+    return extra ?? fromPrompt;
+  }
+}
+
+/** Mixes an index's distribution into the logits (see the module comment). One per sequence or line. */
+export class CacheModelProcessor implements LogitsProcessor {
+  constructor(private readonly index: NgramIndex) {}
+
+  process(logits: Float32Array, context: ProcessorContext): void {
+    const cache = this.index.distribution(context.ids);
+    if (!cache) return;
+    // The model's distribution over what the earlier processors left: its normalizer and top.
+    let max = -Infinity;
+    const among = context.candidates;
+    if (among) for (const id of among) max = Math.max(max, logits[id]!);
+    else for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+    if (max === -Infinity) return;
+    let sum = 0;
+    if (among) for (const id of among) sum += Math.exp(logits[id]! - max);
+    else for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+    const top = 1 / sum;
+    const lambda = this.index.lambda(cache.order, cache.count) * Math.pow(1 - top, this.index.weights.sure);
+    if (lambda <= 0) return;
+    // Only the cache's ids change: exp(l'_w - max) = exp(l_w - max) + λ/(1-λ) · sum · p_cache(w),
+    // so that the softmax of the new logits is the mixture. Ids a constraint ruled out stay out.
+    const scale = (lambda / (1 - lambda)) * sum;
+    const allowed = among ? new Set(among) : undefined;
+    for (const [id, p] of cache.probs) {
+      const value = logits[id];
+      if (value === undefined || value === -Infinity || (allowed && !allowed.has(id))) continue;
+      logits[id] = max + Math.log(Math.exp(value - max) + scale * p);
+    }
+  }
+}
+
+function regionWeight(region: number, weights: CacheModelWeights): number {
+  if (region === Region.Code) return 1;
+  if (region === Region.String) return weights.stringWeight;
+  return 0;
+}
+
+function keyOf(ids: readonly number[], from: number, to: number): string {
+  let text = '';
+  for (let i = from; i < to; i++) text += `${ids[i]},`;
+  return text;
+}
+
+function sameRun(ids: readonly number[], a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (ids[a + i] !== ids[b + i]) return false;
+  return true;
+}

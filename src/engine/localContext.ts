@@ -1,0 +1,38 @@
+/**
+ * `GenerateRequest.localContext` for one request: the cache model's index over the prompt's ids
+ * (built once, shared by every sequence and line of the request) and the retrieved lines as ids
+ * for the line search.
+ */
+import { CacheModelProcessor, NgramIndex } from './cacheModel';
+import { MAX_FORCED_LINES } from './lineSearch';
+import { commentStyle, promptRegions } from './regions';
+import type { Tokenizer } from '../model/Tokenizer';
+
+export interface LocalContext {
+  /** A processor for one sequence or line (cheap: the index is shared). */
+  processor(): CacheModelProcessor;
+  /** Ids of each retrieved line, line break included, spelled after the prompt's healed bytes. */
+  forcedLines: number[][];
+  /** `LineSearchParams.retrievedBonus`. */
+  retrievedBonus: number;
+}
+
+/** How much retrieved lines count in the ranking: tuned with the cache weights (docs/local-context.md). */
+export const LOCAL_RANKING = { retrievedBonus: 12 };
+
+export function localContextFor(
+  ids: readonly number[],
+  tokenizer: Tokenizer,
+  request: { filePath?: string; retrievedLines?: readonly string[] },
+  /** Token healing's removed bytes (binary string): a line's first tokens spell them again. */
+  healedBytes = '',
+): LocalContext {
+  const regions = promptRegions(ids, (id) => tokenizer.tokenBinary(id) ?? '', (id) => tokenizer.isSpecial(id), commentStyle(request.filePath));
+  const index = new NgramIndex(ids, regions);
+  const healed = Buffer.from(healedBytes, 'latin1').toString('utf8');
+  const forcedLines = [...new Set(request.retrievedLines ?? [])]
+    .filter((line) => !line.includes('\n'))
+    .slice(0, MAX_FORCED_LINES)
+    .map((line) => tokenizer.encode(`${healed}${line}\n`));
+  return { processor: () => new CacheModelProcessor(index), forcedLines, retrievedBonus: LOCAL_RANKING.retrievedBonus };
+}

@@ -1,0 +1,97 @@
+import * as assert from 'node:assert/strict';
+import { CacheModelProcessor, type CacheModelWeights, NgramIndex, Region } from '../../src/engine/cacheModel';
+import { commentStyle, promptRegions } from '../../src/engine/regions';
+
+const WEIGHTS: CacheModelWeights = { minOrder: 1, maxOrder: 3, base: 0.2, perOrder: 0.1, cap: 0.9, sure: 1, stringWeight: 0.5 };
+const code = (length: number): Uint8Array => new Uint8Array(length).fill(Region.Code);
+
+function softmax(logits: Float32Array): number[] {
+  const max = Math.max(...logits);
+  const exps = [...logits].map((value) => Math.exp(value - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((value) => value / sum);
+}
+
+describe('cache model (n-grams of the prompt)', () => {
+  // After [2]: 3, 4, 4, 3 (order 1). After [1, 2]: 3, 3 (order 2). [3, 1, 2] never occurs.
+  const prompt = [1, 2, 3, 8, 2, 4, 8, 2, 4, 1, 2, 3];
+
+  it('backs off from the longest matched order (Witten-Bell), and its probabilities sum to one', () => {
+    const index = new NgramIndex(prompt, code(prompt.length), WEIGHTS);
+    const cache = index.distribution([...prompt, 1, 2])!;
+    assert.equal(cache.order, 2, 'the longest context that occurs: [1, 2]');
+    assert.equal(cache.count, 2);
+    // Order 1: {3: 1/2, 4: 1/2}. Order 2: (c + T · p1) / (C + T), C = 2 and T = 1.
+    assert.ok(Math.abs(cache.probs.get(3)! - 5 / 6) < 1e-12);
+    assert.ok(Math.abs(cache.probs.get(4)! - 1 / 6) < 1e-12);
+    assert.ok(Math.abs([...cache.probs.values()].reduce((a, b) => a + b, 0) - 1) < 1e-12);
+    // Only order 1 matches after [9, 2]: its counts alone.
+    const short = index.distribution([...prompt, 9, 2])!;
+    assert.equal(short.order, 1);
+    assert.deepEqual([...short.probs].sort(), [[3, 0.5], [4, 0.5]]);
+    assert.equal(index.distribution([...prompt, 9]), undefined, 'no continuation of [9] anywhere');
+  });
+
+  it('extends to the generated tokens, and counts no continuation from comments or across template markers', () => {
+    const index = new NgramIndex(prompt, code(prompt.length), WEIGHTS);
+    // [7] first occurs in the generated part: its continuation there (5) counts.
+    assert.deepEqual([...index.distribution([...prompt, 7, 5, 7])!.probs], [[5, 1]]);
+    const regions = code(prompt.length);
+    regions[5] = Region.Comment; // the 4 after the first [8, 2]
+    regions[8] = Region.Comment;
+    const commented = new NgramIndex(prompt, regions, WEIGHTS);
+    assert.deepEqual([...commented.distribution([...prompt, 9, 2])!.probs], [[3, 1]]);
+    const marked = code(prompt.length);
+    marked[9] = Region.Control; // the second "1" is a template marker: [1, 2] -> 3 occurs once only
+    assert.equal(new NgramIndex(prompt, marked, WEIGHTS).distribution([...prompt, 1, 2])!.count, 1);
+  });
+
+  it('mixes into the logits so that the softmax is (1 - λ) p_model + λ p_cache, and sums to one', () => {
+    const index = new NgramIndex(prompt, code(prompt.length), WEIGHTS);
+    const logits = Float32Array.from({ length: 10 }, (_, i) => Math.sin(i * 1.7) * 2);
+    logits[9] = -Infinity; // ruled out by a constraint: stays out
+    const before = softmax(logits);
+    const ids = [...prompt, 1, 2];
+    const processed = logits.slice();
+    new CacheModelProcessor(index).process(processed, { ids, generated: 2 });
+    const after = softmax(processed);
+    const cache = index.distribution(ids)!;
+    const lambda = index.lambda(cache.order, cache.count) * (1 - Math.max(...before));
+    assert.ok(lambda > 0 && lambda < 1);
+    for (let id = 0; id < 10; id++) {
+      const expected = (1 - lambda) * before[id]! + lambda * (cache.probs.get(id) ?? 0);
+      assert.ok(Math.abs(after[id]! - expected) < 1e-6, `id ${id}: ${after[id]} vs ${expected}`);
+    }
+    assert.ok(Math.abs(after.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+    assert.equal(processed[9], -Infinity);
+  });
+
+  it('weighs longer and more frequent matches more, and leaves a sure model nearly alone', () => {
+    const index = new NgramIndex(prompt, code(prompt.length), WEIGHTS);
+    assert.ok(index.lambda(3, 2) > index.lambda(1, 2));
+    assert.ok(index.lambda(2, 4) > index.lambda(2, 1));
+    const sure = new Float32Array(10).fill(-10);
+    sure[0] = 10;
+    const processed = sure.slice();
+    new CacheModelProcessor(index).process(processed, { ids: [...prompt, 1, 2], generated: 2 });
+    assert.ok(softmax(processed)[0]! > 0.999, 'the model was sure of 0');
+  });
+});
+
+describe('prompt regions (what feeds the cache model)', () => {
+  const lex = (pieces: string[], style: 'hash' | 'slash'): string =>
+    [...promptRegions(pieces.map((_, i) => i), (id) => pieces[id]!, () => false, style)].join('');
+
+  it('marks Python comments, docstrings and strings', () => {
+    const pieces = ['def', ' f', '():\n', '    """', 'Example', ' >>>', ' f()', '"""', '\n', '    x', ' =', " '", 'a', "'", ' #', ' note', '\n', '    return', ' x'];
+    // A token counts where it starts: the opening quotes are code, the closing ones not.
+    assert.equal(lex(pieces, 'hash'), '0000222200001102200');
+  });
+
+  it('marks // and /* */ comments and template strings in C-like code', () => {
+    const pieces = ['const', ' a', ' =', ' `', 'x', '`', ';', ' //', ' why', '\n', '/*', '*', ' doc', ' */', 'let'];
+    assert.equal(lex(pieces, 'slash'), '000011002202220');
+    assert.equal(commentStyle('a/b.py'), 'hash');
+    assert.equal(commentStyle('a/b.ts'), 'slash');
+  });
+});

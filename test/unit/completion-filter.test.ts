@@ -1,0 +1,201 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CompletionService } from '../../src/completion/CompletionService';
+import type { CompletionEngine, GenerateRequest, GenerateResult, LineCandidate } from '../../src/completion/engineApi';
+import { computeFeatures, cursorContext } from '../../src/completion/filter/features';
+import { DEFAULT_FILTER, type FilterModel, loadFilterModel, parseFilterModel, probability } from '../../src/completion/filter/filterModel';
+import { MAX_OFFSET, ShowFilter } from '../../src/completion/filter/ShowFilter';
+import { SuggestionGate } from '../../src/completion/filter/SuggestionGate';
+import { DEFAULT_SETTINGS, type FilterLevel, type HearthSettings } from '../../src/shared/settings';
+import { withCursor } from './completion-fixtures';
+
+/** An engine that answers every request at once with the lines it is given, recording requests. */
+class LinesEngine implements CompletionEngine {
+  readonly requests: GenerateRequest[] = [];
+  constructor(private readonly lines: LineCandidate[]) {}
+
+  complete(request: GenerateRequest): Promise<GenerateResult> {
+    this.requests.push(request);
+    const first = this.lines[0]!;
+    return Promise.resolve({
+      text: first.text,
+      lines: this.lines,
+      stopReason: 'newline',
+      weakest: { step: 0, id: 1, margin: 0.1 },
+      metrics: {
+        promptTokens: 10, reusedTokens: 0, truncatedTokens: 0, prefillMs: 1, timeToFirstTokenMs: 1, decodeTokens: 3,
+        decodeTokensPerSecond: 1, totalMs: 2, device: 'fake', stopReason: 'newline', steps: 2, stepMs: [1], draftedTokens: 0, acceptedTokens: 0,
+      },
+    });
+  }
+}
+
+function line(text: string, logprob: number, endLogprob = -0.1): LineCandidate {
+  return { text, logprob, endLogprob, minLogprob: logprob / 2, tokens: 4, stopReason: 'newline' };
+}
+
+function settings(filter: FilterLevel): HearthSettings {
+  return { ...DEFAULT_SETTINGS, completion: { ...DEFAULT_SETTINGS.completion, debounceMs: 0, filter } };
+}
+
+/** Both positions single-line (an empty line after a block opener would be multi-line, so typeahead would not follow). */
+const single = { mode: 'single' as const };
+
+const PYTHON = 'def total(xs):\n    s = 0\n    for x in xs:\n        ║\n    return s\n';
+
+function pythonDoc(marked = PYTHON): { text: string; offset: number; languageId: string; filePath: string } {
+  return { ...withCursor(marked), languageId: 'python', filePath: '/src/a.py' };
+}
+
+describe('show-or-hide filter', () => {
+  describe('model file', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-filter-'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('loads a valid filter.json', () => {
+      const model: FilterModel = { ...DEFAULT_FILTER, thresholds: { balanced: 0.3, strict: 0.5 }, skip: ['inComment'], source: 'test' };
+      fs.writeFileSync(path.join(dir, 'filter.json'), JSON.stringify(model));
+      const warnings: string[] = [];
+      assert.deepEqual(loadFilterModel(dir, (message) => warnings.push(message)), model);
+      assert.deepEqual(warnings, []);
+    });
+
+    it('falls back to the default with one warning where the file is missing or corrupt', () => {
+      for (const content of [undefined, '{"version": 1, "bias": 0', '{"version": 2}', '{"version":1,"bias":0,"thresholds":{"balanced":2,"strict":0.5},"features":{}}']) {
+        if (content !== undefined) fs.writeFileSync(path.join(dir, 'filter.json'), content);
+        const warnings: string[] = [];
+        assert.equal(loadFilterModel(dir, (message) => warnings.push(message)), DEFAULT_FILTER);
+        assert.equal(warnings.length, 1, `one warning for ${content}`);
+      }
+    });
+
+    it('rejects a feature with a zero scale', () => {
+      const json = JSON.stringify({ ...DEFAULT_FILTER, features: { score: { mean: 0, scale: 0, weight: 1 } } });
+      assert.equal(typeof parseFilterModel(json), 'string');
+    });
+
+    it('rates a likelier line higher, and counts a missing feature as average', () => {
+      assert.ok(probability(DEFAULT_FILTER, { score: -1, minLogprob: -0.5 }) > probability(DEFAULT_FILTER, { score: -9, minLogprob: -4 }));
+      const average = Object.fromEntries(Object.entries(DEFAULT_FILTER.features).map(([name, entry]) => [name, entry.mean]));
+      assert.equal(probability(DEFAULT_FILTER, {}), probability(DEFAULT_FILTER, average));
+    });
+  });
+
+  describe('thresholds and the user\'s own choices', () => {
+    it('takes a language\'s own thresholds where the model file has them', () => {
+      const filter = new ShowFilter({ ...DEFAULT_FILTER, thresholds: { balanced: 0.3, strict: 0.5 }, languageThresholds: { python: { balanced: 0.2, strict: 0.4 } } });
+      assert.equal(filter.threshold('python', 'balanced'), 0.2);
+      assert.equal(filter.threshold('typescript', 'strict'), 0.5);
+      assert.equal(typeof parseFilterModel(JSON.stringify({ ...DEFAULT_FILTER, languageThresholds: { go: { balanced: 3, strict: 0.4 } } })), 'string');
+    });
+
+    it('is stricter at strict than at balanced, and shows everything when off', () => {
+      const filter = new ShowFilter();
+      assert.ok(filter.threshold('python', 'strict') > filter.threshold('python', 'balanced'));
+      assert.equal(filter.decide({ score: -50, minLogprob: -20 }, 'python', 'off').show, true);
+      assert.equal(filter.decide({ score: -50, minLogprob: -20 }, 'python', 'balanced').show, false);
+    });
+
+    it('moves a language\'s threshold with accepts and rejects, within bounds, and keeps it', () => {
+      const model: FilterModel = { ...DEFAULT_FILTER, thresholds: { balanced: 0.3, strict: 0.5 } };
+      const filter = new ShowFilter(model);
+      const base = filter.threshold('python', 'balanced');
+      for (let i = 0; i < 1000; i++) filter.feedback('python', false);
+      assert.equal(filter.threshold('python', 'balanced'), base + MAX_OFFSET);
+      assert.equal(filter.threshold('typescript', 'balanced'), base);
+      for (let i = 0; i < 1000; i++) filter.feedback('python', true);
+      assert.ok(Math.abs(filter.threshold('python', 'balanced') - (base - MAX_OFFSET)) < 1e-12);
+      const restored = new ShowFilter(model, filter.offsets());
+      assert.equal(restored.threshold('python', 'balanced'), filter.threshold('python', 'balanced'));
+      assert.equal(new ShowFilter(model, { go: 5 }).threshold('go', 'balanced'), base + MAX_OFFSET);
+    });
+  });
+
+  describe('features', () => {
+    it('reads the cursor context from the text around it', () => {
+      assert.deepEqual(
+        { ...cursorContext('if x:\n    ', '\n', 'python') },
+        { emptyLine: 1, midLine: 0, textAfter: 0, afterOpener: 1, afterCloser: 0, afterBlankLine: 0, inComment: 0, afterComment: 0 },
+      );
+      assert.equal(cursorContext('  }\n\n  ', '\n', 'typescript').afterCloser, 1);
+      assert.equal(cursorContext('  }\n\n  ', '\n', 'typescript').afterBlankLine, 1);
+      assert.equal(cursorContext('x = 1  # note ', '\n', 'python').inComment, 1);
+      assert.equal(cursorContext('const a = f(', ')\n', 'typescript').textAfter, 1);
+    });
+
+    it('describes the line: scores, margin to the next line, shape', () => {
+      const candidates = [line('}', -0.5), line('return s', -2.5)];
+      const features = computeFeatures({ text: '}', candidates, index: 0, prefix: 'x', suffix: '', languageId: 'typescript', truncatedTokens: 3, syntax: 'clean' });
+      assert.equal(features.closesOnly, 1);
+      assert.equal(features.opensComment, 0);
+      assert.ok(Math.abs(features.margin! - 2) < 1e-9);
+      assert.equal(features.promptCut, 1);
+      assert.equal(features.typescript, 1);
+      assert.equal(features.minLogprob, -0.25);
+      assert.equal(computeFeatures({ text: '# sum', candidates, index: 1, prefix: '', suffix: '', languageId: 'python', truncatedTokens: 0, syntax: 'trimmed' }).opensComment, 1);
+    });
+  });
+
+  describe('in the completion service', () => {
+    it('hides an unlikely line: nothing is shown, the hidden count and the log say so, and no other line is asked for', async () => {
+      const engine = new LinesEngine([line('s += x', -30), line('s = s + x', -32)]);
+      const hidden: string[] = [];
+      const logged: string[] = [];
+      const service = new CompletionService(engine, { onHidden: (language) => hidden.push(language), log: { debug: (message) => logged.push(message) } });
+      assert.equal(await service.complete(pythonDoc(), settings('balanced')), undefined);
+      assert.deepEqual(hidden, ['python']);
+      assert.ok(logged.some((message) => message.startsWith('filter: "s += x" hidden: p=')), logged.join('\n'));
+      assert.equal(engine.requests.length, 1);
+      const kept = await service.complete(pythonDoc(), settings('balanced'), undefined, { keepHidden: true, reuse: false });
+      assert.equal(kept?.hidden, true);
+      assert.equal(kept?.text, 's += x');
+    });
+
+    it('shows a likely line, and every line with the filter off', async () => {
+      const likely = new CompletionService(new LinesEngine([line('s += x', -0.4, -0.05), line('s = s + x', -4)]));
+      assert.equal((await likely.complete(pythonDoc(), settings('balanced')))?.text, 's += x');
+      const off = new CompletionService(new LinesEngine([line('s += x', -30)]));
+      assert.equal((await off.complete(pythonDoc(), settings('off')))?.text, 's += x');
+    });
+
+    it('keeps its verdict while the user types on: a shown line is not withdrawn, a hidden one does not appear', async () => {
+      const shownService = new CompletionService(new LinesEngine([line('s += x', -0.4, -0.05)]));
+      assert.equal((await shownService.complete(pythonDoc(), settings('balanced'), undefined, single))?.text, 's += x');
+      assert.equal((await shownService.complete(pythonDoc(PYTHON.replace('║', 's += ║')), settings('balanced'), undefined, single))?.text, 'x');
+      const hiddenEngine = new LinesEngine([line('s += x', -30)]);
+      const hiddenService = new CompletionService(hiddenEngine);
+      assert.equal(await hiddenService.complete(pythonDoc(), settings('balanced'), undefined, single), undefined);
+      assert.equal(await hiddenService.complete(pythonDoc(PYTHON.replace('║', 's += ║')), settings('balanced'), undefined, single), undefined);
+      assert.equal(hiddenEngine.requests.length, 1);
+    });
+
+    it('drops a line that breaks the code for the next searched line', async () => {
+      const engine = new LinesEngine([line('if not is not None:', -0.3, -0.05), line('s += x', -0.5, -0.05)]);
+      const service = new CompletionService(engine);
+      await service.gate.ready('python');
+      const result = await service.complete(pythonDoc(), settings('balanced'));
+      assert.equal(result?.text, 's += x');
+      assert.equal(result?.filter?.features.rank, 1);
+      const off = new CompletionService(new LinesEngine([line('if not is not None:', -0.3, -0.05)]));
+      assert.equal((await off.complete(pythonDoc(), settings('off')))?.text, 'if not is not None:');
+    });
+
+    it('skips the model call in a context the model file lists (typing only)', async () => {
+      const engine = new LinesEngine([line('s += x', -0.4)]);
+      const gate = new SuggestionGate(new ShowFilter({ ...DEFAULT_FILTER, skip: ['inComment'] }));
+      const service = new CompletionService(engine, { gate });
+      const inComment = pythonDoc(PYTHON.replace('║', '# add it up ║'));
+      assert.equal(await service.complete(inComment, settings('balanced')), undefined);
+      assert.equal(engine.requests.length, 0);
+      await service.complete(inComment, settings('off'));
+      assert.equal(engine.requests.length, 1);
+      await service.complete(inComment, settings('balanced'), undefined, { trigger: 'explicit', reuse: false });
+      assert.equal(engine.requests.length, 2);
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import * as assert from 'node:assert/strict';
+import { retrieveLines } from '../../src/completion/retrieval';
+
+/** The document with the cursor at `|`. */
+function at(text: string): [string, number] {
+  return [text.replace('|', ''), text.indexOf('|')];
+}
+
+describe('retrieved lines (the user\'s own code)', () => {
+  const handlers = [
+    'def on_open(self, event):',
+    '    self.log.debug("open %s", event)',
+    '    self.handle(event)',
+    '',
+    'def on_close(self, event):',
+    '    self.log.debug("close %s", event)',
+    '    |',
+    '',
+  ].join('\n');
+
+  it('offers the line after a line like the one above the cursor', () => {
+    const [text, offset] = at(handlers);
+    assert.deepEqual(retrieveLines(text, offset), ['self.handle(event)']);
+  });
+
+  it('offers the line before a line like the one below the cursor, and lines that start with what is typed', () => {
+    const [text, offset] = at(['x = load()', 'check(x, strict=True)', 'y = fetch()', '|', 'check(y, strict=True)', 'z = parse()', ''].join('\n'));
+    assert.ok(retrieveLines(text, offset).includes('x = load()'), 'the line before check(x, strict=True)');
+    const [typed, cursor] = at(['    self.assertEqual(a, 1)', '    self.assertTrue(b)', '    b.close()', '', '    self.ass|', ''].join('\n'));
+    assert.deepEqual(retrieveLines(typed, cursor).sort(), ['ertEqual(a, 1)', 'ertTrue(b)']);
+  });
+
+  it('reads the open files it is given, and nothing where text follows the cursor on its line', () => {
+    const [text, offset] = at(['def on_close(self, event):', '    self.log.debug("close %s", event)', '    |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(text, offset), []);
+    const other = ['def on_open(self, event):', '    self.log.debug("open %s", event)', '    self.handle(event)'].join('\n');
+    assert.deepEqual(retrieveLines(text, offset, [other]), ['self.handle(event)']);
+    const [mid, cursor] = at(['a = 1', 'b = 2', 'a = 1', '|b = 2', ''].join('\n'));
+    assert.deepEqual(retrieveLines(mid, cursor), []);
+  });
+
+  it('reads a bounded window: a twin far from the cursor in a 5 MB document is not read', () => {
+    const [near, offset] = at(handlers);
+    const filler = '# filler line of a large generated file\n'.repeat(130_000); // ~5 MB
+    const far = `${near.slice(0, near.indexOf('def on_close'))}${filler}${near.slice(near.indexOf('def on_close'))}`;
+    assert.ok(far.length > 5_000_000);
+    assert.deepEqual(retrieveLines(far, offset + filler.length), [], 'the twin lies 5 MB above the cursor');
+    const close = `${filler}${near}`;
+    assert.deepEqual(retrieveLines(close, offset + filler.length), ['self.handle(event)'], 'the same twin next to the cursor, after 5 MB');
+  });
+});

@@ -1,0 +1,118 @@
+import * as assert from 'node:assert/strict';
+import { Grammars } from '../../src/completion/syntax/grammars';
+import { cutPoints, regionAround, SyntaxChecker, type SyntaxVerdict } from '../../src/completion/syntax/syntaxCheck';
+
+const CURSOR = '║';
+
+/** Checks `completion` at the cursor mark of `fixture` with the real grammar of `languageId`. */
+async function verdict(languageId: string, fixture: string, completion: string): Promise<SyntaxVerdict> {
+  const grammars = new Grammars();
+  await grammars.prepare(languageId);
+  const parser = grammars.parserFor(languageId);
+  assert.ok(parser, `no parser for ${languageId}`);
+  const offset = fixture.indexOf(CURSOR);
+  const text = fixture.replace(CURSOR, '');
+  return new SyntaxChecker(parser).check(completion, regionAround(text, offset), languageId, false);
+}
+
+const PYTHON = `import os
+
+
+def load(path):
+    with open(path) as f:
+        data = f.read()
+    ║
+    return data
+
+
+class Store:
+    def __init__(self):
+        self.items = []
+`;
+
+const PYTHON_BROKEN_ELSEWHERE = `def broken(:
+    return 1 +
+
+
+def fine(x):
+    y = x * 2
+    ║
+    return y
+`;
+
+const TYPESCRIPT = `export class Users {
+  private readonly names: string[] = [];
+
+  ║
+
+  count(): number {
+    return this.names.length;
+  }
+}
+`;
+
+describe('syntax check (tree-sitter)', () => {
+  describe('python', () => {
+    for (const broken of ['if not is not None:', 'def data:', 'print("abc', '"""', 'else:', 'return data)) +']) {
+      it(`drops ${broken}`, async () => assert.deepEqual(await verdict('python', PYTHON, broken), { kind: 'broken' }));
+    }
+    for (const valid of ['if data is not None:', 'def data(self):', 'print("abc")', 'data = data.strip()', 'for line in data.splitlines():']) {
+      it(`keeps ${valid}`, async () => assert.deepEqual(await verdict('python', PYTHON, valid), { kind: 'clean', text: valid }));
+    }
+    it('trims a line to its longest clean prefix', async () => {
+      assert.deepEqual(await verdict('python', PYTHON, 'data = data.strip())'), { kind: 'trimmed', text: 'data = data.strip()', from: 'data = data.strip())' });
+    });
+    it('still checks in a file that is already broken elsewhere', async () => {
+      assert.deepEqual(await verdict('python', PYTHON_BROKEN_ELSEWHERE, 'y += 1'), { kind: 'clean', text: 'y += 1' });
+      assert.deepEqual(await verdict('python', PYTHON_BROKEN_ELSEWHERE, 'def y:'), { kind: 'broken' });
+    });
+  });
+
+  describe('typescript', () => {
+    it('drops listUsers() {) and keeps what parses of it', async () => {
+      const result = await verdict('typescript', TYPESCRIPT, 'listUsers() {)');
+      assert.notEqual(result.kind, 'clean');
+      assert.ok(result.kind === 'broken' || !result.text.includes('{)'));
+    });
+    for (const broken of ['/**', '}', 'const x = "abc']) {
+      it(`drops ${broken}`, async () => assert.deepEqual(await verdict('typescript', TYPESCRIPT, broken), { kind: 'broken' }));
+    }
+    for (const valid of ['listUsers(): string[] {', 'add(name: string): void {', 'private total = 0;']) {
+      it(`keeps ${valid}`, async () => assert.deepEqual(await verdict('typescript', TYPESCRIPT, valid), { kind: 'clean', text: valid }));
+    }
+  });
+
+  describe('other languages', () => {
+    const cases: [string, string, string, string][] = [
+      ['go', 'package main\n\nfunc main() {\n\tx := 1\n\t║\n}\n', 'fmt.Println(x)', 'fmt.Println(x))'],
+      ['rust', 'fn main() {\n    let x = 1;\n    ║\n}\n', 'println!("{}", x);', 'let y = ;'],
+      ['javascript', 'function f(a) {\n  ║\n}\n', 'return a + 1;', 'return a +;'],
+      ['java', 'class A {\n  void f() {\n    ║\n  }\n}\n', 'int x = 1;', 'int x = ;'],
+    ];
+    for (const [languageId, fixture, valid, broken] of cases) {
+      it(`${languageId}: keeps ${valid}, drops ${broken}`, async () => {
+        assert.equal((await verdict(languageId, fixture, valid)).kind, 'clean');
+        assert.notEqual((await verdict(languageId, fixture, broken)).kind, 'clean');
+      });
+    }
+  });
+
+  it('cuts only where at least half of the line is kept', () => {
+    assert.deepEqual(cutPoints('foo(a, b))'), [9, 5]);
+    assert.deepEqual(cutPoints('x)'), []);
+  });
+
+  it('has no parser for a language it does not know, and waits for none', () => {
+    const grammars = new Grammars();
+    assert.equal(grammars.parserFor('markdown'), undefined);
+    assert.equal(grammars.parserFor('python'), undefined);
+  });
+
+  it('warns once and checks nothing when the grammars are missing', async () => {
+    const warnings: string[] = [];
+    const grammars = new Grammars('/nonexistent-grammars', (message) => warnings.push(message));
+    assert.equal(await grammars.prepare('python'), undefined);
+    assert.equal(await grammars.prepare('python'), undefined);
+    assert.equal(warnings.length, 1);
+  });
+});
