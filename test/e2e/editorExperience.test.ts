@@ -46,7 +46,9 @@ def file_size(path):
 
 describe('e2e: the editor experience', function () {
   this.timeout(300_000);
-  const handle = useSession({ name: 'editor-experience', files: FILES });
+  // The show-or-hide filter off: these check how the editor and Hearth's suggestions fit together,
+  // not which suggestions the filter lets through.
+  const handle = useSession({ name: 'editor-experience', files: FILES, userSettings: { 'hearth.completion.filter': 'off' } });
 
   afterEach(async () => {
     await handle.editor.press('Escape');
@@ -117,7 +119,10 @@ describe('e2e: the editor experience', function () {
     const first = /^[A-Za-z_]/.exec(text)?.[0];
     assert.ok(first, `the suggestion ${JSON.stringify(text)} starts with a letter`);
     const from = (await handle.session.control.traces()).length;
+    const before = await editor.document();
     await editor.press(first);
+    // The extension host sees the keystroke a moment later; the answer wanted is the one after it.
+    await waitFor('the typed character', 10_000, async () => (await editor.document()).offset === before.offset + 1);
     const next = await editor.answerAtCursor();
     assert.equal(next.text, text.slice(1), 'the same suggestion, less the typed character');
     const later = await editor.tracesSince(from);
