@@ -139,6 +139,13 @@ describe('show-or-hide filter', () => {
       assert.equal(features.minLogprob, -0.25);
       assert.equal(computeFeatures({ text: '# sum', candidates, index: 1, prefix: '', suffix: '', languageId: 'python', truncatedTokens: 0, syntax: 'trimmed' }).opensComment, 1);
     });
+
+    it('measures the margin to the strongest line ranked after it, where a retrieved line was ranked up', () => {
+      // A retrieved line first by its bonus, then lines not in score order: the rival is the best of the rest.
+      const candidates = [line('total += item.price', -4), line('}', -6), line('return total', -3)];
+      const features = computeFeatures({ text: 'total += item.price', candidates, index: 0, prefix: '', suffix: '', languageId: 'typescript', truncatedTokens: 0, syntax: 'clean' });
+      assert.ok(Math.abs(features.margin! - (candidates[0]!.logprob - candidates[2]!.logprob)) < 1e-9, `margin ${features.margin}`);
+    });
   });
 
   describe('in the completion service', () => {

@@ -35,7 +35,9 @@ export function scoreOf(candidate: LineCandidate): number {
 
 export function computeFeatures(input: FeatureInput): Features {
   const candidate = input.candidates[input.index];
-  const rival = input.candidates[input.index + 1];
+  // The best-scoring line ranked after this one: the next line where lines are ranked by score,
+  // and the strongest rival where a retrieved line was ranked up by its bonus (local context).
+  const rival = input.candidates.slice(input.index + 1).reduce<LineCandidate | undefined>((best, line) => (!best || scoreOf(line) > scoreOf(best) ? line : best), undefined);
   const text = input.text;
   const trimmed = text.trim();
   const context = cursorContext(input.prefix, input.suffix, input.languageId);
