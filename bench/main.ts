@@ -24,8 +24,9 @@ import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
 import { runEditorBench, type EditorBenchRow } from './editor';
+import { describeLargeFile, runLargeFile } from './largeFile';
 
-export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|llama|llama-scale|editor] [options]
+export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|tokenizer|scale|llama|llama-scale|editor|largefile] [options]
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
@@ -36,7 +37,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --local-context S  on, off or both (off then on, same tasks): hearth.completion.localContext (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
-                     configuration (default 60)
+                     configuration (default 60); largefile: keystrokes per variant (default 20)
   --backend B        latency through llama.cpp, ollama or openai beside the local engine; without
                      --url a test server runs llama.cpp on a GGUF of the model (needs Python with
                      numpy and onnx for tools/train/to_gguf.py)
@@ -182,6 +183,12 @@ export async function runBench(argv: string[]): Promise<number> {
       const base = common(args);
       const result = await runScale({ scaleModel: stringFlag(args, 'scale-model'), threads: base.threads, log });
       print(base.json, result, JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case 'largefile': {
+      const base = common(args);
+      const result = await runLargeFile({ modelDir: base.modelDir, threads: base.threads, keystrokes: intFlag(args, 'keystrokes', 20) ?? 20, log });
+      print(base.json, result, describeLargeFile(result));
       return 0;
     }
     case 'llama': {

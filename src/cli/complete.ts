@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../completion/CompletionService';
+import { readWindow, stringSource } from '../completion/documentWindow';
 import { loadFilterModel } from '../completion/filter/filterModel';
 import { languageIdForPath } from '../completion/languages';
 import { embeddedModelDir } from './paths';
@@ -55,7 +56,8 @@ export async function completeCommand(argv: string[]): Promise<number> {
     if (settings.backend === 'local') {
       service.gate.filter.use(loadFilterModel(path.resolve(settings.model.path || embeddedModelDir()), (message) => process.stderr.write(`${message}\n`)));
     }
-    const document = { text, offset, languageId: languageIdForPath(file), filePath: path.resolve(file) };
+    // The window the editor sends: in a large file the service never sees the whole text.
+    const document = { ...readWindow(stringSource(text), offset, settings), languageId: languageIdForPath(file), filePath: path.resolve(file) };
     // One request, not a stream of keystrokes: wait for the grammar so that the syntax check always runs.
     if (settings.completion.filter !== 'off') await service.gate.ready(document.languageId);
     const result = await service.complete(document, settings, undefined, { trigger: 'explicit', keepHidden: true });

@@ -1,7 +1,8 @@
 /** `hearth prompt "<text>" [--file F]`: what "Hearth: Run Prompt…" does, on the command line. */
 import * as fs from 'node:fs';
 import { languageIdForPath } from '../completion/languages';
-import { buildPromptText } from '../completion/promptText';
+import { answerPrompt } from '../completion/answerPrompt';
+import { framePrompt } from '../completion/promptText';
 import { CompletionService } from '../completion/CompletionService';
 import { parseArgs, stringFlag, UsageError } from './args';
 import { GENERATION_FLAGS_HELP, settingsFromFlags, startCompleter } from './session';
@@ -28,14 +29,22 @@ export async function promptCommand(argv: string[]): Promise<number> {
   const completer = await startCompleter(settings);
   try {
     const service = new CompletionService(completer.engine);
-    const text = buildPromptText({ instruction, context, languageId });
-    const stream = json ? undefined : (delta: string) => process.stdout.write(delta);
-    const result = await service.prompt(text, settings, undefined, stream);
+    // The instruction goes after the file, as "Run Prompt" writes it after the selection.
+    const frame = framePrompt({ instruction, before: context, after: '', languageId });
+    let written = 0;
+    const stream = json ? undefined : (text: string): void => {
+      // The answer may be cut back where it starts repeating; only what is new is printed.
+      if (text.length > written) process.stdout.write(text.slice(written));
+      written = Math.max(written, text.length);
+    };
+    const answer = await answerPrompt(service, frame, settings, undefined, stream);
+    const result = answer?.result && { ...answer.result, text: answer.text };
     if (json) {
-      process.stdout.write(`${JSON.stringify({ model: completer.name, device: completer.device, result: result ?? null })}\n`);
+      process.stdout.write(`${JSON.stringify({ model: completer.name, device: completer.device, result: result ?? null, stoppedOnRepetition: answer?.stoppedOnRepetition ?? false })}\n`);
     } else {
       process.stdout.write('\n');
       if (result) process.stderr.write(`${completer.describe(result.metrics)}\n`);
+      if (answer?.stoppedOnRepetition) process.stderr.write('stopped where the answer started to repeat itself\n');
     }
     return 0;
   } finally {

@@ -7,9 +7,11 @@ import { buildContext, CHARS_PER_TOKEN, prefixWindow } from './context';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from './engineApi';
 import { SuggestionGate } from './filter/SuggestionGate';
 import { endsLine, fimRequest, resolveMode } from './request';
-import { postprocess } from './postprocess';
 import { LruCache } from './LruCache';
-import { anchorAt, answerSettingsKey, cacheKey, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
+import { filterLines, reconcile } from './offer';
+import { anchorAt, answerSettingsKey, cacheKey, cursorOffset, remainderAfter, typedSince, type Anchor, type RawCompletion } from './reuse';
+import { SnippetIndex } from './snippets';
+import { continueShown, type Shown } from './typeahead';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, CompletionResult, DocumentContext } from './types';
 
@@ -49,7 +51,12 @@ export class CompletionService {
   private readonly log: CompletionLogger | undefined;
   private latest: AbortController | undefined;
   private generation: Generation | undefined;
-  private shown: { anchor: Anchor; completion: RawCompletion } | undefined;
+  /** The suggestion last offered, followed while the user types through it. */
+  private shown: Shown | undefined;
+  /** A suggestion the filter hid: typing into it does not bring it, or a new request, back. */
+  private hidden: { anchor: Anchor; raw: string } | undefined;
+  private nextId = 0;
+  private readonly snippets = new SnippetIndex();
   readonly gate: SuggestionGate;
   private readonly onHidden: ((languageId: string) => void) | undefined;
 
@@ -93,17 +100,16 @@ export class CompletionService {
     this.latest = mine;
     const requestSignal = signal ? AbortSignal.any([mine.signal, signal]) : mine.signal;
 
-    const context = buildContext(document, settings);
+    const context = buildContext(document, settings, this.snippets);
     const anchor = anchorAt(document, mode, context.suffix, answerSettingsKey(settings));
     const reuse = options.reuse ?? true;
     let hiddenByFilter = false;
-    const finish = (completion: RawCompletion, raw: string, fromCache: boolean): CompletionResult | undefined => {
-      const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
+    const finish = (completion: RawCompletion, raw: string, fromCache: boolean, as = mode): CompletionResult | undefined => {
+      const filter = { prefix: context.prefix, suffix: context.suffix, mode: as, languageId: document.languageId };
       // A searched line the filters drop (it repeats the code around the cursor) gives way to the
       // next one; the others are offered as alternatives. Text left after typing has none.
       const fresh = raw === completion.raw;
-      const raws = fresh && completion.lines ? completion.lines : [raw];
-      const lines = raws.map((line, index) => ({ text: postprocess(line, filter), index })).filter((line): line is { text: string; index: number } => line.text !== undefined);
+      const lines = filterLines(completion, raw, filter);
       if (lines.length === 0) return undefined;
       // The syntax check and the filter judge the whole line once; text left after typing keeps that verdict.
       if (fresh && completion.gated?.level !== level) {
@@ -116,7 +122,7 @@ export class CompletionService {
           lines,
           ...(completion.candidates ? { candidates: completion.candidates } : {}),
           truncatedTokens: completion.metrics.truncatedTokens,
-          endsLine: mode === 'single' && endsLine(context.prefix, context.suffix),
+          endsLine: as === 'single' && endsLine(context.prefix, context.suffix),
           level,
         });
         completion.gated = { level, ...gated };
@@ -132,34 +138,41 @@ export class CompletionService {
         this.onHidden?.(document.languageId);
         if (!options.keepHidden) return undefined;
       }
+      const offer = reconcile(texts, filter);
+      if (!offer) return undefined;
+      const start = cursorOffset(document);
       return {
-        text: texts[0]!,
-        ...(texts.length > 1 ? { alternatives: texts.slice(1) } : {}),
-        range: { start: document.offset, end: document.offset },
-        mode,
+        text: offer.text,
+        ...(offer.alternatives.length > 0 ? { alternatives: offer.alternatives } : {}),
+        range: { start, end: start + offer.replaceLength },
+        mode: as,
         stopReason: completion.stopReason,
         metrics: completion.metrics,
         fromCache,
+        id: ++this.nextId,
         ...(verdict ? { filter: verdict } : {}),
         ...(options.keepHidden ? { hidden, unfiltered: lines[0]!.text } : {}),
       };
     };
+    const show = (answer: CompletionResult | undefined, raw?: string): CompletionResult | undefined => {
+      this.shown = answer && { anchor, result: answer };
+      this.hidden = !answer && hiddenByFilter && raw !== undefined ? { anchor, raw } : undefined;
+      return answer;
+    };
 
     if (reuse) {
+      const continued = this.shown && continueShown(this.shown, anchor, document);
+      if (continued) return continued;
+      const hidden = this.hidden;
+      const typedIntoHidden = hidden && typedSince(hidden.anchor, anchor, document);
+      if (hidden && typedIntoHidden !== undefined && remainderAfter(hidden.raw, typedIntoHidden) !== undefined) return undefined;
+      // What the LRU gives back is what the editor shows now: typing through it follows it.
       const cached = this.cache.get(cacheKey(anchor));
-      if (cached) {
-        // What the LRU gives back is what the editor shows now: typing through it follows it.
-        this.shown = { anchor, completion: cached };
-        return finish(cached, cached.raw, true);
-      }
-      const shown = this.shown;
-      const typed = shown && typedSince(shown.anchor, anchor, document);
-      const rest = typed !== undefined && shown ? remainderAfter(shown.completion.raw, typed) : undefined;
-      if (shown && rest !== undefined) return finish(shown.completion, rest, true);
+      if (cached) return show(finish(cached, cached.raw, true));
       const followed = await this.follow(anchor, document, requestSignal);
       if (followed) {
         const answer = finish(followed.completion, followed.rest, true);
-        if (answer) return answer;
+        if (answer) return show(answer);
       }
       if (requestSignal.aborted) return undefined;
     }
@@ -192,35 +205,46 @@ export class CompletionService {
       answer = finish(completion, completion.raw, false);
     }
     this.cache.set(cacheKey(anchor), completion);
-    this.shown = { anchor, completion };
-    return answer;
+    // Every line of the block was dropped: a single line at the same place may still be worth showing.
+    if (!answer && !hiddenByFilter && mode === 'multi') {
+      const line = await this.wait(this.start(anchor, fimRequest(context, document, settings, 'single')), requestSignal);
+      if (!line) return undefined;
+      this.log?.debug(`block dropped by the filters; single line instead: ${JSON.stringify(line.raw)}`);
+      answer = finish(line, line.raw, false, 'single');
+      if (answer) this.cache.set(cacheKey(anchor), line);
+    }
+    return show(answer, completion.raw);
   }
 
   /**
-   * A free continuation of `text` (the command-palette prompt): no gate, no reuse, streamed
-   * through `onText`. It takes the engine from any completion in flight, and completions asked
-   * meanwhile wait behind it (the request is `keep`): only `signal` cancels it, and a cancel gives
-   * undefined. `text` is cut to the token budget's worth of characters (its end kept) before it is
-   * sent, so a huge file is never tokenized whole.
+   * A free continuation of `text` (the command-palette prompt), a free fill between `text` and
+   * `suffix`, or a chat model's answer to `text`: no gate, no reuse, streamed through `onText`.
+   * It takes the engine from any completion in flight, and completions asked meanwhile wait
+   * behind it (the request is `keep`): only `signal` cancels it, and a cancel gives undefined.
+   * `text` and `suffix` are cut to the token budget's worth of characters (the text's end, the
+   * suffix's start kept) before they are sent, so a huge file is never tokenized whole.
    */
   async prompt(
     text: string,
     settings: HearthSettings,
     signal?: AbortSignal,
     onText?: (delta: string) => void,
+    { suffix = '', chat = false }: { suffix?: string; chat?: boolean } = {},
   ): Promise<GenerateResult | undefined> {
     this.latest?.abort();
     this.abortGeneration();
+    // A chat model gets `text` as the user's message; otherwise, with code after the insertion
+    // point, the model fills towards it (where its template can).
     const request: GenerateRequest = {
-      kind: 'prompt',
+      kind: chat ? 'chat' : suffix ? 'fim' : 'prompt',
       prefix: prefixWindow(text, text.length, settings.context.maxPromptTokens * CHARS_PER_TOKEN),
-      suffix: '',
+      suffix: suffix.slice(0, settings.context.maxPromptTokens * CHARS_PER_TOKEN),
       mode: 'free',
       keep: true,
       maxNewTokens: settings.completion.maxTokens,
       timeBudgetMs: settings.completion.timeBudgetMs,
       sampling: settings.sampling,
-      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: 0 },
+      budget: { maxPromptTokens: settings.context.maxPromptTokens, suffixShare: suffix ? settings.context.suffixShare : 0 },
     };
     try {
       const result = await this.engine.complete(request, signal, onText);
@@ -236,6 +260,7 @@ export class CompletionService {
     this.latest?.abort();
     this.abortGeneration();
     this.cache.clear();
+    this.snippets.clear();
     this.shown = undefined;
   }
 
@@ -288,7 +313,7 @@ export class CompletionService {
                 stopReason: result.stopReason,
                 metrics: result.metrics,
                 ...(result.weakest ? { weakest: result.weakest } : {}),
-                ...(result.lines ? { lines: result.lines.map((line) => line.text), candidates: result.lines } : {}),
+                ...(result.lines ? { lines: result.lines.map((line) => line.text), lineStops: result.lines.map((line) => line.stopReason), candidates: result.lines } : {}),
               },
         (error: unknown) => {
           if (controller.signal.aborted || isCancelled(error)) return undefined;

@@ -4,7 +4,7 @@
  */
 import type { Snippet } from './engineApi';
 import type { HearthSettings } from '../shared/settings';
-import { selectSnippets } from './snippets';
+import { DEFAULT_SNIPPET_OPTIONS, selectSnippets, type SnippetIndex } from './snippets';
 import type { DocumentContext } from './types';
 
 /** Characters per token are rarely above 4 in code; 6 leaves room for whitespace-heavy text. */
@@ -31,13 +31,22 @@ function suffixWindow(text: string, offset: number, maxChars: number): string {
   return text.slice(offset, end <= offset ? offset + maxChars : end);
 }
 
-export function buildContext(document: DocumentContext, settings: HearthSettings): PromptContext {
-  const { maxPromptTokens, suffixShare, otherFiles } = settings.context;
-  const prefixChars = Math.ceil(maxPromptTokens * (1 - suffixShare) * CHARS_PER_TOKEN);
-  const suffixChars = Math.ceil(maxPromptTokens * suffixShare * CHARS_PER_TOKEN);
+/** The prompt's text for `document`; `index` keeps other files' chunks between calls. */
+/** Characters of prefix and suffix a request may use at most, by the token budget. */
+export function contextChars(settings: HearthSettings): { prefix: number; suffix: number } {
+  const { maxPromptTokens, suffixShare } = settings.context;
+  return {
+    prefix: Math.ceil(maxPromptTokens * (1 - suffixShare) * CHARS_PER_TOKEN),
+    suffix: Math.ceil(maxPromptTokens * suffixShare * CHARS_PER_TOKEN),
+  };
+}
+
+export function buildContext(document: DocumentContext, settings: HearthSettings, index?: SnippetIndex): PromptContext {
+  const { suffixShare, otherFiles } = settings.context;
+  const { prefix: prefixChars, suffix: suffixChars } = contextChars(settings);
   const prefix = prefixWindow(document.text, document.offset, prefixChars);
   const suffix = suffixShare > 0 ? suffixWindow(document.text, document.offset, suffixChars) : '';
   const snippets =
-    otherFiles && document.otherFiles?.length ? selectSnippets(prefix, document.filePath, document.otherFiles) : [];
+    otherFiles && document.otherFiles?.length ? selectSnippets(prefix, document.filePath, document.otherFiles, DEFAULT_SNIPPET_OPTIONS, index) : [];
   return { prefix, suffix, snippets };
 }

@@ -34,16 +34,23 @@ export interface RawCompletion {
   weakest?: TokenChoice;
   /** Beam search: the raw lines found, best first (the first is `raw`). */
   lines?: string[];
+  /** Beam search: why each line ended, in the order of `lines` (a budget cut is trimmed back). */
+  lineStops?: StopReason[];
   /** Beam search: the lines' scores, in the order of `lines`. */
   candidates?: LineCandidate[];
   /** The syntax check's and the filter's answer, made once per generation and level. */
   gated?: { level: FilterLevel; texts: string[]; verdict?: GateVerdict };
 }
 
+/** Document offset of the cursor (the context's text may be a window of the document). */
+export function cursorOffset(document: DocumentContext): number {
+  return (document.windowStart ?? 0) + document.offset;
+}
+
 export function anchorAt(document: DocumentContext, mode: GenerationMode, suffix: string, settingsKey = ''): Anchor {
   return {
     filePath: document.filePath,
-    offset: document.offset,
+    offset: cursorOffset(document),
     mode,
     prefixTail: document.text.slice(Math.max(0, document.offset - PREFIX_TAIL), document.offset),
     suffix,
@@ -61,14 +68,18 @@ export function cacheKey(anchor: Anchor): string {
   return [anchor.mode, anchor.filePath, anchor.prefixTail, anchor.suffix.slice(0, PREFIX_TAIL), anchor.settingsKey].join('\u0000');
 }
 
-/** What was typed between `anchor` and `current`, or undefined when `current` is not a continuation of it. */
+/**
+ * What was typed between `anchor` and `current`, or undefined when `current` is not a
+ * continuation of it. The mode may differ: typing on an empty line turns a block into a line.
+ */
 export function typedSince(anchor: Anchor, current: Anchor, document: DocumentContext): string | undefined {
-  if (anchor.filePath !== current.filePath || anchor.mode !== current.mode || anchor.settingsKey !== current.settingsKey) return undefined;
+  if (anchor.filePath !== current.filePath || anchor.settingsKey !== current.settingsKey) return undefined;
   if (current.offset < anchor.offset || current.offset - anchor.offset > MAX_TYPED) return undefined;
   if (anchor.suffix !== current.suffix) return undefined;
-  const start = anchor.offset - anchor.prefixTail.length;
-  if (document.text.slice(start, anchor.offset) !== anchor.prefixTail) return undefined;
-  return document.text.slice(anchor.offset, current.offset);
+  const base = document.windowStart ?? 0;
+  const start = anchor.offset - anchor.prefixTail.length - base;
+  if (start < 0 || document.text.slice(start, anchor.offset - base) !== anchor.prefixTail) return undefined;
+  return document.text.slice(anchor.offset - base, current.offset - base);
 }
 
 /** The rest of `raw` after `typed`, or undefined when the user typed something else or all of it. */

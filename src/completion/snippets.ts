@@ -45,6 +45,38 @@ interface ScoredChunk extends Snippet {
   score: number;
 }
 
+interface IndexedChunk extends Snippet {
+  identifiers: Set<string>;
+}
+
+/** Files whose chunks an index keeps. */
+const INDEXED_FILES = 32;
+
+/**
+ * Chunks of other files with their identifiers, kept per file version: an open file that did not
+ * change is not split and scanned again on every keystroke.
+ */
+export class SnippetIndex {
+  private readonly files = new Map<string, { version: number; chunks: IndexedChunk[] }>();
+
+  chunks(file: OtherFile, chunkLines: number): IndexedChunk[] {
+    const index = (): IndexedChunk[] => chunksOf(file, chunkLines).map((chunk) => ({ ...chunk, identifiers: identifiersOf(chunk.text) }));
+    if (file.version === undefined) return index();
+    const key = `${chunkLines}\u0000${file.path}`;
+    const known = this.files.get(key);
+    if (known && known.version === file.version) return known.chunks;
+    const chunks = index();
+    this.files.delete(key);
+    this.files.set(key, { version: file.version, chunks });
+    if (this.files.size > INDEXED_FILES) this.files.delete(this.files.keys().next().value as string);
+    return chunks;
+  }
+
+  clear(): void {
+    this.files.clear();
+  }
+}
+
 function chunksOf(file: OtherFile, chunkLines: number): Snippet[] {
   const lines = file.text.split('\n');
   const step = Math.max(1, Math.floor(chunkLines / 2));
@@ -63,15 +95,16 @@ export function selectSnippets(
   currentPath: string,
   files: readonly OtherFile[],
   options: SnippetOptions = DEFAULT_SNIPPET_OPTIONS,
+  index: SnippetIndex = new SnippetIndex(),
 ): Snippet[] {
   const query = identifiersOf(prefix.split('\n').slice(-options.queryLines).join('\n'));
   if (query.size === 0) return [];
   const scored: ScoredChunk[] = [];
   for (const file of files) {
     if (file.path === currentPath || file.text.length > options.maxFileChars) continue;
-    for (const chunk of chunksOf(file, options.chunkLines)) {
-      const score = jaccard(query, identifiersOf(chunk.text));
-      if (score >= options.minScore) scored.push({ ...chunk, score });
+    for (const chunk of index.chunks(file, options.chunkLines)) {
+      const score = jaccard(query, chunk.identifiers);
+      if (score >= options.minScore) scored.push({ path: chunk.path, text: chunk.text, score });
     }
   }
   scored.sort((a, b) => b.score - a.score);

@@ -5,6 +5,8 @@ import type { GateVerdict } from './filter/SuggestionGate';
 export interface OtherFile {
   path: string;
   text: string;
+  /** The editor's version of the file: snippets of an unchanged file are reused. */
+  version?: number;
 }
 
 /** A document and a cursor, with nothing editor-specific in them. */
@@ -12,6 +14,11 @@ export interface DocumentContext {
   text: string;
   /** Cursor as a UTF-16 index into `text`. */
   offset: number;
+  /**
+   * Where `text` starts in the document, when it is only a window of it (large files): result
+   * ranges and reuse anchors are in document offsets, `windowStart + offset`. Default 0.
+   */
+  windowStart?: number;
   languageId: string;
   filePath: string;
   /** Other open files, the source of cross-file snippets. */
@@ -35,7 +42,10 @@ export interface CompletionResult {
   text: string;
   /** Other completions at the same place, best first (single-line beam search), already filtered. */
   alternatives?: string[];
-  /** UTF-16 offsets of the text the completion replaces; empty at the cursor unless noted. */
+  /**
+   * Document offsets (UTF-16) of the text the completion replaces: empty at the cursor, or over
+   * the characters after it that the editor auto-closed and the completion writes again.
+   */
   range: { start: number; end: number };
   mode: GenerationMode;
   stopReason: StopReason;
@@ -43,6 +53,13 @@ export interface CompletionResult {
   metrics: GenerateMetrics;
   /** True when no model call was made for this request (LRU hit, typeahead, or a reused in-flight generation). */
   fromCache: boolean;
+  /**
+   * One id per suggestion the user sees: a suggestion typed through (typeahead over what is shown)
+   * keeps its id, so statistics count it once.
+   */
+  id: number;
+  /** Characters the user typed through since the suggestion was first shown (0 for a new one). */
+  typedThrough?: number;
   /** The filter's verdict on `text` (absent where it had no say). */
   filter?: GateVerdict;
   /** With `keepHidden`: the filter would hide it, and the editor is given nothing. */

@@ -49,9 +49,9 @@ export class EngineHost implements vscode.Disposable {
         template: settings.model.promptTemplate,
         cacheDir: settings.model.cacheDir || this.storagePath,
       });
-      for (const reason of this.model.deviceFallbacks) this.log.warn(`device fallback: ${reason}`);
+      // The engine client logs the load and its device fallbacks once; only what it leaves out here.
+      this.log.debug(`model details: template ${this.model.template}, ${this.model.threads} threads${this.model.kvSlots ? ', KV cache in slots' : ''}`);
       for (const warning of this.model.warnings ?? []) this.log.warn(warning);
-      this.log.info(`loaded ${this.model.name} on ${this.model.device} (${this.model.variant}, template ${this.model.template}${this.model.kvSlots ? ', KV cache in slots' : ''}) in ${this.model.loadMs.toFixed(0)} ms`);
     } catch (error) {
       this.showError(error);
     }

@@ -1,17 +1,22 @@
 /**
  * VS Code's inline completion provider, kept thin: VS Code types in, a plain DocumentContext to the
- * CompletionService, an InlineCompletionItem out. Debounces typing, turns the CancellationToken
- * into an AbortSignal, and never throws into the editor.
+ * CompletionService, InlineCompletionItems out. Debounces typing, turns the CancellationToken
+ * into an AbortSignal, follows the suggestion list's selected item, and never throws into the editor.
  */
 import * as vscode from 'vscode';
 import type { CompletionService } from '../completion/CompletionService';
-import type { HearthSettings } from '../shared/settings';
-import type { DocumentContext, OtherFile } from '../completion/types';
+import { completeSelectedItem, withSelectedItem, type SelectedItem } from '../completion/selectedItem';
+import type { Snooze } from '../completion/Snooze';
+import type { Stats } from '../completion/Stats';
+import type { CompletionResult, DocumentContext } from '../completion/types';
 import type { ProviderTrace } from '../shared/api';
 import { isCancelled } from '../shared/errors';
+import type { HearthSettings } from '../shared/settings';
+import { toDocumentContext } from './editorDocument';
+import { OtherFiles } from './OtherFiles';
 
-const MAX_OTHER_FILES = 8;
-const MAX_OTHER_FILE_CHARS = 200_000;
+/** The command an accepted suggestion runs, so statistics can count it. */
+export const ACCEPTED_COMMAND = 'hearth.acceptedCompletion';
 
 export interface InlineProviderDeps {
   service: CompletionService;
@@ -20,11 +25,17 @@ export interface InlineProviderDeps {
   ready: () => boolean;
   log: vscode.LogOutputChannel;
   onError: (error: unknown) => void;
+  stats: Stats;
+  snooze: Snooze;
+  /** Told after a suggestion is offered (the status bar's tooltip shows the statistics). */
+  onShown?: () => void;
   /** Told what each request did (HearthApi, for the real-editor tests and benchmark). */
   trace?: (record: ProviderTrace) => void;
 }
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
+  private readonly otherFiles = new OtherFiles();
+
   constructor(private readonly deps: InlineProviderDeps) {}
 
   async provideInlineCompletionItems(
@@ -51,24 +62,35 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     if (!this.deps.ready()) return answer('not-ready');
     const settings = this.deps.settings();
     const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    if (!explicit && this.deps.snooze.active) return answer('nothing');
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
       if (!explicit && !(await debounce(settings.completion.debounceMs, controller.signal))) return answer('cancelled');
       if (!explicit) record.debouncedAt = Date.now();
-      const result = await this.deps.service.complete(toDocumentContext(document, position), settings, controller.signal, {
-        trigger: explicit ? 'explicit' : 'automatic',
-      });
+      const started = performance.now();
+      const plain = toDocumentContext(document, position, settings, this.otherFiles);
+      const readMs = performance.now() - started;
+      const info = context.selectedCompletionInfo;
+      if (info) record.selectedItem = { text: info.text, start: document.offsetAt(info.range.start), end: document.offsetAt(info.range.end), cursor: document.offsetAt(position) };
+      const selected = info && selectedItemIn(document, plain, info);
+      const asked = selected ? withSelectedItem(plain, selected) : plain;
+      if (!asked) return answer('nothing');
+      const result = await this.deps.service.complete(asked, settings, controller.signal, { trigger: explicit ? 'explicit' : 'automatic' });
       if (token.isCancellationRequested) return answer('cancelled');
       if (!result || !result.text) return answer('nothing');
-      const range = new vscode.Range(document.positionAt(result.range.start), document.positionAt(result.range.end));
-      const m = result.metrics;
-      this.deps.log.debug(`completion ${result.fromCache ? '(reused) ' : ''}${result.mode}, ${m.promptTokens} prompt tokens (${m.reusedTokens} reused), first token ${m.timeToFirstTokenMs.toFixed(0)} ms, ${m.totalMs.toFixed(0)} ms, ${result.stopReason}`);
+      const offered = selected ? completeSelectedItem(result, selected, plain) : { texts: [result.text, ...(result.alternatives ?? [])], range: result.range };
+      if (!offered) return answer('nothing');
+      const latencyMs = performance.now() - started;
+      this.record(result, document.languageId, latencyMs, readMs, plain.text.length, selected !== undefined);
+      this.deps.onShown?.();
       record.fromCache = result.fromCache;
-      record.text = result.text;
+      record.text = offered.texts[0];
       record.mode = result.mode;
+      const range = new vscode.Range(document.positionAt(offered.range.start), document.positionAt(offered.range.end));
+      const command: vscode.Command = { title: 'Accepted', command: ACCEPTED_COMMAND, arguments: [result.id] };
       // The best line first; searched alternatives follow (the editor cycles them with Alt+] / Alt+[).
-      return answer('answered', [result.text, ...(result.alternatives ?? [])].map((text) => new vscode.InlineCompletionItem(text, range)));
+      return answer('answered', offered.texts.map((text) => new vscode.InlineCompletionItem(text, range, command)));
     } catch (error) {
       if (isCancelled(error)) return answer('cancelled');
       this.deps.onError(error);
@@ -77,6 +99,25 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       subscription.dispose();
     }
   }
+
+  private record(result: CompletionResult, languageId: string, latencyMs: number, readMs: number, windowChars: number, selected: boolean): void {
+    const m = result.metrics;
+    const fresh = !result.fromCache;
+    this.deps.stats.shown(result.id, languageId, fresh ? { latencyMs, tokensPerSecond: m.decodeTokensPerSecond } : undefined, result.typedThrough ?? 0);
+    const how = result.typedThrough ? `typed through (${result.typedThrough} characters)` : result.fromCache ? 'reused' : `${m.promptTokens} prompt tokens (${m.reusedTokens} reused), first token ${m.timeToFirstTokenMs.toFixed(0)} ms, model ${m.totalMs.toFixed(0)} ms, ${result.stopReason}`;
+    this.deps.log.debug(
+      `completion #${result.id} ${result.mode}${selected ? ' after the selected suggestion' : ''}: ${how}; window ${windowChars} characters read in ${readMs.toFixed(1)} ms, ${latencyMs.toFixed(0)} ms in all`,
+    );
+  }
+}
+
+/** The suggestion list's selected item in the context's offsets, or undefined when it is not on the cursor's line. */
+function selectedItemIn(document: vscode.TextDocument, plain: DocumentContext, info: vscode.SelectedCompletionInfo): SelectedItem | undefined {
+  const base = plain.windowStart ?? 0;
+  const start = document.offsetAt(info.range.start) - base;
+  const end = document.offsetAt(info.range.end) - base;
+  if (start < 0 || end > plain.text.length || !info.range.isSingleLine) return undefined;
+  return { start, end, text: info.text };
 }
 
 /** Resolves true after `ms`, or false as soon as the signal aborts. */
@@ -90,22 +131,4 @@ function debounce(ms: number, signal: AbortSignal): Promise<boolean> {
       resolve(false);
     }, { once: true });
   });
-}
-
-function toDocumentContext(document: vscode.TextDocument, position: vscode.Position): DocumentContext {
-  return {
-    text: document.getText(),
-    offset: document.offsetAt(position),
-    languageId: document.languageId,
-    filePath: document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString(),
-    otherFiles: otherFiles(document),
-  };
-}
-
-/** Text of the other open documents, the source of cross-file snippets. */
-function otherFiles(current: vscode.TextDocument): OtherFile[] {
-  return vscode.workspace.textDocuments
-    .filter((doc) => doc !== current && !doc.isClosed && ['file', 'untitled'].includes(doc.uri.scheme) && doc.getText().length <= MAX_OTHER_FILE_CHARS)
-    .slice(0, MAX_OTHER_FILES)
-    .map((doc) => ({ path: vscode.workspace.asRelativePath(doc.uri), text: doc.getText() }));
 }

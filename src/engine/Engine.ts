@@ -18,6 +18,7 @@ import { loadTokenizer, tokenTextSource } from './textSource';
 import { localContextFor } from './localContext';
 import { EngineError } from '../shared/errors';
 import { chooseTemplate, type FimTemplate } from '../model/fimTemplates';
+import { chatTemplate, detectChatFormat, readChatTemplate } from '../model/chatTemplate';
 import { HealingConstraint } from '../model/tokenHealing';
 import type { Tokenizer } from '../model/Tokenizer';
 
@@ -43,6 +44,7 @@ export class Engine {
     readonly generator: Generator,
     private readonly fim: FimTemplate,
     private readonly continuation: FimTemplate,
+    private readonly chat: FimTemplate | undefined,
     private readonly eosIds: ReadonlySet<number>,
     private readonly banned: readonly number[],
   ) {}
@@ -68,6 +70,7 @@ export class Engine {
         throw new EngineError('bad-config', error instanceof Error ? error.message : String(error));
       }
       const continuation = chooseTemplate({ tokenizer, override: 'prefix-only' });
+      const chatFormat = detectChatFormat(readChatTemplate(files.dir), tokenizer);
       const eosIds = new Set(files.config.eosIds);
       for (const name of ['<|endoftext|>', '<|im_end|>', '<|end_of_text|>', '</s>', '<eos>']) {
         const id = tokenizer.specialId(name);
@@ -88,6 +91,7 @@ export class Engine {
         contextLength,
         ...(warnings.length ? { warnings } : {}),
         template: fim.name,
+        ...(chatFormat ? { chat: chatFormat } : {}),
         vocabSize: Math.max(modelVocab, tokenizer.vocabSize),
         modelType: files.config.modelType,
         layers: sig.layers,
@@ -100,7 +104,7 @@ export class Engine {
         loadMs: performance.now() - started,
       };
       const generator = new Generator(session, tokenTextSource(tokenizer), contextLength, prefillChunk(sig.logitsToKeep !== undefined, info.vocabSize));
-      const engine = new Engine(info, tokenizer, generator, fim, continuation, eosIds, banned);
+      const engine = new Engine(info, tokenizer, generator, fim, continuation, chatFormat && chatTemplate(chatFormat, tokenizer), eosIds, banned);
       await engine.warmUp();
       info.loadMs = performance.now() - started;
       return engine;
@@ -113,7 +117,7 @@ export class Engine {
   /** Generates one completion. A cancel returns `stopReason: 'cancelled'` with the text so far. */
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
-    const template = request.kind === 'fim' ? this.fimTemplate(request.template) : this.continuation;
+    const template = request.kind === 'fim' ? this.fimTemplate(request.template) : request.kind === 'chat' ? (this.chat ?? this.continuation) : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
     const local = request.localContext ? localContextFor(prompt.ids, this.tokenizer, request, prompt.healing?.remainderBytes) : undefined;

@@ -162,7 +162,8 @@ export interface FimPrompt {
 
 /** A prompt format bound to a tokenizer. */
 export interface FimTemplate {
-  readonly name: FimTemplateName;
+  /** The FIM family, or `chat` for a chat layout (chatTemplate.ts). */
+  readonly name: FimTemplateName | 'chat';
   /** Whether snippets of other files can go into the prompt. */
   readonly supportsSnippets: boolean;
   /** Whether the model fills a middle (false for prefix-only). */

@@ -18,6 +18,8 @@ export interface ProviderTrace {
   /** The text offered first, when there was one. */
   text?: string;
   mode?: string;
+  /** The suggestion list's selected item the request came with: its text and range, as offsets (cursor too). */
+  selectedItem?: { text: string; start: number; end: number; cursor: number };
   languageId: string;
   /** Document version and 0-based cursor the request was for. */
   version: number;

@@ -45,6 +45,8 @@ export interface ModelInfo {
   contextLength: number;
   /** The FIM template in use. */
   template: string;
+  /** The chat layout of an instruction-tuned model (tokenizer_config.json has a chat template Hearth recognises). */
+  chat?: 'chatml' | 'llama3';
   vocabSize: number;
   modelType: string;
   layers: number;
@@ -63,8 +65,12 @@ export interface ModelInfo {
 
 /** One completion (or prompt continuation) to generate. */
 export interface GenerateRequest {
-  /** `fim`: fill in between prefix and suffix. `prompt`: free continuation of `prefix`; `suffix` is ignored. */
-  kind: 'fim' | 'prompt';
+  /**
+   * `fim`: fill in between prefix and suffix. `prompt`: free continuation of `prefix`; `suffix` is
+   * ignored. `chat`: `prefix` is a user's message to a chat model (ModelInfo.chat); a model
+   * without one continues it as a prompt.
+   */
+  kind: 'fim' | 'prompt' | 'chat';
   /** Text before the cursor, already windowed by the caller (characters). */
   prefix: string;
   /** Text after the cursor. */

@@ -29,8 +29,9 @@ describe('e2e: commands and settings', function () {
     await input.fill('a function that returns the area of a circle');
     await input.press('Enter');
     const lengths = new Set<number>();
-    const answer = await waitFor('an answer in an untitled editor', 120_000, async () => {
-      const untitled = (await session.control.documents()).find((doc) => doc.uri.startsWith('untitled:'));
+    // The answer is a read-only hearth: document named after the instruction (docs/editor.md).
+    const answer = await waitFor('an answer in a hearth: document', 120_000, async () => {
+      const untitled = (await session.control.documents()).find((doc) => doc.uri.startsWith('hearth:'));
       if (untitled) lengths.add(untitled.text.length);
       const answering = await session.page.locator('.notifications-toasts', { hasText: 'Hearth is answering' }).count();
       return untitled && untitled.text.trim() && answering === 0 ? untitled : undefined;
@@ -42,7 +43,7 @@ describe('e2e: commands and settings', function () {
     // Looked at every 50 ms while a few hundred characters arrive over seconds: a stream shows
     // the text at several lengths, an answer pasted at the end at one.
     assert.ok(lengths.size >= 2, `the answer grew while it was written (lengths seen: ${[...lengths].join(', ')})`);
-    await session.control.command('workbench.action.revertAndCloseActiveEditor');
+    await session.control.command('workbench.action.closeActiveEditor');
   });
 
   it('hearth.enable false: no ghost text; true: ghost text again', async () => {
@@ -87,7 +88,7 @@ describe('e2e: commands and settings', function () {
 
   it('Restart Engine loads the model again and completions go on', async () => {
     const { editor, session } = handle;
-    const loads = (): number => session.hearthLog().match(/\] loaded hearth-coder on /g)?.length ?? 0;
+    const loads = (): number => session.hearthLog().match(/\] loaded hearth-coder \(\w+\) on /g)?.length ?? 0;
     const before = loads();
     await editor.runFromPalette('Hearth: Restart Engine');
     await waitFor('a second model load in the log', 60_000, async () => loads() > before);

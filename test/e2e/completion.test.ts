@@ -21,7 +21,8 @@ describe('e2e: completion in the editor', function () {
     assert.equal(state.hearthActive, true);
     assert.equal(state.engine?.state, 'ready');
     assert.equal(state.engine?.model?.name, 'hearth-coder');
-    assert.match(session.hearthLog(), /loaded hearth-coder on cpu/);
+    assert.match(session.hearthLog(), /loaded hearth-coder \(\w+\) on cpu/);
+    assert.equal(session.hearthLog().match(/loaded hearth-coder/g)?.length, 1, 'one line per load');
     assert.doesNotMatch(session.hearthLog(), /\[error\]/);
     const toasts = await session.page.locator('.notifications-toasts .notification-toast').allTextContents();
     assert.deepEqual(toasts.filter((text) => text.includes('Hearth')), []);

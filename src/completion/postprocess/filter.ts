@@ -8,6 +8,8 @@ export interface FilterContext {
   suffix: string;
   mode: GenerationMode;
   languageId: string;
+  /** The model was stopped by the token or time budget, so the text may end mid-line or mid-string. */
+  cut?: boolean;
 }
 
 /** A pure function from a completion to a better one, or undefined to drop it. */

@@ -4,6 +4,7 @@
  */
 import { dropEmpty } from './dropEmpty';
 import { dropIfOnlyRepeatsPrefix } from './dropIfOnlyRepeatsPrefix';
+import { dropLinesAlreadyInBlock } from './dropLinesAlreadyInBlock';
 import { dropRepeatedLines } from './dropRepeatedLines';
 import { dropStutter } from './dropStutter';
 import { dropUnindentedBody } from './dropUnindentedBody';
@@ -11,6 +12,7 @@ import type { CompletionFilter, FilterContext } from './filter';
 import { keepFirstLine } from './keepFirstLine';
 import { limitToBlock } from './limitToBlock';
 import { trimBrokenText } from './trimBrokenText';
+import { trimBudgetCut } from './trimBudgetCut';
 import { trimLeadingSpace } from './trimLeadingSpace';
 import { trimRepeatedRun } from './trimRepeatedRun';
 import { trimSuffixOverlap } from './trimSuffixOverlap';
@@ -21,9 +23,11 @@ export type { CompletionFilter, FilterContext };
 
 export const FILTERS: readonly CompletionFilter[] = [
   trimBrokenText,
+  trimBudgetCut,
   keepFirstLine,
   limitToBlock,
   dropRepeatedLines,
+  dropLinesAlreadyInBlock,
   trimRepeatedRun,
   trimLeadingSpace,
   trimSuffixOverlap,

@@ -39,6 +39,8 @@ const BASE_USER_SETTINGS = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'chat.commandCenter.enabled': false,
+  // Hearth's walkthrough would open over the editor on first activation.
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
   // Auto-save is on in the browser; off, a test can revert the file it typed into.
   'files.autoSave': 'off',
 };
