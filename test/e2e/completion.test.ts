@@ -96,22 +96,30 @@ describe('e2e: completion in the editor', function () {
 
       it('typing the next characters of the suggestion keeps it, with no model call', async () => {
         const { editor } = handle;
-        await editor.typeAt(SPOTS[language.key].newBodyLine);
-        await editor.waitForGhost();
-        const answer = await editor.answerAtCursor();
-        const text = answer.text ?? '';
-        const typed = /^[A-Za-z_]{2}/.exec(text)?.[0];
-        assert.ok(typed, `the suggestion ${JSON.stringify(text)} starts with two letters`);
-        const from = (await handle.session.control.traces()).length;
-        const calls = (await handle.session.control.state()).modelCalls;
-        for (const char of typed) await editor.press(char);
-        await editor.waitForGhostText(text.slice(typed.length).split('\n')[0] ?? '');
-        // Whatever the editor asks Hearth after the keystrokes (it may also keep the suggestion
-        // itself and cancel its requests), a model call would have started by the time Hearth is quiet.
-        await editor.waitForQuiet();
-        const later = await editor.tracesSince(from);
-        assert.equal((await handle.session.control.state()).modelCalls, calls, `no model call after the keystrokes (requests: ${JSON.stringify(later)})`);
-        await editor.waitForGhostText(text.slice(typed.length).split('\n')[0] ?? '');
+        // Typed letters open VS Code's word list, and the editor does not yet draw Hearth's ghost
+        // text beside an open list (a known gap, docs/editor.md); this test is about Hearth's own
+        // typeahead, so the list stays closed while it runs.
+        await editor.setSetting('editor.quickSuggestions', { other: 'off', comments: 'off', strings: 'off' });
+        try {
+          await editor.typeAt(SPOTS[language.key].newBodyLine);
+          await editor.waitForGhost();
+          const answer = await editor.answerAtCursor();
+          const text = answer.text ?? '';
+          const typed = /^[A-Za-z_]{2}/.exec(text)?.[0];
+          assert.ok(typed, `the suggestion ${JSON.stringify(text)} starts with two letters`);
+          const from = (await handle.session.control.traces()).length;
+          const calls = (await handle.session.control.state()).modelCalls;
+          for (const char of typed) await editor.press(char);
+          await editor.waitForGhostText(text.slice(typed.length).split('\n')[0] ?? '');
+          // Whatever the editor asks Hearth after the keystrokes (it may also keep the suggestion
+          // itself and cancel its requests), a model call would have started by the time Hearth is quiet.
+          await editor.waitForQuiet();
+          const later = await editor.tracesSince(from);
+          assert.equal((await handle.session.control.state()).modelCalls, calls, `no model call after the keystrokes (requests: ${JSON.stringify(later)})`);
+          await editor.waitForGhostText(text.slice(typed.length).split('\n')[0] ?? '');
+        } finally {
+          await editor.setSetting('editor.quickSuggestions', null);
+        }
       });
     });
   }
