@@ -4,8 +4,8 @@
  * quick suggestions off. For each keystroke it records when the key went in, when the page first
  * drew ghost text after it (polled every animation frame), and Hearth's own record of the request
  * that answered (HearthApi traces), which splits the time into: the editor before it asks Hearth,
- * Hearth's debounce, Hearth's work (context, cache or model, post-processing), and the editor
- * after Hearth answered. A benchmark, not a test: it prints figures and writes bench/out/.
+ * Hearth's debounce (before a model call only: reused answers are not debounced), Hearth's work
+ * (context, cache or model, post-processing), and the editor after Hearth answered. A benchmark, not a test: it prints figures and writes bench/out/.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -157,7 +157,7 @@ async function firstGhostFrame([selector, timeout]: readonly [string, number]): 
 function summarize(config: string, file: string, samples: KeystrokeSample[]): EditorBenchRow {
   const shown = samples.filter((sample) => sample.visibleMs !== undefined);
   const visible = shown.map((sample) => sample.visibleMs ?? 0);
-  const traced = shown.filter((sample) => sample.trace?.debouncedAt !== undefined);
+  const traced = shown.filter((sample) => sample.trace !== undefined);
   const medianOf = (pick: (sample: KeystrokeSample, trace: ProviderTrace) => number): number =>
     quantile(traced.map((sample) => pick(sample, sample.trace as ProviderTrace)), 0.5);
   return {

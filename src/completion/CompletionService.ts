@@ -184,9 +184,11 @@ export class CompletionService {
       return undefined;
     }
 
+    // Only a model call waits for the typing to pause: reused answers above come at once.
     if (trigger === 'automatic' && settings.completion.debounceMs > 0) {
       if (!(await sleep(settings.completion.debounceMs, requestSignal))) return undefined;
     }
+    options.onDebounced?.();
 
     const request = fimRequest(context, document, settings, mode);
     const generation = this.start(anchor, request);

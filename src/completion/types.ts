@@ -36,6 +36,8 @@ export interface CompletionOptions {
   reuse?: boolean;
   /** Return a suggestion the filter hides too, marked `hidden` (the benchmark scores both). */
   keepHidden?: boolean;
+  /** Told when the debounce before a model call ends (not for answers from the cache or typeahead). */
+  onDebounced?: () => void;
 }
 
 export interface CompletionResult {

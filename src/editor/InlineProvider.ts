@@ -66,8 +66,6 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
-      if (!explicit && !(await debounce(settings.completion.debounceMs, controller.signal))) return answer('cancelled');
-      if (!explicit) record.debouncedAt = Date.now();
       const started = performance.now();
       const plain = toDocumentContext(document, position, settings, this.otherFiles);
       const readMs = performance.now() - started;
@@ -76,7 +74,13 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       const selected = info && selectedItemIn(document, plain, info);
       const asked = selected ? withSelectedItem(plain, selected) : plain;
       if (!asked) return answer('nothing');
-      const result = await this.deps.service.complete(asked, settings, controller.signal, { trigger: explicit ? 'explicit' : 'automatic' });
+      const result = await this.deps.service.complete(asked, settings, controller.signal, {
+        trigger: explicit ? 'explicit' : 'automatic',
+        // The service debounces model calls only, so typing through a suggestion or a cached answer is not delayed.
+        onDebounced: () => {
+          record.debouncedAt = Date.now();
+        },
+      });
       if (token.isCancellationRequested) return answer('cancelled');
       if (!result || !result.text) return answer('nothing');
       const offered = selected ? completeSelectedItem(result, selected, plain) : { texts: [result.text, ...(result.alternatives ?? [])], range: result.range };
@@ -120,15 +124,3 @@ function selectedItemIn(document: vscode.TextDocument, plain: DocumentContext, i
   return { start, end, text: info.text };
 }
 
-/** Resolves true after `ms`, or false as soon as the signal aborts. */
-function debounce(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(true), ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve(false);
-    }, { once: true });
-  });
-}
