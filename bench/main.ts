@@ -141,7 +141,8 @@ export async function runBench(argv: string[]): Promise<number> {
       // --local-context both: the same tasks with it off, then on (hearth.completion.localContext).
       const local = stringFlag(args, 'local-context');
       if (local !== undefined && local !== 'on' && local !== 'off' && local !== 'both') throw new UsageError(`--local-context must be on, off or both, not '${local}'`);
-      for (const setting of local === 'both' ? (['off', 'on'] as const) : local ? [local] : [undefined]) {
+      const settings: ('on' | 'off' | undefined)[] = local === 'both' ? ['off', 'on'] : local === 'on' || local === 'off' ? [local] : [undefined];
+      for (const setting of settings) {
         const { result, model } = await quality(args, common(args), setting);
         const label = setting ? `local context ${setting}: ` : '';
         print(args.flags.has('json'), { model, quality: result, ...(setting ? { localContext: setting } : {}) }, `${label}pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
