@@ -6,6 +6,7 @@ import { EngineClient } from '../../src/engine/EngineClient';
 import { AbortError, EngineError, isCancelled, isEngineError } from '../../src/shared/errors';
 import type { EngineState, GenerateResult } from '../../src/shared/protocol';
 import { BAD_INPUTS, loadOptions, MODELS, request, TINY_EXTERNAL, TINY_GQA, WORKER } from './helpers';
+import { rejection } from '../rejection';
 
 /** A long free continuation: no stop fires before maxNewTokens. */
 const LONG = request({ prefix: 'hello world', maxNewTokens: 1000 });
@@ -14,15 +15,6 @@ function firstDelta(): { promise: Promise<void>; onText: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, onText: () => resolve() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('engine: EngineClient and the worker thread', function () {

@@ -18,6 +18,7 @@ import { HearthRunner, type ModelRunner } from '../servers/modelRunner';
 import { LlamaCppRunner, writeGguf } from '../servers/llamaCppRunner';
 import { startInferenceServer, type InferenceServer } from '../servers/inferenceServer';
 import { GREEDY, request, WORKER } from './helpers';
+import { rejection } from '../rejection';
 
 const EMBEDDED = path.join(__dirname, '..', '..', 'models', 'hearth-coder');
 
@@ -39,15 +40,6 @@ const DOCUMENTS: DocumentContext[] = [
 function doc(languageId: string, marked: string, filePath = `/work/example.${languageId === 'python' ? 'py' : 'ts'}`): DocumentContext {
   const offset = marked.indexOf('║');
   return { text: marked.replace('║', ''), offset, languageId, filePath };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** The model behind the servers: Hearth's engine, or llama.cpp on a GGUF of the same weights. */

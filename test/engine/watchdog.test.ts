@@ -6,15 +6,7 @@ import * as path from 'node:path';
 import { EngineClient, type EngineLogger } from '../../src/engine/EngineClient';
 import { EngineError, isCancelled, isEngineError } from '../../src/shared/errors';
 import { loadOptions, request, TINY_GQA, WORKER } from './helpers';
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
+import { rejection } from '../rejection';
 
 function recordingLogger(): EngineLogger & { errors: string[] } {
   const errors: string[] = [];

@@ -9,6 +9,7 @@ import { RemoteEngine } from '../../src/engine/remote/RemoteEngine';
 import { isCancelled, isEngineError, type EngineErrorCode } from '../../src/shared/errors';
 import type { GenerateRequest } from '../../src/shared/protocol';
 import { type Fault, type Protocol, startMisbehavingServer } from '../servers/misbehavingServer';
+import { rejection } from '../rejection';
 
 const REQUEST: GenerateRequest = {
   kind: 'fim',
@@ -32,15 +33,6 @@ const EXPECTED: [Fault, EngineErrorCode, RegExp][] = [
   ['cut-short', 'remote-bad-response', /without its final message/],
   ['refuse', 'remote-unreachable', /closed the connection before answering/],
 ];
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('remote backends: servers that fail', () => {
   for (const protocol of ['llama.cpp', 'ollama', 'openai'] as Protocol[]) {
