@@ -22,6 +22,8 @@ const NOTHING_AFTER_MS = 3000;
 export interface EditorBenchOptions {
   /** Keystrokes per file and configuration (at least 50 in the figures this reports). */
   keystrokes: number;
+  /** `hearth.completion.filter` for every configuration; the default setting when absent. */
+  filter?: 'off' | 'balanced' | 'strict';
   log: (line: string) => void;
 }
 
@@ -63,7 +65,8 @@ export async function runEditorBench(options: EditorBenchOptions): Promise<Edito
   const samples: (KeystrokeSample & { config: string })[] = [];
   for (const config of CONFIGS) {
     const files = Object.fromEntries(EDITOR_FIXTURES.map((fixture) => [fixture.file, fixture.text]));
-    const session = new EditorSession({ name: 'bench-editor', defaults: true, files, userSettings: config.settings });
+    const userSettings = { ...config.settings, ...(options.filter ? { 'hearth.completion.filter': options.filter } : {}) };
+    const session = new EditorSession({ name: 'bench-editor', defaults: true, files, userSettings });
     try {
       await session.start();
       await session.engineSettled();
@@ -121,7 +124,12 @@ async function measure(editor: Editor, file: string, key: string): Promise<Keyst
   // One animation frame first, so the frame that handles the key is drawn before looking.
   const seenAt = await page.evaluate(firstGhostFrame, [GHOST, NOTHING_AFTER_MS] as const);
   const sample: KeystrokeSample = { file, key, pressedAt };
-  if (seenAt < 0) return sample;
+  if (seenAt < 0) {
+    // What Hearth made of the key, for the record (a nothing, a cancel or an answer the page did not draw).
+    const last = (await control.traces()).slice(from).pop();
+    if (last) sample.trace = last;
+    return sample;
+  }
   sample.seenAt = seenAt;
   sample.visibleMs = seenAt - pressedAt;
   // Let Hearth's record of the request catch up (the page may draw before the trace is read).

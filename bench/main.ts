@@ -30,7 +30,8 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --model DIR        model folder (default: the embedded models/hearth-coder)
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
-  --filter L         off, balanced or strict: the level "shown" is measured at (quality; default balanced)
+  --filter L         off, balanced or strict: the level "shown" is measured at (quality; default balanced);
+                     editor: the filter setting of both sessions
   --cursor C         line-start (default): before the hole line's indentation, the dataset's framing;
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents (quality)
@@ -213,7 +214,9 @@ export async function runBench(argv: string[]): Promise<number> {
       return 0;
     }
     case 'editor': {
-      const rows = await runEditorBench({ keystrokes: intFlag(args, 'keystrokes', 60) ?? 60, log });
+      const filter = stringFlag(args, 'filter');
+      if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);
+      const rows = await runEditorBench({ keystrokes: intFlag(args, 'keystrokes', 60) ?? 60, ...(filter ? { filter: filter as FilterLevel } : {}), log });
       print(args.flags.has('json'), { editor: rows }, rows.map(editorLine).join('\n'));
       return 0;
     }

@@ -31,12 +31,14 @@ export interface ItemCompletion {
 
 /**
  * The completion (asked for `withSelectedItem`'s document) as the editor needs it: texts that
- * start with the item's text, over the item's range (or, equivalently, from the cursor). The editor only joins the two widgets when
- * the ranges agree, so a completion that would reach over auto-closed characters after the item
- * is not offered while the list is open.
+ * start with the item's text, over the item's range, or from the cursor where the item only adds
+ * to the word typed so far. A completion that writes over auto-closed characters after the item
+ * (`print(le║)` + item `len` + `(xs))`) reaches over them too: the editor accepts an inline
+ * completion that replaces more than the item, and draws the parts around the closer.
  */
 export function completeSelectedItem(result: CompletionResult, item: SelectedItem, document: DocumentContext): ItemCompletion | undefined {
-  if (result.range.end !== result.range.start) return undefined;
+  const over = result.range.end - result.range.start;
+  if (over < 0) return undefined;
   const texts = [result.text, ...(result.alternatives ?? [])].map((text) => item.text + text);
   const base = document.windowStart ?? 0;
   // Where the item only adds to the word typed so far, the same edit is given from the cursor:
@@ -44,7 +46,7 @@ export function completeSelectedItem(result: CompletionResult, item: SelectedIte
   // 1.100: over the item's range it showed the item alone).
   const typed = document.text.slice(item.start, document.offset);
   if (item.end === document.offset && item.text.startsWith(typed)) {
-    return { texts: texts.map((text) => text.slice(typed.length)), range: { start: base + document.offset, end: base + document.offset } };
+    return { texts: texts.map((text) => text.slice(typed.length)), range: { start: base + document.offset, end: base + document.offset + over } };
   }
-  return { texts, range: { start: base + item.start, end: base + item.end } };
+  return { texts, range: { start: base + item.start, end: base + item.end + over } };
 }

@@ -69,6 +69,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       const started = performance.now();
       const plain = toDocumentContext(document, position, settings, this.otherFiles);
       const readMs = performance.now() - started;
+      record.contextChars = plain.text.length;
       const info = context.selectedCompletionInfo;
       if (info) record.selectedItem = { text: info.text, start: document.offsetAt(info.range.start), end: document.offsetAt(info.range.end), cursor: document.offsetAt(position) };
       const selected = info && selectedItemIn(document, plain, info);

@@ -21,6 +21,8 @@ export interface ProviderTrace {
   /** The suggestion list's selected item the request came with: its text and range, as offsets (cursor too). */
   selectedItem?: { text: string; start: number; end: number; cursor: number };
   languageId: string;
+  /** Characters of context the request was completed from (before and after the cursor; a notebook cell's include the other cells). */
+  contextChars?: number;
   /** Document version and 0-based cursor the request was for. */
   version: number;
   line: number;

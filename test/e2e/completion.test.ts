@@ -96,9 +96,10 @@ describe('e2e: completion in the editor', function () {
 
       it('typing the next characters of the suggestion keeps it, with no model call', async () => {
         const { editor } = handle;
-        // Typed letters open VS Code's word list, and the editor does not yet draw Hearth's ghost
-        // text beside an open list (a known gap, docs/editor.md); this test is about Hearth's own
-        // typeahead, so the list stays closed while it runs.
+        // Hearth's own typeahead. With quick suggestions on, typed letters open VS Code's word list,
+        // and where its selected item is another word than the suggestion's, the editor shows ghost
+        // text only if it starts with that item: a new completion (editorExperience.test.ts tests
+        // the list open). The list stays closed here.
         await editor.setSetting('editor.quickSuggestions', { other: 'off', comments: 'off', strings: 'off' });
         try {
           await editor.typeAt(SPOTS[language.key].newBodyLine);

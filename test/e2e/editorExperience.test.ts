@@ -10,6 +10,7 @@ import { SAMPLE_FILES } from './harness/samples';
 
 const USERS_FILE = 'users.ts';
 const STORE_FILE = 'store.py';
+const CLOSER_FILE = 'closer.py';
 
 const FILES: Record<string, string> = {
   ...SAMPLE_FILES,
@@ -24,6 +25,12 @@ export function addUser(user: User): void {
   users.push(user);
 }
 
+`,
+  [CLOSER_FILE]: `import os
+
+
+def file_size()
+    return os.path.getsize(path)
 `,
   [STORE_FILE]: `import json
 import os
@@ -84,11 +91,7 @@ describe('e2e: the editor experience', function () {
     assert.equal(closes, opens, `the line ${JSON.stringify(line)} (suggestion ${JSON.stringify(answer.text)}) closes its brackets once`);
   });
 
-  // Skipped: in code-server 1.100 on this branch the page shows the list item's preview alone,
-  // though Hearth answers with the item's rest followed by its completion (traces: `turn 0.0` for
-  // `return` at the cursor); test/e2e/completion.test.ts's typing-through checks fail the same
-  // way, also with the selected-item path switched off. Left failing-visible here, not weakened.
-  it.skip('ghost text stays while the suggestion list is open, and starts with the selected item', async () => {
+  it('ghost text stays while the suggestion list is open, and starts with the selected item', async () => {
     const { editor, session } = handle;
     await editor.open(STORE_FILE);
     await editor.placeCursorAfter('    result = os.stat(path)');
@@ -96,7 +99,7 @@ describe('e2e: the editor experience', function () {
     const widget = session.page.locator('.suggest-widget.visible');
     await widget.waitFor({ state: 'visible', timeout: 15_000 });
     const selected = ((await session.page.locator('.suggest-widget.visible .monaco-list-row.focused .label-name').first().textContent()) ?? '').trim();
-    assert.ok(selected.startsWith('re'), `the selected item ${JSON.stringify(selected)}`);
+    assert.ok(selected.startsWith('pa'), `the selected item ${JSON.stringify(selected)}`);
     // The item alone would show its rest (`sult` of `result`) as a preview; Hearth's completion
     // goes on after it, and the editor shows the two as one ghost text.
     const shown = await waitFor('ghost text that goes on after the selected item', 60_000, async () => {
@@ -106,6 +109,56 @@ describe('e2e: the editor experience', function () {
     assert.equal(await widget.isVisible(), true, 'both widgets are shown together');
     const answer = await editor.answerAtCursor();
     assert.equal(shown, (answer.text ?? '').split('\n')[0], `the page shows Hearth's answer ${JSON.stringify(answer.text)}`);
+  });
+
+  it('inside auto-closed brackets, with the list open, the ghost text goes on from the item over the closer', async () => {
+    const { editor, session } = handle;
+    await editor.open(CLOSER_FILE);
+    // `file_size(│)`: the closer after the cursor, as the editor leaves it after auto-closing.
+    await editor.placeCursorAfter('def file_size(');
+    const from = (await session.control.traces()).length;
+    await editor.press('p', 'a');
+    const widget = session.page.locator('.suggest-widget.visible');
+    await widget.waitFor({ state: 'visible', timeout: 15_000 });
+    const selected = ((await session.page.locator('.suggest-widget.visible .monaco-list-row.focused .label-name').first().textContent()) ?? '').trim();
+    assert.ok(selected.startsWith('pa'), `the selected item ${JSON.stringify(selected)}`);
+    const shown = await waitFor('ghost text that goes on after the selected item', 60_000, async () => {
+      const ghost = (await editor.ghostVisible()) ? await editor.shownGhostText() : '';
+      return ghost.length > selected.length - 2 ? ghost : undefined;
+    });
+    assert.equal(await widget.isVisible(), true, 'both widgets are shown together');
+    const answered = (await editor.tracesSince(from)).filter((trace) => trace.outcome === 'answered' && trace.selectedItem?.text === selected).pop();
+    assert.ok(answered?.text, 'Hearth answered the request that came with the selected item');
+    assert.ok(answered.text.includes(')'), `the completion ${JSON.stringify(answered.text)} writes over the closer`);
+    // The page draws the text around the auto-closed `)` that the completion writes over.
+    assert.equal(shown, answered.text.replace(')', ''), `the page shows Hearth's answer ${JSON.stringify(answered.text)}`);
+  });
+
+  it('typing through a suggestion with the list open keeps it: the list selects its word, no model call', async () => {
+    const { editor, session } = handle;
+    await editor.open(STORE_FILE);
+    const source = (await editor.document()).text;
+    await editor.placeCursorAfter('def file_size(path):\n    result = os.stat(path)');
+    await editor.press('Enter');
+    await editor.waitForGhost();
+    const text = (await editor.answerAtCursor()).text ?? '';
+    const word = /^[A-Za-z_]{3,}/.exec(text)?.[0];
+    assert.ok(word && new RegExp(`\\b${word}\\b`).test(source), `the suggestion ${JSON.stringify(text)} starts with a word of the file, which the word list offers`);
+    const from = (await session.control.traces()).length;
+    const calls = (await session.control.state()).modelCalls;
+    await editor.press(word[0]!, word[1]!);
+    const widget = session.page.locator('.suggest-widget.visible');
+    await widget.waitFor({ state: 'visible', timeout: 15_000 });
+    // The editor preselects the list item that the shown suggestion goes on from.
+    const selected = await waitFor('the selected item', 10_000, async () => ((await session.page.locator('.suggest-widget.visible .monaco-list-row.focused .label-name').first().textContent()) ?? '').trim() || undefined);
+    assert.equal(selected, word, 'the list selects the suggestion\'s word');
+    const rest = text.slice(2).split('\n')[0] ?? '';
+    await editor.waitForGhostText(rest);
+    await editor.waitForQuiet();
+    assert.equal(await widget.isVisible(), true, 'both widgets are shown together');
+    const later = await editor.tracesSince(from);
+    assert.equal((await session.control.state()).modelCalls, calls, `no model call after the keystrokes (requests: ${JSON.stringify(later)})`);
+    await editor.waitForGhostText(rest);
   });
 
   it('typing through a block suggestion keeps it, though the line is no longer empty', async () => {

@@ -64,11 +64,15 @@ describe('the selected suggestion', () => {
     assert.deepEqual(offered, { texts: ['fstat(fd)'], range: { start: 100 + item.start, end: 100 + item.end } });
   });
 
-  it('offers nothing that would reach past the item over auto-closed characters', () => {
-    const doc = document('print(len║)\n');
-    const item = { start: doc.offset - 3, end: doc.offset, text: 'len' };
-    assert.equal(completeSelectedItem(result('(xs))', 200, 201), item, doc), undefined);
-    assert.deepEqual(completeSelectedItem(result('(xs)', 200, 200), item, doc)?.texts, ['(xs)'], 'the item is typed whole: only the completion is left');
+  it('reaches over the auto-closed characters after the item that the completion writes again', () => {
+    const doc = document('print(le║)\n');
+    const item = { start: doc.offset - 2, end: doc.offset, text: 'len' };
+    // Asked with the item accepted (`print(len║)`), the completion `(xs))` replaces the `)`.
+    assert.deepEqual(completeSelectedItem(result('(xs))', 200, 201), item, doc), { texts: ['n(xs))'], range: { start: 100 + doc.offset, end: 100 + doc.offset + 1 } });
+    const fuzzy = { start: doc.offset - 2, end: doc.offset, text: 'slen' };
+    assert.deepEqual(completeSelectedItem(result('(xs))', 200, 201), fuzzy, doc), { texts: ['slen(xs))'], range: { start: 100 + fuzzy.start, end: 100 + fuzzy.end + 1 } });
+    const whole = document('print(len║)\n');
+    assert.deepEqual(completeSelectedItem(result('(xs)', 200, 200), { start: whole.offset - 3, end: whole.offset, text: 'len' }, whole)?.texts, ['(xs)'], 'the item is typed whole: only the completion is left');
   });
 
   it('ignores an item away from the cursor', () => {

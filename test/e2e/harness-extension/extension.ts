@@ -76,6 +76,16 @@ const handlers: Record<string, Handler> = {
     await vscode.window.showTextDocument(document, { preview: false, preserveFocus: false });
     return { languageId: document.languageId };
   },
+  /** Opens a notebook of the workspace and puts the keyboard in one of its cells (edit mode). */
+  async openNotebook(body) {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!folder) throw new Error('no workspace folder');
+    const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.joinPath(folder, String(body.path)));
+    const index = Number(body.cell);
+    await vscode.window.showNotebookDocument(notebook, { preview: false, preserveFocus: false, selections: [new vscode.NotebookRange(index, index + 1)] });
+    await vscode.commands.executeCommand('notebook.cell.edit');
+    return { cells: notebook.cellCount, languageId: notebook.cellAt(index).document.languageId };
+  },
   /** Puts the cursor of the active editor at a UTF-16 offset and scrolls it into view. */
   async select(body) {
     const editor = vscode.window.activeTextEditor;

@@ -54,6 +54,11 @@ export class ControlClient {
     return this.call('open', { path: relativePath });
   }
 
+  /** Opens a notebook (path relative to the workspace) with the keyboard in cell `cell`, in edit mode. */
+  openNotebook(relativePath: string, cell: number): Promise<{ cells: number; languageId: string }> {
+    return this.call('openNotebook', { path: relativePath, cell });
+  }
+
   select(offset: number): Promise<{ line: number; character: number }> {
     return this.call('select', { offset });
   }

@@ -25,6 +25,8 @@ export interface SessionOptions {
   files?: Record<string, string>;
   /** Run the bundled test/integration suites in the extension host and write their results. */
   integration?: boolean;
+  /** The server's Machine settings; default MACHINE_SETTINGS. */
+  machineSettings?: Record<string, unknown>;
   /** Leave out TEST_USER_SETTINGS (the benchmark measures the defaults). */
   defaults?: boolean;
 }
@@ -39,8 +41,6 @@ const BASE_USER_SETTINGS = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'chat.commandCenter.enabled': false,
-  // Hearth's walkthrough would open over the editor on first activation.
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
   // Auto-save is on in the browser; off, a test can revert the file it typed into.
   'files.autoSave': 'off',
 };
@@ -57,6 +57,13 @@ export const TEST_USER_SETTINGS = {
   // and in the filter's e2e test, which turns it back on.
   'hearth.completion.filter': 'off',
 };
+
+/**
+ * Machine-scoped settings: in a remote window (code-server) the extension host reads them from the
+ * server's Machine settings, not the User settings. Hearth's walkthrough would open over the
+ * editor on first activation.
+ */
+const MACHINE_SETTINGS = { 'workbench.welcomePage.walkthroughs.openOnInstall': false };
 
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -183,6 +190,9 @@ export class EditorSession {
     const user = path.join(this.userDataDir, 'User');
     fs.mkdirSync(user, { recursive: true });
     fs.writeFileSync(path.join(user, 'settings.json'), JSON.stringify({ ...BASE_USER_SETTINGS, ...(this.options.defaults ? {} : TEST_USER_SETTINGS), ...this.options.userSettings }, null, 2));
+    const machine = path.join(this.userDataDir, 'Machine');
+    fs.mkdirSync(machine, { recursive: true });
+    fs.writeFileSync(path.join(machine, 'settings.json'), JSON.stringify(this.options.machineSettings ?? MACHINE_SETTINGS, null, 2));
     for (const [name, text] of Object.entries(this.options.files ?? SAMPLE_FILES)) {
       fs.mkdirSync(path.dirname(path.join(this.workspace, name)), { recursive: true });
       fs.writeFileSync(path.join(this.workspace, name), text);
