@@ -6,7 +6,8 @@
  * text; from the key press to the editor asking Hearth; Hearth's own time after its debounce (the
  * provider's trace); and from Hearth's answer to the ghost text on screen. After the first round
  * (not counted) Hearth answers the revisited spot from its cache, so these are the editor's and
- * the provider's own costs, without the model.
+ * the provider's own costs, without the model. As the editor's own baseline, it also times a typed
+ * character at the same spot (key press to the character drawn), which involves no ghost text.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     },
   });
   const editor = new Editor(session);
-  const empty = (): { ghost: number[]; asked: number[]; hearth: number[]; drawn: number[] } => ({ ghost: [], asked: [], hearth: [], drawn: [] });
+  const empty = (): { ghost: number[]; asked: number[]; hearth: number[]; drawn: number[]; typed: number[] } => ({ ghost: [], asked: [], hearth: [], drawn: [], typed: [] });
   const results = { 'small.py': empty(), 'big.py': empty() } as Record<string, ReturnType<typeof empty>>;
   try {
     await session.start();
@@ -72,6 +73,18 @@ async function main(): Promise<void> {
         }
         await editor.press('Escape');
         await editor.revert();
+        // The baseline: a character typed at the same spot, key press to the character on screen.
+        await editor.placeCursorAfter(SPOTS.python.newBodyLine.after);
+        const typedAt = Date.now();
+        await editor.press('5');
+        const line = `${SPOTS.python.newBodyLine.after}5`.replace(/ /g, '\u00a0');
+        await session.page.waitForFunction(`[...document.querySelectorAll('.monaco-editor .view-line')].some((view) => view.textContent === ${JSON.stringify(line)})`, undefined, {
+          polling: 'raf',
+          timeout: 60_000,
+        });
+        if (round > 0) results[name]!.typed.push(Date.now() - typedAt);
+        await editor.press('Escape');
+        await editor.revert();
       }
     }
   } finally {
@@ -81,7 +94,8 @@ async function main(): Promise<void> {
     const figures = (values: number[]): string => `median ${median(values)} ms [${values.join(', ')}]`;
     process.stdout.write(
       `${name} (${files[name]!.length} characters): key press to ghost text ${figures(row.ghost)}; key press to Hearth asked ${figures(row.asked)}; ` +
-        `Hearth after its debounce ${figures(row.hearth)}; Hearth's answer to ghost text drawn ${figures(row.drawn)}\n`,
+        `Hearth after its debounce ${figures(row.hearth)}; Hearth's answer to ghost text drawn ${figures(row.drawn)}; ` +
+        `a typed character drawn (no ghost text involved) ${figures(row.typed)}\n`,
     );
   }
 }
