@@ -99,7 +99,7 @@ describe('e2e: the editor experience', function () {
     const widget = session.page.locator('.suggest-widget.visible');
     await widget.waitFor({ state: 'visible', timeout: 15_000 });
     const selected = ((await session.page.locator('.suggest-widget.visible .monaco-list-row.focused .label-name').first().textContent()) ?? '').trim();
-    assert.ok(selected.startsWith('pa'), `the selected item ${JSON.stringify(selected)}`);
+    assert.ok(selected.startsWith('re'), `the selected item ${JSON.stringify(selected)}`);
     // The item alone would show its rest (`sult` of `result`) as a preview; Hearth's completion
     // goes on after it, and the editor shows the two as one ghost text.
     const shown = await waitFor('ghost text that goes on after the selected item', 60_000, async () => {
