@@ -179,7 +179,7 @@ export class EngineClient {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     this.setState('busy');
-    this.post({ type: 'generate', id, request });
+    this.post({ type: 'generate', id, request, stream: onText !== undefined });
     try {
       const value = await result;
       this.failuresInRow = 0;

@@ -63,7 +63,8 @@ async function generate(id: number, message: Extract<ClientMessage, { type: 'gen
   try {
     const result = await engine.generate(message.request, {
       isInterrupted: () => isStale(id, keep),
-      onText: (delta) => post({ type: 'text', id, delta }),
+      // A message per step costs the worker and the host's event loop; only a prompt's reader wants it.
+      ...(message.stream ? { onText: (delta: string) => post({ type: 'text', id, delta }) } : {}),
       onStep: () => Atomics.add(control, Control.Steps, 1),
     });
     if (result.stopReason === 'cancelled') post({ type: 'cancelled', id, text: result.text, decodeTokens: result.metrics.decodeTokens });

@@ -216,7 +216,8 @@ export interface GenerateResult {
 /** Messages from the client to the worker. */
 export type ClientMessage =
   | { type: 'load'; id: number; options: LoadOptions }
-  | { type: 'generate'; id: number; request: GenerateRequest }
+  /** `stream`: post the settled text as it comes ('text' messages); completions leave it off, prompts stream. */
+  | { type: 'generate'; id: number; request: GenerateRequest; stream?: boolean }
   /** Release the session and exit, after the running step (dispose). */
   | { type: 'shutdown' }
   /**
