@@ -35,6 +35,14 @@ export interface KeystrokeSample {
   seenAt?: number;
   /** Key pressed → ghost text drawn, ms; absent when nothing showed within NOTHING_AFTER_MS. */
   visibleMs?: number;
+  /** Ghost text was on screen when the key was pressed. */
+  visibleBefore?: boolean;
+  /** A blink: ghost text on screen before the key, gone on the frame after it, drawn again later. */
+  blink?: boolean;
+  /** The key typed the next character of the ghost text on screen, and some of it was left (typing through it). */
+  throughGhost?: boolean;
+  /** The ghost text's first line on screen before the key. */
+  ghostBefore?: string;
   /** Hearth's request that answered, when there was one. */
   trace?: ProviderTrace;
   modelCall?: boolean;
@@ -50,6 +58,12 @@ export interface EditorBenchRow {
   p95Ms: number;
   /** Over shown keystrokes that Hearth answered after the key: p50/p95 and the medians of the split. */
   split: { toHearthMs: number; debounceMs: number; hearthMs: number; afterHearthMs: number; answered: number; p50Ms: number; p95Ms: number };
+  /** Keystrokes where ghost text on screen before the key vanished and came back, and the median gap. */
+  blinks: number;
+  blinkMs: number;
+  /** Keys that typed the next character of the ghost text, and how many of those blinked. */
+  throughGhost: number;
+  throughGhostBlinks: number;
   /** Keystrokes whose answer needed a model call, and those answered from reuse. */
   modelCalls: number;
   reused: number;
@@ -119,11 +133,14 @@ async function typeFixture(editor: Editor, fixture: EditorFixture, keystrokes: n
 async function measure(editor: Editor, file: string, key: string): Promise<KeystrokeSample> {
   const { page, control } = editor.session;
   const from = (await control.traces()).length;
+  const visibleBefore = await editor.ghostVisible();
+  const ghostBefore = visibleBefore ? await editor.shownGhostText() : '';
+  const throughGhost = key.length === 1 && ghostBefore.length > 1 && ghostBefore.startsWith(key);
   const pressedAt = Date.now();
   await page.keyboard.press(key);
   // One animation frame first, so the frame that handles the key is drawn before looking.
-  const seenAt = await page.evaluate(firstGhostFrame, [GHOST, NOTHING_AFTER_MS] as const);
-  const sample: KeystrokeSample = { file, key, pressedAt };
+  const { seenAt, keptAtOnce } = await page.evaluate(firstGhostFrame, [GHOST, NOTHING_AFTER_MS] as const);
+  const sample: KeystrokeSample = { file, key, pressedAt, visibleBefore, blink: visibleBefore && seenAt >= 0 && !keptAtOnce, throughGhost, ghostBefore };
   if (seenAt < 0) {
     // What Hearth made of the key, for the record (a nothing, a cancel or an answer the page did not draw).
     const last = (await control.traces()).slice(from).pop();
@@ -144,9 +161,10 @@ async function measure(editor: Editor, file: string, key: string): Promise<Keyst
 
 /**
  * Runs in the page: Date.now() of the first animation frame (after the next one) that shows ghost
- * text, or -1 after `timeout` ms.
+ * text, or -1 after `timeout` ms; keptAtOnce when that was the first frame looked at (ghost text
+ * that stayed through the key rather than being drawn again).
  */
-async function firstGhostFrame([selector, timeout]: readonly [string, number]): Promise<number> {
+async function firstGhostFrame([selector, timeout]: readonly [string, number]): Promise<{ seenAt: number; keptAtOnce: boolean }> {
   const page = globalThis as unknown as {
     requestAnimationFrame(callback: () => void): void;
     document: { querySelector(selector: string): { getClientRects(): { length: number } } | null };
@@ -154,12 +172,12 @@ async function firstGhostFrame([selector, timeout]: readonly [string, number]): 
   const frame = (): Promise<void> => new Promise((resolve) => page.requestAnimationFrame(() => resolve()));
   await frame();
   const start = Date.now();
-  while (Date.now() - start < timeout) {
+  for (let first = true; Date.now() - start < timeout; first = false) {
     const ghost = page.document.querySelector(selector);
-    if (ghost && ghost.getClientRects().length > 0) return Date.now();
+    if (ghost && ghost.getClientRects().length > 0) return { seenAt: Date.now(), keptAtOnce: first };
     await frame();
   }
-  return -1;
+  return { seenAt: -1, keptAtOnce: false };
 }
 
 function summarize(config: string, file: string, samples: KeystrokeSample[]): EditorBenchRow {
@@ -185,6 +203,10 @@ function summarize(config: string, file: string, samples: KeystrokeSample[]): Ed
       p50Ms: quantile(traced.map((sample) => sample.visibleMs ?? 0), 0.5),
       p95Ms: quantile(traced.map((sample) => sample.visibleMs ?? 0), 0.95),
     },
+    blinks: samples.filter((sample) => sample.blink === true).length,
+    blinkMs: quantile(samples.filter((sample) => sample.blink === true).map((sample) => sample.visibleMs ?? 0), 0.5),
+    throughGhost: samples.filter((sample) => sample.throughGhost === true).length,
+    throughGhostBlinks: samples.filter((sample) => sample.throughGhost === true && sample.blink === true).length,
     modelCalls: shown.filter((sample) => sample.modelCall === true).length,
     reused: shown.filter((sample) => sample.modelCall === false).length,
   };

@@ -245,7 +245,7 @@ function filterLine(result: QualityResult): string {
 
 function editorLine(row: EditorBenchRow): string {
   const s = row.split;
-  return `${row.config}, ${row.file}: p50 ${row.p50Ms.toFixed(0)} ms, p95 ${row.p95Ms.toFixed(0)} ms over ${row.shown} of ${row.keystrokes} keystrokes (${(row.nothingShare * 100).toFixed(0)}% showed nothing); ` +
+  return `${row.config}, ${row.file}: p50 ${row.p50Ms.toFixed(0)} ms, p95 ${row.p95Ms.toFixed(0)} ms over ${row.shown} of ${row.keystrokes} keystrokes (${(row.nothingShare * 100).toFixed(0)}% showed nothing, ${row.blinks} blinked: shown before the key, gone after it, back after a median ${row.blinks ? row.blinkMs.toFixed(0) : '-'} ms; ${row.throughGhostBlinks} of the ${row.throughGhost} keys that typed the ghost text's next character); ` +
     `${row.shown - s.answered} drawn before any answer to the key (the editor kept an earlier suggestion); ${s.answered} answered after the key: p50 ${s.p50Ms.toFixed(0)} ms, p95 ${s.p95Ms.toFixed(0)} ms, medians editor→Hearth ${s.toHearthMs.toFixed(0)} ms, debounce ${s.debounceMs.toFixed(0)} ms, Hearth ${s.hearthMs.toFixed(0)} ms, Hearth→drawn ${s.afterHearthMs.toFixed(0)} ms; ` +
     `${row.modelCalls} model calls, ${row.reused} reused`;
 }
