@@ -253,6 +253,24 @@ describe('CompletionService', () => {
     assert.equal(engine.calls.length, 2);
   });
 
+  it('follows typing an opener that the editor auto-closed, the rest written over the closer', async () => {
+    engine.autoAnswer = 'print(total)';
+    await service.complete(doc('def show(total):\n    ║\n'), SETTINGS);
+    const typed = await service.complete(doc('def show(total):\n    print(║)\n'), SETTINGS);
+    assert.equal(engine.calls.length, 1, 'no model call');
+    assert.equal(typed?.text, 'total)');
+    assert.equal(typed?.fromCache, true);
+    const offset = 'def show(total):\n    print('.length;
+    assert.deepEqual(typed?.range, { start: offset, end: offset + 1 }, 'over the auto-closed `)`');
+  });
+
+  it('asks again after an auto-closed opener when the rest would not close it', async () => {
+    engine.autoAnswer = 'print(total';
+    await service.complete(doc('def show(total):\n    ║\n'), SETTINGS);
+    await service.complete(doc('def show(total):\n    print(║)\n'), SETTINGS);
+    assert.equal(engine.calls.length, 2);
+  });
+
   it('asks again when the typing departs from the completion shown', async () => {
     engine.autoAnswer = 'a + b';
     await service.complete(doc('def add(a, b):\n    return ║\n'), SETTINGS);
