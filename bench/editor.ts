@@ -24,6 +24,8 @@ export interface EditorBenchOptions {
   keystrokes: number;
   /** `hearth.completion.filter` for every configuration; the default setting when absent. */
   filter?: 'off' | 'balanced' | 'strict';
+  /** `hearth.completion.debounceMs` for every configuration; the default setting when absent. */
+  debounceMs?: number;
   log: (line: string) => void;
 }
 
@@ -79,7 +81,11 @@ export async function runEditorBench(options: EditorBenchOptions): Promise<Edito
   const samples: (KeystrokeSample & { config: string })[] = [];
   for (const config of CONFIGS) {
     const files = Object.fromEntries(EDITOR_FIXTURES.map((fixture) => [fixture.file, fixture.text]));
-    const userSettings = { ...config.settings, ...(options.filter ? { 'hearth.completion.filter': options.filter } : {}) };
+    const userSettings = {
+      ...config.settings,
+      ...(options.filter ? { 'hearth.completion.filter': options.filter } : {}),
+      ...(options.debounceMs !== undefined ? { 'hearth.completion.debounceMs': options.debounceMs } : {}),
+    };
     const session = new EditorSession({ name: 'bench-editor', defaults: true, files, userSettings });
     try {
       await session.start();

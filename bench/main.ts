@@ -31,7 +31,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --dataset F        HumanEval-infilling JSON lines, .jsonl or .jsonl.gz (quality)
   --limit N          first N tasks only (quality)
   --filter L         off, balanced or strict: the level "shown" is measured at (quality; default balanced);
-                     editor: the filter setting of both sessions
+                     editor: the filter setting of both sessions (and --debounce-ms N, the debounce)
   --cursor C         line-start (default): before the hole line's indentation, the dataset's framing;
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents (quality)
@@ -216,7 +216,10 @@ export async function runBench(argv: string[]): Promise<number> {
     case 'editor': {
       const filter = stringFlag(args, 'filter');
       if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);
-      const rows = await runEditorBench({ keystrokes: intFlag(args, 'keystrokes', 60) ?? 60, ...(filter ? { filter: filter as FilterLevel } : {}), log });
+      const debounceFlag = stringFlag(args, 'debounce-ms');
+      const debounceMs = debounceFlag === undefined ? undefined : Number(debounceFlag);
+      if (debounceMs !== undefined && !(Number.isInteger(debounceMs) && debounceMs >= 0)) throw new UsageError(`--debounce-ms must be a whole number of 0 or more, not '${debounceFlag}'`);
+      const rows = await runEditorBench({ keystrokes: intFlag(args, 'keystrokes', 60) ?? 60, ...(filter ? { filter: filter as FilterLevel } : {}), ...(debounceMs !== undefined ? { debounceMs } : {}), log });
       print(args.flags.has('json'), { editor: rows }, rows.map(editorLine).join('\n'));
       return 0;
     }

@@ -99,7 +99,7 @@ export const DEFAULT_SETTINGS: HearthSettings = {
   device: 'auto',
   threads: 0,
   sampling: { temperature: 0.2, topK: 40, topP: 0.95, repetitionPenalty: 1, seed: 0 },
-  completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 75, candidates: 4, filter: 'balanced', localContext: 'on' },
+  completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 0, candidates: 4, filter: 'balanced', localContext: 'on' },
   context: { maxPromptTokens: 1536, suffixShare: 0.25, otherFiles: true },
   backend: 'local',
   remote: { url: '', model: '', timeoutMs: 10_000, fallbackToLocal: false },
