@@ -16,7 +16,7 @@ import { CompletionService } from '../src/completion/CompletionService';
 import { requestFor } from '../src/completion/request';
 import { buildPrompt } from '../src/engine/promptBuilder';
 import { chooseTemplate } from '../src/model/fimTemplates';
-import type { ModelVariant, TemplateName } from '../src/shared/settings';
+import type { HearthSettings, ModelVariant, TemplateName } from '../src/shared/settings';
 import { printResult, runChild } from './children';
 import { BareDecoder } from './floor';
 import { type GgufType, writeGguf } from './gguf';
@@ -224,11 +224,22 @@ interface ReplaySamples {
 
 const template = (loop: Loop): TemplateName => (loop === 'fim' ? 'auto' : 'prefix-only');
 
+/**
+ * The replay's settings for the engine pairing: the filter and local context off, so that each
+ * keystroke is one generation on exactly the prompt llama.cpp gets (with them on, a hidden block
+ * asks again for a line and retrieved lines add forced beams: more work that llama.cpp would then
+ * be charged for as extra tokens). `hearth bench latency` measures Hearth with its defaults.
+ */
+function pairingSettings(contextLength: number, maxNewTokens: number): HearthSettings {
+  const settings = replaySettings(contextLength, maxNewTokens);
+  return { ...settings, completion: { ...settings.completion, filter: 'off', localContext: 'off' } };
+}
+
 async function hearthReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   const hearth = await openHearth(task.modelDir, task.threads, task.variant, template(task.loop));
   const engine = new RecordingEngine(hearth.client);
   const service = new CompletionService(engine);
-  const settings = replaySettings(hearth.info.contextLength, task.maxNewTokens);
+  const settings = pairingSettings(hearth.info.contextLength, task.maxNewTokens);
   const documents = keystrokeDocuments(replaySource(), task.keystrokes);
   if (documents[0]) await service.complete(documents[0], settings, undefined, { trigger: 'explicit', reuse: false });
   const ms: number[] = [];
@@ -259,7 +270,7 @@ async function peerReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   const kit = await promptKit(task.modelDir, task.variant);
   const peer = await LlamaPeer.open({ gguf: task.gguf!, threads: task.threads, contextSize: kit.config.contextLength, flashAttention: task.flashAttention });
   const fim = task.loop === 'fim' ? kit.fim : chooseTemplate({ tokenizer: kit.tokenizer, override: 'prefix-only' });
-  const settings = replaySettings(kit.config.contextLength, task.maxNewTokens);
+  const settings = pairingSettings(kit.config.contextLength, task.maxNewTokens);
   const documents = keystrokeDocuments(replaySource(), task.keystrokes);
   let anchor = '';
   const idsFor = (index: number): number[] => {

@@ -128,7 +128,7 @@ export function llamaSection(r: LlamaBenchResult): string {
   }
   lines.push('', `### Keystroke replay (${r.keystrokes} characters typed into \`${r.sourceFile}\`, at most ${r.maxNewTokens} new tokens)`, '');
   lines.push(
-    'Hearth answers through its CompletionService and worker as the editor asks (greedy, one line, its KV cache kept between keystrokes). llama.cpp gets the very same prompt ids (Hearth\'s prompt builder, its stable cut of a long prefix), generates as many tokens as Hearth did on that keystroke, and keeps its cache as its own clients do (`adaptStateToTokens` to the new prompt, then `evaluate` of what differs); its time starts once the ids are built. FIM: prefix and suffix, as the editor asks; prefix-only: the prefix alone (Hearth loaded with the prefix-only template).',
+    'Hearth answers through its CompletionService and worker as the editor asks (greedy, one line, its KV cache kept between keystrokes; the show-or-hide filter and local context off, so that each keystroke is one generation on the prompt llama.cpp gets). llama.cpp gets the very same prompt ids (Hearth\'s prompt builder, its stable cut of a long prefix), generates as many tokens as Hearth did on that keystroke, and keeps its cache as its own clients do (`adaptStateToTokens` to the new prompt, then `evaluate` of what differs); its time starts once the ids are built. FIM: prefix and suffix, as the editor asks; prefix-only: the prefix alone (Hearth loaded with the prefix-only template).',
     '',
     '| loop | engine | p50 ms | p95 ms | CPU ms p50 | CPU ms p95 | prompt reused from the cache |',
     '|---|---|---|---|---|---|---|',
