@@ -13,12 +13,17 @@ export interface LocalContext {
   processor(): CacheModelProcessor;
   /** Ids of each retrieved line, line break included, spelled after the prompt's healed bytes. */
   forcedLines: number[][];
-  /** `LineSearchParams.retrievedBonus`. */
-  retrievedBonus: number;
+  /** `LineSearchParams.retrievedVeto`. */
+  retrievedVeto: number;
 }
 
-/** How much retrieved lines count in the ranking: tuned with the cache weights (docs/local-context.md). */
-export const LOCAL_RANKING = { retrievedBonus: 12 };
+/**
+ * How the model judges retrieved lines (`LineSearchParams.retrievedVeto`): tuned on held-out code
+ * (docs/local-context.md), where every finite veto tried picked worse than none. The model still
+ * scores each line (the filter decides from those scores whether it is shown) and rules out a
+ * line with a token its constraints forbid.
+ */
+export const LOCAL_RANKING = { retrievedVeto: Infinity };
 
 export function localContextFor(
   ids: readonly number[],
@@ -34,5 +39,5 @@ export function localContextFor(
     .filter((line) => !line.includes('\n'))
     .slice(0, MAX_FORCED_LINES)
     .map((line) => tokenizer.encode(`${healed}${line}\n`));
-  return { processor: () => new CacheModelProcessor(index), forcedLines, retrievedBonus: LOCAL_RANKING.retrievedBonus };
+  return { processor: () => new CacheModelProcessor(index), forcedLines, retrievedVeto: LOCAL_RANKING.retrievedVeto };
 }
