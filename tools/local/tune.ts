@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       const document = { text: `${task.prompt}${indent}\n${task.suffix}`, offset: task.prompt.length + indent.length, languageId: language, filePath: `solution${extension}` };
       const retrieved = config.local === 'off' ? [] : retrieveScored(document.text, document.offset);
       const started = performance.now();
-      const completion = await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false, mode: 'single' });
+      const completion = await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false, mode: 'single', keepHidden: true });
       const ms = performance.now() - started;
       service.dispose();
       // Scored whether or not the filter would show it, as bench quality does.
