@@ -25,15 +25,21 @@ export interface RetrievalOptions {
   otherSide: number;
   /** Added to a candidate whose indentation relative to the line before it is the cursor's. */
   indent: number;
+  /**
+   * Least word tokens for a line above or below the cursor to count as a cue: a bare `}`, `"""`
+   * or `)` has twins everywhere, and the line after one of them says nothing about this one.
+   */
+  cueWords: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
 
 /**
- * Candidate completions (the rest of the cursor's line, no line break) best first. Empty where
+ * Candidate completions (the rest of the cursor's line, no line break) best first; where the cursor
+ * stands short of a line's indentation, the missing indentation leads it. Empty where
  * text follows the cursor on its line (the search writes whole lines only there).
  */
 export function retrieveLines(text: string, offset: number, others: readonly string[] = [], options: RetrievalOptions = RETRIEVAL): string[] {
@@ -58,14 +64,18 @@ export function retrieveScored(text: string, offset: number, others: readonly st
   const aboveIndent = above !== undefined ? indentWidth(above) : undefined;
   const offer = (line: string | undefined, score: number, previous?: string): void => {
     if (line === undefined) return;
-    if (options.indent && previous !== undefined && aboveIndent !== undefined && indentWidth(line) - indentWidth(previous) === cursorIndent - aboveIndent) score += options.indent;
+    // Its indentation here: as deep under the line above the cursor as it was under its own.
+    const wanted = previous !== undefined && aboveIndent !== undefined ? indentWidth(line) - indentWidth(previous) + aboveIndent : undefined;
+    if (options.indent && wanted === cursorIndent) score += options.indent;
     const code = line.trim();
     if (!code.startsWith(typed) || code.length <= typed.length || code === above?.trim() || code === below?.trim()) return;
-    const rest = code.slice(typed.length);
+    // A cursor short of that indentation (at the start of an empty line) gets the rest of it too.
+    const missing = typed === '' && wanted !== undefined && wanted > cursorIndent ? indentString(line, wanted - cursorIndent) : '';
+    const rest = missing + code.slice(typed.length);
     scores.set(rest, (scores.get(rest) ?? 0) + score);
   };
-  const aboveTokens = above !== undefined ? tokensOf(above) : undefined;
-  const belowTokens = below !== undefined ? tokensOf(below) : undefined;
+  const aboveTokens = above !== undefined && words(above) >= options.cueWords ? tokensOf(above) : undefined;
+  const belowTokens = below !== undefined && words(below) >= options.cueWords ? tokensOf(below) : undefined;
   for (const lines of sources) {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
@@ -119,6 +129,15 @@ function nextIndex(lines: readonly string[], i: number): number | undefined {
 function previousIndex(lines: readonly string[], i: number): number | undefined {
   for (let j = i - 1; j >= 0; j--) if (isCode(lines[j]!)) return j;
   return undefined;
+}
+
+/** `width` columns of indentation in the style of `line` (tabs where it starts with one). */
+function indentString(line: string, width: number): string {
+  return line.startsWith('\t') ? '\t'.repeat(Math.max(1, Math.round(width / 4))) : ' '.repeat(width);
+}
+
+function words(line: string): number {
+  return line.match(/\w+/g)?.length ?? 0;
 }
 
 /** Columns of a line's indentation (a tab counts 4). */

@@ -36,7 +36,7 @@ export interface CacheModelWeights {
 }
 
 /** Tuned on held-out Python and TypeScript lines (tools/train/devset.py tuning sets; docs/local-context.md). */
-export const CACHE_WEIGHTS: CacheModelWeights = { minOrder: 2, maxOrder: 8, base: 0.1, perOrder: 0.08, cap: 0.6, sure: 1, stringWeight: 0.5, margin: 0 };
+export const CACHE_WEIGHTS: CacheModelWeights = { minOrder: 4, maxOrder: 8, base: 0.1, perOrder: 0.08, cap: 0.6, sure: 1, stringWeight: 0.5, margin: 0 };
 
 /** Kind of text a prompt token belongs to, for how much its continuations count. */
 export const enum Region {

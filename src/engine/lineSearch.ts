@@ -62,6 +62,11 @@ export interface LineSearchParams<Past = ReadonlyMap<string, Tensor>> {
    * model's scores (docs/local-context.md). Default Infinity: only a ruled-out token stops a line.
    */
   retrievedVeto?: number;
+  /**
+   * A retrieved line with a token the model gives a log-probability below this is dropped, as one
+   * with a token ruled out is: the model's say on a single word. Default -Infinity.
+   */
+  retrievedTokenFloor?: number;
 }
 
 export interface LineSearchResult {
@@ -228,7 +233,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     // Retrieved lines go on (or end) whatever the model's lines did: each is scored to its end.
     // A retrieved line more than `veto` below the model's best ended line has lost its place.
     const best = rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, 1);
-    forced = advanceForced(forced, logSoftmax, SEARCH_TUNING.scoreAllRetrieved ? -Infinity : best - veto, endings, params, criteria);
+    forced = advanceForced(forced, logSoftmax, SEARCH_TUNING.scoreAllRetrieved ? { line: -Infinity, token: -Infinity } : { line: best - veto, token: params.retrievedTokenFloor ?? -Infinity }, endings, params, criteria);
     if (next.length + endings.length + forced.length === 0) {
       beams = [];
       break;
@@ -308,14 +313,14 @@ function addLog(a: number, b: number): number {
 
 /**
  * Feeds each retrieved line its next token: its log-probability under the row's (constrained)
- * distribution is added, and the line stops being scored where the model rules the token out or
- * where it can no longer reach the sure places (`bound`). A line that ends goes to `endings`, for
+ * distribution is added, and the line stops being scored where the model rules the token out,
+ * gives it less than `bound.token`, or where the line falls below `bound.line`. A line that ends goes to `endings`, for
  * the model's verdict on the end of the middle, like the model's own lines. The survivors.
  */
 function advanceForced(
   forced: readonly Forced[],
   logSoftmax: (row: number, ids: readonly number[]) => { logits: Float32Array; normalizer: number },
-  bound: number,
+  bound: { line: number; token: number },
   endings: Ending[],
   params: Pick<LineSearchParams<unknown>, 'decode' | 'promptIds'>,
   criteria: readonly StoppingCriterion[],
@@ -325,8 +330,9 @@ function advanceForced(
     const token = line.target[line.ids.length];
     if (token === undefined) continue;
     const { logits, normalizer } = logSoftmax(line.row, line.ids);
-    const logprob = line.logprob + (logits[token] ?? -Infinity) - normalizer;
-    if (!(logprob > -Infinity) || logprob < bound) continue;
+    const tokenLogprob = (logits[token] ?? -Infinity) - normalizer;
+    const logprob = line.logprob + tokenLogprob;
+    if (!(logprob > -Infinity) || logprob < bound.line || tokenLogprob < bound.token) continue;
     const ids = [...line.ids, token];
     const text = params.decode(ids);
     const stop = checkStop(criteria, { token, generated: ids.length, totalTokens: params.promptIds.length + ids.length, text, previousLength: line.text.length });

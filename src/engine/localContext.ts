@@ -13,17 +13,18 @@ export interface LocalContext {
   processor(): CacheModelProcessor;
   /** Ids of each retrieved line, line break included, spelled after the prompt's healed bytes. */
   forcedLines: number[][];
-  /** `LineSearchParams.retrievedVeto`. */
+  /** `LineSearchParams.retrievedVeto` and `retrievedTokenFloor`. */
   retrievedVeto: number;
+  retrievedTokenFloor: number;
 }
 
 /**
  * How the model judges retrieved lines (`LineSearchParams.retrievedVeto`): tuned on held-out code
  * (docs/local-context.md), where every finite veto tried picked worse than none. The model still
- * scores each line (the filter decides from those scores whether it is shown) and rules out a
- * line with a token its constraints forbid.
+ * scores each line (the filter decides from those scores whether it is shown) and drops one with a
+ * token its constraints forbid or that it gives under e^-12 (neutral on the tuning lines).
  */
-export const LOCAL_RANKING = { retrievedVeto: Infinity };
+export const LOCAL_RANKING = { retrievedVeto: Infinity, retrievedTokenFloor: -12 };
 
 export function localContextFor(
   ids: readonly number[],
@@ -39,5 +40,5 @@ export function localContextFor(
     .filter((line) => !line.includes('\n'))
     .slice(0, MAX_FORCED_LINES)
     .map((line) => tokenizer.encode(`${healed}${line}\n`));
-  return { processor: () => new CacheModelProcessor(index), forcedLines, retrievedVeto: LOCAL_RANKING.retrievedVeto };
+  return { processor: () => new CacheModelProcessor(index), forcedLines, retrievedVeto: LOCAL_RANKING.retrievedVeto, retrievedTokenFloor: LOCAL_RANKING.retrievedTokenFloor };
 }
