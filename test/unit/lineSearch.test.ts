@@ -232,6 +232,15 @@ describe('single-line beam search', () => {
       assert.ok(!result.lines.some((line) => line.text === 'd'));
     });
 
+    it('drops a retrieved line with a token the model gives less than the floor', async () => {
+      const { model, prompt, first } = fakeModel(table);
+      // "cd": c at log 0.1 (-2.3), then d at log 1.
+      const kept = await searchLine(model, paramsOf({ prompt, first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedTokenFloor: -3 }));
+      assert.equal(kept.lines[0]!.text, 'cd');
+      const dropped = await searchLine(fakeModel(table).model, paramsOf({ prompt, first: fakeModel(table).first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedTokenFloor: -2 }));
+      assert.ok(!dropped.lines.some((line) => line.retrieved), JSON.stringify(dropped.lines));
+    });
+
     it('steps retrieved lines in the same batch as the model\'s lines', async () => {
       const { model, log, prompt, first } = fakeModel(table);
       await searchLine(model, paramsOf({ prompt, first }, { width: 2, forced: [[2, 3, NEWLINE]] }));

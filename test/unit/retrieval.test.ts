@@ -35,10 +35,20 @@ describe('retrieved lines (the user\'s own code)', () => {
     const [text, offset] = at(['if ready:', '    start(a)', 'stop(a)', 'if ready:', '    start(b)', '    wait(b)', 'if ready:', '|', 'wait(c)', ''].join('\n'));
     const plain = retrieveScored(text, offset, [], { ...RETRIEVAL, otherSide: 0, indent: 0 });
     assert.equal(plain[0]!.score, plain[1]!.score, 'one cue alone cannot tell them apart');
-    assert.equal(retrieveLines(text, offset, [], { ...RETRIEVAL, otherSide: 0.5, indent: 0 })[0], 'start(b)', 'the line after it is like the line below the cursor');
+    assert.equal(retrieveLines(text, offset, [], { ...RETRIEVAL, otherSide: 0.5, indent: 0 })[0], '    start(b)', 'the line after it is like the line below the cursor; the cursor at column 0 gets its indentation');
     const [indented, cursor] = at(['def on_error(self):', 'return 2', 'def on_open(self):', '    return 1', 'def on_close(self):', '    |', ''].join('\n'));
     assert.equal(retrieveLines(indented, cursor, [], { ...RETRIEVAL, otherSide: 0, indent: 0 })[0], 'return 2', 'a tie without the indentation cue');
     assert.equal(retrieveLines(indented, cursor, [], { ...RETRIEVAL, otherSide: 0, indent: 0.3 })[0], 'return 1', 'indented under its def as the cursor is');
+  });
+
+  it('gives a cursor short of the line\'s indentation the rest of it, and one at it none', () => {
+    const lines = ['def on_open(self, event):', '    self.handle(event)', '', 'def on_close(self, event):'];
+    const [bare, start] = at([...lines, '|', ''].join('\n'));
+    assert.deepEqual(retrieveLines(bare, start), ['    self.handle(event)']);
+    const [typed, after] = at([...lines, '  |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(typed, after), ['  self.handle(event)']);
+    const [full, cursor] = at([...lines, '    |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(full, cursor), ['self.handle(event)']);
   });
 
   it('reads the open files it is given, and nothing where text follows the cursor on its line', () => {
