@@ -29,14 +29,15 @@ export interface CacheModelWeights {
   /**
    * The cache may lift a token above the model's favourite only where the model's own
    * log-probability of it is within this many nats of the favourite's: where the model prefers
-   * its own token by more, the cache reorders nothing at the top (it copied `depth += 1` from a
-   * nearby line for `depth -= 1`, with the model preferring `-=`).
+   * its own token by more, the cache reorders nothing at the top. A tuning option: Infinity (off)
+   * by default, since the cache left the line search, where it copied `depth += 1` from a nearby
+   * line for `depth -= 1` (even at 0 it moved which whole line won there).
    */
   margin: number;
 }
 
 /** Tuned on held-out Python and TypeScript lines (tools/train/devset.py tuning sets; docs/local-context.md). */
-export const CACHE_WEIGHTS: CacheModelWeights = { minOrder: 4, maxOrder: 8, base: 0.1, perOrder: 0.08, cap: 0.6, sure: 1, stringWeight: 0.5, margin: 0 };
+export const CACHE_WEIGHTS: CacheModelWeights = { minOrder: 4, maxOrder: 8, base: 0.1, perOrder: 0.08, cap: 0.6, sure: 1, stringWeight: 0.5, margin: Infinity };
 
 /** Kind of text a prompt token belongs to, for how much its continuations count. */
 export const enum Region {
