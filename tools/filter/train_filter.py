@@ -32,6 +32,15 @@ SKIP_MIN = 40
 # (textAfter) is left to the filter: at the start of an existing line it is the normal case.
 CONTEXTS = ('afterOpener', 'afterCloser', 'afterBlankLine', 'inComment', 'afterComment')
 DEFAULT_FEATURES = ('score', 'minLogprob')
+KINDS = ('newLine', 'lineStart', 'midLine')
+
+
+def kind_of(r):
+    """filterModel.ts cursorKind: where the cursor stands on its line."""
+    f = r.get('filter', {}).get('features', {})
+    if f.get('midLine') == 1:
+        return 'midLine'
+    return 'lineStart' if f.get('textAfter') == 1 else 'newLine'
 L2 = 1.0
 
 
@@ -126,6 +135,7 @@ def main():
     ap.add_argument('--out')
     ap.add_argument('--default', action='store_true')
     ap.add_argument('--curve', help='precision and share shown per threshold on the test split (JSON)')
+    ap.add_argument('--by-kind', action='store_true', help='thresholds per kind of cursor position too (contextThresholds)')
     args = ap.parse_args()
     rows = load(args.holes, args.results)
     scored = [r for r in rows if 'filter' in r]
@@ -146,7 +156,22 @@ def main():
         if sum(r['shownRight'] for r in rs) >= 20:
             p_l = predict(model, X(rs))
             language_thresholds[language] = {level: round(threshold_for(p_l, y(rs), recall), 4) for level, recall in RECALL.items()}
-    threshold_of = lambda r, level: language_thresholds.get(r.get('language', 'python'), thresholds)[level]
+    # And each kind of cursor position of a language (an empty line's end, an empty line before
+    # code, mid-line), where the tune split has enough right lines there: so that whole new lines
+    # before existing code keep their share too, not only the kinds most holes are of.
+    context_thresholds = {}
+    if args.by_kind:
+        for language in sorted({r.get('language', 'python') for r in tune}):
+            for kind in KINDS:
+                rs = [r for r in tune if r.get('language', 'python') == language and kind_of(r) == kind]
+                if sum(r['shownRight'] for r in rs) >= 20:
+                    p_k = predict(model, X(rs))
+                    context_thresholds.setdefault(language, {})[kind] = {level: round(threshold_for(p_k, y(rs), recall), 4) for level, recall in RECALL.items()}
+
+    def threshold_of(r, level):
+        language = r.get('language', 'python')
+        in_kind = context_thresholds.get(language, {}).get(kind_of(r))
+        return (in_kind or language_thresholds.get(language, thresholds))[level]
 
     # The trigger check: contexts where the tune split's positions were almost never answered right.
     skip = []
@@ -165,6 +190,7 @@ def main():
         'bias': round(float(b), 5),
         'thresholds': thresholds,
         **({'languageThresholds': language_thresholds} if language_thresholds else {}),
+        **({'contextThresholds': context_thresholds} if context_thresholds else {}),
         **({'skip': skip} if skip else {}),
         'source': f'filter.json: logistic regression on {len(tune)} held-out holes (tools/filter/train_filter.py)',
     }
@@ -182,6 +208,12 @@ def main():
                 decide = (lambda r: None) if level == 'off' else (lambda r, level=level: shows(r, threshold_of(r, level)))
                 f = figures(rs, decide)
                 print(f'{split_name:5s} {level:8s} {language:11s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
+                if level != 'off':
+                    for kind in KINDS:
+                        ks = [r for r in rs if kind_of(r) == kind]
+                        if ks:
+                            f = figures(ks, decide)
+                            print(f'      {kind:9s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
             if split_name == 'test':
                 for t in np.linspace(0, 0.9, 46):
                     curve.append({'language': language, 'threshold': round(float(t), 3), **figures(rs, lambda r, t=t: shows(r, t))})
