@@ -94,22 +94,6 @@ describe('show-or-hide filter', () => {
       assert.equal(typeof parseFilterModel(JSON.stringify({ ...DEFAULT_FILTER, languageThresholds: { go: { balanced: 3, strict: 0.4 } } })), 'string');
     });
 
-    it('takes a kind of cursor position\'s own thresholds where the model file has them', () => {
-      const model = { ...DEFAULT_FILTER, thresholds: { balanced: 0.3, strict: 0.5 }, languageThresholds: { python: { balanced: 0.2, strict: 0.4 } }, contextThresholds: { python: { lineStart: { balanced: 0.05, strict: 0.1 } } } };
-      const filter = new ShowFilter(model);
-      assert.equal(filter.threshold('python', 'balanced', 'lineStart'), 0.05);
-      assert.equal(filter.threshold('python', 'balanced', 'newLine'), 0.2, 'no threshold of its own: the language\'s');
-      assert.equal(filter.threshold('typescript', 'balanced', 'lineStart'), 0.3);
-      // The same line before existing code (an empty line, text after it) and at the end of an empty line.
-      const line = { score: -3.5, minLogprob: -2.1 };
-      const p = probability(model, line);
-      assert.ok(p > 0.05 && p < 0.2, String(p));
-      assert.equal(filter.decide({ ...line, emptyLine: 1, textAfter: 1 }, 'python', 'balanced').show, true);
-      assert.equal(filter.decide({ ...line, emptyLine: 1, textAfter: 0 }, 'python', 'balanced').show, false);
-      assert.equal(typeof parseFilterModel(JSON.stringify({ ...model, contextThresholds: { python: { midLine: { balanced: -1, strict: 0.4 } } } })), 'string');
-      assert.notEqual(typeof parseFilterModel(JSON.stringify(model)), 'string');
-    });
-
     it('is stricter at strict than at balanced, and shows everything when off', () => {
       const filter = new ShowFilter();
       assert.ok(filter.threshold('python', 'strict') > filter.threshold('python', 'balanced'));

@@ -4,7 +4,7 @@
  * machine: the editor stores `offsets()` and gives them back at start).
  */
 import { type Features } from './features';
-import { type CursorKind, cursorKind, DEFAULT_FILTER, type FilterLevel, type FilterModel, probability } from './filterModel';
+import { DEFAULT_FILTER, type FilterLevel, type FilterModel, probability } from './filterModel';
 
 /** How far the user's own choices may move a threshold, either way. */
 export const MAX_OFFSET = 0.1;
@@ -39,17 +39,16 @@ export class ShowFilter {
     return this.model.source ?? 'filter.json';
   }
 
-  /** The least probability shown for `languageId` at `level` (the statistics view shows it), in a kind of position where the model file has one. */
-  threshold(languageId: string, level: Exclude<FilterLevel, 'off'>, kind?: CursorKind): number {
-    const inKind = kind !== undefined ? this.model.contextThresholds?.[languageId]?.[kind] : undefined;
-    const base = (inKind ?? this.model.languageThresholds?.[languageId] ?? this.model.thresholds)[level];
+  /** The least probability shown for `languageId` at `level` (the statistics view shows it). */
+  threshold(languageId: string, level: Exclude<FilterLevel, 'off'>): number {
+    const base = (this.model.languageThresholds?.[languageId] ?? this.model.thresholds)[level];
     return Math.min(1, Math.max(0, base + (this.offsetsByLanguage.get(languageId) ?? 0)));
   }
 
   decide(features: Features, languageId: string, level: FilterLevel): FilterDecision {
     const p = probability(this.model, features);
     if (level === 'off') return { show: true, probability: p, threshold: 0, reason: 'filter off' };
-    const threshold = this.threshold(languageId, level, cursorKind(features));
+    const threshold = this.threshold(languageId, level);
     const show = p >= threshold;
     const reason = `${show ? 'shown' : 'hidden'}: p=${p.toFixed(3)} ${show ? '>=' : '<'} ${threshold.toFixed(3)} (${level}, ${this.source})`;
     return { show, probability: p, threshold, reason };

@@ -19,11 +19,6 @@ export interface FilterModel {
   thresholds: { balanced: number; strict: number };
   /** The same for a language (VS Code id) its data calibrated on its own; others use `thresholds`. */
   languageThresholds?: Record<string, { balanced: number; strict: number }>;
-  /**
-   * The same for a language in one kind of cursor position (`cursorKind`), where the held-out
-   * data had enough right lines there to calibrate it: each kind keeps its share of right lines.
-   */
-  contextThresholds?: Record<string, Partial<Record<CursorKind, { balanced: number; strict: number }>>>;
   /** Cursor contexts (names of `cursorContext` features) where no model call is made. */
   skip?: string[];
   /** What it was fitted on, for the log and the statistics view. */
@@ -48,14 +43,6 @@ export const DEFAULT_FILTER: FilterModel = {
 };
 
 export const FILTER_FILE = 'filter.json';
-
-/** Where the cursor stands on its line: an empty line's end, an empty line before code, or mid-line. */
-export type CursorKind = 'newLine' | 'lineStart' | 'midLine';
-
-export function cursorKind(features: Features): CursorKind {
-  if (features['midLine'] === 1) return 'midLine';
-  return features['textAfter'] === 1 ? 'lineStart' : 'newLine';
-}
 
 export function probability(model: FilterModel, features: Features): number {
   let sum = model.bias;
@@ -87,11 +74,6 @@ export function parseFilterModel(json: string): FilterModel | string {
   }
   for (const [language, levels] of Object.entries(model.languageThresholds ?? {})) {
     if (!levels || !isProbability(levels.balanced) || !isProbability(levels.strict)) return `thresholds of ${language} must be numbers in [0, 1]`;
-  }
-  for (const [language, kinds] of Object.entries(model.contextThresholds ?? {})) {
-    for (const [kind, levels] of Object.entries(kinds ?? {})) {
-      if (!levels || !isProbability(levels.balanced) || !isProbability(levels.strict)) return `thresholds of ${language} ${kind} must be numbers in [0, 1]`;
-    }
   }
   if (model.skip !== undefined && !(Array.isArray(model.skip) && model.skip.every((name) => typeof name === 'string'))) return 'skip must be a list of names';
   return model as FilterModel;
