@@ -36,7 +36,7 @@ KINDS = ('newLine', 'lineStart', 'midLine')
 
 
 def kind_of(r):
-    """filterModel.ts cursorKind: where the cursor stands on its line."""
+    """Where the cursor stands on its line (figures are printed per kind)."""
     f = r.get('filter', {}).get('features', {})
     if f.get('midLine') == 1:
         return 'midLine'
@@ -135,7 +135,6 @@ def main():
     ap.add_argument('--out')
     ap.add_argument('--default', action='store_true')
     ap.add_argument('--curve', help='precision and share shown per threshold on the test split (JSON)')
-    ap.add_argument('--by-kind', action='store_true', help='thresholds per kind of cursor position too (contextThresholds)')
     args = ap.parse_args()
     rows = load(args.holes, args.results)
     scored = [r for r in rows if 'filter' in r]
@@ -156,22 +155,7 @@ def main():
         if sum(r['shownRight'] for r in rs) >= 20:
             p_l = predict(model, X(rs))
             language_thresholds[language] = {level: round(threshold_for(p_l, y(rs), recall), 4) for level, recall in RECALL.items()}
-    # And each kind of cursor position of a language (an empty line's end, an empty line before
-    # code, mid-line), where the tune split has enough right lines there: so that whole new lines
-    # before existing code keep their share too, not only the kinds most holes are of.
-    context_thresholds = {}
-    if args.by_kind:
-        for language in sorted({r.get('language', 'python') for r in tune}):
-            for kind in KINDS:
-                rs = [r for r in tune if r.get('language', 'python') == language and kind_of(r) == kind]
-                if sum(r['shownRight'] for r in rs) >= 20:
-                    p_k = predict(model, X(rs))
-                    context_thresholds.setdefault(language, {})[kind] = {level: round(threshold_for(p_k, y(rs), recall), 4) for level, recall in RECALL.items()}
-
-    def threshold_of(r, level):
-        language = r.get('language', 'python')
-        in_kind = context_thresholds.get(language, {}).get(kind_of(r))
-        return (in_kind or language_thresholds.get(language, thresholds))[level]
+    threshold_of = lambda r, level: language_thresholds.get(r.get('language', 'python'), thresholds)[level]
 
     # The trigger check: contexts where the tune split's positions were almost never answered right.
     skip = []
@@ -190,7 +174,6 @@ def main():
         'bias': round(float(b), 5),
         'thresholds': thresholds,
         **({'languageThresholds': language_thresholds} if language_thresholds else {}),
-        **({'contextThresholds': context_thresholds} if context_thresholds else {}),
         **({'skip': skip} if skip else {}),
         'source': f'filter.json: logistic regression on {len(tune)} held-out holes (tools/filter/train_filter.py)',
     }
