@@ -18,18 +18,36 @@ export interface RetrievalOptions {
   linesAfter: number;
   /** Least similarity (0..1, token overlap) for a line to count as "like" the line above or below. */
   similar: number;
+  /**
+   * How much the other side counts: a line found after a twin of the line above also scores the
+   * similarity of the line after it to the line below the cursor (and the reverse), times this.
+   */
+  otherSide: number;
+  /** Added to a candidate whose indentation relative to the line before it is the cursor's. */
+  indent: number;
+  /**
+   * Least word tokens for a line above or below the cursor to count as a cue: a bare `}`, `"""`
+   * or `)` has twins everywhere, and the line after one of them says nothing about this one.
+   */
+  cueWords: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
 
 /**
- * Candidate completions (the rest of the cursor's line, no line break) best first. Empty where
+ * Candidate completions (the rest of the cursor's line, no line break) best first; where the cursor
+ * stands short of a line's indentation, the missing indentation leads it. Empty where
  * text follows the cursor on its line (the search writes whole lines only there).
  */
 export function retrieveLines(text: string, offset: number, others: readonly string[] = [], options: RetrievalOptions = RETRIEVAL): string[] {
+  return retrieveScored(text, offset, others, options).map((entry) => entry.line);
+}
+
+/** `retrieveLines` with each line's retrieval score (the similarities of its cues, summed). */
+export function retrieveScored(text: string, offset: number, others: readonly string[] = [], options: RetrievalOptions = RETRIEVAL): { line: string; score: number }[] {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const lineEndAt = text.indexOf('\n', offset);
   const lineEnd = lineEndAt === -1 ? text.length : lineEndAt;
@@ -42,15 +60,22 @@ export function retrieveLines(text: string, offset: number, others: readonly str
   // The document without the cursor's line, then each open file: where a cue's twin is looked for.
   const sources = [[...before, ...after], ...others.map((other) => other.split('\n').slice(0, options.linesBefore))];
   const scores = new Map<string, number>();
-  const offer = (line: string | undefined, score: number): void => {
+  const cursorIndent = indentWidth(text.slice(lineStart, offset));
+  const aboveIndent = above !== undefined ? indentWidth(above) : undefined;
+  const offer = (line: string | undefined, score: number, previous?: string): void => {
     if (line === undefined) return;
+    // Its indentation here: as deep under the line above the cursor as it was under its own.
+    const wanted = previous !== undefined && aboveIndent !== undefined ? indentWidth(line) - indentWidth(previous) + aboveIndent : undefined;
+    if (options.indent && wanted === cursorIndent) score += options.indent;
     const code = line.trim();
     if (!code.startsWith(typed) || code.length <= typed.length || code === above?.trim() || code === below?.trim()) return;
-    const rest = code.slice(typed.length);
+    // A cursor short of that indentation (at the start of an empty line) gets the rest of it too.
+    const missing = typed === '' && wanted !== undefined && wanted > cursorIndent ? indentString(line, wanted - cursorIndent) : '';
+    const rest = missing + code.slice(typed.length);
     scores.set(rest, (scores.get(rest) ?? 0) + score);
   };
-  const aboveTokens = above !== undefined ? tokensOf(above) : undefined;
-  const belowTokens = below !== undefined ? tokensOf(below) : undefined;
+  const aboveTokens = above !== undefined && words(above) >= options.cueWords ? tokensOf(above) : undefined;
+  const belowTokens = below !== undefined && words(below) >= options.cueWords ? tokensOf(below) : undefined;
   for (const lines of sources) {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
@@ -59,16 +84,26 @@ export function retrieveLines(text: string, offset: number, others: readonly str
       if (aboveTokens) {
         const score = similarity(tokens, aboveTokens);
         // The line above itself is in `before`: its own next line is the cursor's, not here.
-        if (score >= options.similar && !(lines === sources[0] && i === before.length - 1 - trailingBlank(before))) offer(nextCode(lines, i), score);
+        if (score >= options.similar && !(lines === sources[0] && i === before.length - 1 - trailingBlank(before))) {
+          const next = nextIndex(lines, i);
+          const after = next === undefined ? undefined : nextIndex(lines, next);
+          const other = options.otherSide && belowTokens && after !== undefined ? options.otherSide * similarity(tokensOf(lines[after]!), belowTokens) : 0;
+          offer(next === undefined ? undefined : lines[next], score + other, line);
+        }
       }
       if (belowTokens) {
         const score = similarity(tokens, belowTokens);
-        if (score >= options.similar) offer(previousCode(lines, i), score);
+        if (score >= options.similar) {
+          const previous = previousIndex(lines, i);
+          const before2 = previous === undefined ? undefined : previousIndex(lines, previous);
+          const other = options.otherSide && aboveTokens && before2 !== undefined ? options.otherSide * similarity(tokensOf(lines[before2]!), aboveTokens) : 0;
+          offer(previous === undefined ? undefined : lines[previous], score + other, before2 === undefined ? undefined : lines[before2]);
+        }
       }
       if (typed.trim().length >= 2 && line.trim().startsWith(typed)) offer(line, 0.5);
     }
   }
-  return [...scores].sort((a, b) => b[1] - a[1]).slice(0, options.max).map(([line]) => line);
+  return [...scores].sort((a, b) => b[1] - a[1]).slice(0, options.max).map(([line, score]) => ({ line, score }));
 }
 
 function isCode(line: string): boolean {
@@ -86,14 +121,34 @@ function trailingBlank(lines: readonly string[]): number {
   return count;
 }
 
-function nextCode(lines: readonly string[], i: number): string | undefined {
-  for (let j = i + 1; j < lines.length; j++) if (isCode(lines[j]!)) return lines[j];
+function nextIndex(lines: readonly string[], i: number): number | undefined {
+  for (let j = i + 1; j < lines.length; j++) if (isCode(lines[j]!)) return j;
   return undefined;
 }
 
-function previousCode(lines: readonly string[], i: number): string | undefined {
-  for (let j = i - 1; j >= 0; j--) if (isCode(lines[j]!)) return lines[j];
+function previousIndex(lines: readonly string[], i: number): number | undefined {
+  for (let j = i - 1; j >= 0; j--) if (isCode(lines[j]!)) return j;
   return undefined;
+}
+
+/** `width` columns of indentation in the style of `line` (tabs where it starts with one). */
+function indentString(line: string, width: number): string {
+  return line.startsWith('\t') ? '\t'.repeat(Math.max(1, Math.round(width / 4))) : ' '.repeat(width);
+}
+
+function words(line: string): number {
+  return line.match(/\w+/g)?.length ?? 0;
+}
+
+/** Columns of a line's indentation (a tab counts 4). */
+function indentWidth(line: string): number {
+  let width = 0;
+  for (const char of line) {
+    if (char === ' ') width++;
+    else if (char === '\t') width += 4;
+    else break;
+  }
+  return width;
 }
 
 /** Words and single punctuation characters: a line's shape, cheap to compare. */

@@ -125,8 +125,9 @@ export class Engine {
       const list: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
       if (prompt.healing) list.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
       if (request.ban) list.push(new BanAtStepProcessor(request.ban.step, request.ban.id));
-      // Last: the cache's mass goes only to ids the constraints allow.
-      if (local) list.push(local.processor());
+      // Last: the cache's mass goes only to ids the constraints allow. Not in the line search:
+      // there it shifted which whole line won without making lines right (docs/local-context.md).
+      if (local && !(request.beams && request.beams >= 2 && !local.cacheInSearch)) list.push(local.processor());
       return list;
     };
     return this.generator.generate({
@@ -145,7 +146,7 @@ export class Engine {
       draftTokens: request.draftTokens ?? DRAFT_TOKENS,
       ...(request.beams ? { beams: request.beams } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
-      ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedBonus: local.retrievedBonus } : {}),
+      ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedVeto: local.retrievedVeto, retrievedTokenFloor: local.retrievedTokenFloor } : {}),
       skipBytes: prompt.healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,

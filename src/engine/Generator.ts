@@ -70,8 +70,10 @@ export interface GenerateParams {
   endsLine?: boolean;
   /** Line search: retrieved lines (ids, line break included) scored as forced beams. */
   forcedLines?: readonly (readonly number[])[];
-  /** Line search: added to a forced line's score in the ranking (`LineSearchParams.retrievedBonus`). */
-  retrievedBonus?: number;
+  /** Line search: how far below the model's best a retrieved line may score and still rank first (`LineSearchParams.retrievedVeto`). */
+  retrievedVeto?: number;
+  /** Line search: `LineSearchParams.retrievedTokenFloor`. */
+  retrievedTokenFloor?: number;
   /** Bytes the first tokens re-spell (token healing); they are left out of the text. */
   skipBytes?: number;
   /** Read between steps; true stops with `cancelled`. */
@@ -249,7 +251,7 @@ export class Generator {
       endIds: new Set([...params.eosIds, ...(params.stopTokenIds ?? [])]),
       constraints: params.processors ?? (() => []),
       endsLine: params.endsLine ?? false,
-      ...(params.forcedLines?.length ? { forced: params.forcedLines, retrievedBonus: params.retrievedBonus ?? 0 } : {}),
+      ...(params.forcedLines?.length ? { forced: params.forcedLines, retrievedVeto: params.retrievedVeto ?? Infinity, retrievedTokenFloor: params.retrievedTokenFloor ?? -Infinity } : {}),
       decode,
       ...(params.onStep ? { onStep: params.onStep } : {}),
     };

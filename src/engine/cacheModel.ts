@@ -26,10 +26,18 @@ export interface CacheModelWeights {
   sure: number;
   /** Weight of a continuation inside a string literal (comments and docstrings count 0). */
   stringWeight: number;
+  /**
+   * The cache may lift a token above the model's favourite only where the model's own
+   * log-probability of it is within this many nats of the favourite's: where the model prefers
+   * its own token by more, the cache reorders nothing at the top. A tuning option: Infinity (off)
+   * by default, since the cache left the line search, where it copied `depth += 1` from a nearby
+   * line for `depth -= 1` (even at 0 it moved which whole line won there).
+   */
+  margin: number;
 }
 
 /** Tuned on held-out Python and TypeScript lines (tools/train/devset.py tuning sets; docs/local-context.md). */
-export const CACHE_WEIGHTS: CacheModelWeights = { minOrder: 2, maxOrder: 8, base: 0.1, perOrder: 0.08, cap: 0.6, sure: 1, stringWeight: 0.5 };
+export const CACHE_WEIGHTS: CacheModelWeights = { minOrder: 4, maxOrder: 8, base: 0.1, perOrder: 0.08, cap: 0.6, sure: 1, stringWeight: 0.5, margin: Infinity };
 
 /** Kind of text a prompt token belongs to, for how much its continuations count. */
 export const enum Region {
@@ -139,24 +147,31 @@ export class CacheModelProcessor implements LogitsProcessor {
     if (!cache) return;
     // The model's distribution over what the earlier processors left: its normalizer and top.
     let max = -Infinity;
+    let top = -1;
     const among = context.candidates;
-    if (among) for (const id of among) max = Math.max(max, logits[id]!);
-    else for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+    if (among) {
+      for (const id of among) if (logits[id]! > max) [max, top] = [logits[id]!, id];
+    } else {
+      for (let i = 0; i < logits.length; i++) if (logits[i]! > max) [max, top] = [logits[i]!, i];
+    }
     if (max === -Infinity) return;
     let sum = 0;
     if (among) for (const id of among) sum += Math.exp(logits[id]! - max);
     else for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
-    const top = 1 / sum;
-    const lambda = this.index.lambda(cache.order, cache.count) * Math.pow(1 - top, this.index.weights.sure);
+    const lambda = this.index.lambda(cache.order, cache.count) * Math.pow(1 - 1 / sum, this.index.weights.sure);
     if (lambda <= 0) return;
     // Only the cache's ids change: exp(l'_w - max) = exp(l_w - max) + λ/(1-λ) · sum · p_cache(w),
     // so that the softmax of the new logits is the mixture. Ids a constraint ruled out stay out.
     const scale = (lambda / (1 - lambda)) * sum;
     const allowed = among ? new Set(among) : undefined;
+    const { margin } = this.index.weights;
+    // The favourite's logit only rises, so a token kept just under its old value stays below it.
+    const below = max - 1e-3;
     for (const [id, p] of cache.probs) {
       const value = logits[id];
       if (value === undefined || value === -Infinity || (allowed && !allowed.has(id))) continue;
-      logits[id] = max + Math.log(Math.exp(value - max) + scale * p);
+      const mixed = max + Math.log(Math.exp(value - max) + scale * p);
+      logits[id] = id !== top && value < max - margin ? Math.min(mixed, Math.max(value, below)) : mixed;
     }
   }
 }

@@ -55,10 +55,18 @@ export interface LineSearchParams<Past = ReadonlyMap<string, Tensor>> {
    */
   forced?: readonly (readonly number[])[];
   /**
-   * Added to a retrieved line's score when lines are ranked (never to its log-probabilities): how
-   * much the user's own code counts beside the model. Default 0.
+   * How the model judges retrieved lines: they rank before the model's own lines, in the order
+   * given (the retrieval's, best first), unless the model scores one more than this many nats
+   * below its own best line (that one then ranks with the model's lines by its score) or rules a
+   * token of it out. Tuned on held-out code, the retrieval's own order picked better than the
+   * model's scores (docs/local-context.md). Default Infinity: only a ruled-out token stops a line.
    */
-  retrievedBonus?: number;
+  retrievedVeto?: number;
+  /**
+   * A retrieved line with a token the model gives a log-probability below this is dropped, as one
+   * with a token ruled out is: the model's say on a single word. Default -Infinity.
+   */
+  retrievedTokenFloor?: number;
 }
 
 export interface LineSearchResult {
@@ -87,6 +95,12 @@ const SURE_PLACES = 2;
 /** Most retrieved lines scored in one search (more are left out): each is a row of the batch. */
 export const MAX_FORCED_LINES = 4;
 
+/**
+ * For tools/local/tune.ts only: score every retrieved line to its end and report them all beside
+ * the model's lines, so that rankings can be compared offline. Never set in Hearth itself.
+ */
+export const SEARCH_TUNING = { scoreAllRetrieved: false };
+
 /** A line being written. */
 interface Beam {
   ids: number[];
@@ -101,6 +115,8 @@ interface Beam {
 /** A retrieved line being scored: `ids` of it fed so far, `target` the whole line. */
 interface Forced extends Beam {
   target: readonly number[];
+  /** Its place in the retrieval's order (0: the best). */
+  place: number;
   /** Row of the batch holding it (at the first step, the prompt's row). */
   row: number;
 }
@@ -112,7 +128,8 @@ interface Ending extends Beam {
   /** The line without its newline. */
   line: string;
   stopReason: StopReason;
-  retrieved?: boolean;
+  /** A retrieved line's place in the retrieval's order. */
+  place?: number;
 }
 
 /** Ranks candidates: the log-probability of the line and of the middle ending after it. */
@@ -120,16 +137,13 @@ export function lineScore(candidate: LineCandidate): number {
   return candidate.logprob + candidate.endLogprob;
 }
 
-/** The ranking's key: the line's score, plus the bonus of a retrieved line. */
-function rankScore(candidate: LineCandidate, bonus: number): number {
-  return lineScore(candidate) + (candidate.retrieved ? bonus : 0);
-}
 
 export async function searchLine<Past>(model: BatchModel<Past>, params: LineSearchParams<Past>, now: () => number = () => performance.now()): Promise<LineSearchResult> {
   const { width, criteria, promptIds } = params;
-  const bonus = params.retrievedBonus ?? 0;
-  // Each ended line with the ids that wrote it (the best one's are reported).
-  const done: { candidate: LineCandidate; ids: number[] }[] = [];
+  const veto = params.retrievedVeto ?? Infinity;
+  // Each ended line with the ids that wrote it (the best one's are reported), and a retrieved
+  // line's place in the retrieval's order.
+  const done: { candidate: LineCandidate; ids: number[]; place?: number }[] = [];
   let beams: Beam[] = [{ ids: [], text: '', logprob: 0, minLogprob: 0 }];
   let endings: Ending[] = [];
   let rows: Float32Array[] = [params.logits];
@@ -138,15 +152,16 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   let pastRows = 1;
   const stepMs: number[] = [];
   let halt: StopReason | undefined;
-  const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number, retrieved = false): void => {
-    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length, stopReason, ...(retrieved ? { retrieved } : {}) }, ids: beam.ids });
+  const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number, place?: number): void => {
+    const retrieved = place !== undefined;
+    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length, stopReason, ...(retrieved ? { retrieved } : {}) }, ids: beam.ids, ...(retrieved ? { place } : {}) });
   };
-  let forced: Forced[] = (params.forced ?? []).filter((target) => target.length > 0).slice(0, MAX_FORCED_LINES).map((target) => ({ ids: [], text: '', logprob: 0, minLogprob: 0, target, row: 0 }));
+  let forced: Forced[] = (params.forced ?? []).slice(0, MAX_FORCED_LINES).map((target, place) => ({ ids: [], text: '', logprob: 0, minLogprob: 0, target, row: 0, place })).filter((line) => line.target.length > 0);
 
   for (;;) {
     // Rows are the beams, then the endings fed their newline token last step.
     for (const [index, ending] of endings.entries()) {
-      finish(ending, ending.line, ending.stopReason, endLogprob(rows[beams.length + index]!, params.endIds), ending.retrieved);
+      finish(ending, ending.line, ending.stopReason, endLogprob(rows[beams.length + index]!, params.endIds), ending.place);
     }
     endings = [];
     if (halt || beams.length + forced.length === 0) break;
@@ -177,9 +192,10 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     // the candidates if they rank within the first width; the others fill the beams up to width.
     const next: Beam[] = [];
     const parents: number[] = [];
-    // A line's score only falls as it grows: a partial line already below the second-best ended
-    // line cannot reach the first two places, and neither can any expansion after it.
-    const bound = rankedScore(done.map((entry) => entry.candidate), params.endsLine, SURE_PLACES, bonus);
+    // A line's score only falls as it grows: a partial line already below the model's second-best
+    // ended line cannot reach its first two places, and neither can any expansion after it.
+    // (Retrieved lines do not raise the bound: the model's own best lines are kept beside them.)
+    const bound = rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, SURE_PLACES);
     for (const [rank, expansion] of expansions.entries()) {
       if (rank >= width * 2 || next.length >= width || expansion.logprob < bound) break;
       const parent = beams[expansion.parent]!;
@@ -206,7 +222,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     }
     if (halt !== undefined) {
       // Out of time (or cancelled): lines that ended this step are kept without the verdict.
-      for (const ending of endings) finish(ending, ending.line, ending.stopReason, 0, ending.retrieved);
+      for (const ending of endings) finish(ending, ending.line, ending.stopReason, 0, ending.place);
       break;
     }
     // Enough lines ended: only the endings' verdicts are still to come.
@@ -215,7 +231,9 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
       parents.length = 0;
     }
     // Retrieved lines go on (or end) whatever the model's lines did: each is scored to its end.
-    forced = advanceForced(forced, logSoftmax, bound - bonus, endings, params, criteria);
+    // A retrieved line more than `veto` below the model's best ended line has lost its place.
+    const best = rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, 1);
+    forced = advanceForced(forced, logSoftmax, SEARCH_TUNING.scoreAllRetrieved ? { line: -Infinity, token: -Infinity } : { line: best - veto, token: params.retrievedTokenFloor ?? -Infinity }, endings, params, criteria);
     if (next.length + endings.length + forced.length === 0) {
       beams = [];
       break;
@@ -243,8 +261,12 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   if (past !== params.past) model.dispose(past);
 
   const broken = (candidate: LineCandidate): number => (params.endsLine && candidate.stopReason !== 'newline' ? 1 : 0);
-  const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || rankScore(b.candidate, bonus) - rankScore(a.candidate, bonus));
-  const lines = dedupe(order.map((entry) => entry.candidate)).slice(0, width);
+  const modelBest = rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, 1);
+  // A retrieved line the model did not veto: its place in the retrieval's order; others: none.
+  const first = (entry: (typeof done)[number]): number => (entry.place !== undefined && !broken(entry.candidate) && lineScore(entry.candidate) >= modelBest - veto ? entry.place : Infinity);
+  const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || first(a) - first(b) || lineScore(b.candidate) - lineScore(a.candidate));
+  const ranked = dedupe(order.map((entry) => entry.candidate));
+  const lines = SEARCH_TUNING.scoreAllRetrieved ? ranked.filter((line, index) => index < width || line.retrieved) : ranked.slice(0, width);
   const best = order[0];
   if (!best) {
     const leader = beams[0];
@@ -257,8 +279,8 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
  * The `place`-th best score among ended lines that rank by score (with `endsLine`, those that end
  * with a line break); -Infinity while fewer have ended.
  */
-function rankedScore(lines: readonly LineCandidate[], endsLine: boolean, place: number, bonus: number): number {
-  const scores = lines.filter((line) => !(endsLine && line.stopReason !== 'newline')).map((line) => rankScore(line, bonus));
+function rankedScore(lines: readonly LineCandidate[], endsLine: boolean, place: number): number {
+  const scores = lines.filter((line) => !(endsLine && line.stopReason !== 'newline')).map(lineScore);
   return scores.sort((a, b) => b - a)[place - 1] ?? -Infinity;
 }
 
@@ -291,14 +313,14 @@ function addLog(a: number, b: number): number {
 
 /**
  * Feeds each retrieved line its next token: its log-probability under the row's (constrained)
- * distribution is added, and the line stops being scored where the model rules the token out or
- * where it can no longer reach the sure places (`bound`). A line that ends goes to `endings`, for
+ * distribution is added, and the line stops being scored where the model rules the token out,
+ * gives it less than `bound.token`, or where the line falls below `bound.line`. A line that ends goes to `endings`, for
  * the model's verdict on the end of the middle, like the model's own lines. The survivors.
  */
 function advanceForced(
   forced: readonly Forced[],
   logSoftmax: (row: number, ids: readonly number[]) => { logits: Float32Array; normalizer: number },
-  bound: number,
+  bound: { line: number; token: number },
   endings: Ending[],
   params: Pick<LineSearchParams<unknown>, 'decode' | 'promptIds'>,
   criteria: readonly StoppingCriterion[],
@@ -308,8 +330,9 @@ function advanceForced(
     const token = line.target[line.ids.length];
     if (token === undefined) continue;
     const { logits, normalizer } = logSoftmax(line.row, line.ids);
-    const logprob = line.logprob + (logits[token] ?? -Infinity) - normalizer;
-    if (!(logprob > -Infinity) || logprob < bound) continue;
+    const tokenLogprob = (logits[token] ?? -Infinity) - normalizer;
+    const logprob = line.logprob + tokenLogprob;
+    if (!(logprob > -Infinity) || logprob < bound.line || tokenLogprob < bound.token) continue;
     const ids = [...line.ids, token];
     const text = params.decode(ids);
     const stop = checkStop(criteria, { token, generated: ids.length, totalTokens: params.promptIds.length + ids.length, text, previousLength: line.text.length });
@@ -317,7 +340,7 @@ function advanceForced(
     if (!stop) {
       if (ids.length < line.target.length) alive.push(next);
     } else if (stop.reason === 'newline') {
-      endings.push({ ...next, parent: line.row, line: text.slice(0, stop.keep), stopReason: stop.reason, retrieved: true });
+      endings.push({ ...next, parent: line.row, line: text.slice(0, stop.keep), stopReason: stop.reason, place: line.place });
     }
   }
   return alive;

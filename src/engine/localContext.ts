@@ -13,12 +13,23 @@ export interface LocalContext {
   processor(): CacheModelProcessor;
   /** Ids of each retrieved line, line break included, spelled after the prompt's healed bytes. */
   forcedLines: number[][];
-  /** `LineSearchParams.retrievedBonus`. */
-  retrievedBonus: number;
+  /** Whether the cache model also shapes the line search (it always shapes greedy decoding and sampling). */
+  cacheInSearch: boolean;
+  /** `LineSearchParams.retrievedVeto` and `retrievedTokenFloor`. */
+  retrievedVeto: number;
+  retrievedTokenFloor: number;
 }
 
-/** How much retrieved lines count in the ranking: tuned with the cache weights (docs/local-context.md). */
-export const LOCAL_RANKING = { retrievedBonus: 12 };
+/**
+ * How the model judges retrieved lines (`LineSearchParams.retrievedVeto`): tuned on held-out code
+ * (docs/local-context.md), where every finite veto tried picked worse than none. The model still
+ * scores each line (the filter decides from those scores whether it is shown) and drops one with a
+ * token its constraints forbid or that it gives under e^-12 (neutral on the tuning lines). The
+ * cache model is left out of the line search: on the tuning lines it moved the model's own best
+ * line's edit similarity by no more than 0.01 either way, and on the HumanEval check it turned a
+ * right line into a copy of a nearby one.
+ */
+export const LOCAL_RANKING = { retrievedVeto: Infinity, retrievedTokenFloor: -12, cacheInSearch: false };
 
 export function localContextFor(
   ids: readonly number[],
@@ -34,5 +45,5 @@ export function localContextFor(
     .filter((line) => !line.includes('\n'))
     .slice(0, MAX_FORCED_LINES)
     .map((line) => tokenizer.encode(`${healed}${line}\n`));
-  return { processor: () => new CacheModelProcessor(index), forcedLines, retrievedBonus: LOCAL_RANKING.retrievedBonus };
+  return { processor: () => new CacheModelProcessor(index), forcedLines, cacheInSearch: LOCAL_RANKING.cacheInSearch, retrievedVeto: LOCAL_RANKING.retrievedVeto, retrievedTokenFloor: LOCAL_RANKING.retrievedTokenFloor };
 }

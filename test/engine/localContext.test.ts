@@ -1,7 +1,7 @@
 /**
  * Local context on the embedded model (the quantized file the CPU runs): retrieved lines are
- * scored by the model as forced beams and ranked with its own lines, and the cache model changes
- * the next-token probabilities of every decoding mode.
+ * scored by the model as forced beams and ranked before its own lines unless it rules them out,
+ * and the cache model changes the next-token probabilities of greedy decoding and sampling.
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -41,23 +41,33 @@ describe('engine: local context on the embedded model', function () {
     await engine?.dispose();
   });
 
-  it('a retrieved right line outranks a retrieved wrong one: the model scores both, in the same search', async () => {
+  it('retrieved lines rank in the retrieval\'s order, scored by the model in the same search, its own best line beside them', async () => {
     const right = 'return a + b';
     const wrong = 'del sys.modules[__name__]';
-    const result = await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong, right] }));
+    const result = await engine.generate(lineRequest({ localContext: true, retrievedLines: [right, wrong] }));
     const lines = result.lines ?? [];
-    const found = lines.find((line) => line.text === right);
-    assert.ok(found, JSON.stringify(lines));
     assert.equal(result.text, right);
-    const other = lines.find((line) => line.text === wrong);
-    // The wrong line is cut once it cannot reach the first two places, or ranks below.
-    if (other) assert.ok(lineScore(other) < lineScore(found));
+    const scored = lines.filter((line) => line.retrieved);
+    assert.deepEqual(scored.map((line) => line.text), [right, wrong], JSON.stringify(lines));
+    assert.ok(scored.every((line) => Number.isFinite(line.logprob) && line.logprob < 0 && Number.isFinite(line.endLogprob)));
+    assert.ok(lineScore(scored[0]!) > lineScore(scored[1]!), 'the model finds the right line likelier (the filter sees it)');
+    assert.ok(lines.some((line) => !line.retrieved), 'the model\'s own lines are kept');
+    // The other way round, the retrieval's first still ranks first: the model may veto a line, not reorder them.
+    const swapped = await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong, right] }));
+    assert.equal(swapped.text, wrong);
   });
 
-  it('a retrieved line the model finds unlikely does not win, even when it is the only one retrieved', async () => {
-    const wrong = 'del sys.modules[__name__]';
-    const result = await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong] }));
-    assert.notEqual(result.text, wrong);
+  it('a retrieved line with a token the model all but rules out does not win, even when it is the only one retrieved', async () => {
+    const broken = 'return a + b + }}}';
+    const result = await engine.generate(lineRequest({ localContext: true, retrievedLines: [broken] }));
+    assert.notEqual(result.text, broken);
+    assert.ok(!(result.lines ?? []).some((line) => line.text === broken));
+  });
+
+  it('the cache model is left out of the line search: without retrieved lines, on and off search alike', async () => {
+    const off = await engine.generate(lineRequest({ localContext: false }));
+    const on = await engine.generate(lineRequest({ localContext: true }));
+    assert.deepEqual((on.lines ?? []).map((line) => [line.text, line.logprob]), (off.lines ?? []).map((line) => [line.text, line.logprob]));
   });
 
   it('the cache model shapes greedy decoding from the prompt\'s own code, and off leaves the model alone', async () => {

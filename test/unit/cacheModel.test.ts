@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { CacheModelProcessor, type CacheModelWeights, NgramIndex, Region } from '../../src/engine/cacheModel';
 import { commentStyle, promptRegions } from '../../src/engine/regions';
 
-const WEIGHTS: CacheModelWeights = { minOrder: 1, maxOrder: 3, base: 0.2, perOrder: 0.1, cap: 0.9, sure: 1, stringWeight: 0.5 };
+const WEIGHTS: CacheModelWeights = { minOrder: 1, maxOrder: 3, base: 0.2, perOrder: 0.1, cap: 0.9, sure: 1, stringWeight: 0.5, margin: Infinity };
 const code = (length: number): Uint8Array => new Uint8Array(length).fill(Region.Code);
 
 function softmax(logits: Float32Array): number[] {
@@ -75,6 +75,24 @@ describe('cache model (n-grams of the prompt)', () => {
     const processed = sure.slice();
     new CacheModelProcessor(index).process(processed, { ids: [...prompt, 1, 2], generated: 2 });
     assert.ok(softmax(processed)[0]! > 0.999, 'the model was sure of 0');
+  });
+
+  it('never lifts a token above the model\'s favourite where the model prefers its own by more than the margin', () => {
+    // After [1, 2] the prompt always continues with 3: the cache is sure of 3.
+    const ids = [...prompt, 1, 2];
+    // An unsure model whose favourite, 0, is 3 nats above 3.
+    const logits = new Float32Array(10).fill(0.5);
+    logits[0] = 1;
+    logits[3] = -2;
+    const free = logits.slice();
+    new CacheModelProcessor(new NgramIndex(prompt, code(prompt.length), { ...WEIGHTS, cap: 0.9, base: 0.9 })).process(free, { ids, generated: 2 });
+    assert.ok(free[3]! > free[0]!, 'without a margin the cache outvotes the model');
+    const held = logits.slice();
+    new CacheModelProcessor(new NgramIndex(prompt, code(prompt.length), { ...WEIGHTS, cap: 0.9, base: 0.9, margin: 2 })).process(held, { ids, generated: 2 });
+    assert.ok(held[3]! < held[0]! && held[3]! > logits[3]!, 'raised, but kept under the favourite');
+    const near = logits.slice();
+    new CacheModelProcessor(new NgramIndex(prompt, code(prompt.length), { ...WEIGHTS, cap: 0.9, base: 0.9, margin: 4 })).process(near, { ids, generated: 2 });
+    assert.ok(near[3]! > near[0]!, 'within the margin the cache may still win');
   });
 });
 

@@ -202,18 +202,26 @@ describe('single-line beam search', () => {
       'cd⏎': { EOS: 0.2, a: 0.8 },
     };
 
-    it('scores a retrieved line with the model\'s own log-probabilities and ranks it with the model\'s lines', async () => {
+    it('scores a retrieved line with the model\'s own log-probabilities and ranks it first unless the model vetoes it', async () => {
       const { model, prompt, first } = fakeModel(table);
-      const result = await searchLine(model, paramsOf({ prompt, first }, { width: 1, forced: [[2, 3, NEWLINE]] }));
-      // Width 1: the model alone keeps "a"; the retrieved "cd" is scored to its end beside it.
-      const retrieved = result.lines.find((line) => line.retrieved);
-      assert.equal(result.lines[0]!.text, 'a');
-      assert.equal(retrieved, undefined, 'log 0.1 + log 0.2 ranks below "a", and one line is returned');
-      const bonus = await searchLine(fakeModel(table).model, paramsOf({ prompt, first: fakeModel(table).first }, { width: 1, forced: [[2, 3, NEWLINE]], retrievedBonus: 5 }));
-      assert.equal(bonus.lines[0]!.text, 'cd');
-      assert.equal(bonus.lines[0]!.retrieved, true);
-      assert.ok(Math.abs(bonus.lines[0]!.logprob - Math.log(0.1)) < 1e-6, 'the log-probability is the model\'s, the bonus only ranks');
-      assert.ok(Math.abs(bonus.lines[0]!.endLogprob - Math.log(0.2)) < 1e-6);
+      // "a" scores log 0.5; the retrieved "cd" log 0.1 + log 0.2, 3.2 nats lower.
+      const strict = await searchLine(model, paramsOf({ prompt, first }, { width: 1, forced: [[2, 3, NEWLINE]], retrievedVeto: 1 }));
+      assert.equal(strict.lines[0]!.text, 'a', 'more than the veto below the model\'s best: ranked by its score');
+      assert.equal(strict.lines.find((line) => line.retrieved), undefined, 'one line is returned');
+      const lenient = await searchLine(fakeModel(table).model, paramsOf({ prompt, first: fakeModel(table).first }, { width: 1, forced: [[2, 3, NEWLINE]], retrievedVeto: 5 }));
+      assert.equal(lenient.lines[0]!.text, 'cd');
+      assert.equal(lenient.lines[0]!.retrieved, true);
+      assert.ok(Math.abs(lenient.lines[0]!.logprob - Math.log(0.1)) < 1e-6, 'the log-probability is the model\'s');
+      assert.ok(Math.abs(lenient.lines[0]!.endLogprob - Math.log(0.2)) < 1e-6);
+      const byDefault = await searchLine(fakeModel(table).model, paramsOf({ prompt, first: fakeModel(table).first }, { width: 2, forced: [[2, 3, NEWLINE]] }));
+      assert.deepEqual(byDefault.lines.map((line) => line.text), ['cd', 'a'], 'no veto by default; the model\'s best line is kept beside it');
+    });
+
+    it('ranks retrieved lines in the retrieval\'s order, not by the model\'s scores', async () => {
+      const { model, prompt, first } = fakeModel(table);
+      // "cd" retrieved first, "b" second: the model prefers "b" (log 0.4 against log 0.02).
+      const result = await searchLine(model, paramsOf({ prompt, first }, { width: 2, forced: [[2, 3, NEWLINE], [1, NEWLINE]] }));
+      assert.deepEqual(result.lines.map((line) => [line.text, line.retrieved ?? false]), [['cd', true], ['b', true]]);
     });
 
     it('a retrieved line the model finds likely wins; one it rules out never appears', async () => {
@@ -224,9 +232,18 @@ describe('single-line beam search', () => {
       assert.ok(!result.lines.some((line) => line.text === 'd'));
     });
 
+    it('drops a retrieved line with a token the model gives less than the floor', async () => {
+      const { model, prompt, first } = fakeModel(table);
+      // "cd": c at log 0.1 (-2.3), then d at log 1.
+      const kept = await searchLine(model, paramsOf({ prompt, first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedTokenFloor: -3 }));
+      assert.equal(kept.lines[0]!.text, 'cd');
+      const dropped = await searchLine(fakeModel(table).model, paramsOf({ prompt, first: fakeModel(table).first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedTokenFloor: -2 }));
+      assert.ok(!dropped.lines.some((line) => line.retrieved), JSON.stringify(dropped.lines));
+    });
+
     it('steps retrieved lines in the same batch as the model\'s lines', async () => {
       const { model, log, prompt, first } = fakeModel(table);
-      await searchLine(model, paramsOf({ prompt, first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedBonus: 5 }));
+      await searchLine(model, paramsOf({ prompt, first }, { width: 2, forced: [[2, 3, NEWLINE]] }));
       // Step 1: beams a, b and the retrieved c, from the prompt's row; step 2: a⏎ and b⏎'s verdicts
       // and the retrieved line's d; step 3 its ⏎; step 4 its verdict.
       assert.deepEqual(log.fed[0], [0, 1, 2]);

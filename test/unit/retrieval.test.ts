@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { retrieveLines } from '../../src/completion/retrieval';
+import { RETRIEVAL, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
 
 /** The document with the cursor at `|`. */
 function at(text: string): [string, number] {
@@ -28,6 +28,27 @@ describe('retrieved lines (the user\'s own code)', () => {
     assert.ok(retrieveLines(text, offset).includes('x = load()'), 'the line before check(x, strict=True)');
     const [typed, cursor] = at(['    self.assertEqual(a, 1)', '    self.assertTrue(b)', '    b.close()', '', '    self.ass|', ''].join('\n'));
     assert.deepEqual(retrieveLines(typed, cursor).sort(), ['ertEqual(a, 1)', 'ertTrue(b)']);
+  });
+
+  it('ranks first the twin whose other side matches too, and the one indented as the cursor is', () => {
+    // Two twins of the line above the cursor; only after the second does the line below the cursor follow.
+    const [text, offset] = at(['if ready:', '    start(a)', 'stop(a)', 'if ready:', '    start(b)', '    wait(b)', 'if ready:', '|', 'wait(c)', ''].join('\n'));
+    const plain = retrieveScored(text, offset, [], { ...RETRIEVAL, otherSide: 0, indent: 0 });
+    assert.equal(plain[0]!.score, plain[1]!.score, 'one cue alone cannot tell them apart');
+    assert.equal(retrieveLines(text, offset, [], { ...RETRIEVAL, otherSide: 0.5, indent: 0 })[0], '    start(b)', 'the line after it is like the line below the cursor; the cursor at column 0 gets its indentation');
+    const [indented, cursor] = at(['def on_error(self):', 'return 2', 'def on_open(self):', '    return 1', 'def on_close(self):', '    |', ''].join('\n'));
+    assert.equal(retrieveLines(indented, cursor, [], { ...RETRIEVAL, otherSide: 0, indent: 0 })[0], 'return 2', 'a tie without the indentation cue');
+    assert.equal(retrieveLines(indented, cursor, [], { ...RETRIEVAL, otherSide: 0, indent: 0.3 })[0], 'return 1', 'indented under its def as the cursor is');
+  });
+
+  it('gives a cursor short of the line\'s indentation the rest of it, and one at it none', () => {
+    const lines = ['def on_open(self, event):', '    self.handle(event)', '', 'def on_close(self, event):'];
+    const [bare, start] = at([...lines, '|', ''].join('\n'));
+    assert.deepEqual(retrieveLines(bare, start), ['    self.handle(event)']);
+    const [typed, after] = at([...lines, '  |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(typed, after), ['  self.handle(event)']);
+    const [full, cursor] = at([...lines, '    |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(full, cursor), ['self.handle(event)']);
   });
 
   it('reads the open files it is given, and nothing where text follows the cursor on its line', () => {

@@ -32,6 +32,15 @@ SKIP_MIN = 40
 # (textAfter) is left to the filter: at the start of an existing line it is the normal case.
 CONTEXTS = ('afterOpener', 'afterCloser', 'afterBlankLine', 'inComment', 'afterComment')
 DEFAULT_FEATURES = ('score', 'minLogprob')
+KINDS = ('newLine', 'lineStart', 'midLine')
+
+
+def kind_of(r):
+    """Where the cursor stands on its line (figures are printed per kind)."""
+    f = r.get('filter', {}).get('features', {})
+    if f.get('midLine') == 1:
+        return 'midLine'
+    return 'lineStart' if f.get('textAfter') == 1 else 'newLine'
 L2 = 1.0
 
 
@@ -182,6 +191,12 @@ def main():
                 decide = (lambda r: None) if level == 'off' else (lambda r, level=level: shows(r, threshold_of(r, level)))
                 f = figures(rs, decide)
                 print(f'{split_name:5s} {level:8s} {language:11s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
+                if level != 'off':
+                    for kind in KINDS:
+                        ks = [r for r in rs if kind_of(r) == kind]
+                        if ks:
+                            f = figures(ks, decide)
+                            print(f'      {kind:9s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
             if split_name == 'test':
                 for t in np.linspace(0, 0.9, 46):
                     curve.append({'language': language, 'threshold': round(float(t), 3), **figures(rs, lambda r, t=t: shows(r, t))})

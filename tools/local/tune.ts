@@ -1,9 +1,9 @@
 /**
- * Tuning the local context (cache model weights, retrieval, the retrieved lines' bonus) on a
+ * Tuning the local context (cache model weights, retrieval, the retrieved lines' veto) on a
  * held-out set from tools/train/devset.py, in-process, through the editor's path (CompletionService
  * at the hole, cursor after the indentation of an empty line, as `bench quality --cursor new-line`). Never run it on ../shared/bench.
  *
- *   npx tsx tools/local/tune.ts SET.jsonl LIMIT '{"name":"off","local":"off"}' '{"name":"w","cache":{"base":0.1},"bonus":1}' ...
+ *   npx tsx tools/local/tune.ts SET.jsonl LIMIT '{"name":"off","local":"off"}' '{"name":"w","cache":{"base":0.1},"veto":20}' ...
  *
  * Writes one JSON line per task and configuration to stdout's last lines' summary and to
  * tools/local/out/<set>-<name>.jsonl (every searched line with its scores, for offline re-ranking).
@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../../src/completion/CompletionService';
 import { indentOf } from '../../src/completion/documentText';
-import { RETRIEVAL } from '../../src/completion/retrieval';
+import { RETRIEVAL, retrieveScored } from '../../src/completion/retrieval';
+import { SEARCH_TUNING } from '../../src/engine/lineSearch';
 import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/shared/settings';
 import { CACHE_WEIGHTS } from '../../src/engine/cacheModel';
 import { Engine } from '../../src/engine/Engine';
@@ -24,7 +25,9 @@ interface Config {
   local?: 'on' | 'off';
   cache?: Partial<typeof CACHE_WEIGHTS>;
   retrieval?: Partial<typeof RETRIEVAL>;
-  bonus?: number;
+  veto?: number;
+  /** Score every retrieved line to its end and report all of them (for offline re-ranking). */
+  dump?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
   const configs = specs.map((spec) => JSON.parse(spec) as Config);
   const tasks = fs.readFileSync(set!, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).slice(0, Number(limit));
   const engine = await Engine.load({ modelDir: 'models/hearth-coder', variant: 'auto', device: 'cpu', threads: 1, template: 'auto' });
-  const defaults = { cache: { ...CACHE_WEIGHTS }, retrieval: { ...RETRIEVAL }, bonus: LOCAL_RANKING.retrievedBonus };
+  const defaults = { cache: { ...CACHE_WEIGHTS }, retrieval: { ...RETRIEVAL }, veto: LOCAL_RANKING.retrievedVeto };
   const outDir = path.join('tools', 'local', 'out');
   fs.mkdirSync(outDir, { recursive: true });
   const totals = new Map(configs.map((config) => [config.name, { em: 0, es: 0, ms: 0 }]));
@@ -41,7 +44,8 @@ async function main(): Promise<void> {
     for (const config of configs) {
       Object.assign(CACHE_WEIGHTS, defaults.cache, config.cache ?? {});
       Object.assign(RETRIEVAL, defaults.retrieval, config.retrieval ?? {});
-      LOCAL_RANKING.retrievedBonus = config.bonus ?? defaults.bonus;
+      LOCAL_RANKING.retrievedVeto = config.veto ?? defaults.veto;
+      SEARCH_TUNING.scoreAllRetrieved = config.dump ?? false;
       const lastLines: { text: string; logprob: number; endLogprob: number; retrieved?: boolean }[][] = [];
       const service = new CompletionService({
         complete: async (request) => {
@@ -59,18 +63,20 @@ async function main(): Promise<void> {
       const language = task.language ?? 'python';
       const extension = { python: '.py', typescript: '.ts', go: '.go', rust: '.rs' }[language as string] ?? '.py';
       const document = { text: `${task.prompt}${indent}\n${task.suffix}`, offset: task.prompt.length + indent.length, languageId: language, filePath: `solution${extension}` };
+      const retrieved = config.local === 'off' ? [] : retrieveScored(document.text, document.offset);
       const started = performance.now();
-      const completion = await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false, mode: 'single' });
+      const completion = await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false, mode: 'single', keepHidden: true });
       const ms = performance.now() - started;
       service.dispose();
-      const text = indent + (completion?.text ?? '');
+      // Scored whether or not the filter would show it, as bench quality does.
+      const text = indent + (completion?.unfiltered ?? completion?.text ?? '');
       const em = exactMatch(text, task.canonical_solution);
       const es = editSimilarity(text, task.canonical_solution);
       const total = totals.get(config.name)!;
       total.em += em ? 1 : 0;
       total.es += es;
       total.ms += ms;
-      outs.get(config.name)!.write(`${JSON.stringify({ task_id: task.task_id, truth: task.canonical_solution, indent, completion: text, em, es, ms, lines: lastLines.at(-1) ?? [] })}\n`);
+      outs.get(config.name)!.write(`${JSON.stringify({ task_id: task.task_id, truth: task.canonical_solution, indent, completion: text, em, es, ms, lines: lastLines.at(-1) ?? [], retrieved })}\n`);
     }
   }
   for (const config of configs) {
