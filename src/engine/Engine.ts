@@ -199,8 +199,8 @@ export class Engine {
 /**
  * config.json against the graph: the graph's own dimensions win (the KV cache is shaped from
  * them), and a position table shorter than `max_position_embeddings` cuts the window, since
- * positions past the table would be read out of range or silently wrong. Each difference is
- * reported.
+ * positions past the table would be read out of range or silently wrong; so does a smaller
+ * `model_max_length` in tokenizer_config.json. Each difference is reported.
  */
 function crossCheck(onnxFile: string, config: ModelConfig, sig: DecoderSignature): { contextLength: number; warnings: string[] } {
   const warnings: string[] = [];
@@ -212,6 +212,14 @@ function crossCheck(onnxFile: string, config: ModelConfig, sig: DecoderSignature
   if (table && table.window < contextLength) {
     warnings.push(`${configFile} says max_position_embeddings ${contextLength}, but the graph's position table ${table.table} has ${table.window} rows; the context window is cut to ${table.window} tokens.`);
     contextLength = table.window;
+  }
+  // A graph that computes its rotary angles runs any position, so nothing in it bounds the window;
+  // the tokenizer's own statement of it is the other witness the folder has.
+  const stated = config.tokenizerMaxLength;
+  if (stated !== undefined && stated < contextLength) {
+    const tokenizerConfig = path.join(path.dirname(configFile), 'tokenizer_config.json');
+    warnings.push(`${configFile} says max_position_embeddings ${config.contextLength}, but ${tokenizerConfig} says model_max_length ${stated}; the context window is cut to ${stated} tokens.`);
+    contextLength = stated;
   }
   return { contextLength, warnings };
 }

@@ -16,6 +16,11 @@ export interface ModelConfig {
   kvHeads: number;
   headDim: number;
   contextLength: number;
+  /**
+   * `model_max_length` of tokenizer_config.json where it names a real window (the hub writes a
+   * huge placeholder when a model leaves it unset): a second statement of the trained context.
+   */
+  tokenizerMaxLength?: number;
   vocabSize: number;
   /** EOS ids from config.json and generation_config.json. */
   eosIds: number[];
@@ -128,6 +133,7 @@ function readConfig(dir: string): ModelConfig {
   addEos(json.eos_token_id);
   const generationFile = path.join(dir, 'generation_config.json');
   if (fs.existsSync(generationFile)) addEos(readJson(generationFile).eos_token_id);
+  const tokenizerMaxLength = readTokenizerMaxLength(path.join(dir, 'tokenizer_config.json'));
   return {
     modelType: typeof json.model_type === 'string' ? json.model_type : 'unknown',
     name: typeof json._name_or_path === 'string' && json._name_or_path ? path.basename(json._name_or_path) : path.basename(dir),
@@ -136,9 +142,20 @@ function readConfig(dir: string): ModelConfig {
     kvHeads,
     headDim,
     contextLength: int('max_position_embeddings', 2048),
+    ...(tokenizerMaxLength !== undefined ? { tokenizerMaxLength } : {}),
     vocabSize: int('vocab_size', 0),
     eosIds: [...eosIds],
   };
+}
+
+/** Placeholders at or above this are "no limit" (transformers' VERY_LARGE_INTEGER is 1e30). */
+const NO_LIMIT = 1 << 24;
+
+/** tokenizer_config.json's `model_max_length`, if the file exists and names a real window. */
+function readTokenizerMaxLength(file: string): number | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const value = readJson(file).model_max_length;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < NO_LIMIT ? value : undefined;
 }
 
 /** The first bytes of an ONNX file are a protobuf field; a text or HTML file starts otherwise. */

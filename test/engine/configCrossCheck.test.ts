@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { graphWindow } from '../../src/engine/onnxScan';
+import { resolveModelFiles } from '../../src/engine/modelDir';
 import { loadEngine, request, TINY_GQA } from './helpers';
 
 function varint(value: number): Buffer {
@@ -91,5 +92,48 @@ describe('engine: config.json checked against the graph', function () {
     } finally {
       await engine.dispose();
     }
+  });
+
+  // A graph that computes its rotary angles has no table to check against: tokenizer_config.json's
+  // model_max_length is the folder's other statement of the trained window.
+  it('a rotary graph: a model_max_length below max_position_embeddings cuts the window, with a warning naming both files', async () => {
+    const configFile = path.join(dir, 'config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    config.max_position_embeddings = 4096;
+    fs.writeFileSync(configFile, JSON.stringify(config));
+    const tokenizerConfigFile = path.join(dir, 'tokenizer_config.json');
+    const tokenizerConfig = JSON.parse(fs.readFileSync(tokenizerConfigFile, 'utf8'));
+    tokenizerConfig.model_max_length = 40;
+    fs.writeFileSync(tokenizerConfigFile, JSON.stringify(tokenizerConfig));
+    const engine = await loadEngine(dir);
+    try {
+      assert.equal(engine.info.contextLength, 40);
+      assert.ok(engine.info.warnings?.some((w) => w.includes(configFile) && w.includes(tokenizerConfigFile) && /cut to 40/.test(w)), JSON.stringify(engine.info.warnings));
+      const result = await engine.generate(request({ prefix: 'a long line of text '.repeat(20), maxNewTokens: 8, budget: { maxPromptTokens: 4000, suffixShare: 0 } }));
+      assert.ok(result.metrics.promptTokens + result.metrics.decodeTokens <= 40, JSON.stringify(result.metrics));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("the hub's \"no limit\" placeholder for model_max_length (1e30) is not a window", async () => {
+    const tokenizerConfigFile = path.join(dir, 'tokenizer_config.json');
+    const tokenizerConfig = JSON.parse(fs.readFileSync(tokenizerConfigFile, 'utf8'));
+    tokenizerConfig.model_max_length = 1e30;
+    fs.writeFileSync(tokenizerConfigFile, JSON.stringify(tokenizerConfig));
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const engine = await loadEngine(dir);
+    try {
+      assert.equal(engine.info.contextLength, config.max_position_embeddings);
+      assert.equal(engine.info.warnings, undefined);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('the embedded model states one window, the 1,024 positions it was trained on, in both files', () => {
+    const { config } = resolveModelFiles(path.join(__dirname, '..', '..', 'models', 'hearth-coder'), 'auto', false);
+    assert.equal(config.contextLength, 1024);
+    assert.equal(config.tokenizerMaxLength, 1024);
   });
 });
