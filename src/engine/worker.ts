@@ -120,6 +120,13 @@ port.on('message', (message: ClientMessage) => {
         process.exit(0);
       });
       break;
+    case 'debug-memory': {
+      // With --expose-gc (the soak), count live memory only.
+      (globalThis as { gc?: () => void }).gc?.();
+      const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+      post({ type: 'memory', usage: { rss, heapUsed, external, arrayBuffers } });
+      break;
+    }
     case 'debug-crash':
       if (message.how === 'hang-js' || message.how === 'hang-native') {
         hangNext = message.how;

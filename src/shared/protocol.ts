@@ -225,7 +225,9 @@ export type ClientMessage =
    * or make its next request block in JavaScript (`hang-js`, as a runaway regex would) or look
    * stuck inside onnxruntime (`hang-native`: it holds the native mark until the client gives up).
    */
-  | { type: 'debug-crash'; how: 'exit' | 'throw' | 'hang-js' | 'hang-native' };
+  | { type: 'debug-crash'; how: 'exit' | 'throw' | 'hang-js' | 'hang-native' }
+  /** Test and soak hook: the worker answers `memory` with its `process.memoryUsage()` at once (not queued). */
+  | { type: 'debug-memory' };
 
 /** Messages from the worker to the client. */
 export type WorkerMessage =
@@ -234,7 +236,16 @@ export type WorkerMessage =
   | { type: 'done'; id: number; result: GenerateResult }
   | { type: 'cancelled'; id: number; text: string; decodeTokens: number }
   | { type: 'error'; id: number; error: SerializedError }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+  | { type: 'memory'; usage: WorkerMemory };
+
+/** The worker's `process.memoryUsage()`: its own heap and buffers; `rss` is the whole process's. */
+export interface WorkerMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
 
 /** What the worker receives as `workerData`. */
 export interface WorkerData {
