@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../src/cli/args';
 import { defaultThreads } from '../src/engine/devices';
+import { type ArenaLatencyResult, runArenaLatency } from './arena';
 import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } from './latency';
 import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
 import { llamaChild, type LlamaBenchOptions, type LlamaBenchResult, runLlamaBench } from './llamaBench';
@@ -39,6 +40,8 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
                      configuration (default 60); largefile: keystrokes per variant (default 20)
+  --arena            latency: onnxruntime's CPU memory arena on and off, keystroke by keystroke
+                     in turn (Hearth only; the default is off)
   --backend B        latency through llama.cpp, ollama or openai beside the local engine; without
                      --url a test server runs llama.cpp on a GGUF of the model (needs Python with
                      numpy and onnx for tools/train/to_gguf.py)
@@ -130,7 +133,7 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json', 'help', 'score-all', 'flash-attention']);
+  const args = parseArgs(argv, ['json', 'help', 'score-all', 'flash-attention', 'arena']);
   const [verb = 'all'] = args.positionals;
   if (verb === '__child') return child(args.positionals[1] ?? '{}');
   if (args.flags.has('help')) {
@@ -169,6 +172,12 @@ export async function runBench(argv: string[]): Promise<number> {
         // A prompt budget that the small model's 1024-token window holds on both paths.
         const r = await runRemoteLatency({ ...latencyOptions(args, common(args)), maxPromptTokens: intFlag(args, 'max-prompt-tokens', 512) ?? 512, backend, ...(url ? { url } : {}), ...(model ? { model } : {}) });
         print(args.flags.has('json'), r, `keystroke replay, ${r.keystrokes} keystrokes: local p50 ${r.localP50.median.toFixed(1)} ms, p95 ${r.localP95.median.toFixed(1)} ms; ${r.backend} p50 ${r.remoteP50.median.toFixed(1)} ms, p95 ${r.remoteP95.median.toFixed(1)} ms (remote/local p50 ${r.ratioP50.median.toFixed(2)}); same text ${r.sameText}/${r.keystrokes}; ${r.server}`);
+        return 0;
+      }
+      if (args.flags.has('arena')) {
+        const r = await runArenaLatency(latencyOptions(args, common(args)));
+        const line = (name: string, f: ArenaLatencyResult['greedy']): string => `${name} p50 ${f.on.p50.toFixed(1)} ms on, ${f.off.p50.toFixed(1)} ms off (off/on ${f.offOverOnP50.toFixed(2)}), p95 ${f.on.p95.toFixed(1)} / ${f.off.p95.toFixed(1)} ms`;
+        print(args.flags.has('json'), r, `CPU memory arena, ${r.keystrokes} keystrokes: ${line('greedy', r.greedy)}; ${line('searched', r.searched)}`);
         return 0;
       }
       const result = await runLatency(latencyOptions(args, common(args)));

@@ -19,6 +19,8 @@ export interface SessionOptions {
   threads: number;
   /** Keep the cache in slots where the graph allows it (default true; false feeds present.* back, for comparison). */
   slots?: boolean;
+  /** onnxruntime's CPU memory arena (default false; see sessionOptions). */
+  memArena?: boolean;
 }
 
 export class DecoderSession {
@@ -56,7 +58,7 @@ export class DecoderSession {
       }
       let session: ort.InferenceSession;
       try {
-        session = await insideNative(() => ort.InferenceSession.create(file, sessionOptions(provider, options.threads)));
+        session = await insideNative(() => ort.InferenceSession.create(file, sessionOptions(provider, options.threads, options.memArena ?? false)));
       } catch (error) {
         const reason = error instanceof Error ? firstLine(error.message) : String(error);
         if (provider === 'cpu' || isParseError(reason)) {
@@ -84,7 +86,7 @@ export class DecoderSession {
         await session.release();
         const onGpu = await insideNative(() =>
           ort.InferenceSession.create(file, {
-            ...sessionOptions(provider, options.threads),
+            ...sessionOptions(provider, options.threads, options.memArena ?? false),
             preferredOutputLocation: Object.fromEntries([...signature.presentFor.values()].map((n) => [n, 'gpu-buffer' as const])),
           }),
         );
@@ -303,13 +305,20 @@ export class DecoderSession {
   }
 }
 
-function sessionOptions(provider: ProviderName, threads: number): ort.InferenceSession.SessionOptions {
+/**
+ * `memArena`: onnxruntime's CPU arena keeps every block it ever allocated and extends in
+ * power-of-two regions, so its size follows the largest and most fragmented steps seen (line
+ * search's rows over the whole window, 256-token prefill chunks) and only grows. Off, each
+ * step's tensors are malloc'd and freed.
+ */
+function sessionOptions(provider: ProviderName, threads: number, memArena: boolean): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     logSeverityLevel: 3,
+    enableCpuMemArena: memArena,
   };
 }
 

@@ -24,6 +24,12 @@ export interface LoadOptions {
    * present.* back as every other runtime does: for comparing with them step for step.
    */
   kvSlots?: boolean;
+  /**
+   * onnxruntime's CPU memory arena (default false). Kept for comparing: with it on, the arena
+   * grows in power-of-two regions to the largest steps seen and never gives memory back, which
+   * the soak measured as RSS steps of tens of MB long after warm-up (docs/reliability.md).
+   */
+  cpuMemArena?: boolean;
 }
 
 /** The model in use, as loaded. */
