@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import { AbortError, deserializeError, EngineError } from '../shared/errors';
-import { type ClientMessage, Control, type WorkerMemory, type EngineState, type GenerateRequest, type GenerateResult, type LoadOptions, type ModelInfo, STOP_ALL, type WorkerMessage } from '../shared/protocol';
+import { type ClientMessage, Control, type EngineMessage, type EngineState, type GenerateRequest, type GenerateResult, type LoadOptions, type ModelInfo, STOP_ALL, type WorkerMemory } from '../shared/protocol';
 import { untilAborted } from './untilAborted';
 import { Watchdog } from './watchdog';
 import { WorkerHandle } from './workerHandle';
@@ -72,8 +72,6 @@ export class EngineClient {
   private readonly nativeWaitMs: number;
   private readonly logger?: EngineLogger;
   private modelInfo: ModelInfo | undefined;
-  /** Callers of `debugMemory` waiting for the worker's answer. */
-  private memoryWaiters: ((usage: WorkerMemory) => void)[] = [];
 
   constructor(options: EngineClientOptions = {}) {
     this.workerPath = path.resolve(options.workerPath ?? path.join(__dirname, 'worker.js'));
@@ -219,15 +217,8 @@ export class EngineClient {
     this.post({ type: 'debug-crash', how });
   }
 
-  /**
-   * Test and soak hook: the worker's own `process.memoryUsage()` (its heap and buffers, which the
-   * host's figures do not include). Answered between the worker's JavaScript tasks.
-   */
-  debugMemory(): Promise<WorkerMemory> {
-    const answer = new Promise<WorkerMemory>((resolve) => this.memoryWaiters.push(resolve));
-    this.ensureWorker().post({ type: 'debug-memory' });
-    return answer;
-  }
+  /** Test and soak hook: the worker's own memory figures (its heap and buffers are not the host's). */
+  debugMemory = (): Promise<WorkerMemory> => this.ensureWorker().memory();
 
   private sendLoad(options: LoadOptions): Promise<ModelInfo> {
     const id = ++this.nextId;
@@ -279,17 +270,8 @@ export class EngineClient {
     return handle;
   }
 
-  private onMessage(message: WorkerMessage): void {
-    if (message.type === 'log') {
-      this.logger?.[message.level](message.message);
-      return;
-    }
-    if (message.type === 'memory') {
-      const waiters = this.memoryWaiters;
-      this.memoryWaiters = [];
-      for (const waiter of waiters) waiter(message.usage);
-      return;
-    }
+  private onMessage(message: EngineMessage): void {
+    if (message.type === 'log') return this.logger?.[message.level](message.message);
     const pending = this.pending.get(message.id);
     if (!pending) return;
     switch (message.type) {

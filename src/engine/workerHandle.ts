@@ -6,7 +6,7 @@
  * briefly and synchronously, for every live worker to leave onnxruntime.
  */
 import { Worker } from 'node:worker_threads';
-import { type ClientMessage, Control, NativeGate, STOP_ALL, type WorkerData, type WorkerMessage } from '../shared/protocol';
+import { type ClientMessage, Control, NativeGate, STOP_ALL, type WorkerData, type EngineMessage, type WorkerMemory, type WorkerMessage } from '../shared/protocol';
 
 /** How long the process's exit waits for a worker to leave onnxruntime (a step is milliseconds). */
 const EXIT_WAIT_MS = 5000;
@@ -23,7 +23,7 @@ function onProcessExit(): void {
 }
 
 export interface WorkerEvents {
-  onMessage(message: WorkerMessage): void;
+  onMessage(message: EngineMessage): void;
   onError(error: Error): void;
   onExit(code: number): void;
 }
@@ -52,7 +52,8 @@ export class WorkerHandle {
         events.onExit(code);
       });
     });
-    this.worker.on('message', events.onMessage);
+    // The answers to memory() are taken by its own listener.
+    this.worker.on('message', (message: WorkerMessage) => message.type !== 'memory' && events.onMessage(message));
     this.worker.on('error', events.onError);
     live.add(this);
     if (!exitHookInstalled) {
@@ -72,6 +73,19 @@ export class WorkerHandle {
 
   post(message: ClientMessage): void {
     this.worker.postMessage(message);
+  }
+
+  /** The worker's own `process.memoryUsage()`, answered between its JavaScript tasks (test and soak hook). */
+  memory(): Promise<WorkerMemory> {
+    return new Promise((resolve) => {
+      const listener = (message: WorkerMessage): void => {
+        if (message.type !== 'memory') return;
+        this.worker.off('message', listener);
+        resolve(message.usage);
+      };
+      this.worker.on('message', listener);
+      this.post({ type: 'debug-memory' });
+    });
   }
 
   /** Marks every request of this worker cancelled, kept ones included; it stops at its next step. */

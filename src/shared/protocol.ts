@@ -236,14 +236,16 @@ export type ClientMessage =
   | { type: 'debug-memory' };
 
 /** Messages from the worker to the client. */
-export type WorkerMessage =
+export type WorkerMessage = EngineMessage | { type: 'memory'; usage: WorkerMemory };
+
+/** What the worker says about requests and loads, and its log: all but the test hooks' answers. */
+export type EngineMessage =
   | { type: 'loaded'; id: number; info: ModelInfo }
   | { type: 'text'; id: number; delta: string }
   | { type: 'done'; id: number; result: GenerateResult }
   | { type: 'cancelled'; id: number; text: string; decodeTokens: number }
   | { type: 'error'; id: number; error: SerializedError }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
-  | { type: 'memory'; usage: WorkerMemory };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
 
 /** The worker's `process.memoryUsage()`: its own heap and buffers; `rss` is the whole process's. */
 export interface WorkerMemory {

@@ -57,6 +57,19 @@ describe('engine: EngineClient and the worker thread', function () {
     assert.deepEqual(states, ['loading', 'ready', 'busy', 'ready']);
   });
 
+  it("debugMemory gives the worker's own heap and buffers, mid-generation too, without touching the request", async () => {
+    const client = newClient();
+    await client.load(loadOptions(TINY_GQA));
+    const started = firstDelta();
+    const pending = client.complete(request({ prefix: 'hello world', maxNewTokens: 40 }), undefined, started.onText);
+    await started.promise;
+    const [during, result] = await Promise.all([client.debugMemory(), pending]);
+    // The worker holds the tiny model's KV cache in array buffers; its heap is its own isolate's.
+    assert.ok(during.arrayBuffers > 0 && during.heapUsed > 0 && during.rss >= during.heapUsed, JSON.stringify(during));
+    assert.equal(result.metrics.decodeTokens, 40);
+    assert.equal(client.pendingCount, 0);
+  });
+
   it('an abort mid-generation stops the worker within one decode step', async () => {
     const client = newClient();
     await client.load(loadOptions(TINY_GQA));
