@@ -230,16 +230,18 @@ const template = (loop: Loop): TemplateName => (loop === 'fim' ? 'auto' : 'prefi
  * asks again for a line and retrieved lines add forced beams: more work that llama.cpp would then
  * be charged for as extra tokens). `hearth bench latency` measures Hearth with its defaults.
  */
-function pairingSettings(contextLength: number, maxNewTokens: number): HearthSettings {
+function pairingSettings(contextLength: number, maxNewTokens: number, loop: Loop): HearthSettings {
   const settings = replaySettings(contextLength, maxNewTokens);
-  return { ...settings, completion: { ...settings.completion, filter: 'off', localContext: 'off' } };
+  // The template goes with every request (it overrides the one the engine was loaded with), so the
+  // prefix-only loop must ask for it here too: without it Hearth ran FIM in the prefix-only loop.
+  return { ...settings, completion: { ...settings.completion, filter: 'off', localContext: 'off' }, model: { ...settings.model, promptTemplate: template(loop) } };
 }
 
 async function hearthReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   const hearth = await openHearth(task.modelDir, task.threads, task.variant, template(task.loop));
   const engine = new RecordingEngine(hearth.client);
   const service = new CompletionService(engine);
-  const settings = pairingSettings(hearth.info.contextLength, task.maxNewTokens);
+  const settings = pairingSettings(hearth.info.contextLength, task.maxNewTokens, task.loop);
   const documents = keystrokeDocuments(replaySource(), task.keystrokes);
   if (documents[0]) await service.complete(documents[0], settings, undefined, { trigger: 'explicit', reuse: false });
   const ms: number[] = [];
@@ -270,7 +272,7 @@ async function peerReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   const kit = await promptKit(task.modelDir, task.variant);
   const peer = await LlamaPeer.open({ gguf: task.gguf!, threads: task.threads, contextSize: kit.config.contextLength, flashAttention: task.flashAttention });
   const fim = task.loop === 'fim' ? kit.fim : chooseTemplate({ tokenizer: kit.tokenizer, override: 'prefix-only' });
-  const settings = pairingSettings(kit.config.contextLength, task.maxNewTokens);
+  const settings = pairingSettings(kit.config.contextLength, task.maxNewTokens, task.loop);
   const documents = keystrokeDocuments(replaySource(), task.keystrokes);
   let anchor = '';
   const idsFor = (index: number): number[] => {
