@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/EngineClient';
 import { AbortError, EngineError, isCancelled, isEngineError } from '../../src/shared/errors';
 import type { EngineState, GenerateResult } from '../../src/shared/protocol';
-import { BAD_INPUTS, loadOptions, MODELS, request, TINY_EXTERNAL, TINY_GQA, WORKER } from './helpers';
+import { BAD_INPUTS, loadOptions, MODELS, request, TINY_EXTERNAL, TINY_GQA } from './helpers';
 import { rejection } from '../rejection';
+import { useWorkerClients } from './workerClients';
 
 /** A long free continuation: no stop fires before maxNewTokens. */
 const LONG = request({ prefix: 'hello world', maxNewTokens: 1000 });
@@ -18,25 +19,7 @@ function firstDelta(): { promise: Promise<void>; onText: () => void } {
 }
 
 describe('engine: EngineClient and the worker thread', function () {
-  const clients: EngineClient[] = [];
-  const newClient = (options: ConstructorParameters<typeof EngineClient>[0] = {}): EngineClient => {
-    const client = new EngineClient({ workerPath: workerCopy, restartDelayMs: 10, ...options });
-    clients.push(client);
-    return client;
-  };
-
-  // A private copy of the bundle, so that a build running meanwhile (the working tree is shared)
-  // cannot hand a half-written worker.js to a respawn.
-  const workerCopy = path.join(path.dirname(WORKER), `.worker-test-${process.pid}.js`);
-
-  before(() => {
-    assert.ok(fs.existsSync(WORKER), `${WORKER} is missing: run npm run build first`);
-    fs.copyFileSync(WORKER, workerCopy);
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
-    fs.rmSync(workerCopy, { force: true });
-  });
+  const { newClient } = useWorkerClients('test');
 
   it('loads, streams and resolves with metrics; state goes loading → ready → busy → ready', async () => {
     const client = newClient();

@@ -3,10 +3,11 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EngineClient, type EngineLogger } from '../../src/engine/EngineClient';
+import type { EngineLogger } from '../../src/engine/EngineClient';
 import { EngineError, isCancelled, isEngineError } from '../../src/shared/errors';
-import { loadOptions, request, TINY_GQA, WORKER } from './helpers';
+import { loadOptions, request, TINY_GQA } from './helpers';
 import { rejection } from '../rejection';
+import { useWorkerClients } from './workerClients';
 
 function recordingLogger(): EngineLogger & { errors: string[] } {
   const errors: string[] = [];
@@ -26,22 +27,7 @@ function runChild(how: 'exit' | 'dispose', workerPath: string): Promise<{ code: 
 
 describe('engine: watchdog and safe stops', function () {
   this.timeout(60_000);
-  const clients: EngineClient[] = [];
-  const workerCopy = path.join(path.dirname(WORKER), `.worker-watchdog-${process.pid}.js`);
-  const newClient = (options: ConstructorParameters<typeof EngineClient>[0] = {}): EngineClient => {
-    const client = new EngineClient({ workerPath: workerCopy, restartDelayMs: 10, ...options });
-    clients.push(client);
-    return client;
-  };
-
-  before(() => {
-    assert.ok(fs.existsSync(WORKER), `${WORKER} is missing: run npm run build first`);
-    fs.copyFileSync(WORKER, workerCopy);
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
-    fs.rmSync(workerCopy, { force: true });
-  });
+  const { newClient, workerPath: workerCopy } = useWorkerClients('watchdog');
 
   it('a worker stuck in JavaScript misses its deadline: the request rejects, the worker is replaced, the next request completes', async () => {
     const logger = recordingLogger();
