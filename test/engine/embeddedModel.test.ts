@@ -10,7 +10,7 @@ import { Engine } from '../../src/engine/Engine';
 import { BeamSlots } from '../../src/engine/BeamSlots';
 import { gatherRows, KvCache } from '../../src/engine/KvCache';
 import type { GenerateRequest, GenerateResult } from '../../src/shared/protocol';
-import { cachedVersusFull } from './helpers';
+import { cachedVersusFull, GREEDY } from './helpers';
 
 const modelDir = path.join(__dirname, '..', '..', 'models', 'hearth-coder');
 const CODE = 'import os\n\n\ndef read_lines(path):\n    with open(path) as handle:\n        return handle.read().splitlines()\n\n\ndef count_';
@@ -144,7 +144,7 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       mode: 'single',
       maxNewTokens,
       timeBudgetMs: 60_000,
-      sampling: { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 },
+      sampling: GREEDY,
       budget: { maxPromptTokens: 800, suffixShare: 0.25 },
       beams: 4,
     });

@@ -4,7 +4,7 @@ import type { SamplingSettings } from '../../src/shared/settings';
 import { Engine } from '../../src/engine/Engine';
 import type { DecoderSession } from '../../src/engine/DecoderSession';
 import { KvCache } from '../../src/engine/KvCache';
-import type { GenerateRequest, LoadOptions } from '../../src/shared/protocol';
+import type { GenerateRequest, LoadOptions, StopReason } from '../../src/shared/protocol';
 
 export const MODELS = path.join(__dirname, 'fixtures', 'models');
 export const TINY_GQA = path.join(MODELS, 'tiny-gqa');
@@ -37,6 +37,14 @@ export function request(extra: Partial<GenerateRequest> = {}): GenerateRequest {
     budget: { maxPromptTokens: 200, suffixShare: 0.25 },
     ...extra,
   };
+}
+
+/** The engine's greedy token ids after `promptIds`, from an empty cache, and why it stopped (the peer tests' side of the comparison). */
+export async function greedyIds(engine: Engine, promptIds: number[], maxNewTokens: number, eosIds: Set<number>): Promise<{ ids: number[]; stopReason: StopReason }> {
+  const ids: number[] = [];
+  engine.generator.reset();
+  const result = await engine.generator.generate({ promptIds, maxNewTokens, timeBudgetMs: 600_000, sampling: GREEDY, eosIds, mode: 'free', onToken: (id: number) => ids.push(id) });
+  return { ids, stopReason: result.stopReason };
 }
 
 /** Byte ids of ASCII text (the tiny models' tokenizer has no merges). */

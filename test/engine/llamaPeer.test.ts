@@ -14,6 +14,7 @@ import { writeGguf } from '../../bench/gguf';
 import { LlamaPeer, loadNodeLlamaCpp } from '../../bench/llamaCpp';
 import { Engine } from '../../src/engine/Engine';
 import { chooseTemplate } from '../../src/model/fimTemplates';
+import { greedyIds } from './helpers';
 
 const root = path.join(__dirname, '..', '..');
 const embedded = path.join(root, 'models', 'hearth-coder');
@@ -70,24 +71,14 @@ describe('peer check: llama.cpp (node-llama-cpp) on a GGUF of the embedded model
     const prompts = [...FIM_CASES.map((parts) => fim.build(parts).ids), ...PLAIN_CASES.map((prefix) => plain.build({ prefix, suffix: '' }).ids)];
     const eos = new Set([engine!.tokenizer.specialId('<|endoftext|>')].filter((id): id is number => id !== undefined));
     for (const [index, promptIds] of prompts.entries()) {
-      const ours: number[] = [];
-      engine!.generator.reset();
-      const result = await engine!.generator.generate({
-        promptIds,
-        maxNewTokens: NEW_TOKENS,
-        timeBudgetMs: 600_000,
-        sampling: { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 },
-        eosIds: eos,
-        mode: 'free',
-        onToken: (id: number) => ours.push(id),
-      });
+      const { ids: ours, stopReason } = await greedyIds(engine!, promptIds, NEW_TOKENS, eos);
       await peer!.clear();
       const theirs = await peer!.generate(promptIds, NEW_TOKENS);
       assert.equal(theirs.reusedTokens, 0);
       assert.ok(ours.length > 0);
       assert.deepEqual(ours, theirs.tokens.slice(0, ours.length), `case ${index}: Hearth and llama.cpp differ`);
       // Hearth hands over the end-of-text token it stops at; llama.cpp yields it too (yieldEogToken).
-      if (ours.length < NEW_TOKENS) assert.ok(result.stopReason === 'eos' && eos.has(ours[ours.length - 1]!), `case ${index}: Hearth stopped early (${result.stopReason})`);
+      if (ours.length < NEW_TOKENS) assert.ok(stopReason === 'eos' && eos.has(ours[ours.length - 1]!), `case ${index}: Hearth stopped early (${stopReason})`);
       const again = await peer!.generate(promptIds, NEW_TOKENS);
       assert.equal(again.reusedTokens, promptIds.length - 1, 'the cached prompt is reused up to its last token');
       assert.deepEqual(again.tokens, theirs.tokens);

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
 import { lineScore } from '../../src/engine/lineSearch';
 import type { GenerateRequest } from '../../src/shared/protocol';
+import { GREEDY } from './helpers';
 
 const modelDir = path.join(__dirname, '..', '..', 'models', 'hearth-coder');
-const GREEDY = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 };
 
 function lineRequest(extra: Partial<GenerateRequest>): GenerateRequest {
   return {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
 import { chooseTemplate } from '../../src/model/fimTemplates';
+import { greedyIds } from './helpers';
 
 const root = path.join(__dirname, '..', '..');
 const fixture = path.join(root, 'test', 'fixtures', 'tiny-qwen2');
@@ -80,18 +81,8 @@ for (const { modelDir, variant, dtype, kvSlots } of RUNS) {
         const eos = new Set<number>([config.eos_token_id].flat());
         const hearth: number[][] = [];
         for (const promptIds of prompts) {
-          const ids: number[] = [];
-          engine.generator.reset();
-          const result = await engine.generator.generate({
-            promptIds,
-            maxNewTokens: NEW_TOKENS,
-            timeBudgetMs: 600_000,
-            sampling: { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 },
-            eosIds: eos,
-            mode: 'free',
-            onToken: (id: number) => ids.push(id),
-          });
-          assert.ok(['eos', 'max-tokens'].includes(result.stopReason), result.stopReason);
+          const { ids, stopReason } = await greedyIds(engine, promptIds, NEW_TOKENS, eos);
+          assert.ok(['eos', 'max-tokens'].includes(stopReason), stopReason);
           hearth.push(ids);
         }
         const peer = (await import('@huggingface/transformers')) as unknown as PeerModule;
