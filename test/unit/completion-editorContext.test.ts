@@ -7,9 +7,10 @@ import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { SnippetIndex, selectSnippets } from '../../src/completion/snippets';
 import type { CompletionResult, DocumentContext } from '../../src/completion/types';
 import { withCursor } from './completion-fixtures';
+import { testMetrics } from './fakeEngine';
 
 function result(text: string, start: number, end = start, alternatives?: string[]): CompletionResult {
-  const metrics = { promptTokens: 1, reusedTokens: 0, truncatedTokens: 0, prefillMs: 0, timeToFirstTokenMs: 0, decodeTokens: 0, decodeTokensPerSecond: 0, totalMs: 0, device: 'x', stopReason: 'eos' as const, steps: 0, stepMs: [], draftedTokens: 0, acceptedTokens: 0 };
+  const metrics = testMetrics({ promptTokens: 1, prefillMs: 0, timeToFirstTokenMs: 0, decodeTokens: 0, decodeTokensPerSecond: 0, totalMs: 0, device: 'x', steps: 0, stepMs: [] });
   return { text, range: { start, end }, mode: 'single', stopReason: 'eos', metrics, fromCache: false, id: 1, ...(alternatives ? { alternatives } : {}) };
 }
 

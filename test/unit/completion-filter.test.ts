@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CompletionService } from '../../src/completion/CompletionService';
 import type { CompletionEngine, GenerateRequest, GenerateResult, LineCandidate } from '../../src/completion/engineApi';
+import { testMetrics } from './fakeEngine';
 import { computeFeatures, cursorContext } from '../../src/completion/filter/features';
 import { DEFAULT_FILTER, type FilterModel, loadFilterModel, parseFilterModel, probability } from '../../src/completion/filter/filterModel';
 import { MAX_OFFSET, ShowFilter } from '../../src/completion/filter/ShowFilter';
@@ -24,10 +25,7 @@ class LinesEngine implements CompletionEngine {
       lines: this.lines,
       stopReason: 'newline',
       weakest: { step: 0, id: 1, margin: 0.1 },
-      metrics: {
-        promptTokens: 10, reusedTokens: 0, truncatedTokens: 0, prefillMs: 1, timeToFirstTokenMs: 1, decodeTokens: 3,
-        decodeTokensPerSecond: 1, totalMs: 2, device: 'fake', stopReason: 'newline', steps: 2, stepMs: [1], draftedTokens: 0, acceptedTokens: 0,
-      },
+      metrics: testMetrics({ decodeTokens: 3, stopReason: 'newline' }),
     });
   }
 }

@@ -5,6 +5,7 @@ import type { CompletionEngine, GenerateRequest, GenerateResult, TokenChoice } f
 import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/shared/settings';
 import type { DocumentContext } from '../../src/completion/types';
 import { withCursor } from './completion-fixtures';
+import { testMetrics } from './fakeEngine';
 
 interface Call {
   request: GenerateRequest;
@@ -30,22 +31,7 @@ class FakeEngine implements CompletionEngine {
         ...(scripted?.weakest ? { weakest: scripted.weakest } : {}),
         ...(scripted?.lines ? { lines: scripted.lines.map((line) => ({ text: line, logprob: -1, endLogprob: 0, tokens: 3, stopReason: 'newline' as const })) } : {}),
         stopReason: 'eos',
-        metrics: {
-          promptTokens: 10,
-          reusedTokens: 0,
-          truncatedTokens: 0,
-          prefillMs: 1,
-          timeToFirstTokenMs: 1,
-          decodeTokens: 1,
-          decodeTokensPerSecond: 1,
-          totalMs: 2,
-          device: 'fake',
-          stopReason: 'eos',
-          steps: 2,
-          stepMs: [1],
-          draftedTokens: 0,
-          acceptedTokens: 0,
-        },
+        metrics: testMetrics(),
       });
       const abort = (): void => reject(new AbortError());
       signal?.addEventListener('abort', abort, { once: true });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../../src/completion/CompletionService';
 import type { CompletionEngine, GenerateRequest, GenerateResult } from '../../src/completion/engineApi';
+import { testMetrics } from './fakeEngine';
 import { checkSettings, SETTING_BOUNDS } from '../../src/shared/settingBounds';
 import { DEFAULT_SETTINGS, flattenSettings, type HearthSettings } from '../../src/shared/settings';
 
@@ -71,7 +72,7 @@ describe('settings: the answer cache', () => {
     async complete(request: GenerateRequest): Promise<GenerateResult> {
       this.calls.push(request);
       const text = `value_${this.calls.length}`;
-      const metrics = { promptTokens: 1, reusedTokens: 0, truncatedTokens: 0, prefillMs: 0, timeToFirstTokenMs: 0, decodeTokens: 1, decodeTokensPerSecond: 1, totalMs: 1, device: 'cpu', stopReason: 'newline' as const, steps: 1, stepMs: [], draftedTokens: 0, acceptedTokens: 0 };
+      const metrics = testMetrics({ promptTokens: 1, prefillMs: 0, timeToFirstTokenMs: 0, totalMs: 1, device: 'cpu', stopReason: 'newline', steps: 1, stepMs: [] });
       return { text, stopReason: 'newline', metrics };
     }
   }
