@@ -3,6 +3,7 @@
  * same suggestion goes on (less what they typed) instead of a new answer that may differ. A
  * ghost line that turns into another line under the user's fingers is worse than either one.
  */
+import { reconcile } from './offer';
 import type { Anchor } from './reuse';
 import { typedSince } from './reuse';
 import type { CompletionResult, DocumentContext } from './types';
@@ -25,14 +26,21 @@ export function continueShown(shown: Shown, current: Anchor, document: DocumentC
   if (typed === undefined || typed === '') return undefined;
   const { result } = shown;
   if (!result.text.startsWith(typed) || result.text.length === typed.length) return undefined;
-  // The editor closed the bracket or quote just typed: the rest must write that closer, over it.
-  if (closed !== undefined && !closesOpener(result.text.slice(typed.length), typed.at(-1) ?? '')) return undefined;
-  const over = result.range.end - result.range.start + (closed !== undefined ? 1 : 0);
-  const alternatives = (result.alternatives ?? []).filter((text) => text.startsWith(typed) && text.length > typed.length).map((text) => text.slice(typed.length));
+  const text = result.text.slice(typed.length);
+  let alternatives = (result.alternatives ?? []).filter((other) => other.startsWith(typed) && other.length > typed.length).map((other) => other.slice(typed.length));
+  let over = result.range.end - result.range.start;
+  if (closed !== undefined) {
+    // The editor closed the bracket or quote just typed: the rest is offered as a fresh answer
+    // would be, and only if it writes that closer again, over it.
+    const offer = reconcile([text, ...alternatives], { prefix: document.text.slice(0, document.offset), suffix: current.suffix, mode: current.mode, languageId: document.languageId });
+    if (!offer || offer.replaceLength === 0) return undefined;
+    alternatives = offer.alternatives;
+    over = offer.replaceLength;
+  }
   const { alternatives: _dropped, ...rest } = result;
   return {
     ...rest,
-    text: result.text.slice(typed.length),
+    text,
     ...(alternatives.length > 0 ? { alternatives } : {}),
     range: { start: current.offset, end: current.offset + over },
     fromCache: true,
@@ -56,17 +64,4 @@ function typedIntoAutoClosed(shown: Shown, current: Anchor, document: DocumentCo
   const typed = typedSince({ ...shown.anchor, suffix: '' }, { ...current, suffix: '' }, document);
   const opener = typed?.at(-1);
   return opener !== undefined && CLOSER[opener] === closer ? typed : undefined;
-}
-
-/** True when `rest` (what follows `opener` in the suggestion) closes it at its own depth. */
-function closesOpener(rest: string, opener: string): boolean {
-  const closer = CLOSER[opener];
-  if (closer === undefined) return false;
-  if (closer === opener) return rest.includes(closer);
-  let depth = 1;
-  for (const char of rest) {
-    if (char === opener) depth++;
-    else if (char === closer && --depth === 0) return true;
-  }
-  return false;
 }
