@@ -225,9 +225,7 @@ export async function runBench(argv: string[]): Promise<number> {
     case 'editor': {
       const filter = stringFlag(args, 'filter');
       if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);
-      const debounceFlag = stringFlag(args, 'debounce-ms');
-      const debounceMs = debounceFlag === undefined ? undefined : Number(debounceFlag);
-      if (debounceMs !== undefined && !(Number.isInteger(debounceMs) && debounceMs >= 0)) throw new UsageError(`--debounce-ms must be a whole number of 0 or more, not '${debounceFlag}'`);
+      const debounceMs = intFlag(args, 'debounce-ms', undefined, 0);
       const rows = await runEditorBench({ keystrokes: intFlag(args, 'keystrokes', 60) ?? 60, ...(filter ? { filter: filter as FilterLevel } : {}), ...(debounceMs !== undefined ? { debounceMs } : {}), log });
       print(args.flags.has('json'), { editor: rows }, rows.map(editorLine).join('\n'));
       return 0;

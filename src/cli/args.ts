@@ -41,11 +41,11 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A positive integer flag, or `fallback` when absent. */
-export function intFlag(args: ParsedArgs, name: string, fallback?: number): number | undefined {
+/** An integer flag of at least `minimum` (default 1), or `fallback` when absent. */
+export function intFlag(args: ParsedArgs, name: string, fallback?: number, minimum = 1): number | undefined {
   const value = stringFlag(args, name);
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new UsageError(`--${name} must be a whole number of 1 or more, not '${value}'`);
+  if (!Number.isInteger(parsed) || parsed < minimum) throw new UsageError(`--${name} must be a whole number of ${minimum} or more, not '${value}'`);
   return parsed;
 }
