@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from '../src/cli/args';
 import { defaultThreads } from '../src/engine/devices';
-import { type ArenaLatencyResult, runArenaLatency } from './arena';
+import { type PairedFigures, runPairedLatency, type Variant } from './pairedLatency';
 import { hearthReplayChild, peerReplayChild, runLatency, type LatencyOptions } from './latency';
 import { replayChild, runRemoteLatency, serverChild } from './remoteLatency';
 import { llamaChild, type LlamaBenchOptions, type LlamaBenchResult, runLlamaBench } from './llamaBench';
@@ -41,6 +41,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
                      configuration (default 60); largefile: keystrokes per variant (default 20)
   --arena            latency: onnxruntime's CPU memory arena on and off, keystroke by keystroke
+  --isolation        latency: the engine in a worker thread and in a child process, keystroke by keystroke
                      in turn (Hearth only; the default is off)
   --backend B        latency through llama.cpp, ollama or openai beside the local engine; without
                      --url a test server runs llama.cpp on a GGUF of the model (needs Python with
@@ -133,7 +134,7 @@ function print(json: boolean, value: unknown, human: string): void {
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json', 'help', 'score-all', 'flash-attention', 'arena']);
+  const args = parseArgs(argv, ['json', 'help', 'score-all', 'flash-attention', 'arena', 'isolation']);
   const [verb = 'all'] = args.positionals;
   if (verb === '__child') return child(args.positionals[1] ?? '{}');
   if (args.flags.has('help')) {
@@ -174,10 +175,13 @@ export async function runBench(argv: string[]): Promise<number> {
         print(args.flags.has('json'), r, `keystroke replay, ${r.keystrokes} keystrokes: local p50 ${r.localP50.median.toFixed(1)} ms, p95 ${r.localP95.median.toFixed(1)} ms; ${r.backend} p50 ${r.remoteP50.median.toFixed(1)} ms, p95 ${r.remoteP95.median.toFixed(1)} ms (remote/local p50 ${r.ratioP50.median.toFixed(2)}); same text ${r.sameText}/${r.keystrokes}; ${r.server}`);
         return 0;
       }
-      if (args.flags.has('arena')) {
-        const r = await runArenaLatency(latencyOptions(args, common(args)));
-        const line = (name: string, f: ArenaLatencyResult['greedy']): string => `${name} p50 ${f.on.p50.toFixed(1)} ms on, ${f.off.p50.toFixed(1)} ms off (off/on ${f.offOverOnP50.toFixed(2)}), p95 ${f.on.p95.toFixed(1)} / ${f.off.p95.toFixed(1)} ms`;
-        print(args.flags.has('json'), r, `CPU memory arena, ${r.keystrokes} keystrokes: ${line('greedy', r.greedy)}; ${line('searched', r.searched)}`);
+      if (args.flags.has('arena') || args.flags.has('isolation')) {
+        const variants: [Variant, Variant] = args.flags.has('arena')
+          ? [{ name: 'arena on', load: { cpuMemArena: true } }, { name: 'arena off', load: { cpuMemArena: false } }]
+          : [{ name: 'thread', load: { isolation: 'thread' } }, { name: 'process', load: { isolation: 'process' } }];
+        const r = await runPairedLatency(latencyOptions(args, common(args)), variants);
+        const line = (name: string, f: PairedFigures): string => `${name} p50 ${f.a.p50.toFixed(1)} ms ${r.a}, ${f.b.p50.toFixed(1)} ms ${r.b} (${r.b}/${r.a} ${f.bOverAP50.toFixed(2)}), p95 ${f.a.p95.toFixed(1)} / ${f.b.p95.toFixed(1)} ms`;
+        print(args.flags.has('json'), r, `${r.keystrokes} keystrokes: ${line('greedy', r.greedy)}; ${line('searched', r.searched)}`);
         return 0;
       }
       const result = await runLatency(latencyOptions(args, common(args)));

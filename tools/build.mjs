@@ -1,4 +1,5 @@
-// Bundles the three entry points into dist/: the extension host side, the engine worker and the CLI;
+// Bundles the entry points into dist/: the extension host side, the engine worker (and its child
+// process host) and the CLI;
 // and the benchmarks into dist-bench/.
 // vscode is provided by the editor; onnxruntime-node carries native binaries and is loaded from node_modules.
 import * as fs from 'node:fs';
@@ -23,6 +24,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { worker: 'src/engine/worker.ts' }, outdir: 'dist' },
+  // The worker's host process for `hearth.engine.isolation: "process"`.
+  { ...common, entryPoints: { engineProcess: 'src/engine/engineProcess.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   // Benchmarks (bench/): a source-checkout tool, outside dist/ and the VSIX; loaded by `hearth bench`.
   {

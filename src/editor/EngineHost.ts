@@ -46,6 +46,7 @@ export class EngineHost implements vscode.Disposable {
         variant: settings.model.variant,
         device: settings.device,
         threads: settings.threads,
+        isolation: settings.engine.isolation,
         template: settings.model.promptTemplate,
         cacheDir: settings.model.cacheDir || this.storagePath,
       });

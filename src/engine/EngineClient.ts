@@ -3,38 +3,23 @@
  * back, and cancels through shared memory. If the worker dies, pending requests reject with
  * `worker-crashed`, and the client respawns it with backoff and reloads the last model; after
  * `maxRestarts` failures in a row it gives up and says so. A watchdog gives every request and
- * load a deadline: a worker that misses one is replaced (terminated only when it is outside
- * onnxruntime, see workerHandle.ts) and every pending promise settles. No `vscode` import: the
- * editor, the CLI and the benchmarks all use it.
+ * load a deadline: a worker that misses one is replaced (a thread is terminated only when it is
+ * outside onnxruntime, see workerHandle.ts; a child process at any time, see processHandle.ts)
+ * and every pending promise settles. No `vscode` import: the editor, the CLI and the benchmarks
+ * all use it.
  */
 import * as path from 'node:path';
 import { AbortError, deserializeError, EngineError } from '../shared/errors';
 import { type ClientMessage, Control, type EngineMessage, type EngineState, type GenerateRequest, type GenerateResult, type LoadOptions, type ModelInfo, STOP_ALL, type WorkerMemory } from '../shared/protocol';
+import type { Disposable, EngineClientOptions, EngineLogger } from './clientOptions';
+import type { EngineIsolation } from '../shared/settings';
+import type { EngineHandle } from './engineHandle';
+import { ProcessHandle } from './processHandle';
 import { untilAborted } from './untilAborted';
 import { Watchdog } from './watchdog';
 import { WorkerHandle } from './workerHandle';
 
-export type EngineLogger = Record<'debug' | 'info' | 'warn' | 'error', (message: string) => void>;
-
-export interface Disposable {
-  dispose(): void;
-}
-
-export interface EngineClientOptions {
-  /** The bundled worker. Default: `worker.js` beside this file (dist/). */
-  workerPath?: string;
-  logger?: EngineLogger;
-  /** Respawns in a row before giving up. Default 3. */
-  maxRestarts?: number;
-  /** First respawn delay; it doubles with each failure in a row. Default 200 ms. */
-  restartDelayMs?: number;
-  /** A request's deadline is its time budget plus this, counted from when the worker starts it. Default 10 s. */
-  deadlineMarginMs?: number;
-  /** A load's deadline, counted from when the worker starts it. Default 120 s. */
-  loadTimeoutMs?: number;
-  /** How long dispose and restart wait for a worker inside onnxruntime before leaving it be. Default 60 s. */
-  nativeWaitMs?: number;
-}
+export type { Disposable, EngineClientOptions, EngineLogger } from './clientOptions';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -46,7 +31,9 @@ interface Pending {
 }
 
 export class EngineClient {
-  private handle: WorkerHandle | undefined;
+  private handle: EngineHandle | undefined;
+  /** Where the next engine starts (the last load's `isolation`). */
+  private isolation: EngineIsolation = 'thread';
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(state: EngineState) => void>();
   private nextId = 0;
@@ -65,6 +52,7 @@ export class EngineClient {
   private nativeStuckReported = false;
   private disposed = false;
   private readonly workerPath: string;
+  private readonly processPath: string;
   private readonly maxRestarts: number;
   private readonly restartDelayMs: number;
   private readonly marginMs: number;
@@ -75,6 +63,7 @@ export class EngineClient {
 
   constructor(options: EngineClientOptions = {}) {
     this.workerPath = path.resolve(options.workerPath ?? path.join(__dirname, 'worker.js'));
+    this.processPath = path.resolve(options.processPath ?? path.join(path.dirname(this.workerPath), 'engineProcess.js'));
     this.maxRestarts = options.maxRestarts ?? 3;
     this.restartDelayMs = options.restartDelayMs ?? 200;
     this.marginMs = options.deadlineMarginMs ?? 10_000;
@@ -82,10 +71,10 @@ export class EngineClient {
     this.nativeWaitMs = options.nativeWaitMs ?? 60_000;
     this.logger = options.logger;
     this.watchdog = new Watchdog(Math.max(10, Math.min(1000, Math.floor(this.marginMs / 4))), {
-      current: () => (this.handle && this.pending.size > 0 ? { id: Atomics.load(this.handle.control, Control.Current), steps: Atomics.load(this.handle.control, Control.Steps) } : undefined),
+      current: () => (this.handle && this.pending.size > 0 ? this.handle.progress() : undefined),
       // Between requests (a worker starting, say) the worker gets a load's time to pick the next one up;
-      // inside onnxruntime, where it cannot be stopped anyway, at least `nativeWaitMs` for one call.
-      allowedMs: (id) => Math.max(this.pending.get(id)?.allowedMs ?? this.loadTimeoutMs, this.handle?.insideNative ? this.nativeWaitMs : 0),
+      // a thread inside onnxruntime, where it cannot be stopped anyway, at least `nativeWaitMs` for one call.
+      allowedMs: (id) => Math.max(this.pending.get(id)?.allowedMs ?? this.loadTimeoutMs, this.handle?.unsafeToStop ? this.nativeWaitMs : 0),
       onLate: (id, allowedMs) => this.onLate(id, allowedMs),
     });
   }
@@ -101,7 +90,12 @@ export class EngineClient {
 
   /** `session.run` calls the current worker has started (test and benchmark hook). */
   get stepCount(): number {
-    return this.handle ? Atomics.load(this.handle.control, Control.Steps) : 0;
+    return this.handle?.progress().steps ?? 0;
+  }
+
+  /** The process the engine runs in: the host's own, or its child's with process isolation (test hook). */
+  get enginePid(): number | undefined {
+    return this.handle?.pid;
   }
 
   /** Requests and loads not yet settled (test hook: none may be left behind). */
@@ -119,6 +113,12 @@ export class EngineClient {
     if (this.disposed) return Promise.reject(new EngineError('disposed', 'The engine was disposed.'));
     this.lastLoad = options;
     this.failuresInRow = 0;
+    const isolation = options.isolation ?? 'thread';
+    if (isolation !== this.isolation) {
+      this.isolation = isolation;
+      // The engine moves: the old one goes (between two steps), and the model loads in the new one.
+      if (this.handle) this.abandonWorker(() => new AbortError(`The engine was moved to a ${isolation === 'process' ? 'child process' : 'worker thread'}.`));
+    }
     // A new model makes every request sent so far moot, kept ones too.
     this.setSlot(Control.AllCancelledUpTo, this.nextId);
     const ready = this.sendLoad(options);
@@ -126,10 +126,8 @@ export class EngineClient {
     // A respawn still waiting is replaced by this load; whoever waits on it waits on this one.
     const respawn = this.respawn;
     this.respawn = undefined;
-    if (respawn) {
-      clearTimeout(respawn.timer);
-      respawn.settle(ready);
-    }
+    if (respawn) clearTimeout(respawn.timer);
+    respawn?.settle(ready);
     return ready;
   }
 
@@ -153,7 +151,7 @@ export class EngineClient {
   async complete(request: GenerateRequest, signal?: AbortSignal, onText?: (delta: string) => void): Promise<GenerateResult> {
     if (this.disposed) throw new EngineError('disposed', 'The engine was disposed.');
     if (this.currentState === 'failed' && this.failuresInRow > this.maxRestarts) {
-      throw new EngineError('gave-up', `The engine worker crashed ${this.failuresInRow} times in a row, so Hearth stopped restarting it. Run "Hearth: Restart Engine" after checking the log.`);
+      throw this.gaveUp();
     }
     const id = ++this.nextId;
     const keep = request.keep === true;
@@ -169,7 +167,7 @@ export class EngineClient {
     const onAbort = (): void => {
       if (keep) {
         const handle = this.handle;
-        if (handle) Atomics.store(handle.control, Control.KeptCancelled + (id % Control.KeptRing), id);
+        handle?.setSlot(Control.KeptCancelled + (id % Control.KeptRing), id);
       } else if (this.cancelledUpTo < id) {
         this.setSlot(Control.CancelledUpTo, id);
       }
@@ -247,7 +245,7 @@ export class EngineClient {
     if (slot === Control.Latest) this.latestId = value;
     else if (slot === Control.CancelledUpTo) this.cancelledUpTo = value;
     else this.allCancelledUpTo = value;
-    if (this.handle) Atomics.store(this.handle.control, slot, value);
+    this.handle?.setSlot(slot, value);
   }
 
   private post(message: ClientMessage): void {
@@ -255,17 +253,15 @@ export class EngineClient {
     if (this.pending.size > 0) this.watchdog.start();
   }
 
-  private ensureWorker(): WorkerHandle {
+  private ensureWorker(): EngineHandle {
     if (this.handle) return this.handle;
-    const handle: WorkerHandle = new WorkerHandle(
-      this.workerPath,
-      {
-        onMessage: (message) => this.onMessage(message),
-        onError: (error) => this.logger?.error(`engine worker error: ${error.stack ?? error.message}`),
-        onExit: (code) => this.onExit(handle, code),
-      },
-      { latest: this.latestId, cancelledUpTo: this.cancelledUpTo, allCancelledUpTo: this.allCancelledUpTo },
-    );
+    const events = {
+      onMessage: (message: EngineMessage) => this.onMessage(message),
+      onError: (error: Error) => this.logger?.error(`engine worker error: ${error.stack ?? error.message}`),
+      onExit: (code: number) => this.onExit(handle, code),
+    };
+    const carry = { latest: this.latestId, cancelledUpTo: this.cancelledUpTo, allCancelledUpTo: this.allCancelledUpTo };
+    const handle: EngineHandle = this.isolation === 'process' ? new ProcessHandle(this.processPath, this.workerPath, events, carry) : new WorkerHandle(this.workerPath, events, carry);
     this.handle = handle;
     return handle;
   }
@@ -302,7 +298,7 @@ export class EngineClient {
     if (this.pending.size === 0) this.watchdog.stop();
   }
 
-  private onExit(handle: WorkerHandle, code: number): void {
+  private onExit(handle: EngineHandle, code: number): void {
     if (this.handle !== handle) return;
     this.handle = undefined;
     if (this.disposed) return;
@@ -321,7 +317,7 @@ export class EngineClient {
     if (!respawn || this.failuresInRow > this.maxRestarts || !this.lastLoad) {
       this.setState('failed');
       const gaveUp = respawn
-        ? new EngineError('gave-up', `The engine worker crashed ${this.failuresInRow} times in a row, so Hearth stopped restarting it. Run "Hearth: Restart Engine" after checking the log.`)
+        ? this.gaveUp()
         : error('load');
       this.ready = Promise.reject(gaveUp);
       this.ready.catch(() => undefined);
@@ -382,6 +378,10 @@ export class EngineClient {
     if (this.nativeStuckReported) return;
     this.nativeStuckReported = true;
     this.logger?.error(`An onnxruntime call has not returned after ${Math.round(ms / 1000)} s. Hearth cannot stop it safely, so that thread was left running; the engine continues in a new worker. Reload the window to free its memory.`);
+  }
+
+  private gaveUp(): EngineError {
+    return new EngineError('gave-up', `The engine worker crashed ${this.failuresInRow} times in a row, so Hearth stopped restarting it. Run "Hearth: Restart Engine" after checking the log.`);
   }
 
   private rejectAll(error: (kind: Pending['kind']) => Error): void {

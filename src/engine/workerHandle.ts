@@ -6,7 +6,8 @@
  * briefly and synchronously, for every live worker to leave onnxruntime.
  */
 import { Worker } from 'node:worker_threads';
-import { type ClientMessage, Control, NativeGate, STOP_ALL, type WorkerData, type EngineMessage, type WorkerMemory, type WorkerMessage } from '../shared/protocol';
+import { type ClientMessage, Control, NativeGate, STOP_ALL, type WorkerData, type WorkerMemory, type WorkerMessage } from '../shared/protocol';
+import { type CarriedSlots, type EngineHandle, exitedWithin, type HandleEvents } from './engineHandle';
 
 /** How long the process's exit waits for a worker to leave onnxruntime (a step is milliseconds). */
 const EXIT_WAIT_MS = 5000;
@@ -22,19 +23,13 @@ function onProcessExit(): void {
   }
 }
 
-export interface WorkerEvents {
-  onMessage(message: EngineMessage): void;
-  onError(error: Error): void;
-  onExit(code: number): void;
-}
-
-export class WorkerHandle {
+export class WorkerHandle implements EngineHandle {
   readonly control = new Int32Array(new SharedArrayBuffer(Control.Length * Int32Array.BYTES_PER_ELEMENT));
   readonly worker: Worker;
   private exited = false;
   private readonly exit: Promise<void>;
 
-  constructor(workerPath: string, events: WorkerEvents, carry: { latest: number; cancelledUpTo: number; allCancelledUpTo: number }) {
+  constructor(workerPath: string, events: HandleEvents, carry: CarriedSlots) {
     Atomics.store(this.control, Control.Latest, carry.latest);
     Atomics.store(this.control, Control.CancelledUpTo, carry.cancelledUpTo);
     Atomics.store(this.control, Control.AllCancelledUpTo, carry.allCancelledUpTo);
@@ -69,6 +64,23 @@ export class WorkerHandle {
   /** True while the worker is inside onnxruntime. */
   get insideNative(): boolean {
     return Atomics.load(this.control, Control.Native) === NativeGate.Inside;
+  }
+
+  /** A thread inside onnxruntime cannot be terminated without aborting the process. */
+  get unsafeToStop(): boolean {
+    return this.insideNative;
+  }
+
+  get pid(): number {
+    return process.pid;
+  }
+
+  progress(): { id: number; steps: number } {
+    return { id: Atomics.load(this.control, Control.Current), steps: Atomics.load(this.control, Control.Steps) };
+  }
+
+  setSlot(slot: number, value: number): void {
+    Atomics.store(this.control, slot, value);
   }
 
   post(message: ClientMessage): void {
@@ -129,7 +141,7 @@ export class WorkerHandle {
     if (this.exited) return 'exited';
     this.cancelAll();
     this.worker.postMessage({ type: 'shutdown' } satisfies ClientMessage);
-    if (await this.exitedWithin(graceMs)) return 'exited';
+    if (await exitedWithin(this.exit, () => this.exited, graceMs)) return 'exited';
     const until = Date.now() + nativeWaitMs;
     for (;;) {
       if (this.exited) return 'exited';
@@ -141,18 +153,7 @@ export class WorkerHandle {
         this.worker.unref();
         return 'stuck-native';
       }
-      await this.exitedWithin(pollMs);
+      await exitedWithin(this.exit, () => this.exited, pollMs);
     }
-  }
-
-  private exitedWithin(ms: number): Promise<boolean> {
-    if (this.exited) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(this.exited), ms);
-      void this.exit.then(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
   }
 }

@@ -6,7 +6,7 @@
  * shared at spawn, the client writes to it with Atomics, and the worker reads it between decode
  * steps, because a step blocks the worker's thread and its message queue.
  */
-import type { Device, ModelVariant, SamplingSettings, TemplateName } from './settings';
+import type { Device, EngineIsolation, ModelVariant, SamplingSettings, TemplateName } from './settings';
 import type { SerializedError } from './errors';
 
 /** What to load. `threads` 0 means all cores but one. */
@@ -30,6 +30,12 @@ export interface LoadOptions {
    * the soak measured as RSS steps of tens of MB long after warm-up (docs/reliability.md).
    */
   cpuMemArena?: boolean;
+  /**
+   * Where the engine runs (default 'thread'): a worker thread of the extension host, or that
+   * worker inside a child process, which a native fault cannot take the host down with. Changing
+   * it replaces the engine; the engine client reads it, the worker does not.
+   */
+  isolation?: EngineIsolation;
 }
 
 /** The model in use, as loaded. */

@@ -7,6 +7,8 @@
 export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
 export type ModelVariant = 'auto' | 'fp32' | 'fp16' | 'q4' | 'quantized';
 export type MultilineMode = 'auto' | 'always' | 'never';
+/** Where the engine runs: a worker thread of the extension host, or a child process (docs/reliability.md). */
+export type EngineIsolation = 'thread' | 'process';
 /** How choosy the show-or-hide filter is: `off` shows every suggestion the model makes. */
 export type FilterLevel = 'off' | 'balanced' | 'strict';
 /** Where completions come from: the model in-process, or an inference server (docs/remote.md). */
@@ -48,6 +50,7 @@ export interface HearthSettings {
   device: Device;
   /** 0: all cores but one. */
   threads: number;
+  engine: { isolation: EngineIsolation };
   sampling: SamplingSettings;
   completion: {
     multiline: MultilineMode;
@@ -98,6 +101,7 @@ export const DEFAULT_SETTINGS: HearthSettings = {
   model: { path: '', variant: 'auto', cacheDir: '', promptTemplate: 'auto' },
   device: 'auto',
   threads: 0,
+  engine: { isolation: 'thread' },
   sampling: { temperature: 0.2, topK: 40, topP: 0.95, repetitionPenalty: 1, seed: 0 },
   completion: { multiline: 'auto', maxTokens: 128, timeBudgetMs: 1500, debounceMs: 0, candidates: 4, filter: 'balanced', localContext: 'on' },
   context: { maxPromptTokens: 1536, suffixShare: 0.25, otherFiles: true },
@@ -123,6 +127,7 @@ export const ENGINE_RESTART_KEYS: readonly string[] = [
   'model.cacheDir',
   'device',
   'threads',
+  'engine.isolation',
 ];
 
 /** Flattens settings to dotted keys, in the form package.json's `contributes.configuration` uses. */

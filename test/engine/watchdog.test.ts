@@ -8,21 +8,11 @@ import { EngineError, isCancelled, isEngineError } from '../../src/shared/errors
 import { loadOptions, request, TINY_GQA } from './helpers';
 import { rejection } from '../rejection';
 import { useWorkerClients } from './workerClients';
+import { runChild } from './children/run';
 
 function recordingLogger(): EngineLogger & { errors: string[] } {
   const errors: string[] = [];
   return { errors, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) };
-}
-
-/** Runs the child script; resolves with its exit code (or signal) and stdout. */
-function runChild(how: 'exit' | 'dispose', workerPath: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  const script = path.join(__dirname, 'children', 'stopDuringStep.ts');
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', 'tsx/cjs', script, workerPath, how], { timeout: 60_000 }, (error, stdout, stderr) => {
-      const e = error as (Error & { code?: number; signal?: string }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
-    });
-  });
 }
 
 describe('engine: watchdog and safe stops', function () {

@@ -8,6 +8,8 @@ import { WORKER } from './helpers';
 export interface WorkerClients {
   /** The private copy of dist/worker.js the clients run. */
   workerPath: string;
+  /** The private copy of dist/engineProcess.js, for clients loaded with process isolation. */
+  processPath: string;
   newClient(options?: ConstructorParameters<typeof EngineClient>[0]): EngineClient;
 }
 
@@ -19,18 +21,22 @@ export interface WorkerClients {
 export function useWorkerClients(tag: string): WorkerClients {
   const clients: EngineClient[] = [];
   const workerPath = path.join(path.dirname(WORKER), `.worker-${tag}-${process.pid}.js`);
+  const processPath = path.join(path.dirname(WORKER), `.engineProcess-${tag}-${process.pid}.js`);
   before(() => {
     assert.ok(fs.existsSync(WORKER), `${WORKER} is missing: run npm run build first`);
     fs.copyFileSync(WORKER, workerPath);
+    fs.copyFileSync(path.join(path.dirname(WORKER), 'engineProcess.js'), processPath);
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
     fs.rmSync(workerPath, { force: true });
+    fs.rmSync(processPath, { force: true });
   });
   return {
     workerPath,
+    processPath,
     newClient: (options = {}) => {
-      const client = new EngineClient({ workerPath, restartDelayMs: 10, ...options });
+      const client = new EngineClient({ workerPath, processPath, restartDelayMs: 10, ...options });
       clients.push(client);
       return client;
     },

@@ -32,6 +32,7 @@ describe('VSIX contents', function () {
       'media/icon.png',
       'dist/extension.js',
       'dist/worker.js',
+      'dist/engineProcess.js',
       'dist/cli.js',
       'node_modules/onnxruntime-node/dist/index.js',
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
