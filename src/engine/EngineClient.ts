@@ -262,6 +262,7 @@ export class EngineClient {
     };
     const carry = { latest: this.latestId, cancelledUpTo: this.cancelledUpTo, allCancelledUpTo: this.allCancelledUpTo };
     const handle: EngineHandle = this.isolation === 'process' ? new ProcessHandle(this.processPath, this.workerPath, events, carry) : new WorkerHandle(this.workerPath, events, carry);
+    if (this.isolation === 'process') this.logger?.info(`engine process started (pid ${handle.pid})`);
     this.handle = handle;
     return handle;
   }

@@ -24,6 +24,10 @@ export class ProcessHandle implements EngineHandle {
       // Not the host's flags (a test runner's loaders, an inspector port).
       execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // In VS Code the host's executable is Electron's: run it as Node (what language clients do too).
+      // glibc then maps and unmaps large blocks instead of keeping freed ones (the soak measured
+      // ~170 MB kept otherwise; docs/reliability.md), unless the user set it.
+      env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     let markExited!: (code: number) => void;
     this.exit = new Promise((resolve) => {

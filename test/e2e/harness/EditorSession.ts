@@ -63,7 +63,7 @@ export const TEST_USER_SETTINGS = {
  * server's Machine settings, not the User settings. Hearth's walkthrough would open over the
  * editor on first activation.
  */
-const MACHINE_SETTINGS = { 'workbench.welcomePage.walkthroughs.openOnInstall': false };
+export const MACHINE_SETTINGS = { 'workbench.welcomePage.walkthroughs.openOnInstall': false };
 
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
