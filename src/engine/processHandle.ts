@@ -25,9 +25,9 @@ export class ProcessHandle implements EngineHandle {
       execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // In VS Code the host's executable is Electron's: run it as Node (what language clients do too).
-      // glibc then maps and unmaps large blocks instead of keeping freed ones (the soak measured
-      // ~170 MB kept otherwise; docs/reliability.md), unless the user set it.
-      env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Not MALLOC_MMAP_THRESHOLD_ by default: it bounds what glibc keeps, but mapping every large
+      // block anew made keystrokes ~1.5x slower (docs/reliability.md); the user's environment may set it.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     let markExited!: (code: number) => void;
     this.exit = new Promise((resolve) => {
