@@ -19,8 +19,6 @@ import { untilAborted } from './untilAborted';
 import { Watchdog } from './watchdog';
 import { WorkerHandle } from './workerHandle';
 
-export type { Disposable, EngineClientOptions, EngineLogger } from './clientOptions';
-
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;

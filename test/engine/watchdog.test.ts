@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EngineLogger } from '../../src/engine/EngineClient';
+import type { EngineLogger } from '../../src/engine/clientOptions';
 import { EngineError, isCancelled, isEngineError } from '../../src/shared/errors';
 import { loadOptions, request, TINY_GQA } from './helpers';
 import { rejection } from '../rejection';
