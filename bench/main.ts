@@ -41,8 +41,9 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
                      configuration (default 60); largefile: keystrokes per variant (default 20)
   --arena            latency: onnxruntime's CPU memory arena on and off, keystroke by keystroke
-  --isolation        latency: the engine in a worker thread and in a child process, keystroke by keystroke
                      in turn (Hearth only; the default is off)
+  --isolation        latency: the engine in a worker thread (default) and in a child process,
+                     keystroke by keystroke in turn (Hearth only)
   --backend B        latency through llama.cpp, ollama or openai beside the local engine; without
                      --url a test server runs llama.cpp on a GGUF of the model (needs Python with
                      numpy and onnx for tools/train/to_gguf.py)
