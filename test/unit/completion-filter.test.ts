@@ -77,6 +77,17 @@ describe('show-or-hide filter', () => {
       assert.equal(typeof parseFilterModel(json), 'string');
     });
 
+    it('accepts a model of its own for a cursor context, and rejects a malformed one', () => {
+      const context = { when: ['emptyLine', 'textAfter'], features: DEFAULT_FILTER.features, bias: -1, thresholds: { balanced: 0.2, strict: 0.4 } };
+      const model = parseFilterModel(JSON.stringify({ ...DEFAULT_FILTER, contexts: [context] }));
+      assert.notEqual(typeof model, 'string', String(model));
+      for (const broken of [{ ...context, when: [] }, { ...context, when: 'emptyLine' }, { ...context, thresholds: { balanced: 0.2 } }, { ...context, bias: 'x' }, 3]) {
+        assert.match(String(parseFilterModel(JSON.stringify({ ...DEFAULT_FILTER, contexts: [broken] }))), /^context 0: /);
+      }
+      assert.equal(parseFilterModel(JSON.stringify({ ...DEFAULT_FILTER, contexts: {} })), 'contexts must be a list');
+      assert.equal(parseFilterModel('null'), 'not an object');
+    });
+
     it('rates a likelier line higher, and counts a missing feature as average', () => {
       assert.ok(probability(DEFAULT_FILTER, { score: -1, minLogprob: -0.5 }) > probability(DEFAULT_FILTER, { score: -9, minLogprob: -4 }));
       const average = Object.fromEntries(Object.entries(DEFAULT_FILTER.features).map(([name, entry]) => [name, entry.mean]));
@@ -111,6 +122,54 @@ describe('show-or-hide filter', () => {
       const restored = new ShowFilter(model, filter.offsets());
       assert.equal(restored.threshold('python', 'balanced'), filter.threshold('python', 'balanced'));
       assert.equal(new ShowFilter(model, { go: 5 }).threshold('go', 'balanced'), base + MAX_OFFSET);
+    });
+  });
+
+  describe('a model for a cursor context', () => {
+    // The context model sees only `score`, with the opposite sign of the main one, and its own thresholds.
+    const contextModel: FilterModel = {
+      ...DEFAULT_FILTER,
+      thresholds: { balanced: 0.3, strict: 0.5 },
+      contexts: [{ when: ['emptyLine', 'textAfter'], features: { score: { mean: 0, scale: 1, weight: -1 } }, bias: 0, thresholds: { balanced: 0.6, strict: 0.8 }, languageThresholds: { typescript: { balanced: 0.7, strict: 0.9 } } }],
+    };
+    const lineStart = { emptyLine: 1, textAfter: 1 };
+
+    it('decides where all its features hold, with its own weights and thresholds; the main model elsewhere', () => {
+      const filter = new ShowFilter(contextModel);
+      const likely = { score: -1, minLogprob: -0.5 };
+      assert.equal(filter.decide({ ...likely, emptyLine: 1 }, 'python', 'balanced').show, true);
+      const there = filter.decide({ ...likely, ...lineStart }, 'python', 'balanced');
+      assert.equal(there.probability, 1 / (1 + Math.exp(-1)));
+      assert.equal(there.threshold, 0.6);
+      assert.equal(there.show, true);
+      assert.match(there.reason, /emptyLine\+textAfter model/);
+      assert.equal(filter.decide({ score: 2, ...lineStart }, 'python', 'balanced').show, false);
+      assert.equal(filter.threshold('python', 'balanced'), 0.3);
+      assert.equal(filter.threshold('typescript', 'strict', lineStart), 0.9);
+    });
+
+    it('moves its thresholds with the user\'s accepts and rejects as well', () => {
+      const filter = new ShowFilter(contextModel);
+      for (let i = 0; i < 1000; i++) filter.feedback('python', false);
+      assert.equal(filter.threshold('python', 'balanced', lineStart), 0.6 + MAX_OFFSET);
+      assert.equal(filter.threshold('python', 'balanced'), 0.3 + MAX_OFFSET);
+    });
+
+    it('decides in the completion service at the start of an existing line, as HumanEval frames a hole', async () => {
+      // The same line shown after Enter (main model) and hidden at the start of the next line (context model).
+      const candidates = [line('        s += x', -0.4, -0.05), line('        s = s + x', -4)];
+      const gate = () => new SuggestionGate(new ShowFilter({ ...contextModel, contexts: [{ ...contextModel.contexts![0]!, thresholds: { balanced: 0.99, strict: 0.99 } }] }));
+      const afterEnter = new CompletionService(new LinesEngine(candidates), { gate: gate() });
+      const explicit = { trigger: 'explicit' as const, reuse: false };
+      assert.equal((await afterEnter.complete(pythonDoc(), settings('balanced'), undefined, explicit))?.text?.trim(), 's += x');
+      const hidden: string[] = [];
+      const atLineStart = new CompletionService(new LinesEngine(candidates), { gate: gate(), onHidden: (language) => hidden.push(language) });
+      const doc = pythonDoc('def total(xs):\n    s = 0\n    for x in xs:\n║    return s\n');
+      assert.equal(await atLineStart.complete(doc, settings('balanced'), undefined, explicit), undefined);
+      assert.deepEqual(hidden, ['python']);
+      const kept = await atLineStart.complete(doc, settings('balanced'), undefined, { ...explicit, keepHidden: true });
+      assert.equal(kept?.text, '        s += x');
+      assert.match(kept?.filter?.reason ?? '', /hidden: .*emptyLine\+textAfter model/);
     });
   });
 

@@ -22,6 +22,12 @@ Each hole is a position as an editor meets it, in one of three framings:
 - `linestart`: the line removed with its indentation, the cursor at the start of the next line
   (HumanEval-infilling's framing); the reference is the whole line with its line break.
 Every non-blank line can be a hole (comments and lone brackets too: the editor meets them).
+
+With --functions, the holes are instead HumanEval-like (framing `function`): a short function with
+a docstring (Python) or a doc comment (TypeScript) from the same held-out files, alone in its
+document with the file's imports, one line of its body removed and the cursor at the start of the
+next line, as `bench quality` puts it for HumanEval-infilling (functions.py). Little there is
+retrieved from the document: the filter must judge the model's own lines.
 Tasks use the HumanEval-infilling fields with no tests, plus `language`, `framing` and `split`
 (`tune` or `test`, by file), so `bench quality` scores them by text.
 """
@@ -36,6 +42,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'train'))
 from corpus import humaneval_signatures, keep_text, mentions_humaneval, walk  # noqa: E402
+from functions import function_tasks  # noqa: E402
 
 DEBIAN_PACKAGES = ('docutils', 'sqlparse', 'more_itertools', 'boltons')
 NPM_PACKAGES = ('@tanstack/query-core', '@trpc/server', '@reduxjs/toolkit', 'mobx')
@@ -114,6 +121,7 @@ def main():
     ap.add_argument('--per-file', type=int, default=12)
     ap.add_argument('--max-per-language', type=int, default=900)
     ap.add_argument('--seed', type=int, default=23)
+    ap.add_argument('--functions', action='store_true', help='HumanEval-like holes in short functions (framing `function`)')
     args = ap.parse_args()
     rng = random.Random(args.seed)
     sigs = humaneval_signatures()
@@ -125,7 +133,8 @@ def main():
             continue
         if keep_text(text, path) or mentions_humaneval(text, sigs):
             continue
-        by_language.setdefault(language, []).extend(tasks_of(language, rel, text, rng, args.per_file))
+        make = function_tasks if args.functions else tasks_of
+        by_language.setdefault(language, []).extend(make(language, rel, text, rng, args.per_file))
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tasks = []
     for language, found in sorted(by_language.items()):

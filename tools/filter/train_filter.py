@@ -2,30 +2,40 @@
 """Fits the show-or-hide filter (models/<name>/filter.json) on held-out holes; never on ../shared/bench.
 
   node dist/cli.js bench quality --dataset tools/filter/work/holes.jsonl --json > run.json
-  train_filter.py --holes tools/filter/work/holes.jsonl --results bench/out/quality-holes-*.jsonl \\
-      --out models/hearth-coder/filter.json [--default]
+  node dist/cli.js bench quality --dataset tools/filter/work/functions.jsonl
+  train_filter.py --holes tools/filter/work/holes.jsonl tools/filter/work/functions.jsonl \\
+      --results bench/out/quality-holes-*.jsonl bench/out/quality-functions-*.jsonl \\
+      --out models/hearth-coder/filter.json [--main-from models/hearth-coder/filter.json] [--default]
 
 `bench quality` records, per task, the features the completion layer computed for the line it
 would show (src/completion/filter/features.ts) and whether that line is right (exact match: these
-tasks have no tests). A logistic regression (L2, standardised features) is fitted on the `tune`
-files of holes.py's split and reported on its `test` files, which it never saw.
+tasks have no tests). Logistic regressions (L2, standardised features) are fitted on the `tune`
+files of holes.py's split and reported on its `test` files, which they never saw:
+- a context model for the positions where every feature of CONTEXT is 1 (the cursor at the start
+  of an existing line: HumanEval's framing, and holes.py --functions'), which decides there;
+- the main model for every other position. --main-from keeps the main model (and its thresholds
+  and trigger check) of an existing file instead of fitting it again.
 
 Thresholds: `balanced` is the highest that still shows RECALL['balanced'] of the exactly right
-suggestions of the tune split, `strict` likewise with RECALL['strict']. The trigger check's `skip`
-lists cursor contexts (features.ts cursorContext) where fewer than SKIP_RATE of the tune split's
-positions got a right suggestion, over at least SKIP_MIN positions.
+suggestions of the tune split (CONTEXT_RECALL for the context model), `strict` likewise. The
+trigger check's `skip` lists cursor contexts (features.ts cursorContext) where fewer than
+SKIP_RATE of the tune split's positions got a right suggestion, over at least SKIP_MIN positions.
 
 --default fits the two-feature model (line score and least token log-probability) that
 src/completion/filter/filterModel.ts carries as DEFAULT_FILTER, and prints it.
 """
 import argparse
-import collections
 import hashlib
 import json
+import re
 
 import numpy as np
 
 RECALL = {'balanced': 0.9, 'strict': 0.7}
+# At the start of an existing line the right lines are rarer and score lower: the bar keeps a little
+# less of them to show far fewer wrong ones.
+CONTEXT_RECALL = {'balanced': 0.85, 'strict': 0.6}
+CONTEXT = ('emptyLine', 'textAfter')
 SKIP_RATE = 0.01
 SKIP_MIN = 40
 # Contexts the trigger check may skip: what precedes the cursor. Whether code follows it on the line
@@ -33,6 +43,7 @@ SKIP_MIN = 40
 CONTEXTS = ('afterOpener', 'afterCloser', 'afterBlankLine', 'inComment', 'afterComment')
 DEFAULT_FEATURES = ('score', 'minLogprob')
 KINDS = ('newLine', 'lineStart', 'midLine')
+L2_CHOICES = (0.3, 1, 3, 10, 30, 100)
 
 
 def kind_of(r):
@@ -41,23 +52,30 @@ def kind_of(r):
     if f.get('midLine') == 1:
         return 'midLine'
     return 'lineStart' if f.get('textAfter') == 1 else 'newLine'
-L2 = 1.0
 
 
-def load(holes_file, results_files):
-    holes = {t['task_id']: t for t in map(json.loads, open(holes_file))}
-    rows = []
+def in_context(features, when=CONTEXT):
+    return all(features.get(name) == 1 for name in when)
+
+
+def file_of(task_id):
+    """The file a hole came from (folds and splits are by file)."""
+    return re.sub(r'(/F\d+)?/L\d+/\w+$', '', task_id)
+
+
+def load(holes_files, results_files):
+    holes = {t['task_id']: t for name in holes_files for t in map(json.loads, open(name))}
+    rows = {}
     for name in results_files:
         for line in open(name):
             r = json.loads(line)
             task = holes.get(r['task_id'])
-            if task is None:
-                continue
-            rows.append({**r, 'split': task['split'], 'framing': task['framing']})
-    return rows
+            if task is not None:
+                rows[r['task_id']] = {**r, 'split': task['split'], 'framing': task['framing']}
+    return list(rows.values())
 
 
-def fit(X, y, l2=L2, steps=3000, lr=0.5):
+def fit(X, y, l2=1.0, steps=3000, lr=0.5):
     """Logistic regression by gradient descent on standardised X; returns (bias, weights, mean, scale)."""
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
@@ -74,11 +92,16 @@ def fit(X, y, l2=L2, steps=3000, lr=0.5):
     return b, w, mean, scale
 
 
-def choose_l2(X, y, files, choices=(0.3, 1, 3, 10, 30, 100)):
+def predict(model, X):
+    b, w, mean, scale = model
+    return 1 / (1 + np.exp(-(((X - mean) / scale) @ w + b)))
+
+
+def choose_l2(X, y, files):
     """The L2 weight with the least held-out log-loss over 5 folds (whole files per fold)."""
     fold = np.array([int(hashlib.sha1(f.encode()).hexdigest()[:8], 16) % 5 for f in files])
     best = None
-    for l2 in choices:
+    for l2 in L2_CHOICES:
         loss = 0.0
         for k in range(5):
             train, held = fold != k, fold == k
@@ -91,11 +114,6 @@ def choose_l2(X, y, files, choices=(0.3, 1, 3, 10, 30, 100)):
     return best[0]
 
 
-def predict(model, X):
-    b, w, mean, scale = model
-    return 1 / (1 + np.exp(-(((X - mean) / scale) @ w + b)))
-
-
 def threshold_for(p, y, recall):
     """The highest threshold that keeps `recall` of the positives."""
     positives = np.sort(p[y == 1])[::-1]
@@ -103,6 +121,65 @@ def threshold_for(p, y, recall):
         return 0.5
     k = int(np.ceil(recall * len(positives))) - 1
     return float(positives[max(0, min(k, len(positives) - 1))])
+
+
+def features_matrix(rows, names):
+    return np.array([[r['filter']['features'].get(k, 0.0) for k in names] for r in rows])
+
+
+def labels(rows):
+    return np.array([1.0 if r['shownRight'] else 0.0 for r in rows])
+
+
+def fit_logistic(rows, names, recall, label):
+    """A filter.json logistic model (features, bias, thresholds, languageThresholds) fitted on `rows`."""
+    X, y = features_matrix(rows, names), labels(rows)
+    l2 = choose_l2(X, y, [file_of(r['task_id']) for r in rows])
+    model = fit(X, y, l2=l2)
+    b, w, mean, scale = model
+    print(f'{label}: {len(rows)} tune positions, {int(y.sum())} right, L2 {l2} (5-fold cross-validation, folds by file)')
+    for weight, name in sorted(zip(w, names), key=lambda x: -abs(x[0])):
+        if weight != 0:
+            print(f'  {name:16s} {weight:+.3f}')
+    p = predict(model, X)
+    out = {
+        'features': {k: {'mean': round(float(m), 5), 'scale': round(float(s), 5), 'weight': round(float(wi), 5)}
+                     for k, m, s, wi in zip(names, mean, scale, w)},
+        'bias': round(float(b), 5),
+        'thresholds': {level: round(threshold_for(p, y, share), 4) for level, share in recall.items()},
+    }
+    # Each language of the data with enough right lines gets its own, so that each keeps `recall` of them.
+    by_language = {}
+    for language in sorted({r.get('language', 'python') for r in rows}):
+        at = np.array([r.get('language', 'python') == language for r in rows])
+        if y[at].sum() >= 20:
+            by_language[language] = {level: round(threshold_for(p[at], y[at], share), 4) for level, share in recall.items()}
+    if by_language:
+        out['languageThresholds'] = by_language
+    return out
+
+
+def probability(model, features):
+    """As src/completion/filter/filterModel.ts computes it (the first matching context decides)."""
+    chosen = next((c for c in model.get('contexts', []) if in_context(features, c['when'])), model)
+    s = chosen['bias'] + sum(e['weight'] * (features.get(k, e['mean']) - e['mean']) / e['scale'] for k, e in chosen['features'].items())
+    return 1 / (1 + np.exp(-s)), chosen
+
+
+def threshold(chosen, language, level):
+    return chosen.get('languageThresholds', {}).get(language, chosen['thresholds'])[level]
+
+
+def shows(model, r, level, at=None):
+    """Whether the editor would show r's line at `level` (or at threshold `at`): a line survived the
+    syntax check, the trigger check asks the model there, and p reaches the threshold."""
+    if 'filter' not in r:
+        return False
+    features = r['filter']['features']
+    if any(features.get(c) == 1 for c in model.get('skip', [])):
+        return False
+    p, chosen = probability(model, features)
+    return p >= (at if at is not None else threshold(chosen, r.get('language', 'python'), level))
 
 
 def figures(rows, decide):
@@ -128,11 +205,17 @@ def figures(rows, decide):
             'recall': right_shown / max(right, 1), 'shownDissimilar': dissimilar / max(n, 1)}
 
 
+def show_figures(label, f):
+    print(f'{label} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--holes', required=True)
+    ap.add_argument('--holes', nargs='+', required=True)
     ap.add_argument('--results', nargs='+', required=True)
     ap.add_argument('--out')
+    ap.add_argument('--main-from', help='keep the main model of this filter.json; fit only the context model')
+    ap.add_argument('--no-context', action='store_true', help='one model for every position')
     ap.add_argument('--default', action='store_true')
     ap.add_argument('--curve', help='precision and share shown per threshold on the test split (JSON)')
     args = ap.parse_args()
@@ -140,68 +223,57 @@ def main():
     scored = [r for r in rows if 'filter' in r]
     names = list(DEFAULT_FEATURES) if args.default else sorted(scored[0]['filter']['features'])
     tune = [r for r in scored if r['split'] == 'tune']
-    test = [r for r in scored if r['split'] == 'test']
-    X = lambda rs: np.array([[r['filter']['features'].get(k, 0.0) for k in names] for r in rs])
-    y = lambda rs: np.array([1.0 if r['shownRight'] else 0.0 for r in rs])
-    l2 = choose_l2(X(tune), y(tune), [r['task_id'].rsplit('/L', 1)[0] for r in tune])
-    print(f'L2 {l2} (5-fold cross-validation on the tune split, folds by file)')
-    model = fit(X(tune), y(tune), l2=l2)
-    p_tune = predict(model, X(tune))
-    thresholds = {level: round(threshold_for(p_tune, y(tune), recall), 4) for level, recall in RECALL.items()}
-    # Each language of the data gets its own, so that every one keeps RECALL of its right lines.
-    language_thresholds = {}
-    for language in sorted({r.get('language', 'python') for r in tune}):
-        rs = [r for r in tune if r.get('language', 'python') == language]
-        if sum(r['shownRight'] for r in rs) >= 20:
-            p_l = predict(model, X(rs))
-            language_thresholds[language] = {level: round(threshold_for(p_l, y(rs), recall), 4) for level, recall in RECALL.items()}
-    threshold_of = lambda r, level: language_thresholds.get(r.get('language', 'python'), thresholds)[level]
+    contextual = not (args.default or args.no_context)
+    inside = [r for r in tune if contextual and in_context(r['filter']['features'])]
+    outside = [r for r in tune if not (contextual and in_context(r['filter']['features']))]
 
-    # The trigger check: contexts where the tune split's positions were almost never answered right.
-    skip = []
-    for name in CONTEXTS:
-        at = [r for r in rows if r['split'] == 'tune' and r.get('filter', {}).get('features', {}).get(name) == 1]
-        rate = sum(r['exactMatch'] for r in at) / max(len(at), 1)
-        print(f'context {name}: {len(at)} positions, {rate:.3f} right')
-        if len(at) >= SKIP_MIN and rate < SKIP_RATE:
-            skip.append(name)
+    if args.main_from:
+        kept = json.load(open(args.main_from))
+        model = {k: kept[k] for k in ('features', 'bias', 'thresholds', 'languageThresholds', 'skip') if k in kept}
+        print(f'main model kept from {args.main_from}')
+    else:
+        model = fit_logistic(outside, names, RECALL, 'main model')
+        # The trigger check: contexts where the tune split's positions were almost never answered right.
+        skip = []
+        for name in CONTEXTS:
+            at = [r for r in rows if r['split'] == 'tune' and r.get('filter', {}).get('features', {}).get(name) == 1]
+            rate = sum(r['exactMatch'] for r in at) / max(len(at), 1)
+            print(f'context {name}: {len(at)} positions, {rate:.3f} right')
+            if len(at) >= SKIP_MIN and rate < SKIP_RATE:
+                skip.append(name)
+        if skip:
+            model['skip'] = skip
+    if contextual:
+        # Features constant in the context (the ones that define it) carry nothing there.
+        varying = [k for k in names if len({r['filter']['features'].get(k, 0.0) for r in inside}) > 1]
+        model['contexts'] = [{'when': list(CONTEXT), **fit_logistic(inside, varying, CONTEXT_RECALL, '+'.join(CONTEXT) + ' model')}]
+    out = {'version': 1, **model,
+           'source': f'filter.json: logistic regressions on {len(tune)} held-out holes (tools/filter/train_filter.py)'}
+    if args.main_from:
+        out['source'] = json.load(open(args.main_from)).get('source', '') + f'; {"+".join(CONTEXT)} model on {len(inside)} more'
 
-    b, w, mean, scale = model
-    out = {
-        'version': 1,
-        'features': {k: {'mean': round(float(m), 5), 'scale': round(float(s), 5), 'weight': round(float(wi), 5)}
-                     for k, m, s, wi in zip(names, mean, scale, w)},
-        'bias': round(float(b), 5),
-        'thresholds': thresholds,
-        **({'languageThresholds': language_thresholds} if language_thresholds else {}),
-        **({'skip': skip} if skip else {}),
-        'source': f'filter.json: logistic regression on {len(tune)} held-out holes (tools/filter/train_filter.py)',
-    }
-    for weight, name in sorted(zip(w, names), key=lambda x: -abs(x[0])):
-        print(f'  {name:16s} {weight:+.3f}')
-    features_of = lambda r: np.array([[r['filter']['features'].get(k, 0.0) for k in names]])
-    # Shown at threshold t: a line survived the syntax check, the trigger check asks the model there, and p >= t.
-    shows = lambda r, t: 'filter' in r and not any(r['filter']['features'].get(c) == 1 for c in skip) and predict(model, features_of(r))[0] >= t
     curve = []
     for split_name in ('tune', 'test'):
         every = [r for r in rows if r['split'] == split_name]
         for language in sorted({r.get('language', 'python') for r in every}):
-            rs = [r for r in every if r.get('language', 'python') == language]
-            for level in ('off', *thresholds):
-                decide = (lambda r: None) if level == 'off' else (lambda r, level=level: shows(r, threshold_of(r, level)))
-                f = figures(rs, decide)
-                print(f'{split_name:5s} {level:8s} {language:11s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
-                if level != 'off':
-                    for kind in KINDS:
-                        ks = [r for r in rs if kind_of(r) == kind]
-                        if ks:
-                            f = figures(ks, decide)
-                            print(f'      {kind:9s} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
-            if split_name == 'test':
-                for t in np.linspace(0, 0.9, 46):
-                    curve.append({'language': language, 'threshold': round(float(t), 3), **figures(rs, lambda r, t=t: shows(r, t))})
+            for framing in ('lines', 'function'):
+                rs = [r for r in every if r.get('language', 'python') == language and (r['framing'] == 'function') == (framing == 'function')]
+                if not rs:
+                    continue
+                for level in ('off', 'balanced', 'strict'):
+                    decide = (lambda r: None) if level == 'off' else (lambda r, level=level: shows(out, r, level))
+                    show_figures(f'{split_name:5s} {level:8s} {language:11s} {framing:8s}', figures(rs, decide))
+                    if level != 'off' and framing == 'lines':
+                        for kind in KINDS:
+                            ks = [r for r in rs if kind_of(r) == kind]
+                            if ks:
+                                show_figures(f'      {kind:9s}', figures(ks, decide))
+                if split_name == 'test':
+                    for t in np.linspace(0, 0.9, 46):
+                        curve.append({'language': language, 'framing': framing, 'threshold': round(float(t), 3),
+                                      **figures(rs, lambda r, t=t: shows(out, r, None, at=t))})
     if args.curve:
-        json.dump({'thresholds': thresholds, 'languageThresholds': language_thresholds, 'curve': curve}, open(args.curve, 'w'), indent=1)
+        json.dump({'curve': curve}, open(args.curve, 'w'), indent=1)
     if args.default:
         print(json.dumps(out, indent=1))
     elif args.out:

@@ -4,7 +4,7 @@
  * machine: the editor stores `offsets()` and gives them back at start).
  */
 import { type Features } from './features';
-import { DEFAULT_FILTER, type FilterLevel, type FilterModel, probability } from './filterModel';
+import { type ContextModel, DEFAULT_FILTER, type FilterLevel, type FilterModel, modelFor, probability } from './filterModel';
 
 /** How far the user's own choices may move a threshold, either way. */
 export const MAX_OFFSET = 0.1;
@@ -39,18 +39,25 @@ export class ShowFilter {
     return this.model.source ?? 'filter.json';
   }
 
-  /** The least probability shown for `languageId` at `level` (the statistics view shows it). */
-  threshold(languageId: string, level: Exclude<FilterLevel, 'off'>): number {
-    const base = (this.model.languageThresholds?.[languageId] ?? this.model.thresholds)[level];
+  /**
+   * The least probability shown for `languageId` at `level` (the statistics view shows the main
+   * model's); `features` picks the model of the cursor's context where the file has one.
+   */
+  threshold(languageId: string, level: Exclude<FilterLevel, 'off'>, features: Features = {}): number {
+    const model = modelFor(this.model, features);
+    const base = (model.languageThresholds?.[languageId] ?? model.thresholds)[level];
     return Math.min(1, Math.max(0, base + (this.offsetsByLanguage.get(languageId) ?? 0)));
   }
 
   decide(features: Features, languageId: string, level: FilterLevel): FilterDecision {
-    const p = probability(this.model, features);
+    const model = modelFor(this.model, features);
+    const p = probability(model, features);
     if (level === 'off') return { show: true, probability: p, threshold: 0, reason: 'filter off' };
-    const threshold = this.threshold(languageId, level);
+    const threshold = this.threshold(languageId, level, features);
     const show = p >= threshold;
-    const reason = `${show ? 'shown' : 'hidden'}: p=${p.toFixed(3)} ${show ? '>=' : '<'} ${threshold.toFixed(3)} (${level}, ${this.source})`;
+    const when = model === this.model ? undefined : (model as ContextModel).when;
+    const context = when ? `, ${when.join('+')} model` : '';
+    const reason = `${show ? 'shown' : 'hidden'}: p=${p.toFixed(3)} ${show ? '>=' : '<'} ${threshold.toFixed(3)} (${level}${context}, ${this.source})`;
     return { show, probability: p, threshold, reason };
   }
 

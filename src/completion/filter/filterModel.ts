@@ -10,8 +10,8 @@ import type { Features } from './features';
 
 export type { FilterLevel };
 
-export interface FilterModel {
-  version: 1;
+/** One logistic regression and the thresholds calibrated for it. */
+export interface LogisticModel {
   /** Per feature: its standardisation and weight, p = sigmoid(bias + Σ weight × (x − mean) / scale). */
   features: Record<string, { mean: number; scale: number; weight: number }>;
   bias: number;
@@ -19,6 +19,22 @@ export interface FilterModel {
   thresholds: { balanced: number; strict: number };
   /** The same for a language (VS Code id) its data calibrated on its own; others use `thresholds`. */
   languageThresholds?: Record<string, { balanced: number; strict: number }>;
+}
+
+/**
+ * A model of its own for a kind of cursor position (the signs of a right line differ there: at the
+ * start of an existing line inside a short function little is retrieved, and whole new lines
+ * score lower than the ends of lines elsewhere).
+ */
+export interface ContextModel extends LogisticModel {
+  /** Names of `cursorContext` features that must all be 1 for this model to decide. */
+  when: string[];
+}
+
+export interface FilterModel extends LogisticModel {
+  version: 1;
+  /** Checked in order before the main model: the first whose `when` holds decides. */
+  contexts?: ContextModel[];
   /** Cursor contexts (names of `cursorContext` features) where no model call is made. */
   skip?: string[];
   /** What it was fitted on, for the log and the statistics view. */
@@ -44,7 +60,12 @@ export const DEFAULT_FILTER: FilterModel = {
 
 export const FILTER_FILE = 'filter.json';
 
-export function probability(model: FilterModel, features: Features): number {
+/** The model that decides at a position with these features: the first matching context's, or the main one. */
+export function modelFor(model: FilterModel, features: Features): LogisticModel {
+  return model.contexts?.find((context) => context.when.every((name) => features[name] === 1)) ?? model;
+}
+
+export function probability(model: LogisticModel, features: Features): number {
   let sum = model.bias;
   for (const [name, { mean, scale, weight }] of Object.entries(model.features)) {
     const value = features[name];
@@ -62,18 +83,16 @@ export function parseFilterModel(json: string): FilterModel | string {
   } catch (error) {
     return `not JSON (${error instanceof Error ? error.message : String(error)})`;
   }
+  if (!data || typeof data !== 'object') return 'not an object';
   const model = data as Partial<FilterModel>;
   if (model.version !== 1) return `unknown version ${String(model.version)}`;
-  if (typeof model.bias !== 'number' || !Number.isFinite(model.bias)) return 'no bias';
-  const thresholds = model.thresholds;
-  if (!thresholds || !isProbability(thresholds.balanced) || !isProbability(thresholds.strict)) return 'thresholds must be numbers in [0, 1]';
-  if (!model.features || typeof model.features !== 'object') return 'no features';
-  for (const [name, entry] of Object.entries(model.features)) {
-    const numbers = entry && [entry.mean, entry.scale, entry.weight];
-    if (!numbers || !numbers.every((value) => typeof value === 'number' && Number.isFinite(value)) || entry.scale === 0) return `feature ${name} is malformed`;
-  }
-  for (const [language, levels] of Object.entries(model.languageThresholds ?? {})) {
-    if (!levels || !isProbability(levels.balanced) || !isProbability(levels.strict)) return `thresholds of ${language} must be numbers in [0, 1]`;
+  const problem = logisticProblem(model);
+  if (problem) return problem;
+  if (model.contexts !== undefined && !Array.isArray(model.contexts)) return 'contexts must be a list';
+  for (const [at, context] of (model.contexts ?? []).entries()) {
+    const inner = context && typeof context === 'object' ? logisticProblem(context) : 'not an object';
+    if (inner) return `context ${at}: ${inner}`;
+    if (!Array.isArray(context.when) || context.when.length === 0 || !context.when.every((name) => typeof name === 'string')) return `context ${at}: when must be a list of names`;
   }
   if (model.skip !== undefined && !(Array.isArray(model.skip) && model.skip.every((name) => typeof name === 'string'))) return 'skip must be a list of names';
   return model as FilterModel;
@@ -98,6 +117,22 @@ export function loadFilterModel(modelDir: string, warn: (message: string) => voi
     return DEFAULT_FILTER;
   }
   return parsed;
+}
+
+/** Why a logistic model's fields cannot be used, or undefined. */
+function logisticProblem(model: Partial<LogisticModel>): string | undefined {
+  if (typeof model.bias !== 'number' || !Number.isFinite(model.bias)) return 'no bias';
+  const thresholds = model.thresholds;
+  if (!thresholds || !isProbability(thresholds.balanced) || !isProbability(thresholds.strict)) return 'thresholds must be numbers in [0, 1]';
+  if (!model.features || typeof model.features !== 'object') return 'no features';
+  for (const [name, entry] of Object.entries(model.features)) {
+    const numbers = entry && [entry.mean, entry.scale, entry.weight];
+    if (!numbers || !numbers.every((value) => typeof value === 'number' && Number.isFinite(value)) || entry.scale === 0) return `feature ${name} is malformed`;
+  }
+  for (const [language, levels] of Object.entries(model.languageThresholds ?? {})) {
+    if (!levels || !isProbability(levels.balanced) || !isProbability(levels.strict)) return `thresholds of ${language} must be numbers in [0, 1]`;
+  }
+  return undefined;
 }
 
 function isProbability(value: unknown): value is number {
