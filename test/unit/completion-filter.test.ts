@@ -177,7 +177,7 @@ describe('show-or-hide filter', () => {
     it('reads the cursor context from the text around it', () => {
       assert.deepEqual(
         { ...cursorContext('if x:\n    ', '\n', 'python') },
-        { emptyLine: 1, midLine: 0, textAfter: 0, afterOpener: 1, afterCloser: 0, afterBlankLine: 0, inComment: 0, afterComment: 0 },
+        { emptyLine: 1, columnZero: 0, midLine: 0, textAfter: 0, afterOpener: 1, afterCloser: 0, afterBlankLine: 0, inComment: 0, afterComment: 0 },
       );
       assert.equal(cursorContext('  }\n\n  ', '\n', 'typescript').afterCloser, 1);
       assert.equal(cursorContext('  }\n\n  ', '\n', 'typescript').afterBlankLine, 1);
@@ -195,6 +195,26 @@ describe('show-or-hide filter', () => {
       assert.equal(features.typescript, 1);
       assert.equal(features.minLogprob, -0.25);
       assert.equal(computeFeatures({ text: '# sum', candidates, index: 1, prefix: '', suffix: '', languageId: 'python', truncatedTokens: 0, syntax: 'trimmed' }).opensComment, 1);
+    });
+
+    it('places the line among its neighbours: column zero, repeating a line below, indentation of the lines around', () => {
+      const prefix = 'def f(xs):\n    s = 0\n';
+      const suffix = '    return s\n';
+      const at = (text: string, before = prefix, after = suffix) =>
+        computeFeatures({ text, candidates: [line(text, -1)], index: 0, prefix: before, suffix: after, languageId: 'python', truncatedTokens: 0, syntax: 'clean' });
+      const copied = at('    return s');
+      assert.equal(copied.columnZero, 1);
+      assert.equal(copied.repeatsSuffix, 1);
+      assert.equal(copied.indentAsNext, 1);
+      assert.equal(copied.indentAsPrevious, 1);
+      const deeper = at('        s += 1');
+      assert.deepEqual([deeper.repeatsSuffix, deeper.indentAsNext, deeper.indentAsPrevious], [0, 0, 0]);
+      // After Enter, the indentation typed: the line's indentation counts it, and the next line is the first below.
+      const typed = at('s += 1', `${prefix}    `, `\n${suffix}`);
+      assert.deepEqual([typed.columnZero, typed.indentAsNext, typed.indentAsPrevious], [0, 1, 1]);
+      // Mid-line, the rest of the cursor's line is not the next line.
+      const mid = at('1', `${prefix}    s += `, ` # one\n    t = 2\n`);
+      assert.equal(mid.indentAsNext, 1);
     });
 
     it('measures the margin to the strongest line ranked after it, where a retrieved line was ranked up', () => {

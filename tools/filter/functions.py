@@ -12,6 +12,7 @@ import textwrap
 
 MAX_BODY = 15  # lines of body after the docstring
 MIN_BODY = 2
+PER_FUNCTION = 3
 MAX_IMPORTS = 12
 
 
@@ -71,7 +72,7 @@ def imports_of(language, text):
 
 
 def function_tasks(language, rel, text, rng, per_file):
-    """Up to `per_file` holes, at most two per function, each a body line below the docstring."""
+    """Up to `per_file` holes, at most PER_FUNCTION per function, each a body line below the docstring."""
     found = python_functions(text) if language == 'python' else typescript_functions(text)
     head = imports_of(language, text)
     head = '\n'.join(head) + '\n\n\n' if head else ''
@@ -83,7 +84,7 @@ def function_tasks(language, rel, text, rng, per_file):
         picks = [i for i in range(body, len(source)) if source[i].strip() and not source[i].strip().startswith(('#', '//')) and len(source[i].strip()) <= 120]
         if language == 'typescript':
             picks = [i for i in picks if i < len(source) - 1]  # not the closing brace
-        for i in sorted(rng.sample(picks, min(2, len(picks)))):
+        for i in sorted(rng.sample(picks, min(PER_FUNCTION, len(picks)))):
             prompt = head + '\n'.join(source[:i]) + '\n'
             suffix = '\n'.join(source[i + 1:]) + '\n'
             out.append({'task_id': f'Heldout/{rel}/F{number}/L{i}/function', 'prompt': prompt, 'suffix': suffix,

@@ -7,9 +7,11 @@ Sources whose code never entered the model's training in any form:
 - Python: the CPython standard library files that corpus.py put in its validation split (the same
   path hash, so the same files), read from /usr/lib/python3.11.
 - Python: four Debian packages in neither corpus manifest (docutils, sqlparse, more-itertools,
-  boltons; BSD/public domain), unpacked outside the repository:
+  boltons; BSD/public domain), and for --functions four more (funcy, cachetools, inflection,
+  pyrsistent; BSD/MIT), unpacked outside the repository:
     mkdir -p /tmp/heldout-deb && cd /tmp/heldout-deb && apt-get download python3-docutils \
-      python3-sqlparse python3-more-itertools python3-boltons && for f in *.deb; do dpkg -x $f root; done
+      python3-sqlparse python3-more-itertools python3-boltons python3-funcy python3-cachetools \
+      python3-inflection python3-pyrsistent && for f in *.deb; do dpkg -x $f root; done
 - TypeScript: the sources (.ts, not .d.ts) of npm packages absent from corpus_manifest.tsv, installed
   outside the repository:
     mkdir -p /tmp/heldout-npm && cd /tmp/heldout-npm && echo '{"private":true}' > package.json && \
@@ -45,6 +47,9 @@ from corpus import humaneval_signatures, keep_text, mentions_humaneval, walk  # 
 from functions import function_tasks  # noqa: E402
 
 DEBIAN_PACKAGES = ('docutils', 'sqlparse', 'more_itertools', 'boltons')
+# Libraries of short documented functions, for --functions only (also in neither corpus manifest):
+#   apt-get download python3-funcy python3-cachetools python3-inflection python3-pyrsistent
+FUNCTION_PACKAGES = ('funcy', 'cachetools', 'inflection', 'pyrsistent')
 NPM_PACKAGES = ('@tanstack/query-core', '@trpc/server', '@reduxjs/toolkit', 'mobx')
 
 
@@ -58,14 +63,15 @@ def stdlib_val_files(val_fraction=0.01):
             yield 'python', f'cpython/{rel}', path
 
 
-def debian_files(deb_root):
+def debian_files(deb_root, packages=DEBIAN_PACKAGES):
     site = os.path.join(deb_root, 'root/usr/lib/python3/dist-packages')
     manifests = open(os.path.join(HERE, '..', 'train', 'corpus_manifest.tsv')).read().lower() + \
         open(os.path.join(HERE, '..', 'train', 'corpus_site_manifest.tsv')).read().lower()
-    for package in DEBIAN_PACKAGES:
+    for package in packages:
         if package.replace('_', '-') in manifests or package in manifests:
             raise SystemExit(f'{package} is in a training corpus; it is not held out')
-        for path in walk(os.path.join(site, package), {'.py'}):
+        module = os.path.join(site, package + '.py')
+        for path in [module] if os.path.isfile(module) else walk(os.path.join(site, package), {'.py'}):
             yield 'python', f'debian/{os.path.relpath(path, site)}', path
 
 
@@ -126,7 +132,8 @@ def main():
     rng = random.Random(args.seed)
     sigs = humaneval_signatures()
     by_language = {}
-    for language, rel, path in [*stdlib_val_files(), *debian_files(args.deb), *npm_files(args.npm)]:
+    packages = DEBIAN_PACKAGES + FUNCTION_PACKAGES if args.functions else DEBIAN_PACKAGES
+    for language, rel, path in [*stdlib_val_files(), *debian_files(args.deb, packages), *npm_files(args.npm)]:
         try:
             text = open(path, encoding='utf-8').read()
         except (UnicodeDecodeError, OSError):

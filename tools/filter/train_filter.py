@@ -70,8 +70,12 @@ def load(holes_files, results_files):
         for line in open(name):
             r = json.loads(line)
             task = holes.get(r['task_id'])
-            if task is not None:
-                rows[r['task_id']] = {**r, 'split': task['split'], 'framing': task['framing']}
+            if task is None:
+                continue
+            if 'filter' in r:
+                # Results recorded before features.ts had columnZero: the same test on the hole's prompt.
+                r['filter']['features'].setdefault('columnZero', 1 if task['prompt'].endswith('\n') else 0)
+            rows[r['task_id']] = {**r, 'split': task['split'], 'framing': task['framing']}
     return list(rows.values())
 
 
@@ -216,16 +220,18 @@ def main():
     ap.add_argument('--out')
     ap.add_argument('--main-from', help='keep the main model of this filter.json; fit only the context model')
     ap.add_argument('--no-context', action='store_true', help='one model for every position')
+    ap.add_argument('--context', default=','.join(CONTEXT), help='features that select the context model (comma-separated)')
     ap.add_argument('--default', action='store_true')
     ap.add_argument('--curve', help='precision and share shown per threshold on the test split (JSON)')
     args = ap.parse_args()
+    when = tuple(args.context.split(','))
     rows = load(args.holes, args.results)
     scored = [r for r in rows if 'filter' in r]
     names = list(DEFAULT_FEATURES) if args.default else sorted(scored[0]['filter']['features'])
     tune = [r for r in scored if r['split'] == 'tune']
     contextual = not (args.default or args.no_context)
-    inside = [r for r in tune if contextual and in_context(r['filter']['features'])]
-    outside = [r for r in tune if not (contextual and in_context(r['filter']['features']))]
+    inside = [r for r in tune if contextual and in_context(r['filter']['features'], when)]
+    outside = [r for r in tune if not (contextual and in_context(r['filter']['features'], when))]
 
     if args.main_from:
         kept = json.load(open(args.main_from))
@@ -246,11 +252,11 @@ def main():
     if contextual:
         # Features constant in the context (the ones that define it) carry nothing there.
         varying = [k for k in names if len({r['filter']['features'].get(k, 0.0) for r in inside}) > 1]
-        model['contexts'] = [{'when': list(CONTEXT), **fit_logistic(inside, varying, CONTEXT_RECALL, '+'.join(CONTEXT) + ' model')}]
+        model['contexts'] = [{'when': list(when), **fit_logistic(inside, varying, CONTEXT_RECALL, '+'.join(when) + ' model')}]
     out = {'version': 1, **model,
            'source': f'filter.json: logistic regressions on {len(tune)} held-out holes (tools/filter/train_filter.py)'}
     if args.main_from:
-        out['source'] = json.load(open(args.main_from)).get('source', '') + f'; {"+".join(CONTEXT)} model on {len(inside)} more'
+        out['source'] = json.load(open(args.main_from)).get('source', '') + f'; {"+".join(when)} model on {len(inside)} more'
 
     curve = []
     for split_name in ('tune', 'test'):

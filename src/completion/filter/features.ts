@@ -63,6 +63,7 @@ export function computeFeatures(input: FeatureInput): Features {
     opensComment: COMMENT_START.test(trimmed) ? 1 : 0,
     keywordOnly: /^[A-Za-z_]+:?;?$/.test(trimmed) ? 1 : 0,
     repeatsPrefix: trimmed.length > 0 && input.prefix.includes(trimmed) ? 1 : 0,
+    ...neighbours(text, input.prefix, input.suffix, trimmed),
     trimmed: input.syntax === 'trimmed' ? 1 : 0,
     unchecked: input.syntax === 'unchecked' ? 1 : 0,
     ...context,
@@ -85,6 +86,8 @@ export function cursorContext(prefix: string, suffix: string, languageId: string
   const comment = languageId === 'python' || languageId === 'shellscript' || languageId === 'ruby' ? /#/ : /\/\/|^\s*\*|\/\*/;
   return {
     emptyLine: linePrefix.trim() === '' ? 1 : 0,
+    // Nothing before the cursor on its line: the suggestion brings its own indentation (HumanEval's framing).
+    columnZero: linePrefix === '' ? 1 : 0,
     midLine: linePrefix.trim() !== '' ? 1 : 0,
     textAfter: lineSuffix.trim() !== '' ? 1 : 0,
     afterOpener: /[:{([]\s*$/.test(previous) ? 1 : 0,
@@ -93,6 +96,29 @@ export function cursorContext(prefix: string, suffix: string, languageId: string
     inComment: comment.test(linePrefix) ? 1 : 0,
     afterComment: COMMENT_START.test(previous.trim()) ? 1 : 0,
   };
+}
+
+/**
+ * How the line sits among its neighbours: whether it repeats one of the next lines (a model that
+ * copies the code below), and whether its indentation is that of the line before or after it.
+ */
+function neighbours(text: string, prefix: string, suffix: string, trimmed: string): Features {
+  const lineStart = prefix.lastIndexOf('\n') + 1;
+  const line = prefix.slice(lineStart) + text;
+  const indent = indentWidth(line);
+  const below = suffix.split('\n').slice(0, 12);
+  // The line the cursor is on continues after it: the next line below is the first whole one.
+  const next = (suffix.startsWith('\n') || lineStart === prefix.length ? below : below.slice(1)).find((other) => other.trim() !== '') ?? '';
+  const previous = previousCodeLine(prefix, lineStart);
+  return {
+    repeatsSuffix: trimmed.length > 0 && below.some((other) => other.trim() === trimmed) ? 1 : 0,
+    indentAsNext: trimmed.length > 0 && next !== '' && indentWidth(next) === indent ? 1 : 0,
+    indentAsPrevious: trimmed.length > 0 && previous !== '' && indentWidth(previous) === indent ? 1 : 0,
+  };
+}
+
+function indentWidth(line: string): number {
+  return line.length - line.trimStart().length;
 }
 
 /** Share of the other searched lines that begin with the same word or symbol: the search's consensus. */
