@@ -79,8 +79,10 @@ def load(holes_files, results_files):
     return list(rows.values())
 
 
-def fit(X, y, l2=1.0, steps=3000, lr=0.5):
-    """Logistic regression by gradient descent on standardised X; returns (bias, weights, mean, scale)."""
+def fit(X, y, l2=1.0, steps=3000, lr=0.5, weights=None):
+    """Logistic regression by gradient descent on standardised X, each row counted `weights` times
+    (default once); returns (bias, weights, mean, scale)."""
+    sw = np.ones(len(y)) if weights is None else weights * len(y) / weights.sum()
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1
@@ -90,7 +92,7 @@ def fit(X, y, l2=1.0, steps=3000, lr=0.5):
     n = len(y)
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(Z @ w + b)))
-        g = p - y
+        g = (p - y) * sw
         w -= lr * (Z.T @ g / n + l2 * w / n)
         b -= lr * g.mean()
     return b, w, mean, scale
@@ -101,7 +103,7 @@ def predict(model, X):
     return 1 / (1 + np.exp(-(((X - mean) / scale) @ w + b)))
 
 
-def choose_l2(X, y, files):
+def choose_l2(X, y, files, weights=None):
     """The L2 weight with the least held-out log-loss over 5 folds (whole files per fold)."""
     fold = np.array([int(hashlib.sha1(f.encode()).hexdigest()[:8], 16) % 5 for f in files])
     best = None
@@ -111,8 +113,10 @@ def choose_l2(X, y, files):
             train, held = fold != k, fold == k
             if held.sum() == 0 or y[train].sum() == 0:
                 continue
-            p = np.clip(predict(fit(X[train], y[train], l2=l2, steps=1500), X[held]), 1e-6, 1 - 1e-6)
-            loss -= (y[held] * np.log(p) + (1 - y[held]) * np.log(1 - p)).sum()
+            sw = None if weights is None else weights[train]
+            p = np.clip(predict(fit(X[train], y[train], l2=l2, steps=1500, weights=sw), X[held]), 1e-6, 1 - 1e-6)
+            held_w = np.ones(held.sum()) if weights is None else weights[held]
+            loss -= (held_w * (y[held] * np.log(p) + (1 - y[held]) * np.log(1 - p))).sum()
         if best is None or loss < best[1]:
             best = (l2, loss)
     return best[0]
@@ -135,11 +139,20 @@ def labels(rows):
     return np.array([1.0 if r['shownRight'] else 0.0 for r in rows])
 
 
-def fit_logistic(rows, names, recall, label):
+def balanced_weights(rows):
+    """Each framing group (function holes, line holes) counts as much as the other in the fit."""
+    group = np.array([r['framing'] == 'function' for r in rows])
+    if group.all() or not group.any():
+        return None
+    return np.where(group, 0.5 / group.mean(), 0.5 / (1 - group.mean()))
+
+
+def fit_logistic(rows, names, recall, label, balance=False):
     """A filter.json logistic model (features, bias, thresholds, languageThresholds) fitted on `rows`."""
     X, y = features_matrix(rows, names), labels(rows)
-    l2 = choose_l2(X, y, [file_of(r['task_id']) for r in rows])
-    model = fit(X, y, l2=l2)
+    weights = balanced_weights(rows) if balance else None
+    l2 = choose_l2(X, y, [file_of(r['task_id']) for r in rows], weights)
+    model = fit(X, y, l2=l2, weights=weights)
     b, w, mean, scale = model
     print(f'{label}: {len(rows)} tune positions, {int(y.sum())} right, L2 {l2} (5-fold cross-validation, folds by file)')
     for weight, name in sorted(zip(w, names), key=lambda x: -abs(x[0])):
@@ -220,6 +233,8 @@ def main():
     ap.add_argument('--out')
     ap.add_argument('--main-from', help='keep the main model of this filter.json; fit only the context model')
     ap.add_argument('--no-context', action='store_true', help='one model for every position')
+    ap.add_argument('--balance', action='store_true', help='function and line holes weigh alike in the context model')
+    ap.add_argument('--context-recall', type=float, default=CONTEXT_RECALL['balanced'], help="share of the context's right lines balanced keeps")
     ap.add_argument('--context', default=','.join(CONTEXT), help='features that select the context model (comma-separated)')
     ap.add_argument('--default', action='store_true')
     ap.add_argument('--curve', help='precision and share shown per threshold on the test split (JSON)')
@@ -252,7 +267,7 @@ def main():
     if contextual:
         # Features constant in the context (the ones that define it) carry nothing there.
         varying = [k for k in names if len({r['filter']['features'].get(k, 0.0) for r in inside}) > 1]
-        model['contexts'] = [{'when': list(when), **fit_logistic(inside, varying, CONTEXT_RECALL, '+'.join(when) + ' model')}]
+        model['contexts'] = [{'when': list(when), **fit_logistic(inside, varying, {**CONTEXT_RECALL, 'balanced': args.context_recall}, '+'.join(when) + ' model', balance=args.balance)}]
     out = {'version': 1, **model,
            'source': f'filter.json: logistic regressions on {len(tune)} held-out holes (tools/filter/train_filter.py)'}
     if args.main_from:
