@@ -11,8 +11,9 @@
 would show (src/completion/filter/features.ts) and whether that line is right (exact match: these
 tasks have no tests). Logistic regressions (L2, standardised features) are fitted on the `tune`
 files of holes.py's split and reported on its `test` files, which they never saw:
-- a context model for the positions where every feature of CONTEXT is 1 (the cursor at the start
-  of an existing line: HumanEval's framing, and holes.py --functions'), which decides there;
+- a context model for the positions where every feature of CONTEXT is 1 (nothing before the cursor
+  on its line: HumanEval's framing, holes.py --functions' and its `linestart` holes), which decides
+  there, fitted on those holes of both kinds;
 - the main model for every other position. --main-from keeps the main model (and its thresholds
   and trigger check) of an existing file instead of fitting it again.
 
@@ -32,10 +33,13 @@ import re
 import numpy as np
 
 RECALL = {'balanced': 0.9, 'strict': 0.7}
-# At the start of an existing line the right lines are rarer and score lower: the bar keeps a little
-# less of them to show far fewer wrong ones.
-CONTEXT_RECALL = {'balanced': 0.85, 'strict': 0.6}
-CONTEXT = ('emptyLine', 'textAfter')
+# Before a line's indentation the right lines are rarer and score lower: the bar keeps a little less
+# of them (the HumanEval goal's own share) to show far fewer wrong ones.
+CONTEXT_RECALL = {'balanced': 0.8, 'strict': 0.6}
+# Nothing before the cursor on its line: the suggestion brings its own indentation, as in HumanEval's
+# framing and holes.py's `function` and `linestart` holes (a context of emptyLine+textAfter left the
+# last line of a function, with nothing after it, to the main model, which hid most right ones there).
+CONTEXT = ('columnZero',)
 SKIP_RATE = 0.01
 SKIP_MIN = 40
 # Contexts the trigger check may skip: what precedes the cursor. Whether code follows it on the line
@@ -158,7 +162,16 @@ def fit_logistic(rows, names, recall, label, balance=False):
     for weight, name in sorted(zip(w, names), key=lambda x: -abs(x[0])):
         if weight != 0:
             print(f'  {name:16s} {weight:+.3f}')
-    p = predict(model, X)
+    # Thresholds from out-of-fold probabilities (each file's from a fit without it): in-sample ones
+    # rate the tune split's right lines too high, and a bar set on them keeps more than `recall` elsewhere.
+    files = [file_of(r['task_id']) for r in rows]
+    fold = np.array([int(hashlib.sha1(f.encode()).hexdigest()[:8], 16) % 5 for f in files])
+    p = np.zeros(len(y))
+    for k in range(5):
+        held = fold == k
+        if held.any():
+            sw = None if weights is None else weights[~held]
+            p[held] = predict(fit(X[~held], y[~held], l2=l2, weights=sw), X[held])
     out = {
         'features': {k: {'mean': round(float(m), 5), 'scale': round(float(s), 5), 'weight': round(float(wi), 5)}
                      for k, m, s, wi in zip(names, mean, scale, w)},
@@ -242,7 +255,7 @@ def main():
     when = tuple(args.context.split(','))
     rows = load(args.holes, args.results)
     scored = [r for r in rows if 'filter' in r]
-    names = list(DEFAULT_FEATURES) if args.default else sorted(scored[0]['filter']['features'])
+    names = list(DEFAULT_FEATURES) if args.default else sorted({k for r in scored for k in r['filter']['features']})
     tune = [r for r in scored if r['split'] == 'tune']
     contextual = not (args.default or args.no_context)
     inside = [r for r in tune if contextual and in_context(r['filter']['features'], when)]
