@@ -63,6 +63,17 @@ describe('show-or-hide filter', () => {
       assert.deepEqual(warnings, []);
     });
 
+    it('loads the shipped model\'s file, whose column-zero model decides at the start of a line', () => {
+      const warnings: string[] = [];
+      const shipped = loadFilterModel(path.join(__dirname, '..', '..', 'models', 'hearth-coder'), (message) => warnings.push(message));
+      assert.deepEqual(warnings, []);
+      assert.notEqual(shipped, DEFAULT_FILTER);
+      assert.deepEqual(shipped.contexts?.map((context) => context.when), [['columnZero']]);
+      const filter = new ShowFilter(shipped);
+      assert.match(filter.decide({ columnZero: 1, emptyLine: 1 }, 'python', 'balanced').reason, /\(balanced, columnZero model, /);
+      assert.doesNotMatch(filter.decide({ columnZero: 0, emptyLine: 1 }, 'python', 'balanced').reason, /\(balanced, columnZero model, /);
+    });
+
     it('falls back to the default with one warning where the file is missing or corrupt', () => {
       for (const content of [undefined, '{"version": 1, "bias": 0', '{"version": 2}', '{"version":1,"bias":0,"thresholds":{"balanced":2,"strict":0.5},"features":{}}']) {
         if (content !== undefined) fs.writeFileSync(path.join(dir, 'filter.json'), content);
