@@ -41,7 +41,7 @@ export interface RetrievalOptions {
   near: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, sum: true, near: 0 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.2, sum: false, near: 0.1 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
