@@ -13,6 +13,11 @@
 export interface RetrievalOptions {
   /** Most lines returned. */
   max: number;
+  /**
+   * Most lines looked at for those `max` (request.ts): the best lines the post-processing would
+   * drop anyway (a copy of a line the block already has) give their places to the next ones.
+   */
+  pool: number;
   /** Lines before and after the cursor's line that are read (the window). */
   linesBefore: number;
   linesAfter: number;
@@ -41,7 +46,7 @@ export interface RetrievalOptions {
   near: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.2, sum: false, near: 0.1 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.2, sum: false, near: 0.1 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { RETRIEVAL, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
+import { requestFor } from '../../src/completion/request';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 /** The document with the cursor at `|`. */
 function at(text: string): [string, number] {
@@ -65,6 +67,13 @@ describe('retrieved lines (the user\'s own code)', () => {
     // With a close twin as well, only its line is offered: the loose one waits for a file with nothing better.
     const [both, cursor] = at(['conn = open_db(url)', 'conn.ping()', loose].join('\n'));
     assert.deepEqual(retrieveLines(both, cursor, [], { ...RETRIEVAL, fallbackSimilar: 0.2 }), ['conn.ping()']);
+  });
+
+  it('sends the search the first lines the post-processing keeps: a copy of a line the block already has gives way', () => {
+    const [text, offset] = at(['def other(self):', '    self.a = load("a")', '    self.c = load("c")', '', 'def setup(self):', '    self.a = load("a")', '    self.b = load("b")', '', 'def reset(self):', '    self.b = load("b")', '    self.a = load("a")', '    |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(text, offset), ['self.b = load("b")', 'self.c = load("c")'], 'the nearer twin\'s line first');
+    const request = requestFor({ text, offset, languageId: 'python', filePath: 'reset.py' }, DEFAULT_SETTINGS, { trigger: 'explicit', mode: 'single' });
+    assert.deepEqual(request?.retrievedLines, ['self.c = load("c")'], 'reset() already has self.b = load("b")');
   });
 
   it('gives a cursor short of the line\'s indentation the rest of it, and one at it none', () => {
