@@ -36,8 +36,10 @@ export interface RetrievalOptions {
    */
   cueWords: number;
   /**
-   * Least similarity of a near twin, looked for only where nothing reaches `similar`: a line like
-   * the right one is worth more than the model's own guess there, even when it is not the line.
+   * Least similarity of a near twin, looked for only where nothing reaches `similar` (off where it
+   * is `similar` or more). At 0.2 it raised edit similarity on held-out tuning lines, where the
+   * model's own line was poor, but on the HumanEval check it replaced the model's right lines in
+   * short functions with loose twins (pass@1 14.5% -> 9.8%): off (docs/local-context.md).
    */
   fallbackSimilar: number;
   /** How a candidate's cues add up: summed (a frequent continuation gains) or the best one. */
@@ -46,7 +48,7 @@ export interface RetrievalOptions {
   near: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.2, sum: false, near: 0.1 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, sum: false, near: 0.1 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
