@@ -5,7 +5,8 @@
 import { buildContext, type PromptContext } from './context';
 import type { GenerateRequest, GenerationMode } from './engineApi';
 import { decideMode, type SkipReason } from './mode';
-import { retrieveLines } from './retrieval';
+import { postprocess } from './postprocess';
+import { RETRIEVAL, retrieveLines } from './retrieval';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, DocumentContext } from './types';
 
@@ -59,7 +60,12 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
 /** The request's `localContext` fields: retrieved lines only for a line search (see retrieval.ts). */
 function localContext(document: DocumentContext, context: PromptContext, mode: GenerationMode, settings: HearthSettings): Pick<GenerateRequest, 'localContext' | 'retrievedLines'> {
   if (mode !== 'single' || settings.completion.candidates < 2) return { localContext: true };
-  const lines = retrieveLines(document.text, document.offset, context.snippets.map((snippet) => snippet.text));
+  // A line the post-processing drops (a copy of a line the block already has) could never be
+  // shown: the search's rows go to the next ones instead.
+  const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
+  const lines = retrieveLines(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...RETRIEVAL, max: RETRIEVAL.pool })
+    .filter((line) => postprocess(line, filter) !== undefined)
+    .slice(0, RETRIEVAL.max);
   return { localContext: true, ...(lines.length ? { retrievedLines: lines } : {}) };
 }
 

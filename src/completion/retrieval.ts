@@ -13,6 +13,11 @@
 export interface RetrievalOptions {
   /** Most lines returned. */
   max: number;
+  /**
+   * Most lines looked at for those `max` (request.ts): the best lines the post-processing would
+   * drop anyway (a copy of a line the block already has) give their places to the next ones.
+   */
+  pool: number;
   /** Lines before and after the cursor's line that are read (the window). */
   linesBefore: number;
   linesAfter: number;
@@ -30,9 +35,20 @@ export interface RetrievalOptions {
    * or `)` has twins everywhere, and the line after one of them says nothing about this one.
    */
   cueWords: number;
+  /**
+   * Least similarity of a near twin, looked for only where nothing reaches `similar` (off where it
+   * is `similar` or more). At 0.2 it raised edit similarity on held-out tuning lines, where the
+   * model's own line was poor, but on the HumanEval check it replaced the model's right lines in
+   * short functions with loose twins (pass@1 14.5% -> 9.8%): off (docs/local-context.md).
+   */
+  fallbackSimilar: number;
+  /** How a candidate's cues add up: summed (a frequent continuation gains) or the best one. */
+  sum: boolean;
+  /** Added to a candidate times 1 / (1 + its distance in lines from the cursor): the nearer twin wins a tie. */
+  near: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, sum: false, near: 0.1 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
@@ -46,7 +62,11 @@ export function retrieveLines(text: string, offset: number, others: readonly str
   return retrieveScored(text, offset, others, options).map((entry) => entry.line);
 }
 
-/** `retrieveLines` with each line's retrieval score (the similarities of its cues, summed). */
+/**
+ * `retrieveLines` with each line's retrieval score (the best of its cues' similarities, each with
+ * the other side's and the indentation's share). Where no cue reaches `similar`, the near twins
+ * down to `fallbackSimilar`.
+ */
 export function retrieveScored(text: string, offset: number, others: readonly string[] = [], options: RetrievalOptions = RETRIEVAL): { line: string; score: number }[] {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const lineEndAt = text.indexOf('\n', offset);
@@ -59,11 +79,15 @@ export function retrieveScored(text: string, offset: number, others: readonly st
   const below = after.find(isCode);
   // The document without the cursor's line, then each open file: where a cue's twin is looked for.
   const sources = [[...before, ...after], ...others.map((other) => other.split('\n').slice(0, options.linesBefore))];
-  const scores = new Map<string, number>();
+  // Candidates from cues at least `similar` like the cursor's neighbours, and from any cue at least `fallbackSimilar`.
+  const strong = new Map<string, number>();
+  const weak = new Map<string, number>();
+  const least = Math.min(options.similar, options.fallbackSimilar);
   const cursorIndent = indentWidth(text.slice(lineStart, offset));
   const aboveIndent = above !== undefined ? indentWidth(above) : undefined;
-  const offer = (line: string | undefined, score: number, previous?: string): void => {
+  const offer = (line: string | undefined, cue: number, score: number, previous: string | undefined, distance: number): void => {
     if (line === undefined) return;
+    score += options.near / (1 + distance);
     // Its indentation here: as deep under the line above the cursor as it was under its own.
     const wanted = previous !== undefined && aboveIndent !== undefined ? indentWidth(line) - indentWidth(previous) + aboveIndent : undefined;
     if (options.indent && wanted === cursorIndent) score += options.indent;
@@ -72,7 +96,9 @@ export function retrieveScored(text: string, offset: number, others: readonly st
     // A cursor short of that indentation (at the start of an empty line) gets the rest of it too.
     const missing = typed === '' && wanted !== undefined && wanted > cursorIndent ? indentString(line, wanted - cursorIndent) : '';
     const rest = missing + code.slice(typed.length);
-    scores.set(rest, (scores.get(rest) ?? 0) + score);
+    for (const scores of cue >= options.similar ? [strong, weak] : [weak]) {
+      scores.set(rest, options.sum ? (scores.get(rest) ?? 0) + score : Math.max(scores.get(rest) ?? 0, score));
+    }
   };
   const aboveTokens = above !== undefined && words(above) >= options.cueWords ? tokensOf(above) : undefined;
   const belowTokens = below !== undefined && words(below) >= options.cueWords ? tokensOf(below) : undefined;
@@ -80,29 +106,31 @@ export function retrieveScored(text: string, offset: number, others: readonly st
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (!isCode(line)) continue;
+      const distance = lines === sources[0] ? Math.abs(i - before.length) : options.linesBefore + options.linesAfter;
       const tokens = tokensOf(line);
       if (aboveTokens) {
         const score = similarity(tokens, aboveTokens);
         // The line above itself is in `before`: its own next line is the cursor's, not here.
-        if (score >= options.similar && !(lines === sources[0] && i === before.length - 1 - trailingBlank(before))) {
+        if (score >= least && !(lines === sources[0] && i === before.length - 1 - trailingBlank(before))) {
           const next = nextIndex(lines, i);
           const after = next === undefined ? undefined : nextIndex(lines, next);
           const other = options.otherSide && belowTokens && after !== undefined ? options.otherSide * similarity(tokensOf(lines[after]!), belowTokens) : 0;
-          offer(next === undefined ? undefined : lines[next], score + other, line);
+          offer(next === undefined ? undefined : lines[next], score, score + other, line, distance);
         }
       }
       if (belowTokens) {
         const score = similarity(tokens, belowTokens);
-        if (score >= options.similar) {
+        if (score >= least) {
           const previous = previousIndex(lines, i);
           const before2 = previous === undefined ? undefined : previousIndex(lines, previous);
           const other = options.otherSide && aboveTokens && before2 !== undefined ? options.otherSide * similarity(tokensOf(lines[before2]!), aboveTokens) : 0;
-          offer(previous === undefined ? undefined : lines[previous], score + other, before2 === undefined ? undefined : lines[before2]);
+          offer(previous === undefined ? undefined : lines[previous], score, score + other, before2 === undefined ? undefined : lines[before2], distance);
         }
       }
-      if (typed.trim().length >= 2 && line.trim().startsWith(typed)) offer(line, 0.5);
+      if (typed.trim().length >= 2 && line.trim().startsWith(typed)) offer(line, 1, 0.5, undefined, distance);
     }
   }
+  const scores = strong.size > 0 ? strong : weak;
   return [...scores].sort((a, b) => b[1] - a[1]).slice(0, options.max).map(([line, score]) => ({ line, score }));
 }
 

@@ -266,7 +266,9 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   const first = (entry: (typeof done)[number]): number => (entry.place !== undefined && !broken(entry.candidate) && lineScore(entry.candidate) >= modelBest - veto ? entry.place : Infinity);
   const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || first(a) - first(b) || lineScore(b.candidate) - lineScore(a.candidate));
   const ranked = dedupe(order.map((entry) => entry.candidate));
-  const lines = SEARCH_TUNING.scoreAllRetrieved ? ranked.filter((line, index) => index < width || line.retrieved) : ranked.slice(0, width);
+  // (Tuning: every retrieved line, and the model's own first `width` lines beside them.)
+  const own = ranked.filter((line) => !line.retrieved).slice(0, width);
+  const lines = SEARCH_TUNING.scoreAllRetrieved ? ranked.filter((line, index) => index < width || line.retrieved || own.includes(line)) : ranked.slice(0, width);
   const best = order[0];
   if (!best) {
     const leader = beams[0];

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { RETRIEVAL, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
+import { requestFor } from '../../src/completion/request';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 /** The document with the cursor at `|`. */
 function at(text: string): [string, number] {
@@ -33,12 +35,45 @@ describe('retrieved lines (the user\'s own code)', () => {
   it('ranks first the twin whose other side matches too, and the one indented as the cursor is', () => {
     // Two twins of the line above the cursor; only after the second does the line below the cursor follow.
     const [text, offset] = at(['if ready:', '    start(a)', 'stop(a)', 'if ready:', '    start(b)', '    wait(b)', 'if ready:', '|', 'wait(c)', ''].join('\n'));
-    const plain = retrieveScored(text, offset, [], { ...RETRIEVAL, otherSide: 0, indent: 0 });
+    const plain = retrieveScored(text, offset, [], { ...RETRIEVAL, otherSide: 0, indent: 0, near: 0 });
     assert.equal(plain[0]!.score, plain[1]!.score, 'one cue alone cannot tell them apart');
     assert.equal(retrieveLines(text, offset, [], { ...RETRIEVAL, otherSide: 0.5, indent: 0 })[0], '    start(b)', 'the line after it is like the line below the cursor; the cursor at column 0 gets its indentation');
     const [indented, cursor] = at(['def on_error(self):', 'return 2', 'def on_open(self):', '    return 1', 'def on_close(self):', '    |', ''].join('\n'));
-    assert.equal(retrieveLines(indented, cursor, [], { ...RETRIEVAL, otherSide: 0, indent: 0 })[0], 'return 2', 'a tie without the indentation cue');
+    assert.equal(retrieveLines(indented, cursor, [], { ...RETRIEVAL, otherSide: 0, indent: 0, near: 0 })[0], 'return 2', 'a tie without the indentation cue');
     assert.equal(retrieveLines(indented, cursor, [], { ...RETRIEVAL, otherSide: 0, indent: 0.3 })[0], 'return 1', 'indented under its def as the cursor is');
+  });
+
+  it('scores a line by its best cue, not by how often it follows a weaker one', () => {
+    // Three loose twins of the line above (similarity 0.6) are followed by store(result); one close twin (0.78) by emit(result).
+    const [text, offset] = at(['result = compute(x, y)', 'store(result)', 'result = compute(p, q)', 'store(result)', 'result = compute(m, n)', 'store(result)', 'result = compute(a, c)', 'emit(result)', 'result = compute(a, b)', '|', ''].join('\n'));
+    const options = { ...RETRIEVAL, similar: 0.5, otherSide: 0, indent: 0, near: 0 };
+    assert.equal(retrieveLines(text, offset, [], { ...options, sum: true })[0], 'store(result)', 'summed, the frequent continuation wins');
+    assert.equal(retrieveLines(text, offset, [], { ...options, sum: false })[0], 'emit(result)', 'the best cue decides');
+  });
+
+  it('ranks the nearer of two equal twins first', () => {
+    const [text, offset] = at(['value = read()', 'far(value)', 'x = 1', 'value = read()', 'near(value)', 'y = 2', 'value = read()', '|', ''].join('\n'));
+    const options = { ...RETRIEVAL, otherSide: 0, indent: 0 };
+    assert.deepEqual(retrieveLines(text, offset, [], { ...options, near: 0.1 }).slice(0, 2), ['near(value)', 'far(value)']);
+    assert.deepEqual(retrieveLines(text, offset, [], { ...options, near: 0 }).slice(0, 2), ['far(value)', 'near(value)'], 'without it, the order of reading');
+  });
+
+  it('offers near twins only where no cue reaches the threshold', () => {
+    // The line above's only twin shares half its tokens: nothing at 0.7, the line after it at 0.2.
+    const loose = ['conn = open_db(path, timeout=5)', 'conn.begin()', 'x = 1', 'conn = open_db(url)', '|', ''].join('\n');
+    const [text, offset] = at(loose);
+    assert.deepEqual(retrieveLines(text, offset, [], { ...RETRIEVAL, fallbackSimilar: 0.7 }), []);
+    assert.equal(retrieveLines(text, offset, [], { ...RETRIEVAL, fallbackSimilar: 0.2 })[0], 'conn.begin()');
+    // With a close twin as well, only its line is offered: the loose one waits for a file with nothing better.
+    const [both, cursor] = at(['conn = open_db(url)', 'conn.ping()', loose].join('\n'));
+    assert.deepEqual(retrieveLines(both, cursor, [], { ...RETRIEVAL, fallbackSimilar: 0.2 }), ['conn.ping()']);
+  });
+
+  it('sends the search the first lines the post-processing keeps: a copy of a line the block already has gives way', () => {
+    const [text, offset] = at(['def other(self):', '    self.a = load("a")', '    self.c = load("c")', '', 'def setup(self):', '    self.a = load("a")', '    self.b = load("b")', '', 'def reset(self):', '    self.b = load("b")', '    self.a = load("a")', '    |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(text, offset), ['self.b = load("b")', 'self.c = load("c")'], 'the nearer twin\'s line first');
+    const request = requestFor({ text, offset, languageId: 'python', filePath: 'reset.py' }, DEFAULT_SETTINGS, { trigger: 'explicit', mode: 'single' });
+    assert.deepEqual(request?.retrievedLines, ['self.c = load("c")'], 'reset() already has self.b = load("b")');
   });
 
   it('gives a cursor short of the line\'s indentation the rest of it, and one at it none', () => {

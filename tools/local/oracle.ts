@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { indentOf } from '../../src/completion/documentText';
-import { RETRIEVAL, retrieveLines } from '../../src/completion/retrieval';
+import { RETRIEVAL, retrieveScored } from '../../src/completion/retrieval';
 
 const dump = process.env.ORACLE_DUMP ? fs.createWriteStream(process.env.ORACLE_DUMP) : undefined;
 
@@ -19,10 +19,11 @@ for (const spec of specs.length ? specs : ['{}']) {
   for (const task of tasks) {
     const indent = indentOf(task.canonical_solution);
     const text = `${task.prompt}${indent}\n${task.suffix}`;
-    const lines = retrieveLines(text, task.prompt.length + indent.length, [], options);
+    const scored = retrieveScored(text, task.prompt.length + indent.length, [], options);
+    const lines = scored.map((entry) => entry.line);
     const truth = task.canonical_solution.trim();
     const rank = lines.findIndex((line) => line.trim() === truth);
-    dump?.write(`${JSON.stringify({ spec, task_id: task.task_id, lines })}\n`);
+    dump?.write(`${JSON.stringify({ spec, task_id: task.task_id, lines, scores: scored.map((entry) => entry.score) })}\n`);
     if (lines.length) any++;
     count += lines.length;
     if (rank >= 0) for (let k = rank; k < at.length; k++) at[k]!++;

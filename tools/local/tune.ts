@@ -28,6 +28,8 @@ interface Config {
   veto?: number;
   /** Score every retrieved line to its end and report all of them (for offline re-ranking). */
   dump?: boolean;
+  /** hearth.completion.filter (off: no syntax check either); default the setting's default. */
+  filter?: HearthSettings['completion']['filter'];
 }
 
 async function main(): Promise<void> {
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
       const settings: HearthSettings = {
         ...DEFAULT_SETTINGS,
         sampling: { ...DEFAULT_SETTINGS.sampling, temperature: 0 },
-        completion: { ...DEFAULT_SETTINGS.completion, timeBudgetMs: 30_000, debounceMs: 0, localContext: config.local ?? 'on' },
+        completion: { ...DEFAULT_SETTINGS.completion, timeBudgetMs: 30_000, debounceMs: 0, localContext: config.local ?? 'on', filter: config.filter ?? DEFAULT_SETTINGS.completion.filter },
       };
       const indent = indentOf(task.canonical_solution);
       const language = task.language ?? 'python';
