@@ -51,6 +51,21 @@ const TYPESCRIPT = `export class Users {
 }
 `;
 
+/** A method whose body and closer are there; its first line was removed (the cursor). */
+const TYPESCRIPT_BODY_AFTER = `export class Sub {
+  private count = 0;
+
+  ║
+    this.count += 1;
+    this.emit();
+  }
+
+  emit(): void {
+    return;
+  }
+}
+`;
+
 describe('syntax check (tree-sitter)', () => {
   describe('python', () => {
     for (const broken of ['if not is not None:', 'def data:', 'print("abc', '"""', 'else:', 'return data)) +']) {
@@ -80,6 +95,11 @@ describe('syntax check (tree-sitter)', () => {
     for (const valid of ['listUsers(): string[] {', 'add(name: string): void {', 'private total = 0;']) {
       it(`keeps ${valid}`, async () => assert.deepEqual(await verdict('typescript', TYPESCRIPT, valid), { kind: 'clean', text: valid }));
     }
+    it('keeps a line that opens what the code after the cursor already continues, and still drops broken ones there', async () => {
+      const opener = 'protected onSubscribe(): void {';
+      assert.deepEqual(await verdict('typescript', TYPESCRIPT_BODY_AFTER, opener), { kind: 'clean', text: opener });
+      for (const broken of ['/**', 'const x = "abc']) assert.deepEqual(await verdict('typescript', TYPESCRIPT_BODY_AFTER, broken), { kind: 'broken' });
+    });
   });
 
   describe('other languages', () => {

@@ -102,7 +102,13 @@ export class SyntaxChecker {
     const at = region.before.length;
     const start = endPoint(region.before);
     const adds = (text: string): boolean => {
-      const inserted = completeForCheck(text, region, languageId) + (lineBreak && !region.after.startsWith('\n') ? '\n' : '');
+      // An opened block is judged with the body or closer the user would write next, unless the
+      // code after the cursor already continues it (`return this.fetch({` before `  id,\n});`).
+      const completed = completeForCheck(text, region, languageId);
+      return addsAsInserted(completed) && (completed === text || addsAsInserted(text));
+    };
+    const addsAsInserted = (text: string): boolean => {
+      const inserted = text + (lineBreak && !region.after.startsWith('\n') ? '\n' : '');
       const old = baseline.tree.copy();
       const end = endPoint(region.before + inserted);
       old.edit({ startIndex: at, oldEndIndex: at, newEndIndex: at + inserted.length, startPosition: start, oldEndPosition: start, newEndPosition: end });
