@@ -20,7 +20,6 @@ export interface CarriedSlots {
 }
 
 export interface EngineHandle {
-  readonly hasExited: boolean;
   /** True while the engine is inside onnxruntime (as last known). */
   readonly insideNative: boolean;
   /** True where stopping the engine now could take the host down (a thread inside onnxruntime). */
@@ -46,7 +45,6 @@ export interface EngineHandle {
 export type ProcessCommand =
   | { kind: 'post'; message: ClientMessage }
   | { kind: 'slot'; slot: number; value: number }
-  | { kind: 'cancel-all' }
   | { kind: 'memory' }
   | { kind: 'stop'; graceMs: number; nativeWaitMs: number };
 

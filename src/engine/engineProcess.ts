@@ -56,8 +56,6 @@ process.on('message', (command: ProcessCommand) => {
       return handle.post(command.message);
     case 'slot':
       return handle.setSlot(command.slot, command.value);
-    case 'cancel-all':
-      return handle.cancelAll();
     case 'memory':
       return void handle.memory().then((usage) => send({ kind: 'memory', usage }));
     case 'stop':

@@ -63,10 +63,6 @@ export class ProcessHandle implements EngineHandle {
     });
   }
 
-  get hasExited(): boolean {
-    return this.exited;
-  }
-
   get insideNative(): boolean {
     return this.last.native;
   }

@@ -57,10 +57,6 @@ export class WorkerHandle implements EngineHandle {
     }
   }
 
-  get hasExited(): boolean {
-    return this.exited;
-  }
-
   /** True while the worker is inside onnxruntime. */
   get insideNative(): boolean {
     return Atomics.load(this.control, Control.Native) === NativeGate.Inside;
