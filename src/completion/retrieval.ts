@@ -9,6 +9,7 @@
  * It reads only the document's text and the snippets of open files the request already carries,
  * within a bounded window around the cursor, so a huge document costs no more than a small one.
  */
+import { indentWidth } from './documentText';
 
 export interface RetrievalOptions {
   /** Most lines returned. */
@@ -166,17 +167,6 @@ function indentString(line: string, width: number): string {
 
 function words(line: string): number {
   return line.match(/\w+/g)?.length ?? 0;
-}
-
-/** Columns of a line's indentation (a tab counts 4). */
-function indentWidth(line: string): number {
-  let width = 0;
-  for (const char of line) {
-    if (char === ' ') width++;
-    else if (char === '\t') width += 4;
-    else break;
-  }
-  return width;
 }
 
 /** Words and single punctuation characters: a line's shape, cheap to compare. */

@@ -137,7 +137,6 @@ export function lineScore(candidate: LineCandidate): number {
   return candidate.logprob + candidate.endLogprob;
 }
 
-
 export async function searchLine<Past>(model: BatchModel<Past>, params: LineSearchParams<Past>, now: () => number = () => performance.now()): Promise<LineSearchResult> {
   const { width, criteria, promptIds } = params;
   const veto = params.retrievedVeto ?? Infinity;
@@ -156,6 +155,8 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     const retrieved = place !== undefined;
     done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length, stopReason, ...(retrieved ? { retrieved } : {}) }, ids: beam.ids, ...(retrieved ? { place } : {}) });
   };
+  /** The `place`-th best score among the model's own ended lines (retrieved lines left out). */
+  const ownScore = (place: number): number => rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, place);
   let forced: Forced[] = (params.forced ?? []).slice(0, MAX_FORCED_LINES).map((target, place) => ({ ids: [], text: '', logprob: 0, minLogprob: 0, target, row: 0, place })).filter((line) => line.target.length > 0);
 
   for (;;) {
@@ -195,7 +196,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     // A line's score only falls as it grows: a partial line already below the model's second-best
     // ended line cannot reach its first two places, and neither can any expansion after it.
     // (Retrieved lines do not raise the bound: the model's own best lines are kept beside them.)
-    const bound = rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, SURE_PLACES);
+    const bound = ownScore(SURE_PLACES);
     for (const [rank, expansion] of expansions.entries()) {
       if (rank >= width * 2 || next.length >= width || expansion.logprob < bound) break;
       const parent = beams[expansion.parent]!;
@@ -232,7 +233,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     }
     // Retrieved lines go on (or end) whatever the model's lines did: each is scored to its end.
     // A retrieved line more than `veto` below the model's best ended line has lost its place.
-    const best = rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, 1);
+    const best = ownScore(1);
     forced = advanceForced(forced, logSoftmax, SEARCH_TUNING.scoreAllRetrieved ? { line: -Infinity, token: -Infinity } : { line: best - veto, token: params.retrievedTokenFloor ?? -Infinity }, endings, params, criteria);
     if (next.length + endings.length + forced.length === 0) {
       beams = [];
@@ -261,7 +262,7 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   if (past !== params.past) model.dispose(past);
 
   const broken = (candidate: LineCandidate): number => (params.endsLine && candidate.stopReason !== 'newline' ? 1 : 0);
-  const modelBest = rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, 1);
+  const modelBest = ownScore(1);
   // A retrieved line the model did not veto: its place in the retrieval's order; others: none.
   const first = (entry: (typeof done)[number]): number => (entry.place !== undefined && !broken(entry.candidate) && lineScore(entry.candidate) >= modelBest - veto ? entry.place : Infinity);
   const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || first(a) - first(b) || lineScore(b.candidate) - lineScore(a.candidate));
