@@ -5,21 +5,7 @@ retrieved line scored to its end beside the model's own lines). Tuning sets only
   tools/local/rerank.py tools/local/out/tune-py-dump.jsonl
 """
 import json,sys,re
-def lev(a,b):
-    n,m=len(a),len(b)
-    if n==0 or m==0: return max(n,m)
-    prev=list(range(m+1))
-    for i in range(1,n+1):
-        cur=[i]+[0]*m
-        ai=a[i-1]
-        for j in range(1,m+1):
-            cur[j]=min(prev[j]+1,cur[j-1]+1,prev[j-1]+(ai!=b[j-1]))
-        prev=cur
-    return prev[m]
-def es(a,b):
-    a=a.strip();b=b.strip();L=max(len(a),len(b))
-    return 1.0 if L==0 else 1-lev(a,b)/L
-norm=lambda t:' '.join(t.split())
+from textsim import es, norm
 def load(f): return [json.loads(l) for l in open(f)]
 rows=[]
 for f in sys.argv[1:]:
