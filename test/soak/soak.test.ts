@@ -1,10 +1,10 @@
 /**
  * `npm run test:soak`: 10,000 completion requests as fast typing makes them, through the real
  * completion service, client and worker with the embedded model. Each keystroke's request is
- * cancelled by the next one; every 25th waits for its answer (a pause in typing, as between words). RSS is printed
- * at 1k, 2k, 5k and 10k requests; the test fails on clear growth (over 50 MB from 2k to the last
- * of 5k and 10k), on any request left unsettled, and on listeners or handles left behind after
- * dispose.
+ * cancelled by the next one; every 25th waits for its answer (a pause in typing, as between
+ * words). RSS is printed at 1k, 2k, 5k and 10k requests; the test fails on clear growth (over
+ * 50 MB from 2k to the last of 5k and 10k), on any request left unsettled, and on listeners or
+ * handles left behind after dispose.
  *
  * `npm run test:soak` sets MALLOC_MMAP_THRESHOLD_=131072, so that glibc maps and unmaps large
  * blocks instead of keeping freed ones in the worker thread's heap: the check is then on memory
@@ -31,9 +31,9 @@ const MODEL = process.env['SOAK_MODEL'] ?? path.join(ROOT, 'models', 'hearth-cod
 const CHECKPOINTS = [1000, 2000, 5000, 10_000].filter((n) => n <= REQUESTS);
 const GROWTH_LIMIT_MB = 50;
 const EVERY = Number(process.env['SOAK_EVERY'] ?? 0);
-/** SOAK_BUDGET_MS: another time budget per completion than the default (the pauses' answers are most of the run's time). */
 /** SOAK_ARENA=1: with onnxruntime's CPU memory arena on, as before (to compare). */
 const ARENA = process.env['SOAK_ARENA'] === '1';
+/** SOAK_BUDGET_MS: another time budget per completion than the default (the pauses' answers are most of the run's time). */
 const BUDGET_MS = process.env['SOAK_BUDGET_MS'] ? Number(process.env['SOAK_BUDGET_MS']) : undefined;
 const PAUSE_EVERY = Number(process.env['SOAK_PAUSE_EVERY'] ?? 25);
 
@@ -57,7 +57,7 @@ function resources(): Map<string, number> {
 
 const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
 
-/** Resident anonymous and file-backed memory (Linux: /proc/self/status), else undefined. */
+/** Resident anonymous and file-backed memory (Linux: /proc/self/status), else 'anon/file n/a'. */
 function residentSplit(): string {
   try {
     const status = fs.readFileSync('/proc/self/status', 'utf8');
