@@ -7,6 +7,7 @@ import type { GenerateRequest, GenerationMode } from './engineApi';
 import { decideMode, type SkipReason } from './mode';
 import { postprocess } from './postprocess';
 import { RETRIEVAL, retrieveLines } from './retrieval';
+import { commentStyle } from '../engine/regions';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, DocumentContext } from './types';
 
@@ -63,7 +64,7 @@ function localContext(document: DocumentContext, context: PromptContext, mode: G
   // A line the post-processing drops (a copy of a line the block already has) could never be
   // shown: the search's rows go to the next ones instead.
   const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
-  const lines = retrieveLines(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...RETRIEVAL, max: RETRIEVAL.pool })
+  const lines = retrieveLines(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...RETRIEVAL, max: RETRIEVAL.pool }, commentStyle(document.filePath))
     .filter((line) => postprocess(line, filter) !== undefined)
     .slice(0, RETRIEVAL.max);
   return { localContext: true, ...(lines.length ? { retrievedLines: lines } : {}) };

@@ -10,6 +10,7 @@
  * within a bounded window around the cursor, so a huge document costs no more than a small one.
  */
 import { indentWidth } from './documentText';
+import { proseLines, type CommentStyle } from './prose';
 
 export interface RetrievalOptions {
   /** Most lines returned. */
@@ -43,13 +44,19 @@ export interface RetrievalOptions {
    * short functions with loose twins (pass@1 14.5% -> 9.8%): off (docs/local-context.md).
    */
   fallbackSimilar: number;
+  /**
+   * Whether a near twin (found below `similar`) may come from prose: a comment or docstring line as
+   * the cue, the twin, or the line taken. Prose repeats its words everywhere, so a loose match of
+   * it says little about the code that follows.
+   */
+  proseNearTwins: boolean;
   /** How a candidate's cues add up: summed (a frequent continuation gains) or the best one. */
   sum: boolean;
   /** Added to a candidate times 1 / (1 + its distance in lines from the cursor): the nearer twin wins a tie. */
   near: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, sum: false, near: 0.1 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, proseNearTwins: true, sum: false, near: 0.1 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
@@ -59,8 +66,8 @@ const WINDOW_CHARS = 200_000;
  * stands short of a line's indentation, the missing indentation leads it. Empty where
  * text follows the cursor on its line (the search writes whole lines only there).
  */
-export function retrieveLines(text: string, offset: number, others: readonly string[] = [], options: RetrievalOptions = RETRIEVAL): string[] {
-  return retrieveScored(text, offset, others, options).map((entry) => entry.line);
+export function retrieveLines(text: string, offset: number, others: readonly string[] = [], options: RetrievalOptions = RETRIEVAL, style: CommentStyle = 'slash'): string[] {
+  return retrieveScored(text, offset, others, options, style).map((entry) => entry.line);
 }
 
 /**
@@ -68,7 +75,14 @@ export function retrieveLines(text: string, offset: number, others: readonly str
  * the other side's and the indentation's share). Where no cue reaches `similar`, the near twins
  * down to `fallbackSimilar`.
  */
-export function retrieveScored(text: string, offset: number, others: readonly string[] = [], options: RetrievalOptions = RETRIEVAL): { line: string; score: number }[] {
+export function retrieveScored(
+  text: string,
+  offset: number,
+  others: readonly string[] = [],
+  options: RetrievalOptions = RETRIEVAL,
+  /** The document's comment syntax (`commentStyle`): where its prose is, for `proseNearTwins`. */
+  style: CommentStyle = 'slash',
+): { line: string; score: number }[] {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const lineEndAt = text.indexOf('\n', offset);
   const lineEnd = lineEndAt === -1 ? text.length : lineEndAt;
@@ -76,18 +90,25 @@ export function retrieveScored(text: string, offset: number, others: readonly st
   const typed = text.slice(lineStart, offset).trimStart();
   const before = text.slice(Math.max(0, lineStart - WINDOW_CHARS), lineStart).split('\n').slice(0, -1).slice(-options.linesBefore);
   const after = text.slice(lineEnd + 1, Math.min(text.length, lineEnd + 1 + WINDOW_CHARS)).split('\n').slice(0, options.linesAfter);
-  const above = lastCode(before);
-  const below = after.find(isCode);
+  const aboveAt = lastCodeIndex(before);
+  const belowAt = after.findIndex(isCode);
+  const above = aboveAt === undefined ? undefined : before[aboveAt];
+  const below = belowAt === -1 ? undefined : after[belowAt];
   // The document without the cursor's line, then each open file: where a cue's twin is looked for.
   const sources = [[...before, ...after], ...others.map((other) => other.split('\n').slice(0, options.linesBefore))];
+  // Which lines are prose (comments, docstrings), where near twins must not come from it.
+  const nearTwins = options.fallbackSimilar < options.similar;
+  const prose = nearTwins && !options.proseNearTwins ? sources.map((lines) => proseLines(lines, style)) : undefined;
+  const aboveProse = prose !== undefined && aboveAt !== undefined && prose[0]![aboveAt] === true;
+  const belowProse = prose !== undefined && belowAt !== -1 && prose[0]![before.length + belowAt] === true;
   // Candidates from cues at least `similar` like the cursor's neighbours, and from any cue at least `fallbackSimilar`.
   const strong = new Map<string, number>();
   const weak = new Map<string, number>();
   const least = Math.min(options.similar, options.fallbackSimilar);
   const cursorIndent = indentWidth(text.slice(lineStart, offset));
   const aboveIndent = above !== undefined ? indentWidth(above) : undefined;
-  const offer = (line: string | undefined, cue: number, score: number, previous: string | undefined, distance: number): void => {
-    if (line === undefined) return;
+  const offer = (line: string | undefined, cue: number, score: number, previous: string | undefined, distance: number, fromProse = false): void => {
+    if (line === undefined || (fromProse && cue < options.similar)) return;
     score += options.near / (1 + distance);
     // Its indentation here: as deep under the line above the cursor as it was under its own.
     const wanted = previous !== undefined && aboveIndent !== undefined ? indentWidth(line) - indentWidth(previous) + aboveIndent : undefined;
@@ -103,7 +124,8 @@ export function retrieveScored(text: string, offset: number, others: readonly st
   };
   const aboveTokens = above !== undefined && words(above) >= options.cueWords ? tokensOf(above) : undefined;
   const belowTokens = below !== undefined && words(below) >= options.cueWords ? tokensOf(below) : undefined;
-  for (const lines of sources) {
+  for (const [source, lines] of sources.entries()) {
+    const isProse = (i: number | undefined): boolean => prose !== undefined && i !== undefined && prose[source]![i] === true;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (!isCode(line)) continue;
@@ -116,7 +138,7 @@ export function retrieveScored(text: string, offset: number, others: readonly st
           const next = nextIndex(lines, i);
           const after = next === undefined ? undefined : nextIndex(lines, next);
           const other = options.otherSide && belowTokens && after !== undefined ? options.otherSide * similarity(tokensOf(lines[after]!), belowTokens) : 0;
-          offer(next === undefined ? undefined : lines[next], score, score + other, line, distance);
+          offer(next === undefined ? undefined : lines[next], score, score + other, line, distance, aboveProse || isProse(i) || isProse(next));
         }
       }
       if (belowTokens) {
@@ -125,7 +147,7 @@ export function retrieveScored(text: string, offset: number, others: readonly st
           const previous = previousIndex(lines, i);
           const before2 = previous === undefined ? undefined : previousIndex(lines, previous);
           const other = options.otherSide && aboveTokens && before2 !== undefined ? options.otherSide * similarity(tokensOf(lines[before2]!), aboveTokens) : 0;
-          offer(previous === undefined ? undefined : lines[previous], score, score + other, before2 === undefined ? undefined : lines[before2], distance);
+          offer(previous === undefined ? undefined : lines[previous], score, score + other, before2 === undefined ? undefined : lines[before2], distance, belowProse || isProse(i) || isProse(previous));
         }
       }
       if (typed.trim().length >= 2 && line.trim().startsWith(typed)) offer(line, 1, 0.5, undefined, distance);
@@ -139,8 +161,8 @@ function isCode(line: string): boolean {
   return line.trim() !== '';
 }
 
-function lastCode(lines: readonly string[]): string | undefined {
-  for (let i = lines.length - 1; i >= 0; i--) if (isCode(lines[i]!)) return lines[i];
+function lastCodeIndex(lines: readonly string[]): number | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) if (isCode(lines[i]!)) return i;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { RETRIEVAL, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
 import { requestFor } from '../../src/completion/request';
+import { proseLines } from '../../src/completion/prose';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 /** The document with the cursor at `|`. */
@@ -67,6 +68,31 @@ describe('retrieved lines (the user\'s own code)', () => {
     // With a close twin as well, only its line is offered: the loose one waits for a file with nothing better.
     const [both, cursor] = at(['conn = open_db(url)', 'conn.ping()', loose].join('\n'));
     assert.deepEqual(retrieveLines(both, cursor, [], { ...RETRIEVAL, fallbackSimilar: 0.2 }), ['conn.ping()']);
+  });
+
+  it('takes no near twin from prose: a comment or docstring line as the cue, the twin or the line taken', () => {
+    const near = { ...RETRIEVAL, fallbackSimilar: 0.2, proseNearTwins: false };
+    // The line above the cursor loosely matches a docstring line: the line after that is prose too.
+    const docstring = ['def load(path):', '    """Open the db at path, then read it."""', '    return read(open(path))', '', 'def save(db, path):', '    """Write the db to path."""', '    |', ''].join('\n');
+    const [text, offset] = at(docstring);
+    assert.ok(retrieveLines(text, offset, [], { ...near, proseNearTwins: true }, 'hash').length > 0, 'allowed, the docstring\'s neighbour is offered');
+    assert.deepEqual(retrieveLines(text, offset, [], near, 'hash'), []);
+    // Code cues still find code: of two loose twins the code one gives its line, the comment not.
+    const code = ['conn = open_db(path, timeout=5)', 'conn.begin()', 'x = 1', '# conn = open_db(path) as before', 'conn.close()', 'conn = open_db(url)', '|', ''].join('\n');
+    const [codeText, codeOffset] = at(code);
+    assert.ok(retrieveLines(codeText, codeOffset, [], { ...near, proseNearTwins: true }, 'hash').includes('conn.close()'));
+    const lines = retrieveLines(codeText, codeOffset, [], near, 'hash');
+    assert.ok(lines.includes('conn.begin()') && !lines.includes('conn.close()'), lines.join(' | '));
+    // A close twin (at least `similar`) counts wherever it is: the rule is for near twins only.
+    const [close, closeAt] = at(['# retry: conn = open_db(url)', 'conn.retry()', 'conn = open_db(url)', '|', ''].join('\n'));
+    assert.deepEqual(retrieveLines(close, closeAt, [], { ...near, fallbackSimilar: 0.7 }, 'hash'), []);
+  });
+
+  it('marks prose lines: comments, docstrings and the lines inside them', () => {
+    const python = ['def f(x):', '    """Doc', '    more doc', '    """', '    # note', '    return x  # trailing', "s = '''not", "doc'''"];
+    assert.deepEqual(proseLines(python, 'hash'), [false, true, true, true, true, false, false, true]);
+    const typescript = ['/**', ' * Doc', ' */', 'function f() {', '  // note', '  return 1; /* tail */', '}'];
+    assert.deepEqual(proseLines(typescript, 'slash'), [true, true, true, false, true, false, false]);
   });
 
   it('sends the search the first lines the post-processing keeps: a copy of a line the block already has gives way', () => {

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { indentOf } from '../../src/completion/documentText';
 import { RETRIEVAL, retrieveScored } from '../../src/completion/retrieval';
+import { commentStyle } from '../../src/engine/regions';
 
 const dump = process.env.ORACLE_DUMP ? fs.createWriteStream(process.env.ORACLE_DUMP) : undefined;
 
@@ -19,7 +20,7 @@ for (const spec of specs.length ? specs : ['{}']) {
   for (const task of tasks) {
     const indent = indentOf(task.canonical_solution);
     const text = `${task.prompt}${indent}\n${task.suffix}`;
-    const scored = retrieveScored(text, task.prompt.length + indent.length, [], options);
+    const scored = retrieveScored(text, task.prompt.length + indent.length, [], options, commentStyle(task.language === 'python' || task.language === undefined ? 'x.py' : 'x.ts'));
     const lines = scored.map((entry) => entry.line);
     const truth = task.canonical_solution.trim();
     const rank = lines.findIndex((line) => line.trim() === truth);

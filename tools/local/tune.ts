@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { CompletionService } from '../../src/completion/CompletionService';
 import { indentOf } from '../../src/completion/documentText';
 import { RETRIEVAL, retrieveScored } from '../../src/completion/retrieval';
+import { commentStyle } from '../../src/engine/regions';
 import { SEARCH_TUNING } from '../../src/engine/lineSearch';
 import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/shared/settings';
 import { CACHE_WEIGHTS } from '../../src/engine/cacheModel';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       const language = task.language ?? 'python';
       const extension = { python: '.py', typescript: '.ts', go: '.go', rust: '.rs' }[language as string] ?? '.py';
       const document = { text: `${task.prompt}${indent}\n${task.suffix}`, offset: task.prompt.length + indent.length, languageId: language, filePath: `solution${extension}` };
-      const retrieved = config.local === 'off' ? [] : retrieveScored(document.text, document.offset);
+      const retrieved = config.local === 'off' ? [] : retrieveScored(document.text, document.offset, [], RETRIEVAL, commentStyle(document.filePath));
       const started = performance.now();
       const completion = await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false, mode: 'single', keepHidden: true });
       const ms = performance.now() - started;
