@@ -6,7 +6,7 @@ import { buildContext, type PromptContext } from './context';
 import type { GenerateRequest, GenerationMode } from './engineApi';
 import { decideMode, type SkipReason } from './mode';
 import { postprocess } from './postprocess';
-import { RETRIEVAL, retrieveLines } from './retrieval';
+import { RETRIEVAL, retrieveScored } from './retrieval';
 import { commentStyle } from '../engine/regions';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, DocumentContext } from './types';
@@ -59,15 +59,18 @@ export function fimRequest(context: PromptContext, document: DocumentContext, se
 }
 
 /** The request's `localContext` fields: retrieved lines only for a line search (see retrieval.ts). */
-function localContext(document: DocumentContext, context: PromptContext, mode: GenerationMode, settings: HearthSettings): Pick<GenerateRequest, 'localContext' | 'retrievedLines'> {
+function localContext(document: DocumentContext, context: PromptContext, mode: GenerationMode, settings: HearthSettings): Pick<GenerateRequest, 'localContext' | 'retrievedLines' | 'retrievedNear'> {
   if (mode !== 'single' || settings.completion.candidates < 2) return { localContext: true };
   // A line the post-processing drops (a copy of a line the block already has) could never be
   // shown: the search's rows go to the next ones instead.
   const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
-  const lines = retrieveLines(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...RETRIEVAL, max: RETRIEVAL.pool }, commentStyle(document.filePath))
+  const found = retrieveScored(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...RETRIEVAL, max: RETRIEVAL.pool }, commentStyle(document.filePath));
+  const lines = found
+    .map((entry) => entry.line)
     .filter((line) => postprocess(line, filter) !== undefined)
     .slice(0, RETRIEVAL.max);
-  return { localContext: true, ...(lines.length ? { retrievedLines: lines } : {}) };
+  // Near twins (no close one) are a weaker guess: the engine ranks them first only where its own line is unsure.
+  return { localContext: true, ...(lines.length ? { retrievedLines: lines, ...(found[0]?.near ? { retrievedNear: true } : {}) } : {}) };
 }
 
 /**

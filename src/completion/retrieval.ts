@@ -82,7 +82,7 @@ export function retrieveScored(
   options: RetrievalOptions = RETRIEVAL,
   /** The document's comment syntax (`commentStyle`): where its prose is, for `proseNearTwins`. */
   style: CommentStyle = 'slash',
-): { line: string; score: number }[] {
+): { line: string; score: number; near: boolean }[] {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const lineEndAt = text.indexOf('\n', offset);
   const lineEnd = lineEndAt === -1 ? text.length : lineEndAt;
@@ -153,8 +153,8 @@ export function retrieveScored(
       if (typed.trim().length >= 2 && line.trim().startsWith(typed)) offer(line, 1, 0.5, undefined, distance);
     }
   }
-  const scores = strong.size > 0 ? strong : weak;
-  return [...scores].sort((a, b) => b[1] - a[1]).slice(0, options.max).map(([line, score]) => ({ line, score }));
+  const near = strong.size === 0;
+  return [...(near ? weak : strong)].sort((a, b) => b[1] - a[1]).slice(0, options.max).map(([line, score]) => ({ line, score, near }));
 }
 
 function isCode(line: string): boolean {

@@ -146,7 +146,7 @@ export class Engine {
       draftTokens: request.draftTokens ?? DRAFT_TOKENS,
       ...(request.beams ? { beams: request.beams } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
-      ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedVeto: local.retrievedVeto, retrievedTokenFloor: local.retrievedTokenFloor } : {}),
+      ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedVeto: local.retrievedVeto, retrievedTokenFloor: local.retrievedTokenFloor, ...(local.retrievedUnlessSure !== undefined ? { retrievedUnlessSure: local.retrievedUnlessSure } : {}) } : {}),
       skipBytes: prompt.healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,

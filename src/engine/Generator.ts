@@ -74,6 +74,8 @@ export interface GenerateParams {
   retrievedVeto?: number;
   /** Line search: `LineSearchParams.retrievedTokenFloor`. */
   retrievedTokenFloor?: number;
+  /** Line search: `LineSearchParams.retrievedUnlessSure`. */
+  retrievedUnlessSure?: number;
   /** Bytes the first tokens re-spell (token healing); they are left out of the text. */
   skipBytes?: number;
   /** Read between steps; true stops with `cancelled`. */
@@ -251,7 +253,7 @@ export class Generator {
       endIds: new Set([...params.eosIds, ...(params.stopTokenIds ?? [])]),
       constraints: params.processors ?? (() => []),
       endsLine: params.endsLine ?? false,
-      ...(params.forcedLines?.length ? { forced: params.forcedLines, retrievedVeto: params.retrievedVeto ?? Infinity, retrievedTokenFloor: params.retrievedTokenFloor ?? -Infinity } : {}),
+      ...(params.forcedLines?.length ? { forced: params.forcedLines, retrievedVeto: params.retrievedVeto ?? Infinity, retrievedTokenFloor: params.retrievedTokenFloor ?? -Infinity, ...(params.retrievedUnlessSure !== undefined ? { retrievedUnlessSure: params.retrievedUnlessSure } : {}) } : {}),
       decode,
       ...(params.onStep ? { onStep: params.onStep } : {}),
     };

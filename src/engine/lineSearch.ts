@@ -67,6 +67,13 @@ export interface LineSearchParams<Past = ReadonlyMap<string, Tensor>> {
    * with a token ruled out is: the model's say on a single word. Default -Infinity.
    */
   retrievedTokenFloor?: number;
+  /**
+   * Where set, retrieved lines rank first only while the model's own best line is unsure: its
+   * score (line and end) averages under this many nats a token. Where the model is surer, they
+   * rank with its lines by their scores. For near twins, a weaker guess than a close twin: on the
+   * tuning lines they beat the model's own line where it was unsure, not where it was sure.
+   */
+  retrievedUnlessSure?: number;
 }
 
 export interface LineSearchResult {
@@ -263,8 +270,9 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
 
   const broken = (candidate: LineCandidate): number => (params.endsLine && candidate.stopReason !== 'newline' ? 1 : 0);
   const modelBest = ownScore(1);
+  const sure = params.retrievedUnlessSure !== undefined && modelSure(done.map((entry) => entry.candidate), params.endsLine, params.retrievedUnlessSure);
   // A retrieved line the model did not veto: its place in the retrieval's order; others: none.
-  const first = (entry: (typeof done)[number]): number => (entry.place !== undefined && !broken(entry.candidate) && lineScore(entry.candidate) >= modelBest - veto ? entry.place : Infinity);
+  const first = (entry: (typeof done)[number]): number => (entry.place !== undefined && !sure && !broken(entry.candidate) && lineScore(entry.candidate) >= modelBest - veto ? entry.place : Infinity);
   const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || first(a) - first(b) || lineScore(b.candidate) - lineScore(a.candidate));
   const ranked = dedupe(order.map((entry) => entry.candidate));
   // (Tuning: every retrieved line, and the model's own first `width` lines beside them.)
@@ -285,6 +293,13 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
 function rankedScore(lines: readonly LineCandidate[], endsLine: boolean, place: number): number {
   const scores = lines.filter((line) => !(endsLine && line.stopReason !== 'newline')).map(lineScore);
   return scores.sort((a, b) => b - a)[place - 1] ?? -Infinity;
+}
+
+/** Whether the model's own best ended line scores at least `perToken` nats a token on average. */
+function modelSure(lines: readonly LineCandidate[], endsLine: boolean, perToken: number): boolean {
+  const own = lines.filter((line) => !line.retrieved && !(endsLine && line.stopReason !== 'newline'));
+  const best = own.reduce<LineCandidate | undefined>((top, line) => (top === undefined || lineScore(line) > lineScore(top) ? line : top), undefined);
+  return best !== undefined && lineScore(best) / Math.max(1, best.tokens) >= perToken;
 }
 
 /** log P(the middle ends next): the end ids' share of the next-token distribution. */

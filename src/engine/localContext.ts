@@ -18,6 +18,8 @@ export interface LocalContext {
   /** `LineSearchParams.retrievedVeto` and `retrievedTokenFloor`. */
   retrievedVeto: number;
   retrievedTokenFloor: number;
+  /** `LineSearchParams.retrievedUnlessSure`: set where the retrieved lines are near twins. */
+  retrievedUnlessSure?: number;
 }
 
 /**
@@ -29,12 +31,12 @@ export interface LocalContext {
  * line's edit similarity by no more than 0.01 either way, and on the HumanEval check it turned a
  * right line into a copy of a nearby one.
  */
-export const LOCAL_RANKING = { retrievedVeto: Infinity, retrievedTokenFloor: -12, cacheInSearch: false };
+export const LOCAL_RANKING = { retrievedVeto: Infinity, retrievedTokenFloor: -12, cacheInSearch: false, nearUnlessSure: -0.8 };
 
 export function localContextFor(
   ids: readonly number[],
   tokenizer: Tokenizer,
-  request: { filePath?: string; retrievedLines?: readonly string[] },
+  request: { filePath?: string; retrievedLines?: readonly string[]; retrievedNear?: boolean },
   /** Token healing's removed bytes (binary string): a line's first tokens spell them again. */
   healedBytes = '',
 ): LocalContext {
@@ -45,5 +47,5 @@ export function localContextFor(
     .filter((line) => !line.includes('\n'))
     .slice(0, MAX_FORCED_LINES)
     .map((line) => tokenizer.encode(`${healed}${line}\n`));
-  return { processor: () => new CacheModelProcessor(index), forcedLines, cacheInSearch: LOCAL_RANKING.cacheInSearch, retrievedVeto: LOCAL_RANKING.retrievedVeto, retrievedTokenFloor: LOCAL_RANKING.retrievedTokenFloor };
+  return { processor: () => new CacheModelProcessor(index), forcedLines, cacheInSearch: LOCAL_RANKING.cacheInSearch, retrievedVeto: LOCAL_RANKING.retrievedVeto, retrievedTokenFloor: LOCAL_RANKING.retrievedTokenFloor, ...(request.retrievedNear ? { retrievedUnlessSure: LOCAL_RANKING.nearUnlessSure } : {}) };
 }

@@ -146,6 +146,11 @@ export interface GenerateRequest {
   localContext?: boolean;
   /** Single-line search with `localContext`: lines from the user's code to score (the text after the cursor, no line break). */
   retrievedLines?: string[];
+  /**
+   * The retrieved lines are near twins (no close twin of the cursor's neighbours was found): they
+   * rank first only where the model is unsure of its own best line.
+   */
+  retrievedNear?: boolean;
 }
 
 /** One whole line of a single-line beam search (`GenerateRequest.beams`). */

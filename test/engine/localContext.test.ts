@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
 import { lineScore } from '../../src/engine/lineSearch';
+import { LOCAL_RANKING } from '../../src/engine/localContext';
 import type { GenerateRequest } from '../../src/shared/protocol';
 import { GREEDY } from './helpers';
 
@@ -55,6 +56,28 @@ describe('engine: local context on the embedded model', function () {
     // The other way round, the retrieval's first still ranks first: the model may veto a line, not reorder them.
     const swapped = await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong, right] }));
     assert.equal(swapped.text, wrong);
+  });
+
+  it('near twins rank first where the model is unsure of its own line, not where it is sure', async () => {
+    const wrong = 'del sys.modules[__name__]';
+    const own = await engine.generate(lineRequest({}));
+    const best = (own.lines ?? [])[0]!;
+    const perToken = lineScore(best) / best.tokens;
+    // The same near twin with the bar just above and just below the model's own best line.
+    const sure = await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong], retrievedNear: true }));
+    assert.equal(LOCAL_RANKING.nearUnlessSure < perToken, sure.text !== wrong, `own line ${best.text} at ${perToken.toFixed(3)} a token`);
+    const saved = LOCAL_RANKING.nearUnlessSure;
+    try {
+      LOCAL_RANKING.nearUnlessSure = perToken + 0.01;
+      assert.equal((await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong], retrievedNear: true }))).text, wrong, 'unsure: the near twin first');
+      LOCAL_RANKING.nearUnlessSure = perToken - 0.01;
+      const kept = await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong], retrievedNear: true }));
+      assert.equal(kept.text, best.text, 'sure: the model\'s own line');
+      // A close twin (not near) ranks first whatever the model's confidence.
+      assert.equal((await engine.generate(lineRequest({ localContext: true, retrievedLines: [wrong] }))).text, wrong);
+    } finally {
+      LOCAL_RANKING.nearUnlessSure = saved;
+    }
   });
 
   it('a retrieved line with a token the model all but rules out does not win, even when it is the only one retrieved', async () => {

@@ -217,6 +217,14 @@ describe('single-line beam search', () => {
       assert.deepEqual(byDefault.lines.map((line) => line.text), ['cd', 'a'], 'no veto by default; the model\'s best line is kept beside it');
     });
 
+    it('ranks near twins first only while the model is unsure of its own line', async () => {
+      // The model's best line "a" scores log 0.5 over 2 tokens (-0.35 a token); the retrieved "cd" far less.
+      const unsure = await searchLine(fakeModel(table).model, paramsOf({ prompt: fakeModel(table).prompt, first: fakeModel(table).first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedUnlessSure: -0.2 }));
+      assert.deepEqual(unsure.lines.map((line) => line.text), ['cd', 'a'], 'under -0.2 a token: the retrieved line first');
+      const sure = await searchLine(fakeModel(table).model, paramsOf({ prompt: fakeModel(table).prompt, first: fakeModel(table).first }, { width: 2, forced: [[2, 3, NEWLINE]], retrievedUnlessSure: -0.5 }));
+      assert.deepEqual(sure.lines.map((line) => line.text), ['a', 'b'], 'sure enough: ranked by the scores, where the retrieved line comes third');
+    });
+
     it('ranks retrieved lines in the retrieval\'s order, not by the model\'s scores', async () => {
       const { model, prompt, first } = fakeModel(table);
       // "cd" retrieved first, "b" second: the model prefers "b" (log 0.4 against log 0.02).
