@@ -50,13 +50,18 @@ export interface RetrievalOptions {
    * it says little about the code that follows.
    */
   proseNearTwins: boolean;
+  /**
+   * Whether a near twin may be offered where the cursor stands short of its indentation (at the
+   * start of an empty line inside a block): its indentation would be one more guess on a loose match.
+   */
+  nearTwinsShort: boolean;
   /** How a candidate's cues add up: summed (a frequent continuation gains) or the best one. */
   sum: boolean;
   /** Added to a candidate times 1 / (1 + its distance in lines from the cursor): the nearer twin wins a tie. */
   near: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, proseNearTwins: true, sum: false, near: 0.1 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, proseNearTwins: true, nearTwinsShort: true, sum: false, near: 0.1 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
@@ -117,6 +122,7 @@ export function retrieveScored(
     if (!code.startsWith(typed) || code.length <= typed.length || code === above?.trim() || code === below?.trim()) return;
     // A cursor short of that indentation (at the start of an empty line) gets the rest of it too.
     const missing = typed === '' && wanted !== undefined && wanted > cursorIndent ? indentString(line, wanted - cursorIndent) : '';
+    if (missing !== '' && cue < options.similar && !options.nearTwinsShort) return;
     const rest = missing + code.slice(typed.length);
     for (const scores of cue >= options.similar ? [strong, weak] : [weak]) {
       scores.set(rest, options.sum ? (scores.get(rest) ?? 0) + score : Math.max(scores.get(rest) ?? 0, score));

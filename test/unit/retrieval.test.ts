@@ -88,6 +88,18 @@ describe('retrieved lines (the user\'s own code)', () => {
     assert.deepEqual(retrieveLines(close, closeAt, [], { ...near, fallbackSimilar: 0.7 }, 'hash'), []);
   });
 
+  it('offers no near twin where the cursor stands short of its indentation, when told so', () => {
+    const near = { ...RETRIEVAL, fallbackSimilar: 0.2, nearTwinsShort: false };
+    const lines = ['def a(conn):', '    conn = open_db(path, timeout=5)', '    conn.begin()', '', 'def b(url):', '    conn = open_db(url)'];
+    // After the indentation (as an editor leaves the cursor after Enter): the loose twin's next line.
+    const [indented, at4] = at([...lines, '    |', ''].join('\n'));
+    assert.equal(retrieveLines(indented, at4, [], near)[0], 'conn.begin()');
+    // At column 0 the line would need the block's indentation guessed as well: none.
+    const [bare, at0] = at([...lines, '|', ''].join('\n'));
+    assert.ok(retrieveLines(bare, at0, [], { ...near, nearTwinsShort: true }).includes('    conn.begin()'));
+    assert.ok(!retrieveLines(bare, at0, [], near).some((line) => line.trim() === 'conn.begin()'));
+  });
+
   it('marks prose lines: comments, docstrings and the lines inside them', () => {
     const python = ['def f(x):', '    """Doc', '    more doc', '    """', '    # note', '    return x  # trailing', "s = '''not", "doc'''"];
     assert.deepEqual(proseLines(python, 'hash'), [false, true, true, true, true, false, false, true]);
