@@ -119,11 +119,12 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       scored.push(
         Promise.all([score(text), Promise.all(others), shownScore]).then(([outcome, outcomes, shownOutcome]) => {
           const right = (passed: boolean, candidate: string): boolean => (task.test ? passed : exactMatch(candidate, task.canonical_solution));
-          const lines = searched.map(({ text: lineText, logprob, endLogprob, tokens, retrieved }, at) => ({
+          const lines = searched.map(({ text: lineText, logprob, endLogprob, tokens, minLogprob, retrieved }, at) => ({
             text: lineText,
             logprob,
             endLogprob,
             tokens,
+            ...(minLogprob !== undefined ? { minLogprob } : {}),
             ...(retrieved ? { retrieved } : {}),
             ...(outcomes[at] ? { passed: outcomes[at].passed } : {}),
           }));
@@ -146,7 +147,7 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
             ...(shownText !== text ? { shownCompletion: shownText } : {}),
             shownRight: right((shownOutcome ?? outcome).passed, shownText),
             shownSimilarity: editSimilarity(shownText, task.canonical_solution),
-            ...(verdict ? { filter: { probability: verdict.probability, threshold: verdict.threshold, features: verdict.features } } : {}),
+            ...(verdict ? { filter: { probability: verdict.probability, threshold: verdict.threshold, features: verdict.features, ...(verdict.judged ? { judged: verdict.judged } : {}) } } : {}),
           };
           out.write(`${JSON.stringify(result)}\n`);
           return result;

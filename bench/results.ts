@@ -42,7 +42,7 @@ export interface QualityTaskResult {
   /** Tasks with tests: python3 refused the filled-in program as a SyntaxError or IndentationError. */
   syntaxError?: boolean;
   /** Beam search: every line the engine found, best first, with its scores (and, with --score-all, whether it passes). */
-  lines?: { text: string; logprob: number; endLogprob: number; tokens: number; passed?: boolean; retrieved?: boolean }[];
+  lines?: { text: string; logprob: number; endLogprob: number; tokens: number; minLogprob?: number; passed?: boolean; retrieved?: boolean }[];
   /** The task's language (held-out sets carry one; HumanEval is python). */
   language?: string;
   /** Whether the filter at the run's level shows a suggestion here (false also where nothing was left to show). */
@@ -56,7 +56,7 @@ export interface QualityTaskResult {
   /** Edit similarity of what is shown to the reference. */
   shownSimilarity?: number;
   /** The filter's probability, threshold and features (tools/filter/train_filter.py reads them). */
-  filter?: { probability: number; threshold: number; features: Record<string, number> };
+  filter?: { probability: number; threshold: number; features: Record<string, number>; judged?: { text: string; probability: number; features: Record<string, number> }[] };
 }
 
 /** What the show-or-hide filter keeps, over some tasks. */

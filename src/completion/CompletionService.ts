@@ -124,6 +124,7 @@ export class CompletionService {
           truncatedTokens: completion.metrics.truncatedTokens,
           endsLine: as === 'single' && endsLine(context.prefix, context.suffix),
           level,
+          ...(options.keepHidden ? { explain: true } : {}),
         });
         completion.gated = { level, ...gated };
       }

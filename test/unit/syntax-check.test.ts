@@ -5,14 +5,24 @@ import { cutPoints, regionAround, SyntaxChecker, type SyntaxVerdict } from '../.
 const CURSOR = '║';
 
 /** Checks `completion` at the cursor mark of `fixture` with the real grammar of `languageId`. */
-async function verdict(languageId: string, fixture: string, completion: string): Promise<SyntaxVerdict> {
+type WithoutErrors<T> = T extends unknown ? Omit<T, 'errors'> : never;
+
+async function verdict(languageId: string, fixture: string, completion: string, lineBreak = false): Promise<WithoutErrors<SyntaxVerdict>> {
+  const result = await fullVerdict(languageId, fixture, completion, lineBreak);
+  if (result.kind === 'broken') return result;
+  const { errors: _errors, ...rest } = result;
+  return rest;
+}
+
+/** The same with the parse errors around the cursor before and after (the filter's features). */
+async function fullVerdict(languageId: string, fixture: string, completion: string, lineBreak = false): Promise<SyntaxVerdict> {
   const grammars = new Grammars();
   await grammars.prepare(languageId);
   const parser = grammars.parserFor(languageId);
   assert.ok(parser, `no parser for ${languageId}`);
   const offset = fixture.indexOf(CURSOR);
   const text = fixture.replace(CURSOR, '');
-  return new SyntaxChecker(parser).check(completion, regionAround(text, offset), languageId, false);
+  return new SyntaxChecker(parser).check(completion, regionAround(text, offset), languageId, lineBreak);
 }
 
 const PYTHON = `import os
@@ -51,6 +61,13 @@ const TYPESCRIPT = `export class Users {
 }
 `;
 
+/** A function whose loop line was removed (the cursor at the start of the next line, as HumanEval frames a hole). */
+const PYTHON_LOOP_MISSING = `def total(xs):
+    total = 0
+║        total += x
+    return total
+`;
+
 /** A method whose body and closer are there; its first line was removed (the cursor). */
 const TYPESCRIPT_BODY_AFTER = `export class Sub {
   private count = 0;
@@ -80,6 +97,15 @@ describe('syntax check (tree-sitter)', () => {
     it('still checks in a file that is already broken elsewhere', async () => {
       assert.deepEqual(await verdict('python', PYTHON_BROKEN_ELSEWHERE, 'y += 1'), { kind: 'clean', text: 'y += 1' });
       assert.deepEqual(await verdict('python', PYTHON_BROKEN_ELSEWHERE, 'def y:'), { kind: 'broken' });
+    });
+    it('drops a line indented where python3 stops with "unexpected indent" (the grammar alone lets it through)', async () => {
+      assert.deepEqual(await verdict('python', PYTHON, '        return data'), { kind: 'broken' });
+      assert.deepEqual(await verdict('python', PYTHON, 'return data'), { kind: 'clean', text: 'return data' });
+    });
+    it('counts the errors around the cursor without the line and with it: the missing loop line mends them, another line does not', async () => {
+      assert.deepEqual(await fullVerdict('python', PYTHON_LOOP_MISSING, '    for x in xs:', true), { kind: 'clean', text: '    for x in xs:', errors: { before: 1, after: 0 } });
+      assert.deepEqual(await fullVerdict('python', PYTHON_LOOP_MISSING, '    total = 1', true), { kind: 'clean', text: '    total = 1', errors: { before: 1, after: 1 } });
+      assert.deepEqual(await fullVerdict('python', PYTHON, 'data = data.strip()'), { kind: 'clean', text: 'data = data.strip()', errors: { before: 0, after: 0 } });
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import type { LineCandidate } from '../engineApi';
 import { Grammars } from '../syntax/grammars';
-import { regionAround, SyntaxChecker } from '../syntax/syntaxCheck';
+import { type RegionErrors, regionAround, SyntaxChecker } from '../syntax/syntaxCheck';
 import { computeFeatures, cursorContext, type Features } from './features';
 import type { FilterLevel } from './filterModel';
 import { type FilterDecision, ShowFilter } from './ShowFilter';
@@ -25,10 +25,25 @@ export interface GateInput {
   /** The line must end with a line break (the code after the cursor starts on the next line). */
   endsLine: boolean;
   level: FilterLevel;
+  /** Keep every judged line's features and probability in the verdict (the quality benchmark records them). */
+  explain?: boolean;
+}
+
+/** Which of the lines that parse is shown: the search's best (`first`) or the filter's (`likeliest`). */
+export type GatePick = 'first' | 'likeliest';
+
+/** A line the syntax check let through, with its place among the search's candidates. */
+interface KeptLine {
+  text: string;
+  index: number;
+  syntax: 'clean' | 'trimmed' | 'unchecked';
+  errors?: RegionErrors;
 }
 
 export interface GateVerdict extends FilterDecision {
   features: Features;
+  /** Every line the syntax check kept, as the filter judged it (only when asked to `explain`). */
+  judged?: { text: string; probability: number; features: Features }[];
 }
 
 export interface GateResult {
@@ -44,6 +59,7 @@ export class SuggestionGate {
     readonly filter: ShowFilter = new ShowFilter(),
     private readonly grammars: Grammars = new Grammars(),
     private readonly log: (message: string) => void = () => undefined,
+    readonly pick: GatePick = 'first',
   ) {}
 
   /** Starts loading `languageId`'s grammar, so that it is there when the model answers. */
@@ -58,7 +74,7 @@ export class SuggestionGate {
 
   /** Parses the code around the cursor ahead of the answer (nothing when the grammar is not loaded yet). */
   warm(text: string, offset: number, languageId: string): void {
-    this.checkerFor(languageId)?.prime(regionAround(text, offset));
+    this.checkerFor(languageId)?.prime(regionAround(text, offset), languageId);
   }
 
   /** The trigger check: a cursor context where the model is not asked, or undefined. */
@@ -69,7 +85,7 @@ export class SuggestionGate {
   decide(input: GateInput): GateResult {
     const checker = input.level === 'off' ? undefined : this.checkerFor(input.languageId);
     const region = checker ? regionAround(input.text, input.offset) : undefined;
-    const kept: { text: string; index: number; syntax: 'clean' | 'trimmed' | 'unchecked' }[] = [];
+    const kept: KeptLine[] = [];
     for (const line of input.lines) {
       if (!checker || !region) {
         kept.push({ ...line, syntax: 'unchecked' });
@@ -80,29 +96,43 @@ export class SuggestionGate {
         this.log(`syntax: dropped ${JSON.stringify(line.text)} (adds parse errors)`);
       } else if (verdict.kind === 'trimmed') {
         this.log(`syntax: trimmed ${JSON.stringify(line.text)} to ${JSON.stringify(verdict.text)}`);
-        kept.push({ text: verdict.text, index: line.index, syntax: 'trimmed' });
+        kept.push({ text: verdict.text, index: line.index, syntax: 'trimmed', errors: verdict.errors });
       } else {
-        kept.push({ ...line, syntax: 'clean' });
+        kept.push({ ...line, syntax: 'clean', errors: verdict.errors });
       }
     }
-    const texts = [...new Set(kept.map((line) => line.text))];
-    const first = kept[0];
-    if (!first) return { texts };
-    const features = computeFeatures({
-      text: first.text,
+    // One verdict per distinct line the syntax check kept (the first of twins keeps its scores).
+    const distinct = kept.filter((line, at) => kept.findIndex((other) => other.text === line.text) === at);
+    if (distinct.length === 0) return { texts: [] };
+    const parsedShare = kept.filter((line) => line.syntax !== 'trimmed').length / input.lines.length;
+    // Without the search's scores (one sampled line) there is nothing to judge by: shown.
+    if (!input.candidates?.length) {
+      const features = this.featuresOf(distinct[0]!, input, parsedShare);
+      return { texts: distinct.map((line) => line.text), verdict: { show: true, probability: Number.NaN, threshold: 0, reason: 'shown: no line scores', features } };
+    }
+    const judged = distinct.map((line) => {
+      const features = this.featuresOf(line, input, parsedShare);
+      return { text: line.text, features, decision: this.filter.decide(features, input.languageId, input.level) };
+    });
+    const chosen = this.pick === 'likeliest' ? judged.reduce((best, line) => (line.decision.probability > best.decision.probability ? line : best)) : judged[0]!;
+    const texts = [chosen.text, ...judged.filter((line) => line !== chosen).map((line) => line.text)];
+    const others = judged.map(({ text, features, decision }) => ({ text, probability: decision.probability, features }));
+    return { texts, verdict: { ...chosen.decision, features: chosen.features, ...(input.explain ? { judged: others } : {}) } };
+  }
+
+  private featuresOf(line: KeptLine, input: GateInput, parsedShare: number): Features {
+    return computeFeatures({
+      text: line.text,
       candidates: input.candidates ?? [],
-      index: first.index,
+      index: line.index,
       prefix: input.prefix,
       suffix: input.suffix,
       languageId: input.languageId,
       truncatedTokens: input.truncatedTokens,
-      syntax: first.syntax,
+      syntax: line.syntax,
+      parsedShare,
+      ...(line.errors ? { errors: line.errors } : {}),
     });
-    // Without the search's scores (one sampled line) there is nothing to judge by: shown.
-    const decision = input.candidates?.length
-      ? this.filter.decide(features, input.languageId, input.level)
-      : { show: true, probability: Number.NaN, threshold: 0, reason: 'shown: no line scores' };
-    return { texts, verdict: { ...decision, features } };
   }
 
   private checkerFor(languageId: string): SyntaxChecker | undefined {

@@ -3,6 +3,7 @@
  * and where the cursor stands. Cheap by design (string tests on the line and its neighbours).
  * The names are the keys of filter.json's weights: a model file names what it uses.
  */
+import { indentWidth } from '../documentText';
 import type { LineCandidate } from '../engineApi';
 
 export interface FeatureInput {
@@ -19,6 +20,10 @@ export interface FeatureInput {
   truncatedTokens: number;
   /** The syntax check's verdict: `trimmed` when the line was cut to parse, `unchecked` without a grammar. */
   syntax: 'clean' | 'trimmed' | 'unchecked';
+  /** Share of the search's lines that the syntax check kept (1 where it did not run). */
+  parsedShare?: number;
+  /** Parse errors around the cursor without the line and with it (absent where no check ran). */
+  errors?: { before: number; after: number };
 }
 
 export type Features = Record<string, number>;
@@ -51,6 +56,15 @@ export function computeFeatures(input: FeatureInput): Features {
     score: candidate ? scoreOf(candidate) : 0,
     margin: candidate && rival ? Math.min(NO_RIVAL_MARGIN, scoreOf(candidate) - scoreOf(rival)) : NO_RIVAL_MARGIN,
     rank: input.index,
+    // How far below the search's best-scored line this one is (0 for the best): the filter may show another line than the first.
+    scoreGap: candidate ? scoreOf(candidate) - Math.max(...input.candidates.map(scoreOf)) : 0,
+    lineCount: input.candidates.length,
+    parsedShare: input.parsedShare ?? 1,
+    // The code around the cursor was broken without the line (a line missing, as when a line is
+    // being rewritten), and whether this line mends it: a right line tends to.
+    regionBroken: (input.errors?.before ?? 0) > 0 ? 1 : 0,
+    mendsRegion: input.errors && input.errors.before > 0 && input.errors.after === 0 ? 1 : 0,
+    leavesErrors: (input.errors?.after ?? 0) > 0 ? 1 : 0,
     agreement: agreement(input.candidates, input.index),
     endedLine: candidate?.stopReason === 'newline' ? 1 : 0,
     // Local context: the line came from the user's code (a twin of the lines around the cursor),
@@ -115,10 +129,6 @@ function neighbours(text: string, prefix: string, suffix: string, trimmed: strin
     indentAsNext: trimmed.length > 0 && next !== '' && indentWidth(next) === indent ? 1 : 0,
     indentAsPrevious: trimmed.length > 0 && previous !== '' && indentWidth(previous) === indent ? 1 : 0,
   };
-}
-
-function indentWidth(line: string): number {
-  return line.length - line.trimStart().length;
 }
 
 /** Share of the other searched lines that begin with the same word or symbol: the search's consensus. */

@@ -1,11 +1,13 @@
 /**
  * Whether a suggestion breaks the code around the cursor: the region around it (from the last
  * top-level line before the cursor to the next one after, within bounds) is parsed with and
- * without the suggestion, and the suggestion is broken where it adds parse errors. Errors the
+ * without the suggestion, and the suggestion is broken where it adds parse errors (or, in Python,
+ * indentation errors, which the grammar does not report). Errors the
  * region already had, and anything elsewhere in the file, do not count: a file that is broken
  * somewhere else still gets suggestions.
  */
 import type { Node as TsNode, Parser as TsParser, Tree as TsTree } from '@vscode/tree-sitter-wasm';
+import { indentationErrors } from './indentation';
 
 /** Lines looked at before and after the cursor, at most. */
 const LINES_BEFORE = 80;
@@ -45,12 +47,31 @@ export function countErrors(root: TsNode): number {
   return count;
 }
 
-function errorsIn(parser: TsParser, text: string, old?: TsTree): number {
+/** Errors of two kinds, compared apart: mending one kind does not excuse adding the other. */
+interface ErrorCounts {
+  parse: number;
+  language: number;
+}
+
+function errorsIn(parser: TsParser, text: string, languageId: string, old?: TsTree): ErrorCounts {
   const tree = parser.parse(text, old);
-  if (!tree) return 0;
-  const count = countErrors(tree.rootNode);
+  if (!tree) return { parse: 0, language: 0 };
+  const parse = countErrors(tree.rootNode);
   tree.delete();
-  return count;
+  return { parse, language: languageErrors(text, languageId) };
+}
+
+function addsTo(errors: ErrorCounts, baseline: ErrorCounts): boolean {
+  return errors.parse > baseline.parse || errors.language > baseline.language;
+}
+
+function total(errors: ErrorCounts): number {
+  return errors.parse + errors.language;
+}
+
+/** Errors of the language that its grammar lets through: Python's indentation. */
+function languageErrors(text: string, languageId: string): number {
+  return languageId === 'python' ? indentationErrors(text) : 0;
 }
 
 /** Row and column (UTF-16 units, as web-tree-sitter counts them) of the end of `text`. */
@@ -79,9 +100,15 @@ export function completeForCheck(line: string, region: Region, languageId: strin
   return closer ? `${line}\n${indent}${closer}` : line;
 }
 
+/** Errors (parse and, in Python, indentation) in the region without the suggestion and with the text kept (the show-or-hide filter's features). */
+export interface RegionErrors {
+  before: number;
+  after: number;
+}
+
 export type SyntaxVerdict =
-  | { kind: 'clean'; text: string }
-  | { kind: 'trimmed'; text: string; from: string }
+  | { kind: 'clean'; text: string; errors: RegionErrors }
+  | { kind: 'trimmed'; text: string; from: string; errors: RegionErrors }
   | { kind: 'broken' };
 
 export class SyntaxChecker {
@@ -89,7 +116,7 @@ export class SyntaxChecker {
    * The region parsed without a suggestion, kept for the candidates of one request: each
    * candidate is parsed incrementally from it (tree-sitter reuses what the insertion left alone).
    */
-  private last: { key: string; tree: TsTree; errors: number } | undefined;
+  private last: { key: string; tree: TsTree; errors: ErrorCounts } | undefined;
 
   constructor(private readonly parser: TsParser) {}
 
@@ -98,46 +125,53 @@ export class SyntaxChecker {
    * the line must end there (the code after the cursor starts on the next line).
    */
   check(completion: string, region: Region, languageId: string, lineBreak: boolean): SyntaxVerdict {
-    const baseline = this.baseline(region);
+    const baseline = this.baseline(region, languageId);
     const at = region.before.length;
     const start = endPoint(region.before);
-    const adds = (text: string): boolean => {
-      // An opened block is judged with the body or closer the user would write next, unless the
-      // code after the cursor already continues it (`return this.fetch({` before `  id,\n});`).
+    // Errors with the text inserted, where it adds none (undefined where it does): an opened block
+    // is judged with the body or closer the user would write next, unless the code after the
+    // cursor already continues it (`return this.fetch({` before `  id,\n});`).
+    const errorsWith = (text: string): number | undefined => {
       const completed = completeForCheck(text, region, languageId);
-      return addsAsInserted(completed) && (completed === text || addsAsInserted(text));
+      const asCompleted = errorsAsInserted(completed);
+      if (!addsTo(asCompleted, baseline.errors)) return total(asCompleted);
+      if (completed === text) return undefined;
+      const asIs = errorsAsInserted(text);
+      return addsTo(asIs, baseline.errors) ? undefined : total(asIs);
     };
-    const addsAsInserted = (text: string): boolean => {
+    const errorsAsInserted = (text: string): ErrorCounts => {
       const inserted = text + (lineBreak && !region.after.startsWith('\n') ? '\n' : '');
       const old = baseline.tree.copy();
       const end = endPoint(region.before + inserted);
       old.edit({ startIndex: at, oldEndIndex: at, newEndIndex: at + inserted.length, startPosition: start, oldEndPosition: start, newEndPosition: end });
       try {
-        return errorsIn(this.parser, region.before + inserted + region.after, old) > baseline.errors;
+        return errorsIn(this.parser, region.before + inserted + region.after, languageId, old);
       } finally {
         old.delete();
       }
     };
-    if (!adds(completion)) return { kind: 'clean', text: completion };
+    const whole = errorsWith(completion);
+    if (whole !== undefined) return { kind: 'clean', text: completion, errors: { before: total(baseline.errors), after: whole } };
     for (const cut of cutPoints(completion).slice(0, MAX_TRIMS)) {
       const prefix = completion.slice(0, cut);
-      if (!adds(prefix)) return { kind: 'trimmed', text: prefix, from: completion };
+      const errors = errorsWith(prefix);
+      if (errors !== undefined) return { kind: 'trimmed', text: prefix, from: completion, errors: { before: total(baseline.errors), after: errors } };
     }
     return { kind: 'broken' };
   }
 
   /** Parses `region` now, so that the checks of its candidates find it done. */
-  prime(region: Region): void {
-    this.baseline(region);
+  prime(region: Region, languageId: string): void {
+    this.baseline(region, languageId);
   }
 
-  private baseline(region: Region): { tree: TsTree; errors: number } {
-    const key = `${region.before}\u0000${region.after}`;
+  private baseline(region: Region, languageId: string): { tree: TsTree; errors: ErrorCounts } {
+    const key = `${languageId}\u0000${region.before}\u0000${region.after}`;
     if (this.last?.key !== key) {
       this.last?.tree.delete();
       const tree = this.parser.parse(region.before + region.after);
       if (!tree) throw new Error('tree-sitter returned no tree');
-      this.last = { key, tree, errors: countErrors(tree.rootNode) };
+      this.last = { key, tree, errors: { parse: countErrors(tree.rootNode), language: languageErrors(region.before + region.after, languageId) } };
     }
     return this.last;
   }

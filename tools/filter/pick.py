@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Which searched line to show, and when: offline on held-out holes (never ../shared/bench).
+
+  node dist/cli.js bench quality --dataset tools/filter/work/functions.jsonl --threads 1
+  pick.py --holes tools/filter/work/functions.jsonl --results bench/out/quality-functions-*.jsonl \\
+      [--filter models/hearth-coder/filter.json] [--refit] [--context columnZero]
+
+`bench quality` records, per task, every line the syntax check kept with its features and the
+filter's probability (`filter.judged`). This compares, at the positions of one cursor context
+(default: nothing before the cursor on its line, where filter.json's column-zero model decides):
+- first: the search's best line that parses, shown when the filter rates it high enough (as shipped);
+- likeliest: the kept line the filter rates highest, shown likewise.
+with the shipped model's probabilities and, with --refit, with a model fitted on every kept line of
+the tune split (one row per line, not only the first). Thresholds are read on the tune split (the
+highest that keeps RECALL of the tune split's right lines, out-of-fold where refitted); figures are
+for the test split, which nothing here saw. A line is right when it matches the hole exactly with
+whitespace runs made one, and, in Python, with the hole's indentation (HumanEval runs the tests,
+where a line indented wrong fails; bench/textMetrics.ts's exact match ignores indentation).
+"""
+import argparse
+import hashlib
+import json
+import re
+
+import numpy as np
+
+from train_filter import choose_l2, file_of, fit, in_context, predict, probability
+
+RECALL = (0.8, 0.85, 0.9)
+
+
+def norm(text):
+    return re.sub(r'\s+', ' ', text.strip())
+
+
+def indent(text):
+    return re.match(r'[ \t]*', text.replace('\n', '')).group(0).replace('\t', '    ')
+
+
+def right(text, task):
+    reference = task['canonical_solution']
+    if norm(text) != norm(reference) or not norm(text):
+        return False
+    return task.get('language', 'python') != 'python' or indent(text) == indent(reference)
+
+
+def similarity(a, b):
+    a, b = a.strip(), b.strip()
+    if not a and not b:
+        return 1.0
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+        previous = current
+    return 1 - previous[len(b)] / max(len(a), len(b))
+
+
+def load(holes_files, results_files, when):
+    holes = {t['task_id']: t for name in holes_files for t in map(json.loads, open(name))}
+    tasks = []
+    for name in results_files:
+        for line in open(name):
+            r = json.loads(line)
+            task = holes.get(r['task_id'])
+            if task is None or 'judged' not in r.get('filter', {}) or not in_context(r['filter']['features'], when):
+                continue
+            judged = [{**j, 'right': right(j['text'], task)} for j in r['filter']['judged']]
+            tasks.append({'id': r['task_id'], 'split': task['split'], 'task': task, 'judged': judged,
+                          'rightOff': right(r['completion'], task)})
+    return tasks
+
+
+def names_of(tasks):
+    rows = [j['features'] for t in tasks for j in t['judged']]
+    return [k for k in sorted({k for f in rows for k in f}) if len({f.get(k, 0.0) for f in rows}) > 1]
+
+
+def refit(tune, names):
+    """A logistic regression on every kept line of the tune split; out-of-fold probabilities for it."""
+    rows = [(t, j) for t in tune for j in t['judged']]
+    X = np.array([[j['features'].get(k, 0.0) for k in names] for _, j in rows])
+    y = np.array([1.0 if j['right'] else 0.0 for _, j in rows])
+    files = [file_of(t['id']) for t, _ in rows]
+    l2 = choose_l2(X, y, files)
+    fold = np.array([int(hashlib.sha1(f.encode()).hexdigest()[:8], 16) % 5 for f in files])
+    oof = np.zeros(len(y))
+    for k in range(5):
+        held = fold == k
+        if held.any():
+            oof[held] = predict(fit(X[~held], y[~held], l2=l2), X[held])
+    for (_, j), p in zip(rows, oof):
+        j['oof'] = float(p)
+    model = fit(X, y, l2=l2)
+    print(f'refit: {len(rows)} kept lines of {len(tune)} tune positions, {int(y.sum())} right, L2 {l2}')
+    for weight, name in sorted(zip(model[1], names), key=lambda x: -abs(x[0])):
+        print(f'  {name:16s} {weight:+.3f}')
+    return model
+
+
+def choose(t, policy, key):
+    if not t['judged']:
+        return None
+    return t['judged'][0] if policy == 'first' else max(t['judged'], key=lambda j: j[key])
+
+
+def figures(tasks, policy, key, at):
+    n = len(tasks)
+    right_off = sum(t['rightOff'] for t in tasks)
+    shown = right_shown = dissimilar = 0
+    for t in tasks:
+        j = choose(t, policy, key)
+        if j is None or j[key] < at or not j['text'].strip():
+            continue
+        shown += 1
+        right_shown += j['right']
+        dissimilar += similarity(j['text'], t['task']['canonical_solution']) < 0.5
+    return {'shown': shown / n, 'precision': right_shown / max(shown, 1), 'recall': right_shown / max(right_off, 1),
+            'dissimilar': dissimilar / n, 'rightShown': right_shown, 'rightOff': right_off}
+
+
+def threshold_for(tasks, policy, key, recall):
+    """The highest threshold whose chosen lines keep `recall` of the positions right without the filter."""
+    ps = sorted((j[key] for t in tasks if (j := choose(t, policy, key)) and j['right']), reverse=True)
+    need = int(np.ceil(recall * sum(t['rightOff'] for t in tasks)))
+    return ps[min(len(ps), max(need, 1)) - 1] if ps else 0.5
+
+
+def report(label, tune, test, policy, key, tune_key=None):
+    for recall in RECALL:
+        at = threshold_for(tune, policy, tune_key or key, recall)
+        f = figures(test, policy, key, at)
+        print(f'{label:28s} keep {recall:.2f} t={at:.4f}  test: shown {f["shown"]:.3f}  precision {f["precision"]:.3f}  '
+              f'recall {f["recall"]:.3f} ({f["rightShown"]}/{f["rightOff"]})  dissimilar {f["dissimilar"]:.3f}')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--holes', nargs='+', required=True)
+    ap.add_argument('--results', nargs='+', required=True)
+    ap.add_argument('--filter', default='models/hearth-coder/filter.json')
+    ap.add_argument('--context', default='columnZero')
+    ap.add_argument('--refit', action='store_true')
+    ap.add_argument('--drop', default='', help='features left out of the refit (comma-separated)')
+    args = ap.parse_args()
+    tasks = load(args.holes, args.results, tuple(args.context.split(',')))
+    shipped = json.load(open(args.filter))
+    for t in tasks:
+        for j in t['judged']:
+            j['shipped'] = float(probability(shipped, j['features'])[0])
+    tune = [t for t in tasks if t['split'] == 'tune']
+    test = [t for t in tasks if t['split'] == 'test']
+    oracle = lambda ts: sum(any(j['right'] for j in t['judged']) for t in ts)
+    print(f'{len(tune)} tune / {len(test)} test positions; right without the filter {sum(t["rightOff"] for t in test)} (test), '
+          f'some kept line right {oracle(test)} (test)')
+    for policy in ('first', 'likeliest'):
+        report(f'shipped {policy}', tune, test, policy, 'shipped')
+    if args.refit:
+        drop = set(filter(None, args.drop.split(',')))
+        names = [k for k in names_of(tune) if k not in drop]
+        model = refit(tune, names)
+        for t in test:
+            for j in t['judged']:
+                j['refit'] = float(predict(model, np.array([[j['features'].get(k, 0.0) for k in names]]))[0])
+        for t in tune:
+            for j in t['judged']:
+                j['refit'] = j['oof']
+        for policy in ('first', 'likeliest'):
+            report(f'refit {policy}', tune, test, policy, 'refit')
+
+
+if __name__ == '__main__':
+    main()
