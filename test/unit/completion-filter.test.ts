@@ -184,6 +184,54 @@ describe('show-or-hide filter', () => {
     });
   });
 
+  describe('which line is shown', () => {
+    // A context model that rates a line higher the lower its score: it disagrees with the search's order.
+    const contrary = (pick?: 'first' | 'likeliest'): FilterModel => ({
+      ...DEFAULT_FILTER,
+      contexts: [{ when: ['columnZero'], features: { score: { mean: 0, scale: 1, weight: -1 } }, bias: 0, thresholds: { balanced: 0.7, strict: 0.9 }, ...(pick ? { pick } : {}) }],
+    });
+    const doc = pythonDoc('def total(xs):\n    s = 0\n    for x in xs:\n║    return s\n');
+    const candidates = [line('        s += x', -0.4, -0.05), line('        s = s + x', -4), line('        s += x +', -5)];
+    const explicit = { trigger: 'explicit' as const, reuse: false, keepHidden: true };
+
+    it('shows the line the deciding model rates highest where its file says pick likeliest, the search\'s first otherwise', async () => {
+      const likeliest = new CompletionService(new LinesEngine(candidates), { gate: new SuggestionGate(new ShowFilter(contrary('likeliest'))) });
+      await likeliest.gate.ready('python');
+      const shown = await likeliest.complete(doc, settings('balanced'), undefined, explicit);
+      // The third line breaks the code (the real parser drops it), so the second is the likeliest left.
+      assert.equal(shown?.text, '        s = s + x');
+      assert.equal(shown?.hidden, false);
+      assert.equal(shown?.filter?.features.rank, 1);
+      assert.deepEqual(shown?.filter?.judged?.map((judged) => judged.text), ['        s += x', '        s = s + x']);
+      assert.ok(shown!.filter!.probability > shown!.filter!.judged![0]!.probability);
+      assert.deepEqual(shown?.alternatives, ['        s += x']);
+      const first = new CompletionService(new LinesEngine(candidates), { gate: new SuggestionGate(new ShowFilter(contrary())) });
+      await first.gate.ready('python');
+      const firstShown = await first.complete(doc, settings('balanced'), undefined, explicit);
+      assert.equal(firstShown?.text, '        s += x');
+      assert.equal(firstShown?.hidden, true);
+    });
+
+    it('rejects a model file whose pick is neither first nor likeliest', () => {
+      const file = { ...contrary(), contexts: [{ ...contrary().contexts![0]!, pick: 'best' }] };
+      assert.match(String(parseFilterModel(JSON.stringify(file))), /pick must be first or likeliest/);
+      assert.equal(typeof parseFilterModel(JSON.stringify(contrary('likeliest'))), 'object');
+    });
+
+    it('tells the filter where the code was broken without the line and whether the line mends it', async () => {
+      const service = new CompletionService(new LinesEngine([line('    for x in xs:', -1), line('    s = 1', -2)]), { gate: new SuggestionGate(new ShowFilter(contrary('likeliest'))) });
+      await service.gate.ready('python');
+      const missingLoop = pythonDoc('def total(xs):\n    s = 0\n║        s += x\n    return s\n');
+      const shown = await service.complete(missingLoop, settings('balanced'), undefined, explicit);
+      const byText = new Map(shown?.filter?.judged?.map((judged) => [judged.text, judged.features]));
+      assert.deepEqual([byText.get('    for x in xs:')?.regionBroken, byText.get('    for x in xs:')?.mendsRegion, byText.get('    for x in xs:')?.leavesErrors], [1, 1, 0]);
+      assert.deepEqual([byText.get('    s = 1')?.regionBroken, byText.get('    s = 1')?.mendsRegion, byText.get('    s = 1')?.leavesErrors], [1, 0, 1]);
+      assert.equal(byText.get('    s = 1')?.scoreGap, -1);
+      assert.equal(byText.get('    s = 1')?.lineCount, 2);
+      assert.equal(byText.get('    s = 1')?.parsedShare, 1);
+    });
+  });
+
   describe('features', () => {
     it('reads the cursor context from the text around it', () => {
       assert.deepEqual(

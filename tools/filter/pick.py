@@ -27,6 +27,9 @@ import numpy as np
 from train_filter import choose_l2, file_of, fit, in_context, predict, probability
 
 RECALL = (0.8, 0.85, 0.9)
+# The context model's levels, as train_filter.py's CONTEXT_RECALL: balanced keeps 80% of the tune
+# split's right lines (the HumanEval goal's own share), strict 60%.
+LEVELS = {'balanced': 0.8, 'strict': 0.6}
 
 
 def norm(text):
@@ -64,9 +67,13 @@ def load(holes_files, results_files, when):
         for line in open(name):
             r = json.loads(line)
             task = holes.get(r['task_id'])
-            if task is None or 'judged' not in r.get('filter', {}) or not in_context(r['filter']['features'], when):
+            if task is None:
                 continue
-            judged = [{**j, 'right': right(j['text'], task)} for j in r['filter']['judged']]
+            # Where the syntax check dropped every line there is no verdict: the context from the hole's framing.
+            features = r.get('filter', {}).get('features', {'columnZero': 1 if task['prompt'].endswith('\n') else 0})
+            if not in_context(features, when):
+                continue
+            judged = [{**j, 'right': right(j['text'], task)} for j in r.get('filter', {}).get('judged', [])]
             tasks.append({'id': r['task_id'], 'split': task['split'], 'task': task, 'judged': judged,
                           'rightOff': right(r['completion'], task)})
     return tasks
@@ -120,6 +127,10 @@ def figures(tasks, policy, key, at):
             'dissimilar': dissimilar / n, 'rightShown': right_shown, 'rightOff': right_off}
 
 
+def thresholds_for(tasks, policy, key, levels):
+    return {level: round(float(threshold_for(tasks, policy, key, share)), 4) for level, share in levels.items()}
+
+
 def threshold_for(tasks, policy, key, recall):
     """The highest threshold whose chosen lines keep `recall` of the positions right without the filter."""
     ps = sorted((j[key] for t in tasks if (j := choose(t, policy, key)) and j['right']), reverse=True)
@@ -143,6 +154,8 @@ def main():
     ap.add_argument('--context', default='columnZero')
     ap.add_argument('--refit', action='store_true')
     ap.add_argument('--drop', default='', help='features left out of the refit (comma-separated)')
+    ap.add_argument('--policy', default='likeliest', help='with --out: the pick the refitted context model is written with')
+    ap.add_argument('--out', help='write --filter with its context model replaced by the refit (thresholds read for --policy)')
     args = ap.parse_args()
     tasks = load(args.holes, args.results, tuple(args.context.split(',')))
     shipped = json.load(open(args.filter))
@@ -168,6 +181,36 @@ def main():
                 j['refit'] = j['oof']
         for policy in ('first', 'likeliest'):
             report(f'refit {policy}', tune, test, policy, 'refit')
+        if args.out:
+            write(args, shipped, model, names, tune)
+
+
+def write(args, shipped, model, names, tune):
+    """filter.json with the context model replaced: the refit's weights, thresholds for --policy."""
+    b, w, mean, scale = model
+    context = {
+        'when': args.context.split(','),
+        'features': {k: {'mean': round(float(m), 5), 'scale': round(float(s), 5), 'weight': round(float(wi), 5)}
+                     for k, m, s, wi in zip(names, mean, scale, w)},
+        'bias': round(float(b), 5),
+        'thresholds': thresholds_for(tune, args.policy, 'refit', LEVELS),
+        'pick': args.policy,
+    }
+    by_language = {}
+    for language in sorted({t['task'].get('language', 'python') for t in tune}):
+        at = [t for t in tune if t['task'].get('language', 'python') == language]
+        if sum(t['rightOff'] for t in at) >= 20:
+            by_language[language] = thresholds_for(at, args.policy, 'refit', LEVELS)
+    if by_language:
+        context['languageThresholds'] = by_language
+    others = [c for c in shipped.get('contexts', []) if c['when'] != context['when']]
+    out = {**shipped, 'contexts': [context, *others]}
+    out['source'] = re.sub(r'; \w+ model on .*$', '', shipped.get('source', '')) + \
+        f'; {"+".join(context["when"])} model on every kept line of {len(tune)} more (tools/filter/pick.py)'
+    with open(args.out, 'w') as f:
+        json.dump(out, f, indent=1)
+        f.write('\n')
+    print(f'-> {args.out}: {context["thresholds"]} {by_language}')
 
 
 if __name__ == '__main__':

@@ -49,6 +49,11 @@ export class ShowFilter {
     return Math.min(1, Math.max(0, base + (this.offsetsByLanguage.get(languageId) ?? 0)));
   }
 
+  /** How the model deciding at a position with these features picks the line shown. */
+  pick(features: Features): 'first' | 'likeliest' {
+    return modelFor(this.model, features).pick ?? 'first';
+  }
+
   decide(features: Features, languageId: string, level: FilterLevel): FilterDecision {
     const model = modelFor(this.model, features);
     const p = probability(model, features);

@@ -29,9 +29,6 @@ export interface GateInput {
   explain?: boolean;
 }
 
-/** Which of the lines that parse is shown: the search's best (`first`) or the filter's (`likeliest`). */
-export type GatePick = 'first' | 'likeliest';
-
 /** A line the syntax check let through, with its place among the search's candidates. */
 interface KeptLine {
   text: string;
@@ -59,7 +56,6 @@ export class SuggestionGate {
     readonly filter: ShowFilter = new ShowFilter(),
     private readonly grammars: Grammars = new Grammars(),
     private readonly log: (message: string) => void = () => undefined,
-    readonly pick: GatePick = 'first',
   ) {}
 
   /** Starts loading `languageId`'s grammar, so that it is there when the model answers. */
@@ -114,7 +110,9 @@ export class SuggestionGate {
       const features = this.featuresOf(line, input, parsedShare);
       return { text: line.text, features, decision: this.filter.decide(features, input.languageId, input.level) };
     });
-    const chosen = this.pick === 'likeliest' ? judged.reduce((best, line) => (line.decision.probability > best.decision.probability ? line : best)) : judged[0]!;
+    // The cursor context, and so the deciding model, is the same for every line of the position.
+    const likeliest = this.filter.pick(judged[0]!.features) === 'likeliest';
+    const chosen = likeliest ? judged.reduce((best, line) => (line.decision.probability > best.decision.probability ? line : best)) : judged[0]!;
     const texts = [chosen.text, ...judged.filter((line) => line !== chosen).map((line) => line.text)];
     const others = judged.map(({ text, features, decision }) => ({ text, probability: decision.probability, features }));
     return { texts, verdict: { ...chosen.decision, features: chosen.features, ...(input.explain ? { judged: others } : {}) } };

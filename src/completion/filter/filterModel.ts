@@ -19,6 +19,11 @@ export interface LogisticModel {
   thresholds: { balanced: number; strict: number };
   /** The same for a language (VS Code id) its data calibrated on its own; others use `thresholds`. */
   languageThresholds?: Record<string, { balanced: number; strict: number }>;
+  /**
+   * Which of the lines that parse is shown where this model decides: the search's best (`first`,
+   * the default) or the one this model rates highest (`likeliest`; its thresholds were read for it).
+   */
+  pick?: 'first' | 'likeliest';
 }
 
 /**
@@ -129,6 +134,7 @@ function logisticProblem(model: Partial<LogisticModel>): string | undefined {
     const numbers = entry && [entry.mean, entry.scale, entry.weight];
     if (!numbers || !numbers.every((value) => typeof value === 'number' && Number.isFinite(value)) || entry.scale === 0) return `feature ${name} is malformed`;
   }
+  if (model.pick !== undefined && model.pick !== 'first' && model.pick !== 'likeliest') return `pick must be first or likeliest`;
   for (const [language, levels] of Object.entries(model.languageThresholds ?? {})) {
     if (!levels || !isProbability(levels.balanced) || !isProbability(levels.strict)) return `thresholds of ${language} must be numbers in [0, 1]`;
   }
