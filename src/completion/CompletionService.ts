@@ -104,6 +104,8 @@ export class CompletionService {
     const anchor = anchorAt(document, mode, context.suffix, answerSettingsKey(settings));
     const reuse = options.reuse ?? true;
     let hiddenByFilter = false;
+    // The syntax check dropped every line: typing along the model's line asks again for the same broken line.
+    let droppedBySyntax = false;
     const finish = (completion: RawCompletion, raw: string, fromCache: boolean, as = mode): CompletionResult | undefined => {
       const filter = { prefix: context.prefix, suffix: context.suffix, mode: as, languageId: document.languageId };
       // A searched line the filters drop (it repeats the code around the cursor) gives way to the
@@ -131,7 +133,10 @@ export class CompletionService {
       const gated = completion.gated;
       const texts = fresh && gated ? gated.texts : [...new Set(lines.map((line) => line.text))];
       const verdict = gated?.verdict;
-      if (texts.length === 0) return undefined;
+      if (texts.length === 0) {
+        droppedBySyntax = fresh && gated !== undefined;
+        return undefined;
+      }
       const hidden = verdict !== undefined && !verdict.show;
       if (hidden) {
         hiddenByFilter = true;
@@ -157,7 +162,8 @@ export class CompletionService {
     };
     const show = (answer: CompletionResult | undefined, raw?: string): CompletionResult | undefined => {
       this.shown = answer && { anchor, result: answer };
-      this.hidden = !answer && hiddenByFilter && raw !== undefined ? { anchor, raw } : undefined;
+      // Typing along a line that was hidden, or dropped by the syntax check, asks nothing until the typing leaves it.
+      this.hidden = !answer && (hiddenByFilter || droppedBySyntax) && raw !== undefined ? { anchor, raw } : undefined;
       return answer;
     };
 

@@ -328,6 +328,20 @@ describe('show-or-hide filter', () => {
       assert.equal((await off.complete(pythonDoc(), settings('off')))?.text, 'if not is not None:');
     });
 
+    it('does not ask again while the user types along a line the syntax check dropped, and asks once the typing leaves it', async () => {
+      const engine = new LinesEngine([line('if not is not None:', -0.3, -0.05), line('def data:', -0.5, -0.05)]);
+      const service = new CompletionService(engine);
+      await service.gate.ready('python');
+      assert.equal(await service.complete(pythonDoc(), settings('balanced'), undefined, single), undefined);
+      // The first request, then the next-best line once (this engine answers it with the same lines).
+      const asked = engine.requests.length;
+      assert.ok(asked >= 1);
+      assert.equal(await service.complete(pythonDoc(PYTHON.replace('║', 'if ║')), settings('balanced'), undefined, single), undefined);
+      assert.equal(engine.requests.length, asked, 'typing along the dropped line asked the model again');
+      await service.complete(pythonDoc(PYTHON.replace('║', 's ║')), settings('balanced'), undefined, single);
+      assert.ok(engine.requests.length > asked);
+    });
+
     it('skips the model call in a context the model file lists (typing only)', async () => {
       const engine = new LinesEngine([line('s += x', -0.4)]);
       const gate = new SuggestionGate(new ShowFilter({ ...DEFAULT_FILTER, skip: ['inComment'] }));
