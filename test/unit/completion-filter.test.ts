@@ -210,6 +210,8 @@ describe('show-or-hide filter', () => {
       const firstShown = await first.complete(doc, settings('balanced'), undefined, explicit);
       assert.equal(firstShown?.text, '        s += x');
       assert.equal(firstShown?.hidden, true);
+      // With the filter off the search's first line is offered, whatever the model file picks.
+      assert.equal((await likeliest.complete(doc, settings('off'), undefined, explicit))?.text, '        s += x');
     });
 
     it('rejects a model file whose pick is neither first nor likeliest', () => {

@@ -111,7 +111,8 @@ export class SuggestionGate {
       return { text: line.text, features, decision: this.filter.decide(features, input.languageId, input.level) };
     });
     // The cursor context, and so the deciding model, is the same for every line of the position.
-    const likeliest = this.filter.pick(judged[0]!.features) === 'likeliest';
+    // With the filter off the model's own order stands.
+    const likeliest = input.level !== 'off' && this.filter.pick(judged[0]!.features) === 'likeliest';
     const chosen = likeliest ? judged.reduce((best, line) => (line.decision.probability > best.decision.probability ? line : best)) : judged[0]!;
     const texts = [chosen.text, ...judged.filter((line) => line !== chosen).map((line) => line.text)];
     const others = judged.map(({ text, features, decision }) => ({ text, probability: decision.probability, features }));
