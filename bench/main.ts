@@ -127,7 +127,8 @@ function localLine(result: Awaited<ReturnType<typeof runLatency>>): string {
   const local = result.localContext;
   if (!local) return '';
   const pair = (on: number, off: number): string => `${on.toFixed(1)} / ${off.toFixed(1)} ms (${(on / off).toFixed(2)}×)`;
-  return `\nlocal context on / off, p50: greedy ${pair(local.greedy.onP50, local.greedy.offP50)}; the editor's search ${pair(local.searched.onP50, local.searched.offP50)}`;
+  const filter = result.filter ? `\nfilter ${result.filter.level} / off, p50: ${pair(result.filter.onP50, result.filter.offP50)}; keystroke by keystroke ${result.filter.pairedRatio.toFixed(3)}×` : '';
+  return `\nlocal context on / off, p50: greedy ${pair(local.greedy.onP50, local.greedy.offP50)}; the editor's search ${pair(local.searched.onP50, local.searched.offP50)}${filter}`;
 }
 
 function print(json: boolean, value: unknown, human: string): void {

@@ -179,6 +179,12 @@ export interface FilterReplayResult {
   onP50: number;
   /** onP50 / offP50, measured in one interleaved pass. */
   ratio: number;
+  /**
+   * The geometric mean of on / off keystroke by keystroke: the order of the two asks (the second
+   * finds the first's prompt cached) alternates, so it cancels here, where a p50 of two mixed
+   * populations can swing between them.
+   */
+  pairedRatio: number;
   /** As the editor asks, once per level: model calls made, engine time spent (ms, summed), p50 ms. */
   editorOff: { modelCalls: number; engineMs: number; p50: number };
   editorOn: { modelCalls: number; engineMs: number; p50: number };
