@@ -162,8 +162,10 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     const retrieved = place !== undefined;
     done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length, stopReason, ...(retrieved ? { retrieved } : {}) }, ids: beam.ids, ...(retrieved ? { place } : {}) });
   };
-  /** The `place`-th best score among the model's own ended lines (retrieved lines left out). */
-  const ownScore = (place: number): number => rankedScore(done.filter((entry) => !entry.candidate.retrieved).map((entry) => entry.candidate), params.endsLine, place);
+  /** The model's own ended lines that rank by score (retrieved lines left out). */
+  const ownLines = (): LineCandidate[] => done.map((entry) => entry.candidate).filter((line) => !line.retrieved && !endsWrongly(line, params.endsLine));
+  /** The `place`-th best score among them; -Infinity while fewer have ended. */
+  const ownScore = (place: number): number => ownLines().map(lineScore).sort((a, b) => b - a)[place - 1] ?? -Infinity;
   let forced: Forced[] = (params.forced ?? []).slice(0, MAX_FORCED_LINES).map((target, place) => ({ ids: [], text: '', logprob: 0, minLogprob: 0, target, row: 0, place })).filter((line) => line.target.length > 0);
 
   for (;;) {
@@ -268,9 +270,9 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   }
   if (past !== params.past) model.dispose(past);
 
-  const broken = (candidate: LineCandidate): number => (params.endsLine && candidate.stopReason !== 'newline' ? 1 : 0);
+  const broken = (candidate: LineCandidate): number => (endsWrongly(candidate, params.endsLine) ? 1 : 0);
   const modelBest = ownScore(1);
-  const sure = params.retrievedUnlessSure !== undefined && modelSure(done.map((entry) => entry.candidate), params.endsLine, params.retrievedUnlessSure);
+  const sure = params.retrievedUnlessSure !== undefined && modelSure(ownLines(), params.retrievedUnlessSure);
   // A retrieved line the model did not veto: its place in the retrieval's order; others: none.
   const first = (entry: (typeof done)[number]): number => (entry.place !== undefined && !sure && !broken(entry.candidate) && lineScore(entry.candidate) >= modelBest - veto ? entry.place : Infinity);
   const order = done.sort((a, b) => broken(a.candidate) - broken(b.candidate) || first(a) - first(b) || lineScore(b.candidate) - lineScore(a.candidate));
@@ -286,18 +288,13 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   return { lines, stopReason: halt ?? best.candidate.stopReason, tokens: best.ids, steps: stepMs.length, stepMs };
 }
 
-/**
- * The `place`-th best score among ended lines that rank by score (with `endsLine`, those that end
- * with a line break); -Infinity while fewer have ended.
- */
-function rankedScore(lines: readonly LineCandidate[], endsLine: boolean, place: number): number {
-  const scores = lines.filter((line) => !(endsLine && line.stopReason !== 'newline')).map(lineScore);
-  return scores.sort((a, b) => b - a)[place - 1] ?? -Infinity;
+/** A line that must end with a line break (`endsLine`) but ended otherwise: it ranks last, not by score. */
+function endsWrongly(line: LineCandidate, endsLine: boolean): boolean {
+  return endsLine && line.stopReason !== 'newline';
 }
 
-/** Whether the model's own best ended line scores at least `perToken` nats a token on average. */
-function modelSure(lines: readonly LineCandidate[], endsLine: boolean, perToken: number): boolean {
-  const own = lines.filter((line) => !line.retrieved && !(endsLine && line.stopReason !== 'newline'));
+/** Whether the best of the model's own ranked lines scores at least `perToken` nats a token on average. */
+function modelSure(own: readonly LineCandidate[], perToken: number): boolean {
   const best = own.reduce<LineCandidate | undefined>((top, line) => (top === undefined || lineScore(line) > lineScore(top) ? line : top), undefined);
   return best !== undefined && lineScore(best) / Math.max(1, best.tokens) >= perToken;
 }
