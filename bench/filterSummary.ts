@@ -1,8 +1,13 @@
 /** What the show-or-hide filter keeps of a quality run: share shown, precision, recall, per language. */
 import type { FilterCurvePoint, FilterSummary, QualityTaskResult } from './results';
 
-/** Right without the filter: passes its tests, or matches exactly where a task has none. */
+/**
+ * Right without the filter: a suggestion (an empty completion shows nothing, even where the program
+ * without the hole's line still passes its tests) that passes its tests, or matches exactly where a
+ * task has none.
+ */
 function rightUnfiltered(result: QualityTaskResult): boolean {
+  if (result.completion.trim() === '') return false;
   return result.syntaxError !== undefined ? result.passed : result.exactMatch;
 }
 

@@ -59,9 +59,17 @@ export interface RetrievalOptions {
   sum: boolean;
   /** Added to a candidate times 1 / (1 + its distance in lines from the cursor): the nearer twin wins a tie. */
   near: number;
+  /**
+   * Least non-blank lines, in the window and the open files' snippets together, for anything to be
+   * retrieved. A short function alone in its document has few twins, of generic lines (`return
+   * False`, `else:`), and the line after one of them says little about the cursor's: on held-out
+   * documented functions and on the HumanEval check, every line retrieved there replaced a better
+   * one of the model's (docs/local-context.md).
+   */
+  minLines: number;
 }
 
-export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, proseNearTwins: true, nearTwinsShort: true, sum: false, near: 0.1 };
+export const RETRIEVAL: RetrievalOptions = { max: 3, pool: 12, linesBefore: 3000, linesAfter: 1000, similar: 0.7, otherSide: 0.5, indent: 0.3, cueWords: 0, fallbackSimilar: 0.7, proseNearTwins: true, nearTwinsShort: true, sum: false, near: 0.1, minLines: 30 };
 
 /** Characters of the document read at most on each side of the cursor, whatever the line lengths. */
 const WINDOW_CHARS = 200_000;
@@ -101,6 +109,7 @@ export function retrieveScored(
   const below = belowAt === -1 ? undefined : after[belowAt];
   // The document without the cursor's line, then each open file: where a cue's twin is looked for.
   const sources = [[...before, ...after], ...others.map((other) => other.split('\n').slice(0, options.linesBefore))];
+  if (countCode(sources, options.minLines) < options.minLines) return [];
   // Which lines are prose (comments, docstrings), where near twins must not come from it.
   const nearTwins = options.fallbackSimilar < options.similar;
   const prose = nearTwins && !options.proseNearTwins ? sources.map((lines) => proseLines(lines, style)) : undefined;
@@ -161,6 +170,17 @@ export function retrieveScored(
   }
   const near = strong.size === 0;
   return [...(near ? weak : strong)].sort((a, b) => b[1] - a[1]).slice(0, options.max).map(([line, score]) => ({ line, score, near }));
+}
+
+/** Non-blank lines of `sources`, counted up to `enough`. */
+function countCode(sources: readonly (readonly string[])[], enough: number): number {
+  let count = 0;
+  for (const lines of sources) {
+    for (const line of lines) {
+      if (isCode(line) && ++count >= enough) return count;
+    }
+  }
+  return count;
 }
 
 function isCode(line: string): boolean {

@@ -17,15 +17,17 @@ describe('bench quality: what the filter shows', () => {
     result({ passed: false, syntaxError: true, shown: false, shownRight: false, shownSimilarity: 0.1, filter: { probability: 0.1, threshold: 0.3, features } }),
     result({ language: 'typescript', exactMatch: true, shown: true, shownRight: true, shownSimilarity: 1, filter: { probability: 0.9, threshold: 0.3, features } }),
     result({ language: 'typescript', exactMatch: false, completion: '', shown: false, shownRight: false, shownSimilarity: 0 }),
+    // An empty completion whose program still passes (the hole's line was not needed): nothing to show, so not a right suggestion.
+    result({ completion: '', passed: true, syntaxError: false, shown: false, shownRight: false, shownSimilarity: 0 }),
   ];
 
   it('gives share shown, precision, recall and dissimilar shown lines, over all and per language', () => {
     const summary = summarizeFilter(results);
-    assert.equal(summary.tasks, 6);
-    assert.equal(summary.shareShown, 3 / 6);
+    assert.equal(summary.tasks, 7);
+    assert.equal(summary.shareShown, 3 / 7);
     assert.equal(summary.precision, 2 / 3);
-    assert.equal(summary.recall, 2 / 3);
-    assert.equal(summary.shownDissimilar, 1 / 6);
+    assert.equal(summary.recall, 2 / 3, 'the empty completion that passes is not counted as right');
+    assert.equal(summary.shownDissimilar, 1 / 7);
     assert.deepEqual(Object.keys(summary.byLanguage), ['python', 'typescript']);
     assert.equal(summary.byLanguage.python!.precision, 1 / 2);
     assert.equal(summary.byLanguage.python!.recall, 1 / 2);
@@ -35,8 +37,8 @@ describe('bench quality: what the filter shows', () => {
   it('moves the threshold along the recorded probabilities for the plot', () => {
     const curve = filterCurve(results);
     const at = (threshold: number) => curve.find((point) => Math.abs(point.threshold - threshold) < 1e-9)!;
-    assert.equal(at(0).shareShown, 5 / 6);
-    assert.equal(at(0.3).shareShown, 3 / 6);
+    assert.equal(at(0).shareShown, 5 / 7);
+    assert.equal(at(0.3).shareShown, 3 / 7);
     assert.equal(at(0.5).precision, 1);
     assert.equal(at(0.5).recall, 2 / 3);
     assert.ok(curve.every((point, index) => index === 0 || point.shareShown <= curve[index - 1]!.shareShown));

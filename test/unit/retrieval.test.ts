@@ -10,6 +10,15 @@ function at(text: string): [string, number] {
 }
 
 describe('retrieved lines (the user\'s own code)', () => {
+  // These documents are a few lines long: below RETRIEVAL.minLines nothing would be retrieved
+  // (the floor has its own test at the end, with the shipped value).
+  const shippedMinLines = RETRIEVAL.minLines;
+  before(() => {
+    RETRIEVAL.minLines = 0;
+  });
+  after(() => {
+    RETRIEVAL.minLines = shippedMinLines;
+  });
   const handlers = [
     'def on_open(self, event):',
     '    self.log.debug("open %s", event)',
@@ -141,5 +150,17 @@ describe('retrieved lines (the user\'s own code)', () => {
     assert.deepEqual(retrieveLines(far, offset + filler.length), [], 'the twin lies 5 MB above the cursor');
     const close = `${filler}${near}`;
     assert.deepEqual(retrieveLines(close, offset + filler.length), ['self.handle(event)'], 'the same twin next to the cursor, after 5 MB');
+  });
+  it('retrieves nothing from too little code: a short function alone, unless open files add enough', () => {
+    const shipped = { ...RETRIEVAL, minLines: shippedMinLines };
+    assert.ok(shippedMinLines > 8, 'the shipped floor is above the handlers document');
+    const [text, offset] = at(handlers);
+    assert.deepEqual(retrieveLines(text, offset, [], shipped), [], 'six lines of code: nothing');
+    assert.deepEqual(retrieveLines(text, offset, [], { ...shipped, minLines: 0 }), ['self.handle(event)'], 'the same document without the floor');
+    const other = Array.from({ length: shippedMinLines }, (_, i) => `value_${i} = compute(${i})`).join('\n');
+    assert.deepEqual(retrieveLines(text, offset, [other], shipped), ['self.handle(event)'], 'an open file brings the code past the floor');
+    const padded = `${Array.from({ length: shippedMinLines }, (_, i) => `CONSTANT_${i} = ${i}`).join('\n')}\n\n${handlers}`;
+    const [long, cursor] = at(padded);
+    assert.deepEqual(retrieveLines(long, cursor, [], shipped), ['self.handle(event)'], 'a longer document alone');
   });
 });
