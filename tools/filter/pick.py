@@ -60,8 +60,9 @@ def similarity(a, b):
     return 1 - previous[len(b)] / max(len(a), len(b))
 
 
-def load(holes_files, results_files, when):
+def load(holes_files, results_files, when, labels=None):
     holes = {t['task_id']: t for name in holes_files for t in map(json.loads, open(name))}
+    labels = labels or {}
     tasks = []
     for name in results_files:
         for line in open(name):
@@ -73,9 +74,12 @@ def load(holes_files, results_files, when):
             features = r.get('filter', {}).get('features', {'columnZero': 1 if task['prompt'].endswith('\n') else 0})
             if not in_context(features, when):
                 continue
-            judged = [{**j, 'right': right(j['text'], task)} for j in r.get('filter', {}).get('judged', [])]
+            # Where the hole's tests were run (label_tests.py), a line is right when it passes them.
+            tested = labels.get(r['task_id'])
+            is_right = (lambda text: bool(text.strip()) and tested.get(text, False)) if tested else (lambda text: right(text, task))
+            judged = [{**j, 'right': is_right(j['text'])} for j in r.get('filter', {}).get('judged', [])]
             tasks.append({'id': r['task_id'], 'split': task['split'], 'task': task, 'judged': judged,
-                          'rightOff': right(r['completion'], task)})
+                          'rightOff': is_right(r['completion'])})
     return tasks
 
 
@@ -150,6 +154,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--holes', nargs='+', required=True)
     ap.add_argument('--results', nargs='+', required=True)
+    ap.add_argument('--labels', nargs='*', default=[], help='label_tests.py files: lines that pass the hole\'s tests are right')
     ap.add_argument('--filter', default='models/hearth-coder/filter.json')
     ap.add_argument('--context', default='columnZero')
     ap.add_argument('--refit', action='store_true')
@@ -157,7 +162,8 @@ def main():
     ap.add_argument('--policy', default='likeliest', help='with --out: the pick the refitted context model is written with')
     ap.add_argument('--out', help='write --filter with its context model replaced by the refit (thresholds read for --policy)')
     args = ap.parse_args()
-    tasks = load(args.holes, args.results, tuple(args.context.split(',')))
+    labels = {k: v for name in args.labels for k, v in json.load(open(name)).items()}
+    tasks = load(args.holes, args.results, tuple(args.context.split(',')), labels)
     shipped = json.load(open(args.filter))
     for t in tasks:
         for j in t['judged']:
