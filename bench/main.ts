@@ -127,7 +127,7 @@ function localLine(result: Awaited<ReturnType<typeof runLatency>>): string {
   const local = result.localContext;
   if (!local) return '';
   const pair = (on: number, off: number): string => `${on.toFixed(1)} / ${off.toFixed(1)} ms (${(on / off).toFixed(2)}×)`;
-  const filter = result.filter ? `\nfilter ${result.filter.level} / off, p50: ${pair(result.filter.onP50, result.filter.offP50)}; keystroke by keystroke ${result.filter.pairedRatio.toFixed(3)}×` : '';
+  const filter = result.filter ? `\nfilter ${result.filter.level} / off, p50: ${pair(result.filter.onP50, result.filter.offP50)}; keystroke by keystroke ${result.filter.pairedRatio.toFixed(3)}×${result.filter.enginePairedRatio ? ` (engine time alone ${result.filter.enginePairedRatio.toFixed(3)}×; outside the engine p50 ${result.filter.outsideEngineMs!.on.toFixed(1)} / ${result.filter.outsideEngineMs!.off.toFixed(1)} ms, mean ${result.filter.outsideEngineMs!.onMean.toFixed(1)} / ${result.filter.outsideEngineMs!.offMean.toFixed(1)} ms; model calls ${result.filter.pairModelCalls?.on} / ${result.filter.pairModelCalls?.off})` : ''}` : '';
   return `\nlocal context on / off, p50: greedy ${pair(local.greedy.onP50, local.greedy.offP50)}; the editor's search ${pair(local.searched.onP50, local.searched.offP50)}${filter}`;
 }
 

@@ -185,6 +185,12 @@ export interface FilterReplayResult {
    * populations can swing between them.
    */
   pairedRatio: number;
+  /** The same for the engine's own time of each ask (its metrics): what the filter costs the model. */
+  enginePairedRatio?: number;
+  /** Model calls of the interleaved asks per level (a line the filters drop may ask once more). */
+  pairModelCalls?: { off: number; on: number };
+  /** Each ask's time outside the engine (prompt, post-processing, the gate), ms: p50 and mean per level. */
+  outsideEngineMs?: { off: number; on: number; offMean: number; onMean: number };
   /** As the editor asks, once per level: model calls made, engine time spent (ms, summed), p50 ms. */
   editorOff: { modelCalls: number; engineMs: number; p50: number };
   editorOn: { modelCalls: number; engineMs: number; p50: number };

@@ -15,7 +15,9 @@ the tune split (one row per line, not only the first). Thresholds are read on th
 highest that keeps RECALL of the tune split's right lines, out-of-fold where refitted); figures are
 for the test split, which nothing here saw. A line is right when it matches the hole exactly with
 whitespace runs made one, and, in Python, with the hole's indentation (HumanEval runs the tests,
-where a line indented wrong fails; bench/textMetrics.ts's exact match ignores indentation).
+where a line indented wrong fails; bench/textMetrics.ts's exact match ignores indentation). Where
+--labels gives a hole's lines (label_tests.py: doctests.py's holes, their doctests run with each
+line), a line is right when it passes them instead, as HumanEval counts it.
 """
 import argparse
 import hashlib
