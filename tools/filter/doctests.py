@@ -27,14 +27,13 @@ import json
 import os
 import random
 import sys
-import textwrap
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from holes import DEBIAN_PACKAGES, FUNCTION_PACKAGES, debian_files  # noqa: E402  (puts ../train on sys.path)
 from corpus import humaneval_signatures, keep_text, mentions_humaneval  # noqa: E402
-from functions import MAX_BODY, MIN_BODY, PER_FUNCTION, imports_of, split_of  # noqa: E402
+from functions import PER_FUNCTION, function_span, imports_of, split_of  # noqa: E402
 from label_tests import Labeller  # noqa: E402
 
 
@@ -61,15 +60,9 @@ def doctest_functions(text):
         doc = ast.get_docstring(node)
         if doc is None or '>>>' not in doc:
             continue
-        if len(node.body) < 2 or node.decorator_list and node.decorator_list[0].lineno < node.lineno - 3:
-            continue
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-        body_start = node.body[1].lineno - 1
-        end = node.end_lineno
-        if not MIN_BODY <= end - body_start <= MAX_BODY:
-            continue
-        source = textwrap.dedent('\n'.join(lines[start:end])).split('\n')
-        yield node, start, body_start, source
+        span = function_span(node, lines)
+        if span is not None:
+            yield (node, *span)
 
 
 def file_holes(rel, path, site, text, rng, labeller, strict=False):

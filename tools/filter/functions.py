@@ -31,15 +31,22 @@ def python_functions(text):
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or ast.get_docstring(node) is None:
             continue
-        if len(node.body) < 2 or node.decorator_list and node.decorator_list[0].lineno < node.lineno - 3:
-            continue
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-        body_start = node.body[1].lineno - 1
-        end = node.end_lineno
-        if not MIN_BODY <= end - body_start <= MAX_BODY:
-            continue
-        source = textwrap.dedent('\n'.join(lines[start:end])).split('\n')
-        yield source, body_start - start
+        span = function_span(node, lines)
+        if span is not None:
+            start, body_start, source = span
+            yield source, body_start - start
+
+
+def function_span(node, lines):
+    """(first line, first body line after the docstring, dedented source) of a short function, or None."""
+    if len(node.body) < 2 or node.decorator_list and node.decorator_list[0].lineno < node.lineno - 3:
+        return None
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    body_start = node.body[1].lineno - 1
+    end = node.end_lineno
+    if not MIN_BODY <= end - body_start <= MAX_BODY:
+        return None
+    return start, body_start, textwrap.dedent('\n'.join(lines[start:end])).split('\n')
 
 
 TS_HEADER = re.compile(r'\s*(export\s+)?(default\s+)?(async\s+)?function\b'
