@@ -81,7 +81,7 @@ def load(holes_files, results_files, when, labels=None):
             is_right = (lambda text: bool(text.strip()) and tested.get(text, False)) if tested else (lambda text: right(text, task))
             judged = [{**j, 'right': is_right(j['text'])} for j in r.get('filter', {}).get('judged', [])]
             tasks.append({'id': r['task_id'], 'split': task['split'], 'task': task, 'judged': judged,
-                          'rightOff': is_right(r['completion'])})
+                          'rightOff': is_right(r['completion']), 'tested': tested is not None})
     return tasks
 
 
@@ -90,22 +90,24 @@ def names_of(tasks):
     return [k for k in sorted({k for f in rows for k in f}) if len({f.get(k, 0.0) for f in rows}) > 1]
 
 
-def refit(tune, names):
-    """A logistic regression on every kept line of the tune split; out-of-fold probabilities for it."""
+def refit(tune, names, tested_weight=1.0):
+    """A logistic regression on every kept line of the tune split; out-of-fold probabilities for it.
+    Lines whose label comes from running tests count `tested_weight` times."""
     rows = [(t, j) for t in tune for j in t['judged']]
     X = np.array([[j['features'].get(k, 0.0) for k in names] for _, j in rows])
     y = np.array([1.0 if j['right'] else 0.0 for _, j in rows])
+    w = np.array([tested_weight if t.get('tested') else 1.0 for t, _ in rows])
     files = [file_of(t['id']) for t, _ in rows]
-    l2 = choose_l2(X, y, files)
+    l2 = choose_l2(X, y, files, w)
     fold = np.array([int(hashlib.sha1(f.encode()).hexdigest()[:8], 16) % 5 for f in files])
     oof = np.zeros(len(y))
     for k in range(5):
         held = fold == k
         if held.any():
-            oof[held] = predict(fit(X[~held], y[~held], l2=l2), X[held])
+            oof[held] = predict(fit(X[~held], y[~held], l2=l2, weights=w[~held]), X[held])
     for (_, j), p in zip(rows, oof):
         j['oof'] = float(p)
-    model = fit(X, y, l2=l2)
+    model = fit(X, y, l2=l2, weights=w)
     print(f'refit: {len(rows)} kept lines of {len(tune)} tune positions, {int(y.sum())} right, L2 {l2}')
     for weight, name in sorted(zip(model[1], names), key=lambda x: -abs(x[0])):
         print(f'  {name:16s} {weight:+.3f}')
@@ -145,11 +147,16 @@ def threshold_for(tasks, policy, key, recall):
 
 
 def report(label, tune, test, policy, key, tune_key=None):
+    tested = [t for t in test if t.get('tested')]
     for recall in RECALL:
         at = threshold_for(tune, policy, tune_key or key, recall)
         f = figures(test, policy, key, at)
-        print(f'{label:28s} keep {recall:.2f} t={at:.4f}  test: shown {f["shown"]:.3f}  precision {f["precision"]:.3f}  '
-              f'recall {f["recall"]:.3f} ({f["rightShown"]}/{f["rightOff"]})  dissimilar {f["dissimilar"]:.3f}')
+        line = (f'{label:28s} keep {recall:.2f} t={at:.4f}  test: shown {f["shown"]:.3f}  precision {f["precision"]:.3f}  '
+                f'recall {f["recall"]:.3f} ({f["rightShown"]}/{f["rightOff"]})  dissimilar {f["dissimilar"]:.3f}')
+        if tested and len(tested) < len(test):
+            g = figures(tested, policy, key, at)
+            line += f'  | tested: shown {g["shown"]:.3f} precision {g["precision"]:.3f} recall {g["recall"]:.3f} ({g["rightShown"]}/{g["rightOff"]})'
+        print(line)
 
 
 def main():
@@ -157,6 +164,7 @@ def main():
     ap.add_argument('--holes', nargs='+', required=True)
     ap.add_argument('--results', nargs='+', required=True)
     ap.add_argument('--labels', nargs='*', default=[], help='label_tests.py files: lines that pass the hole\'s tests are right')
+    ap.add_argument('--tested-weight', type=float, default=1.0, help='how many times a line labelled by tests counts in the refit')
     ap.add_argument('--filter', default='models/hearth-coder/filter.json')
     ap.add_argument('--context', default='columnZero')
     ap.add_argument('--refit', action='store_true')
@@ -180,7 +188,7 @@ def main():
     if args.refit:
         drop = set(filter(None, args.drop.split(',')))
         names = [k for k in names_of(tune) if k not in drop]
-        model = refit(tune, names)
+        model = refit(tune, names, args.tested_weight)
         for t in test:
             for j in t['judged']:
                 j['refit'] = float(predict(model, np.array([[j['features'].get(k, 0.0) for k in names]]))[0])
