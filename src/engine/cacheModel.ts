@@ -60,8 +60,8 @@ export interface CacheDistribution {
 }
 
 export class NgramIndex {
-  /** Per order n (index n): the n-gram's key → its continuations. */
-  private readonly tables: Map<string, Counts>[] = [];
+  /** Per order n (index n): the n-gram's key (`NgramKey`) → its continuations. */
+  private readonly tables: Map<number, Counts>[] = [];
 
   constructor(
     /** The prompt's ids; never changed afterwards. */
@@ -71,15 +71,19 @@ export class NgramIndex {
     readonly weights: CacheModelWeights = CACHE_WEIGHTS,
   ) {
     for (let n = 0; n <= weights.maxOrder; n++) this.tables.push(new Map());
+    const key = new NgramKey();
     for (let next = 1; next < ids.length; next++) {
       const weight = regionWeight(regions[next]!, weights);
       if (weight === 0) continue;
+      // The keys of the n-grams ending before `next`, one token longer each step back.
+      key.reset();
+      for (let n = 1; n < weights.minOrder && n <= next; n++) key.prepend(ids[next - n]!);
       for (let n = weights.minOrder; n <= weights.maxOrder && n <= next; n++) {
         if (regions[next - n] === Region.Control) break;
-        const key = keyOf(ids, next - n, next);
+        key.prepend(ids[next - n]!);
         const table = this.tables[n]!;
-        let counts = table.get(key);
-        if (!counts) table.set(key, (counts = new Map()));
+        let counts = table.get(key.value);
+        if (!counts) table.set(key.value, (counts = new Map()));
         counts.set(ids[next]!, (counts.get(ids[next]!) ?? 0) + weight);
       }
     }
@@ -123,8 +127,9 @@ export class NgramIndex {
 
   /** Continuations of the last n ids: the prompt's table, plus occurrences in the generated tail. */
   private countsAfter(ids: readonly number[], n: number): Counts | undefined {
-    const key = keyOf(ids, ids.length - n, ids.length);
-    const fromPrompt = this.tables[n]!.get(key);
+    const key = new NgramKey();
+    for (let i = ids.length - 1; i >= ids.length - n; i--) key.prepend(ids[i]!);
+    const fromPrompt = this.tables[n]!.get(key.value);
     const prompt = this.ids.length;
     let extra: Counts | undefined;
     // Continuations that are generated tokens: the n-gram ends at prompt - 1 or later.
@@ -182,10 +187,28 @@ function regionWeight(region: number, weights: CacheModelWeights): number {
   return 0;
 }
 
-function keyOf(ids: readonly number[], from: number, to: number): string {
-  let text = '';
-  for (let i = from; i < to; i++) text += `${ids[i]},`;
-  return text;
+/**
+ * A run of ids as one number, built from its last id back to its first: two independent 32-bit
+ * hashes joined into 53 bits (a Map key without building a string per n-gram; two different runs
+ * of the same order share a key with odds of about one in 10^15 per pair).
+ */
+class NgramKey {
+  private a = 0;
+  private b = 0;
+
+  reset(): void {
+    this.a = 0;
+    this.b = 0;
+  }
+
+  prepend(id: number): void {
+    this.a = Math.imul(this.a ^ (id + 0x9e3779b9), 0x85ebca6b) ^ (this.a >>> 15);
+    this.b = Math.imul(this.b + id + 0x7f4a7c15, 0xc2b2ae35) ^ (this.b >>> 13);
+  }
+
+  get value(): number {
+    return (this.a >>> 0) * 0x200000 + (this.b >>> 11);
+  }
 }
 
 function sameRun(ids: readonly number[], a: number, b: number, n: number): boolean {

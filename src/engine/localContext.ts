@@ -40,12 +40,17 @@ export function localContextFor(
   /** Token healing's removed bytes (binary string): a line's first tokens spell them again. */
   healedBytes = '',
 ): LocalContext {
-  const regions = promptRegions(ids, (id) => tokenizer.tokenBinary(id) ?? '', (id) => tokenizer.isSpecial(id), commentStyle(request.filePath));
-  const index = new NgramIndex(ids, regions);
+  // Built on the first processor asked for: a line search without the cache model never needs it.
+  let index: NgramIndex | undefined;
+  const prompt = ids.slice();
+  const indexed = (): NgramIndex => {
+    index ??= new NgramIndex(prompt, promptRegions(prompt, (id) => tokenizer.tokenBinary(id) ?? '', (id) => tokenizer.isSpecial(id), commentStyle(request.filePath)));
+    return index;
+  };
   const healed = Buffer.from(healedBytes, 'latin1').toString('utf8');
   const forcedLines = [...new Set(request.retrievedLines ?? [])]
     .filter((line) => !line.includes('\n'))
     .slice(0, MAX_FORCED_LINES)
     .map((line) => tokenizer.encode(`${healed}${line}\n`));
-  return { processor: () => new CacheModelProcessor(index), forcedLines, cacheInSearch: LOCAL_RANKING.cacheInSearch, retrievedVeto: LOCAL_RANKING.retrievedVeto, retrievedTokenFloor: LOCAL_RANKING.retrievedTokenFloor, ...(request.retrievedNear ? { retrievedUnlessSure: LOCAL_RANKING.nearUnlessSure } : {}) };
+  return { processor: () => new CacheModelProcessor(indexed()), forcedLines, cacheInSearch: LOCAL_RANKING.cacheInSearch, retrievedVeto: LOCAL_RANKING.retrievedVeto, retrievedTokenFloor: LOCAL_RANKING.retrievedTokenFloor, ...(request.retrievedNear ? { retrievedUnlessSure: LOCAL_RANKING.nearUnlessSure } : {}) };
 }
