@@ -1,8 +1,8 @@
 /**
- * The filter's cost and saving in keystroke replay: every keystroke asked with the filter off and
- * at its default in alternating order (so cache warmth and the machine's load fall on both alike),
- * then the editor's way of asking (automatic trigger, reuse on) once per level, counting the model
- * calls and engine time the trigger check saves.
+ * The filter's cost and saving in keystroke replay: the keystrokes asked in whole passes with the
+ * filter off and at its default (off, on, on, off, so that the machine's drift falls on both
+ * alike), then the editor's way of asking (automatic trigger, reuse on) once per level, counting
+ * the model calls and engine time the trigger check saves.
  */
 import type { CompletionService } from '../src/completion/CompletionService';
 import type { HearthSettings } from '../src/shared/settings';
@@ -16,17 +16,18 @@ const mean = (values: readonly number[]): number => values.reduce((sum, value) =
 export async function replayFilter(service: CompletionService, engine: RecordingEngine, documents: readonly DocumentContext[], settings: HearthSettings): Promise<FilterReplayResult> {
   const at = (filter: HearthSettings['completion']['filter']): HearthSettings => ({ ...settings, completion: { ...settings.completion, filter } });
   const levels = { off: at('off'), on: at(settings.completion.filter === 'off' ? 'balanced' : settings.completion.filter) };
+  // Whole passes over the keystrokes, one level each, in the order off, on, on, off: within a pass
+  // each ask finds the previous keystroke's prompt in the KV cache, as in the editor, and the
+  // mirrored order spreads the machine's drift over both levels. (Asking both levels at every
+  // keystroke would let the second ask find the first's whole prompt cached, which splits each
+  // level's times into two populations and makes their p50 swing between them.)
   const ms: Record<'off' | 'on', number[]> = { off: [], on: [] };
-  // The second ask of a keystroke finds the first one's prompt in the KV cache and runs faster:
-  // each level goes first at every other keystroke, and the log-ratios of the pairs cancel that.
-  const logRatios: number[] = [];
   // Where the time goes: the engine's own time of each ask (its metrics), and the rest (prompt,
   // post-processing, the gate), so that the filter's extra is seen as the engine's or the service's.
   const engineMs: Record<'off' | 'on', number[]> = { off: [], on: [] };
-  const engineLogRatios: number[] = [];
   const pairCalls = { off: 0, on: 0 };
-  for (const [index, document] of documents.entries()) {
-    for (const which of index % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+  for (const which of ['off', 'on', 'on', 'off'] as const) {
+    for (const document of documents) {
       const results = engine.results.length;
       const start = performance.now();
       await service.complete(document, levels[which], undefined, { trigger: 'explicit', reuse: false });
@@ -34,9 +35,16 @@ export async function replayFilter(service: CompletionService, engine: Recording
       engineMs[which].push(engine.results.slice(results).reduce((sum, result) => sum + result.metrics.totalMs, 0));
       pairCalls[which] += engine.results.length - results;
     }
-    logRatios.push(Math.log(ms.on.at(-1)! / ms.off.at(-1)!));
-    if (engineMs.on.at(-1)! > 0 && engineMs.off.at(-1)! > 0) engineLogRatios.push(Math.log(engineMs.on.at(-1)! / engineMs.off.at(-1)!));
   }
+  // Keystroke by keystroke: each level's two asks of a keystroke against the other's.
+  const pairedLogs = (times: Record<'off' | 'on', number[]>): number[] =>
+    documents.flatMap((_, k) => {
+      const on = [times.on[k]!, times.on[k + documents.length]!];
+      const off = [times.off[k]!, times.off[k + documents.length]!];
+      return [...on, ...off].every((value) => value > 0) ? [(Math.log(on[0]! * on[1]!) - Math.log(off[0]! * off[1]!)) / 2] : [];
+    });
+  const logRatios = pairedLogs(ms);
+  const engineLogRatios = pairedLogs(engineMs);
   const editor = async (which: 'off' | 'on'): Promise<{ modelCalls: number; engineMs: number; p50: number }> => {
     service.reset();
     const calls = engine.calls;

@@ -177,17 +177,13 @@ export interface FilterReplayResult {
   level: string;
   offP50: number;
   onP50: number;
-  /** onP50 / offP50, measured in one interleaved pass. */
+  /** onP50 / offP50, over two passes of each level (off, on, on, off). */
   ratio: number;
-  /**
-   * The geometric mean of on / off keystroke by keystroke: the order of the two asks (the second
-   * finds the first's prompt cached) alternates, so it cancels here, where a p50 of two mixed
-   * populations can swing between them.
-   */
+  /** The geometric mean of on / off keystroke by keystroke (each level's two asks of a keystroke). */
   pairedRatio: number;
   /** The same for the engine's own time of each ask (its metrics): what the filter costs the model. */
   enginePairedRatio?: number;
-  /** Model calls of the interleaved asks per level (a line the filters drop may ask once more). */
+  /** Model calls of those passes per level (a line the filters drop may ask once more). */
   pairModelCalls?: { off: number; on: number };
   /** Each ask's time outside the engine (prompt, post-processing, the gate), ms: p50 and mean per level. */
   outsideEngineMs?: { off: number; on: number; offMean: number; onMean: number };
