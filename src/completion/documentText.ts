@@ -22,10 +22,15 @@ export function indentOf(line: string): string {
   return /^[ \t]*/.exec(line)?.[0] ?? '';
 }
 
-/** Indentation width, a tab counting as four columns. */
-export function indentWidth(line: string): number {
+/** Indentation width of the line starting at `from`, a tab counting as four columns. */
+export function indentWidth(line: string, from = 0): number {
   let width = 0;
-  for (const char of indentOf(line)) width += char === '\t' ? 4 : 1;
+  for (let at = from; at < line.length; at++) {
+    const code = line.charCodeAt(at);
+    if (code === 0x20) width += 1;
+    else if (code === 0x09) width += 4;
+    else break;
+  }
   return width;
 }
 

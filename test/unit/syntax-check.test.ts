@@ -22,7 +22,13 @@ async function fullVerdict(languageId: string, fixture: string, completion: stri
   assert.ok(parser, `no parser for ${languageId}`);
   const offset = fixture.indexOf(CURSOR);
   const text = fixture.replace(CURSOR, '');
-  return new SyntaxChecker(parser).check(completion, regionAround(text, offset), languageId, lineBreak);
+  const query = grammars.errorQueryFor(languageId);
+  assert.ok(query, `no error query for ${languageId}`);
+  const region = regionAround(text, offset);
+  const queried = new SyntaxChecker(parser, query).check(completion, region, languageId, lineBreak);
+  // Every case also checks that counting errors by the grammar's query agrees with walking the tree.
+  assert.deepEqual(new SyntaxChecker(parser).check(completion, region, languageId, lineBreak), queried, 'the query and the tree walk count the same errors');
+  return queried;
 }
 
 const PYTHON = `import os

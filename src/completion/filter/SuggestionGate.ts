@@ -139,7 +139,7 @@ export class SuggestionGate {
     if (!parser) return undefined;
     let checker = this.checkers.get(languageId);
     if (!checker) {
-      checker = new SyntaxChecker(parser);
+      checker = new SyntaxChecker(parser, this.grammars.errorQueryFor(languageId));
       this.checkers.set(languageId, checker);
     }
     return checker;

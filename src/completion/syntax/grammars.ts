@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Language as TsLanguage, Parser as TsParser } from '@vscode/tree-sitter-wasm';
+import type { Language as TsLanguage, Parser as TsParser, Query as TsQuery } from '@vscode/tree-sitter-wasm';
 
 /** VS Code language id → grammar file (`tree-sitter-<name>.wasm`). Languages not here are not checked. */
 const GRAMMARS: Readonly<Record<string, string>> = {
@@ -34,6 +34,12 @@ export function hasGrammar(languageId: string): boolean {
 }
 
 type Module = typeof import('@vscode/tree-sitter-wasm');
+
+/**
+ * Every parse error of a tree, found inside tree-sitter: walking the tree from JavaScript made a
+ * node object for each child of every node on the way (half of the syntax check's garbage).
+ */
+const ERROR_QUERY = '(ERROR) @error (MISSING) @missing';
 
 /** Where the wasm files are: beside the bundle (dist/grammars), else the package (tests, bench). */
 export function grammarDir(): string | undefined {
@@ -65,6 +71,7 @@ function loadRuntime(dir: string): Promise<Module> {
 export class Grammars {
   private readonly languages = new Map<string, Promise<TsLanguage | undefined>>();
   private readonly ready = new Map<string, TsLanguage>();
+  private readonly errorQueries = new Map<string, TsQuery>();
   private parser: TsParser | undefined;
 
   /** `dir` holds the grammar files; tree-sitter's own runtime comes from `grammarDir()`. */
@@ -86,6 +93,11 @@ export class Grammars {
           const loaded = await module.Language.load(file);
           this.parser ??= new module.Parser();
           this.ready.set(name, loaded);
+          try {
+            this.errorQueries.set(name, new module.Query(loaded, ERROR_QUERY));
+          } catch {
+            // Counted by walking the tree instead (syntaxCheck.ts's countErrors).
+          }
           return loaded;
         })
         .catch((error: unknown) => {
@@ -95,6 +107,12 @@ export class Grammars {
       this.languages.set(name, language);
     }
     return language;
+  }
+
+  /** A query for the ERROR and MISSING nodes of `languageId`'s trees, where the grammar has loaded. */
+  errorQueryFor(languageId: string): TsQuery | undefined {
+    const name = GRAMMARS[languageId];
+    return name ? this.errorQueries.get(name) : undefined;
   }
 
   /** A parser set to `languageId`'s grammar if it has loaded, else undefined (never waits). */

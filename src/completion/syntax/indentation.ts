@@ -13,8 +13,7 @@ export function indentationErrors(text: string): number {
   const levels: number[] = [];
   let errors = 0;
   let expectBlock = false;
-  for (const line of logicalLines(text)) {
-    const width = indentWidth(line.first);
+  forEachLogicalLine(text, (width, opensBlock) => {
     if (levels.length === 0) levels.push(width);
     const top = levels[levels.length - 1]!;
     if (expectBlock) {
@@ -31,66 +30,68 @@ export function indentationErrors(text: string): number {
         levels[levels.length - 1] = width;
       }
     }
-    expectBlock = line.opensBlock;
-  }
+    expectBlock = opensBlock;
+  });
   return errors;
 }
 
-interface LogicalLine {
-  /** Its first physical line (the indentation counts there). */
-  first: string;
-  /** It ends with `:` outside strings and comments: a block must follow. */
-  opensBlock: boolean;
-}
-
-/** Logical lines that hold code (blank and comment-only lines do not count for indentation). */
-function logicalLines(text: string): LogicalLine[] {
-  const lines: LogicalLine[] = [];
+/**
+ * Each logical line that holds code (blank and comment-only lines do not count for indentation):
+ * the indentation width of its first physical line, and whether it ends with `:` outside strings
+ * and comments (a block must follow). Reads the text in place: this runs on every candidate line.
+ */
+function forEachLogicalLine(text: string, onLine: (width: number, opensBlock: boolean) => void): void {
   let depth = 0;
-  let quote = '';
-  let lastCode = '';
+  /** The open string's quote character and length (0: none). */
+  let quoteChar = 0;
+  let quoteLength = 0;
+  let lastCode = 0;
   let start = 0;
-  let first: string | undefined;
+  let width = -1;
   const end = (at: number): void => {
-    if (first !== undefined) lines.push({ first, opensBlock: lastCode === ':' });
-    first = undefined;
-    lastCode = '';
+    if (width >= 0) onLine(width, lastCode === COLON);
+    width = -1;
+    lastCode = 0;
     start = at + 1;
   };
   for (let at = 0; at < text.length; at++) {
-    const char = text[at]!;
-    if (quote) {
-      if (char === '\\') at++;
-      else if (text.startsWith(quote, at)) {
-        at += quote.length - 1;
-        quote = '';
-      } else if (char === '\n' && quote.length === 1) quote = '';
+    const code = text.charCodeAt(at);
+    if (quoteLength) {
+      if (code === BACKSLASH) at++;
+      else if (code === quoteChar && (quoteLength === 1 || (text.charCodeAt(at + 1) === quoteChar && text.charCodeAt(at + 2) === quoteChar))) {
+        at += quoteLength - 1;
+        quoteLength = 0;
+      } else if (code === NEWLINE && quoteLength === 1) quoteLength = 0;
       continue;
     }
-    if (char === '\n') {
-      if (depth === 0 && text[at - 1] !== '\\') end(at);
+    if (code === NEWLINE) {
+      if (depth === 0 && text.charCodeAt(at - 1) !== BACKSLASH) end(at);
       continue;
     }
-    if (char === ' ' || char === '\t' || char === '\r' || char === '\f') continue;
-    if (char === '#') {
+    if (code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0c) continue;
+    if (code === HASH) {
       const next = text.indexOf('\n', at);
       at = (next === -1 ? text.length : next) - 1;
       continue;
     }
-    if (first === undefined) {
-      const lineEnd = text.indexOf('\n', start);
-      first = text.slice(start, lineEnd === -1 ? text.length : lineEnd);
-    }
-    if (char === '"' || char === "'") {
-      quote = text.startsWith(char.repeat(3), at) ? char.repeat(3) : char;
-      at += quote.length - 1;
-      lastCode = char;
+    if (width < 0) width = indentWidth(text, start);
+    if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) {
+      quoteChar = code;
+      quoteLength = text.charCodeAt(at + 1) === code && text.charCodeAt(at + 2) === code ? 3 : 1;
+      at += quoteLength - 1;
+      lastCode = code;
       continue;
     }
-    if ('([{'.includes(char)) depth++;
-    else if (')]}'.includes(char)) depth = Math.max(0, depth - 1);
-    lastCode = char;
+    if (code === 0x28 || code === 0x5b || code === 0x7b) depth++;
+    else if (code === 0x29 || code === 0x5d || code === 0x7d) depth = Math.max(0, depth - 1);
+    lastCode = code;
   }
   end(text.length);
-  return lines;
 }
+
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+const HASH = 0x23;
+const COLON = 0x3a;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;

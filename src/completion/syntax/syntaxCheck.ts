@@ -6,7 +6,7 @@
  * region already had, and anything elsewhere in the file, do not count: a file that is broken
  * somewhere else still gets suggestions.
  */
-import type { Node as TsNode, Parser as TsParser, Tree as TsTree } from '@vscode/tree-sitter-wasm';
+import type { Node as TsNode, Parser as TsParser, Query as TsQuery, Tree as TsTree } from '@vscode/tree-sitter-wasm';
 import { indentationErrors } from './indentation';
 
 /** Lines looked at before and after the cursor, at most. */
@@ -53,10 +53,16 @@ interface ErrorCounts {
   language: number;
 }
 
-function errorsIn(parser: TsParser, text: string, languageId: string, old?: TsTree): ErrorCounts {
+/** ERROR and MISSING nodes of `tree`: by `query` where there is one (no node objects but the few found). */
+function errorsOf(tree: TsTree, query: TsQuery | undefined): number {
+  if (!tree.rootNode.hasError) return 0;
+  return query ? query.captures(tree.rootNode).length : countErrors(tree.rootNode);
+}
+
+function errorsIn(parser: TsParser, query: TsQuery | undefined, text: string, languageId: string, old?: TsTree): ErrorCounts {
   const tree = parser.parse(text, old);
   if (!tree) return { parse: 0, language: 0 };
-  const parse = countErrors(tree.rootNode);
+  const parse = errorsOf(tree, query);
   tree.delete();
   return { parse, language: languageErrors(text, languageId) };
 }
@@ -118,7 +124,11 @@ export class SyntaxChecker {
    */
   private last: { key: string; tree: TsTree; errors: ErrorCounts } | undefined;
 
-  constructor(private readonly parser: TsParser) {}
+  constructor(
+    private readonly parser: TsParser,
+    /** The grammar's ERROR/MISSING query (`Grammars.errorQueryFor`); without one the tree is walked. */
+    private readonly errorQuery?: TsQuery,
+  ) {}
 
   /**
    * `completion` inserted at the cursor of `region`, checked. `lineBreak` is added after it where
@@ -145,7 +155,7 @@ export class SyntaxChecker {
       const end = endPoint(region.before + inserted);
       old.edit({ startIndex: at, oldEndIndex: at, newEndIndex: at + inserted.length, startPosition: start, oldEndPosition: start, newEndPosition: end });
       try {
-        return errorsIn(this.parser, region.before + inserted + region.after, languageId, old);
+        return errorsIn(this.parser, this.errorQuery, region.before + inserted + region.after, languageId, old);
       } finally {
         old.delete();
       }
@@ -171,7 +181,7 @@ export class SyntaxChecker {
       this.last?.tree.delete();
       const tree = this.parser.parse(region.before + region.after);
       if (!tree) throw new Error('tree-sitter returned no tree');
-      this.last = { key, tree, errors: { parse: countErrors(tree.rootNode), language: languageErrors(region.before + region.after, languageId) } };
+      this.last = { key, tree, errors: { parse: errorsOf(tree, this.errorQuery), language: languageErrors(region.before + region.after, languageId) } };
     }
     return this.last;
   }
