@@ -39,15 +39,6 @@ export async function replayFilter(service: CompletionService, engine: Recording
       pairCalls[which] += engine.results.length - results;
     }
   }
-  // Keystroke by keystroke: each level's two asks of a keystroke against the other's.
-  const pairedLogs = (times: Record<'off' | 'on', number[]>): number[] =>
-    documents.flatMap((_, k) => {
-      const on = [times.on[k]!, times.on[k + documents.length]!];
-      const off = [times.off[k]!, times.off[k + documents.length]!];
-      return [...on, ...off].every((value) => value > 0) ? [(Math.log(on[0]! * on[1]!) - Math.log(off[0]! * off[1]!)) / 2] : [];
-    });
-  const logRatios = pairedLogs(ms);
-  const engineLogRatios = pairedLogs(engineMs);
   const editor = async (which: 'off' | 'on'): Promise<{ modelCalls: number; engineMs: number; p50: number }> => {
     service.reset();
     const calls = engine.calls;
@@ -63,18 +54,33 @@ export async function replayFilter(service: CompletionService, engine: Recording
   };
   const offP50 = quantile(ms.off, 0.5);
   const onP50 = quantile(ms.on, 0.5);
-  const geometricMean = (logs: readonly number[]): number => Math.exp(logs.reduce((sum, value) => sum + value, 0) / Math.max(1, logs.length));
   const outside = (which: 'off' | 'on'): number[] => ms[which].map((total, at) => total - engineMs[which][at]!);
   return {
     level: levels.on.completion.filter,
     offP50,
     onP50,
     ratio: onP50 / offP50,
-    pairedRatio: geometricMean(logRatios),
-    enginePairedRatio: geometricMean(engineLogRatios),
+    pairedRatio: pairedRatio(ms, documents.length),
+    enginePairedRatio: pairedRatio(engineMs, documents.length),
     pairModelCalls: pairCalls,
     outsideEngineMs: { off: quantile(outside('off'), 0.5), on: quantile(outside('on'), 0.5), offMean: mean(outside('off')), onMean: mean(outside('on')) },
     editorOff: await editor('off'),
     editorOn: await editor('on'),
   };
+}
+
+/**
+ * On / off keystroke by keystroke: each level's times hold two passes of `keystrokes` asks; the
+ * geometric mean over keystrokes of (on's two asks) / (off's two asks), each pair by its geometric
+ * mean. Keystrokes with a zero time (no model call) are left out.
+ */
+export function pairedRatio(times: Record<'off' | 'on', readonly number[]>, keystrokes: number): number {
+  const logs: number[] = [];
+  for (let k = 0; k < keystrokes; k++) {
+    const asks = [times.on[k], times.on[k + keystrokes], times.off[k], times.off[k + keystrokes]];
+    if (!asks.every((value) => value !== undefined && value > 0)) continue;
+    const [on1, on2, off1, off2] = asks as number[];
+    logs.push((Math.log(on1!) + Math.log(on2!) - Math.log(off1!) - Math.log(off2!)) / 2);
+  }
+  return logs.length ? Math.exp(logs.reduce((sum, value) => sum + value, 0) / logs.length) : Number.NaN;
 }

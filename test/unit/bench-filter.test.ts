@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { filterCurve, summarizeFilter } from '../../bench/filterSummary';
+import { pairedRatio } from '../../bench/filterReplay';
 import type { QualityTaskResult } from '../../bench/results';
 
 function result(partial: Partial<QualityTaskResult>): QualityTaskResult {
@@ -42,5 +43,16 @@ describe('bench quality: what the filter shows', () => {
     assert.equal(at(0.5).precision, 1);
     assert.equal(at(0.5).recall, 2 / 3);
     assert.ok(curve.every((point, index) => index === 0 || point.shareShown <= curve[index - 1]!.shareShown));
+  });
+
+  it('pairs each keystroke\'s two asks per level for the keystroke-by-keystroke ratio', () => {
+    // Two passes per level over three keystrokes; keystroke 1 costs twice as much with the filter on.
+    const off = [100, 40, 60, 110, 44, 66];
+    const on = [110, 80, 66, 100, 88, 60];
+    const expected = Math.exp((Math.log((110 * 100) / (100 * 110)) / 2 + Math.log((80 * 88) / (40 * 44)) / 2 + Math.log((66 * 60) / (60 * 66)) / 2) / 3);
+    assert.ok(Math.abs(pairedRatio({ on, off }, 3) - expected) < 1e-12);
+    assert.ok(Math.abs(pairedRatio({ on, off }, 3) - Math.cbrt(2)) < 1e-12, 'one keystroke twice as slow in three: the cube root of 2');
+    assert.equal(pairedRatio({ on: off, off }, 3), 1, 'the same times both ways');
+    assert.ok(Math.abs(pairedRatio({ on: [0, ...on.slice(1)], off }, 3) - Math.sqrt(2)) < 1e-12, 'a keystroke without a model call is left out');
   });
 });
