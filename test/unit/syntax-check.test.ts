@@ -132,6 +132,21 @@ describe('syntax check (tree-sitter)', () => {
       assert.deepEqual(await verdict('typescript', TYPESCRIPT_BODY_AFTER, opener), { kind: 'clean', text: opener });
       for (const broken of ['/**', 'const x = "abc']) assert.deepEqual(await verdict('typescript', TYPESCRIPT_BODY_AFTER, broken), { kind: 'broken' });
     });
+    it('reads an interface whose type parameters span lines as one region: its `> {` line continues the header', async () => {
+      const fixture = [
+        'export interface FetchOptions<',
+        '  TData = unknown,',
+        '  TError = Error,',
+        '> extends Base<TData> {',
+        '  /** How long the data stays fresh. */',
+        '  ║',
+        '}',
+        '',
+      ].join('\n');
+      const member = 'staleTime?: StaleTime<TData, TError>';
+      assert.deepEqual(await verdict('typescript', fixture, member), { kind: 'clean', text: member });
+      assert.deepEqual(await verdict('typescript', fixture, 'staleTime?: StaleTime<TData, TError'), { kind: 'broken' });
+    });
   });
 
   describe('other languages', () => {

@@ -12,6 +12,8 @@ import { indentationErrors } from './indentation';
 /** Lines looked at before and after the cursor, at most. */
 const LINES_BEFORE = 80;
 const LINES_AFTER = 30;
+/** The first character of an unindented line that starts a statement (see `regionAround`). */
+const STARTS_STATEMENT = /^[^\s)\]}>.]/;
 /** Trims tried before a broken suggestion is dropped (each costs one parse of the region). */
 const MAX_TRIMS = 6;
 
@@ -22,18 +24,24 @@ export interface Region {
   after: string;
 }
 
-/** The code around `offset`: whole lines, from the nearest unindented line above to the next one below. */
+/**
+ * The code around `offset`: whole lines, from the nearest unindented line above to the next one
+ * below. A line that starts with a closer (`)`, `]`, `}`, and `>` as in TypeScript's `> {` after a
+ * multi-line list of type parameters) or with `.` (a chained call) continues the statement before
+ * it, so it neither starts nor ends the region: begun at `> {`, the region was one that no
+ * suggestion could leave free of new errors.
+ */
 export function regionAround(text: string, offset: number): Region {
   let start = text.lastIndexOf('\n', offset - 1) + 1;
   for (let lines = 0; start > 0 && lines < LINES_BEFORE; lines++) {
     const previous = text.lastIndexOf('\n', start - 2) + 1;
     start = previous;
-    if (/^[^\s)\]}]/.test(text.slice(previous, previous + 1))) break;
+    if (STARTS_STATEMENT.test(text.slice(previous, previous + 1))) break;
   }
   let end = text.indexOf('\n', offset);
   for (let lines = 0; end !== -1 && lines < LINES_AFTER; lines++) {
     const next = end + 1;
-    if (/^[^\s)\]}]/.test(text.slice(next, next + 1))) break;
+    if (STARTS_STATEMENT.test(text.slice(next, next + 1))) break;
     end = text.indexOf('\n', next);
   }
   return { before: text.slice(start, offset), after: text.slice(offset, end === -1 ? text.length : end) };
