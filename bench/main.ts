@@ -122,7 +122,7 @@ async function quality(args: ParsedArgs, base: Common, localContext?: 'on' | 'of
   return runQuality({ ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor, ...(localContext ? { localContext } : {}) });
 }
 
-/** hearth.completion.localContext on against off, measured in turn at each keystroke. */
+/** hearth.completion.localContext on against off, measured in whole passes over the keystrokes. */
 function localLine(result: Awaited<ReturnType<typeof runLatency>>): string {
   const local = result.localContext;
   if (!local) return '';

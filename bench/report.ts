@@ -173,7 +173,7 @@ function latencySection(title: string, latency: LatencyResult): string {
       : []),
     ...(latency.filter
       ? [
-          `| searched keystrokes with the filter ${latency.filter.level} / off (interleaved): p50 ms | ${fixed(latency.filter.onP50)} / ${fixed(latency.filter.offP50)} | | ${latency.filter.ratio.toFixed(3)}× (keystroke by keystroke: ${latency.filter.pairedRatio?.toFixed(3) ?? '–'}×) |`,
+          `| searched keystrokes with the filter ${latency.filter.level} / off (whole passes): p50 ms | ${fixed(latency.filter.onP50)} / ${fixed(latency.filter.offP50)} | | ${latency.filter.ratio.toFixed(3)}× (keystroke by keystroke: ${latency.filter.pairedRatio?.toFixed(3) ?? '–'}×) |`,
           `| as the editor asks, filter ${latency.filter.level} / off: model calls, engine ms | ${latency.filter.editorOn.modelCalls} / ${latency.filter.editorOff.modelCalls} calls, ${fixed(latency.filter.editorOn.engineMs, 0)} / ${fixed(latency.filter.editorOff.engineMs, 0)} ms | | |`,
         ]
       : []),
