@@ -76,8 +76,7 @@ export class NgramIndex {
       const weight = regionWeight(regions[next]!, weights);
       if (weight === 0) continue;
       // The keys of the n-grams ending before `next`, one token longer each step back.
-      key.reset();
-      for (let n = 1; n < weights.minOrder && n <= next; n++) key.prepend(ids[next - n]!);
+      key.startAt(ids, next, weights.minOrder - 1);
       for (let n = weights.minOrder; n <= weights.maxOrder && n <= next; n++) {
         if (regions[next - n] === Region.Control) break;
         key.prepend(ids[next - n]!);
@@ -98,8 +97,12 @@ export class NgramIndex {
     let probs: Map<number, number> | undefined;
     let order = 0;
     let count = 0;
+    // The key of the last n ids, one token longer each order.
+    const key = new NgramKey();
+    key.startAt(ids, ids.length, minOrder - 1);
     for (let n = minOrder; n <= maxOrder && n <= ids.length; n++) {
-      const counts = this.countsAfter(ids, n);
+      key.prepend(ids[ids.length - n]!);
+      const counts = this.countsAfter(ids, n, key.value);
       if (!counts) break; // a longer context occurs only where this one does
       let total = 0;
       for (const c of counts.values()) total += c;
@@ -125,11 +128,9 @@ export class NgramIndex {
     return Math.min(cap, base + perOrder * (order - minOrder)) * (count / (count + 1));
   }
 
-  /** Continuations of the last n ids: the prompt's table, plus occurrences in the generated tail. */
-  private countsAfter(ids: readonly number[], n: number): Counts | undefined {
-    const key = new NgramKey();
-    for (let i = ids.length - 1; i >= ids.length - n; i--) key.prepend(ids[i]!);
-    const fromPrompt = this.tables[n]!.get(key.value);
+  /** Continuations of the last n ids (`key` their NgramKey): the prompt's table, plus occurrences in the generated tail. */
+  private countsAfter(ids: readonly number[], n: number, key: number): Counts | undefined {
+    const fromPrompt = this.tables[n]!.get(key);
     const prompt = this.ids.length;
     let extra: Counts | undefined;
     // Continuations that are generated tokens: the n-gram ends at prompt - 1 or later.
@@ -196,9 +197,11 @@ class NgramKey {
   private a = 0;
   private b = 0;
 
-  reset(): void {
+  /** Starts over with the (up to) `length` ids before `end`. */
+  startAt(ids: readonly number[], end: number, length: number): void {
     this.a = 0;
     this.b = 0;
+    for (let at = end - 1; at >= Math.max(0, end - length); at--) this.prepend(ids[at]!);
   }
 
   prepend(id: number): void {

@@ -42,9 +42,8 @@ export function localContextFor(
 ): LocalContext {
   // Built on the first processor asked for: a line search without the cache model never needs it.
   let index: NgramIndex | undefined;
-  const prompt = ids.slice();
   const indexed = (): NgramIndex => {
-    index ??= new NgramIndex(prompt, promptRegions(prompt, (id) => tokenizer.tokenBinary(id) ?? '', (id) => tokenizer.isSpecial(id), commentStyle(request.filePath)));
+    index ??= new NgramIndex(ids, promptRegions(ids, (id) => tokenizer.tokenBinary(id) ?? '', (id) => tokenizer.isSpecial(id), commentStyle(request.filePath)));
     return index;
   };
   const healed = Buffer.from(healedBytes, 'latin1').toString('utf8');
