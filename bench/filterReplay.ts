@@ -9,36 +9,29 @@ import type { HearthSettings } from '../src/shared/settings';
 import type { DocumentContext } from '../src/completion/types';
 import type { RecordingEngine } from './recording';
 import type { FilterReplayResult } from './results';
-import { quantile } from './stats';
-
-const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+import { mean, quantile } from './stats';
 
 export async function replayFilter(service: CompletionService, engine: RecordingEngine, documents: readonly DocumentContext[], settings: HearthSettings): Promise<FilterReplayResult> {
   const at = (filter: HearthSettings['completion']['filter']): HearthSettings => ({ ...settings, completion: { ...settings.completion, filter } });
   const levels = { off: at('off'), on: at(settings.completion.filter === 'off' ? 'balanced' : settings.completion.filter) };
-  // Whole passes over the keystrokes, one level each, in the order off, on, on, off: within a pass
-  // each ask finds the previous keystroke's prompt in the KV cache, as in the editor, and the
-  // mirrored order spreads the machine's drift over both levels. (Asking both levels at every
-  // keystroke would let the second ask find the first's whole prompt cached, which splits each
-  // level's times into two populations and makes their p50 swing between them.)
+  // Whole passes, one level each (inWholePasses): within a pass each ask finds the previous
+  // keystroke's prompt in the KV cache, as in the editor. (Asking both levels at every keystroke
+  // let the second ask find the first's whole prompt cached, which split each level's times into
+  // two populations and made their p50 swing between them.)
   const ms: Record<'off' | 'on', number[]> = { off: [], on: [] };
   // Where the time goes: the engine's own time of each ask (its metrics), and the rest (prompt,
   // post-processing, the gate), so that the filter's extra is seen as the engine's or the service's.
   const engineMs: Record<'off' | 'on', number[]> = { off: [], on: [] };
   const pairCalls = { off: 0, on: 0 };
-  // One pass first that counts for neither: the first pass over the keystrokes ran slower than
-  // the later ones even with the same level on both sides (an off / off control measured 0.96x).
-  for (const document of documents) await service.complete(document, levels.off, undefined, { trigger: 'explicit', reuse: false });
-  for (const which of ['off', 'on', 'on', 'off'] as const) {
-    for (const document of documents) {
-      const results = engine.results.length;
-      const start = performance.now();
-      await service.complete(document, levels[which], undefined, { trigger: 'explicit', reuse: false });
-      ms[which].push(performance.now() - start);
-      engineMs[which].push(engine.results.slice(results).reduce((sum, result) => sum + result.metrics.totalMs, 0));
-      pairCalls[which] += engine.results.length - results;
-    }
-  }
+  await inWholePasses(documents, async (document, which, measured) => {
+    const results = engine.results.length;
+    const start = performance.now();
+    await service.complete(document, levels[which], undefined, { trigger: 'explicit', reuse: false });
+    if (!measured) return;
+    ms[which].push(performance.now() - start);
+    engineMs[which].push(engine.results.slice(results).reduce((sum, result) => sum + result.metrics.totalMs, 0));
+    pairCalls[which] += engine.results.length - results;
+  });
   const editor = async (which: 'off' | 'on'): Promise<{ modelCalls: number; engineMs: number; p50: number }> => {
     service.reset();
     const calls = engine.calls;
@@ -67,6 +60,20 @@ export async function replayFilter(service: CompletionService, engine: Recording
     editorOff: await editor('off'),
     editorOn: await editor('on'),
   };
+}
+
+/**
+ * Asks every keystroke in whole passes, one setting a pass: first a pass that counts for neither
+ * (`measured` false; the first pass over the keystrokes ran slower than the later ones even with
+ * the same setting on both sides: an off / off control measured 0.96x without it, 1.01x with it),
+ * then off, on, on, off, so that the machine's drift falls on both settings alike. Each setting's
+ * times come in the order asked: two passes of the keystrokes.
+ */
+export async function inWholePasses<T>(documents: readonly T[], ask: (document: T, setting: 'off' | 'on', measured: boolean) => Promise<void>): Promise<void> {
+  for (const document of documents) await ask(document, 'off', false);
+  for (const setting of ['off', 'on', 'on', 'off'] as const) {
+    for (const document of documents) await ask(document, setting, true);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { peakRssMiB } from './machine';
 import { PeerModel } from './peer';
 import { promptKit } from './promptIds';
 import { RecordingEngine } from './recording';
-import { replayFilter } from './filterReplay';
+import { inWholePasses, replayFilter } from './filterReplay';
 import { keystrokeDocuments, replaySource } from './replay';
 import type { FilterReplayResult, LatencyResult, ModelSummary } from './results';
 import { median, quantile, spreadOf } from './stats';
@@ -108,22 +108,20 @@ export async function hearthReplayChild(options: LatencyOptions): Promise<void> 
     await service.complete(document, searchSettings, undefined, { trigger: 'explicit', reuse: false });
     searched.push(performance.now() - start);
   }
-  // Local context on and off, greedy and searched, in whole passes over the keystrokes (a first
-  // pass that counts for neither, then off, on, on, off): asking both settings at every keystroke
-  // let the second ask find the first's prompt cached, which split each setting's times in two.
+  // Local context on and off, greedy and searched, in whole passes (inWholePasses, as the filter's cost).
   const local: HearthReplay['local'] = { greedyOn: [], greedyOff: [], searchedOn: [], searchedOff: [] };
   const timed = async (document: (typeof documents)[number], base: HearthSettings, localContext: 'on' | 'off'): Promise<number> => {
     const start = performance.now();
     await service.complete(document, { ...base, completion: { ...base.completion, localContext } }, undefined, { trigger: 'explicit', reuse: false });
     return performance.now() - start;
   };
-  for (const document of documents) await timed(document, settings, 'off');
-  for (const setting of ['off', 'on', 'on', 'off'] as const) {
-    for (const document of documents) {
-      (setting === 'on' ? local.greedyOn : local.greedyOff).push(await timed(document, settings, setting));
-      (setting === 'on' ? local.searchedOn : local.searchedOff).push(await timed(document, searchSettings, setting));
-    }
-  }
+  await inWholePasses(documents, async (document, setting, measured) => {
+    const greedy = await timed(document, settings, setting);
+    const searched = await timed(document, searchSettings, setting);
+    if (!measured) return;
+    (setting === 'on' ? local.greedyOn : local.greedyOff).push(greedy);
+    (setting === 'on' ? local.searchedOn : local.searchedOff).push(searched);
+  });
   // As the editor runs it: the gate, typeahead and the in-flight generation answer some keystrokes without the model.
   const editor: number[] = [];
   let withoutModel = 0;
