@@ -68,6 +68,7 @@ class Sandbox:
     def __init__(self, parent):
         self.parent = parent
         self.copies = {}  # (site, package) -> temporary root
+        self.originals = {}  # module file -> its text, read once
         self.cwd = tempfile.mkdtemp(dir=parent, prefix='cwd-')
 
     def root_for(self, source):
@@ -86,7 +87,11 @@ class Sandbox:
         """True when the function's doctests pass with source['line'] replaced by `lines`."""
         root = self.root_for(source)
         target = os.path.join(root, source['module_path'])
-        original = open(os.path.join(source['root'], source['module_path']), encoding='utf-8').read()
+        path = os.path.join(source['root'], source['module_path'])
+        if path not in self.originals:
+            with open(path, encoding='utf-8') as f:
+                self.originals[path] = f.read()
+        original = self.originals[path]
         file_lines = original.split('\n')
         changed = '\n'.join(file_lines[:source['line']] + lines + file_lines[source['line'] + 1:])
         try:
