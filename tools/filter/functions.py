@@ -21,14 +21,15 @@ def split_of(rel):
     return 'test' if int(hashlib.sha1(rel.encode()).hexdigest()[:8], 16) % 10 < 3 else 'tune'
 
 
-def python_functions(text):
-    """(source lines, first body line after the docstring) of short documented functions, dedented."""
+def python_functions(text, standalone=False):
+    """(source lines, first body line after the docstring) of short documented functions, dedented;
+    with `standalone`, only functions at the module's top level (no methods, no nested functions)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return
     lines = text.split('\n')
-    for node in ast.walk(tree):
+    for node in tree.body if standalone else ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or ast.get_docstring(node) is None:
             continue
         span = function_span(node, lines)
@@ -78,9 +79,9 @@ def imports_of(language, text):
     return [line for line in text.split('\n') if re.match(pattern, line)][:MAX_IMPORTS]
 
 
-def function_tasks(language, rel, text, rng, per_file):
+def function_tasks(language, rel, text, rng, per_file, standalone=False):
     """Up to `per_file` holes, at most PER_FUNCTION per function, each a body line below the docstring."""
-    found = python_functions(text) if language == 'python' else typescript_functions(text)
+    found = python_functions(text, standalone) if language == 'python' else typescript_functions(text)
     head = imports_of(language, text)
     head = '\n'.join(head) + '\n\n\n' if head else ''
     split = split_of(rel)

@@ -50,6 +50,11 @@ DEBIAN_PACKAGES = ('docutils', 'sqlparse', 'more_itertools', 'boltons')
 # Libraries of short documented functions, for --functions only (also in neither corpus manifest):
 #   apt-get download python3-funcy python3-cachetools python3-inflection python3-pyrsistent
 FUNCTION_PACKAGES = ('funcy', 'cachetools', 'inflection', 'pyrsistent')
+# Module-level documented functions, for --functions --standalone (in neither corpus manifest):
+#   mkdir -p /tmp/heldout-standalone && cd /tmp/heldout-standalone && apt-get download python3-nltk \
+#     python3-pyflakes python3-astroid python3-parso python3-jedi python3-pycparser python3-rdflib \
+#     python3-bitarray python3-flask python3-bs4 && for f in *.deb; do dpkg -x $f root; done
+STANDALONE_PACKAGES = ('nltk', 'pyflakes', 'astroid', 'parso', 'jedi', 'pycparser', 'rdflib', 'bitarray', 'flask', 'bs4')
 NPM_PACKAGES = ('@tanstack/query-core', '@trpc/server', '@reduxjs/toolkit', 'mobx')
 
 
@@ -128,20 +133,28 @@ def main():
     ap.add_argument('--max-per-language', type=int, default=900)
     ap.add_argument('--seed', type=int, default=23)
     ap.add_argument('--functions', action='store_true', help='HumanEval-like holes in short functions (framing `function`)')
+    ap.add_argument('--standalone', action='store_true',
+                    help='with --functions: module-level functions only, from STANDALONE_PACKAGES (Python only)')
     args = ap.parse_args()
     rng = random.Random(args.seed)
     sigs = humaneval_signatures()
     by_language = {}
     packages = DEBIAN_PACKAGES + FUNCTION_PACKAGES if args.functions else DEBIAN_PACKAGES
-    for language, rel, path in [*stdlib_val_files(), *debian_files(args.deb, packages), *npm_files(args.npm)]:
+    sources = [*stdlib_val_files(), *debian_files(args.deb, packages), *npm_files(args.npm)]
+    if args.standalone:
+        sources = list(debian_files(args.deb, STANDALONE_PACKAGES))
+    for language, rel, path in sources:
         try:
             text = open(path, encoding='utf-8').read()
         except (UnicodeDecodeError, OSError):
             continue
         if keep_text(text, path) or mentions_humaneval(text, sigs):
             continue
-        make = function_tasks if args.functions else tasks_of
-        by_language.setdefault(language, []).extend(make(language, rel, text, rng, args.per_file))
+        if args.functions:
+            found = function_tasks(language, rel, text, rng, args.per_file, args.standalone)
+        else:
+            found = tasks_of(language, rel, text, rng, args.per_file)
+        by_language.setdefault(language, []).extend(found)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tasks = []
     for language, found in sorted(by_language.items()):
