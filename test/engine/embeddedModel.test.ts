@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { Engine } from '../../src/engine/Engine';
 import { BeamSlots } from '../../src/engine/BeamSlots';
 import { gatherRows, KvCache } from '../../src/engine/KvCache';
@@ -71,6 +72,34 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       ids.push(top(reference));
     }
     assert.ok(agree >= 20, `the top token agreed at ${agree} of 32 steps`);
+  });
+
+  it('both files take num_logits_to_keep: a prompt returns 1 row of logits, equal to the last of all its rows', async () => {
+    const ids = engine.tokenizer.encode(CODE + CODE);
+    assert.ok(ids.length > 40, `${ids.length} tokens`);
+    for (const file of ['model.onnx', 'model_quantized.onnx']) {
+      const session = await ort.InferenceSession.create(path.join(modelDir, 'onnx', file), { intraOpNumThreads: 1 });
+      try {
+        assert.ok(session.inputNames.includes('num_logits_to_keep'), file);
+        const int64 = (values: number[], dims: number[]): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
+        const feeds: Record<string, ort.Tensor> = {
+          input_ids: int64(ids, [1, ids.length]),
+          attention_mask: int64(ids.map(() => 1), [1, ids.length]),
+          position_ids: int64(ids.map((_, i) => i), [1, ids.length]),
+        };
+        for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values.'))) {
+          feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, engine.info.kvHeads, 0, 64]);
+        }
+        const all = (await session.run({ ...feeds, num_logits_to_keep: int64([ids.length], []) }, ['logits'])).logits!;
+        const last = (await session.run({ ...feeds, num_logits_to_keep: int64([1], []) }, ['logits'])).logits!;
+        const vocab = all.dims[2]!;
+        assert.deepEqual([all.dims[1], last.dims[1]], [ids.length, 1], file);
+        const tail = (all.data as Float32Array).subarray((ids.length - 1) * vocab);
+        assert.deepEqual(Array.from(last.data as Float32Array), Array.from(tail), file);
+      } finally {
+        await session.release();
+      }
+    }
   });
 
   describe('the KV cache in slots (the graph outputs step.*)', () => {

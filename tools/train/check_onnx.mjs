@@ -29,8 +29,10 @@ function emptyPast(batch, fp16) {
   return feeds;
 }
 async function step(sess, ids, mask, pos, past, batch) {
+  // Every position's logits, also from a graph with num_logits_to_keep (keep_logits.py).
+  const keep = sess.inputNames.includes('num_logits_to_keep') ? { num_logits_to_keep: i64([ids.length / batch], []) } : {};
   const out = await sess.run({ input_ids: i64(ids, [batch, ids.length / batch]), attention_mask: i64(mask, [batch, mask.length / batch]),
-    position_ids: i64(pos, [batch, pos.length / batch]), ...past });
+    position_ids: i64(pos, [batch, pos.length / batch]), ...keep, ...past });
   const next = {};
   for (let i = 0; i < L; i++) for (const kv of ['key', 'value']) next[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`];
   return { logits: out.logits, past: next };

@@ -30,10 +30,12 @@ export function presentLoop(sess, shape, batch = 1) {
   let past = {};
   for (let i = 0; i < shape.layers; i++) for (const kv of ['key', 'value'])
     past[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [batch, shape.kvHeads, 0, shape.headDim]);
+  // Graphs with num_logits_to_keep (keep_logits.py) compute the last position's logits only, as Hearth asks.
+  const keep = sess.inputNames.includes('num_logits_to_keep') ? { num_logits_to_keep: new ort.Tensor('int64', new BigInt64Array([1n]), []) } : {};
   return async (tokens, start) => {
     const out = await sess.run({ input_ids: i64(rows(tokens), [batch, tokens.length]),
       attention_mask: i64(rows(Array(start + tokens.length).fill(1)), [batch, start + tokens.length]),
-      position_ids: i64(rows(tokens.map((_, i) => start + i)), [batch, tokens.length]), ...past });
+      position_ids: i64(rows(tokens.map((_, i) => start + i)), [batch, tokens.length]), ...keep, ...past });
     past = {};
     for (let i = 0; i < shape.layers; i++) for (const kv of ['key', 'value']) past[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`];
     return out;

@@ -17,12 +17,14 @@ know only present.* ignore them. Hearth fetches them instead of present.*: it ke
 its own buffers with room to spare, feeds the unused slots masked by attention_mask, and writes the
 new keys/values into the next slots. onnxruntime-node copies every fetched output into a new
 buffer, so fetching the whole cache every step cost more than the model's arithmetic at 1,024
-tokens.
+tokens. Another: `num_logits_to_keep` (keep_logits.py), the number of last positions whose logits
+are computed, so that a prefill runs lm_head for the next token only.
 """
 import numpy as np
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from keep_logits import add_logits_to_keep
 from onnx_io import io_names
 
 MS = 'com.microsoft'
@@ -181,5 +183,7 @@ def build_graph(model, attention_kind='onnx'):
                 for i in range(c.num_hidden_layers) for kv in ('key', 'value')]
     graph = helper.make_graph(g.nodes, 'hearth_qwen2_fused', inputs, outputs, g.inits)
     # Opset 23 for Attention: onnxruntime-node 1.30 runs it (checked); onnx 1.12 here cannot check it.
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 23), helper.make_opsetid(MS, 1)],
-                             producer_name='hearth export.py --graph fused')
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 23), helper.make_opsetid(MS, 1)],
+                          producer_name='hearth export.py --graph fused')
+    add_logits_to_keep(m)  # num_logits_to_keep: a prefill computes lm_head for its last position only
+    return m
