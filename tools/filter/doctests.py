@@ -2,6 +2,7 @@
 """Function holes that tests can label: top-level functions whose docstrings carry doctests.
 
   doctests.py --out /tmp/s5/fit/doctests.jsonl [--deb /tmp/heldout-deb] [--jobs 1] [--per-file 0]
+  doctests.py --standalone --deb /tmp/heldout-standalone --out doctests-standalone.jsonl   # ten more packages
 
 The holes are functions.py's (holes.py --functions): a short documented function alone in its
 document with its file's imports, one body line removed, the cursor at the start of the next line.
@@ -31,7 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from holes import DEBIAN_PACKAGES, FUNCTION_PACKAGES, debian_files  # noqa: E402  (puts ../train on sys.path)
+from holes import DEBIAN_PACKAGES, FUNCTION_PACKAGES, STANDALONE_PACKAGES, debian_files  # noqa: E402  (puts ../train on sys.path)
 from corpus import humaneval_signatures, keep_text, mentions_humaneval  # noqa: E402
 from functions import PER_FUNCTION, function_span, imports_of, split_of  # noqa: E402
 from label_tests import Labeller  # noqa: E402
@@ -117,6 +118,8 @@ def main():
     ap.add_argument('--per-file', type=int, default=0, help='at most this many holes a file (0: no limit)')
     ap.add_argument('--seed', type=int, default=23)
     ap.add_argument('--strict', action='store_true', help='keep only holes whose doctests also fail with a neutral line')
+    ap.add_argument('--standalone', action='store_true',
+                    help="holes.py's STANDALONE_PACKAGES instead (unpacked under --deb, e.g. /tmp/heldout-standalone)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     sigs = humaneval_signatures()
@@ -124,7 +127,8 @@ def main():
     labeller = Labeller(args.jobs, args.timeout)
     tasks, started = [], time.time()
     try:
-        for _language, rel, path in debian_files(args.deb, DEBIAN_PACKAGES + FUNCTION_PACKAGES):
+        packages = STANDALONE_PACKAGES if args.standalone else DEBIAN_PACKAGES + FUNCTION_PACKAGES
+        for _language, rel, path in debian_files(args.deb, packages):
             try:
                 text = open(path, encoding='utf-8').read()
             except (UnicodeDecodeError, OSError):

@@ -218,7 +218,8 @@ def write_tested_balanced(args, shipped, tested):
     f = figures(at, args.policy, 'shipped', threshold)
     context = next(c for c in shipped['contexts'] if c['when'] == args.context.split(','))
     context.setdefault('languageThresholds', {}).setdefault(args.tested_balanced, dict(context['thresholds']))['balanced'] = threshold
-    shipped['source'] = shipped.get('source', '') + f'; {args.tested_balanced} balanced threshold read on {len(at)} positions whose tests decide'
+    source = re.sub(rf'; {args.tested_balanced} balanced threshold read on \d+ positions whose tests decide', '', shipped.get('source', ''))
+    shipped['source'] = source + f'; {args.tested_balanced} balanced threshold read on {len(at)} positions whose tests decide'
     with open(args.out, 'w') as out:
         json.dump(shipped, out, indent=1)
         out.write('\n')
