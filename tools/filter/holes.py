@@ -140,9 +140,10 @@ def main():
     sigs = humaneval_signatures()
     by_language = {}
     packages = DEBIAN_PACKAGES + FUNCTION_PACKAGES if args.functions else DEBIAN_PACKAGES
-    sources = [*stdlib_val_files(), *debian_files(args.deb, packages), *npm_files(args.npm)]
     if args.standalone:
         sources = list(debian_files(args.deb, STANDALONE_PACKAGES))
+    else:
+        sources = [*stdlib_val_files(), *debian_files(args.deb, packages), *npm_files(args.npm)]
     for language, rel, path in sources:
         try:
             text = open(path, encoding='utf-8').read()
