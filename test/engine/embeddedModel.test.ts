@@ -88,7 +88,7 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
           position_ids: int64(ids.map((_, i) => i), [1, ids.length]),
         };
         for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values.'))) {
-          feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, engine.info.kvHeads, 0, 64]);
+          feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, engine.info.kvHeads, 0, engine.info.headDim]);
         }
         const all = (await session.run({ ...feeds, num_logits_to_keep: int64([ids.length], []) }, ['logits'])).logits!;
         const last = (await session.run({ ...feeds, num_logits_to_keep: int64([1], []) }, ['logits'])).logits!;
