@@ -139,10 +139,10 @@ def main():
     rng = random.Random(args.seed)
     sigs = humaneval_signatures()
     by_language = {}
-    packages = DEBIAN_PACKAGES + FUNCTION_PACKAGES if args.functions else DEBIAN_PACKAGES
     if args.standalone:
         sources = list(debian_files(args.deb, STANDALONE_PACKAGES))
     else:
+        packages = DEBIAN_PACKAGES + FUNCTION_PACKAGES if args.functions else DEBIAN_PACKAGES
         sources = [*stdlib_val_files(), *debian_files(args.deb, packages), *npm_files(args.npm)]
     for language, rel, path in sources:
         try:
