@@ -65,7 +65,7 @@ describe('e2e: completion in the editor', function () {
         await editor.press('Tab');
         const expected = before.text.slice(0, before.offset) + answer.text + before.text.slice(before.offset);
         await editor.waitForText(expected);
-        await editor.waitForNoGhost();
+        await editor.waitForAcceptedGone();
       });
 
       it('Escape dismisses it and leaves the document unchanged', async () => {

@@ -95,6 +95,26 @@ export class Editor {
   }
 
   /**
+   * Waits until an accepted suggestion has left the screen: no ghost text, or ghost text that is
+   * Hearth's next answer at the new cursor and document version (after an accept the editor asks
+   * again, and a next line may be offered, as Copilot does).
+   */
+  async waitForAcceptedGone(timeoutMs = 10_000): Promise<void> {
+    let shown = '';
+    await waitFor('the accepted suggestion to leave the screen', timeoutMs, async () => {
+      if (!(await this.ghostVisible())) return true;
+      shown = await this.shownGhostText();
+      const { cursor, version } = await this.document();
+      const traces = await this.control.traces();
+      const next = traces.reverse().find((t) => t.outcome === 'answered' && t.line === cursor.line && t.character === cursor.character && t.version === version);
+      // The page draws the answer's first line that has text (a next answer may start with a line break).
+      return next !== undefined && shown.trim() !== '' && (next.text ?? '').includes(shown.trim());
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the page shows ${JSON.stringify(shown)}`);
+    });
+  }
+
+  /**
    * The ghost text's first line as rendered: the ghost spans of the first line that has any, in
    * order. After typing into a suggestion the editor marks the next word `.ghost-text-decoration`
    * and the rest `.ghost-text-decoration-preview`; it draws spaces as non-breaking ones.
@@ -171,12 +191,32 @@ export class Editor {
     return this.traceAtCursor((trace) => trace.outcome === 'answered');
   }
 
-  /** The latest request at the current cursor and document version that `accept` takes; waits for one. */
-  async traceAtCursor(accept: (trace: ProviderTrace) => boolean = (trace) => trace.outcome !== 'cancelled'): Promise<ProviderTrace> {
+  /**
+   * The latest request at the current cursor and document version that `accept` takes; waits for
+   * one. Under load the editor now and then takes the last keystroke but never asks an inline
+   * provider; where no request at all has come for this cursor and version after `askAfterMs`,
+   * this asks once, as a user would with Alt+\ (`editor.action.inlineSuggest.trigger`).
+   */
+  async traceAtCursor(accept: (trace: ProviderTrace) => boolean = (trace) => trace.outcome !== 'cancelled', askAfterMs = 15_000): Promise<ProviderTrace> {
+    const started = Date.now();
+    let asked = false;
+    let seen: ProviderTrace[] = [];
+    let where = '';
     return waitFor('Hearth to answer at the cursor', GHOST_TIMEOUT_MS, async () => {
       const { cursor, version } = await this.document();
-      const traces = await this.control.traces();
-      return traces.reverse().find((t) => accept(t) && t.line === cursor.line && t.character === cursor.character && t.version === version);
+      where = `line ${cursor.line}, character ${cursor.character}, version ${version}`;
+      seen = (await this.control.traces()).filter((t) => t.line === cursor.line && t.character === cursor.character && t.version === version);
+      const found = [...seen].reverse().find(accept);
+      if (found) return found;
+      if (!asked && seen.length === 0 && Date.now() - started > askAfterMs) {
+        asked = true;
+        console.warn(`      (the editor did not ask for inline completions at ${where}; asking with editor.action.inlineSuggest.trigger)`);
+        await this.control.command('editor.action.inlineSuggest.trigger');
+      }
+      return undefined;
+    }).catch((error: unknown) => {
+      const outcomes = seen.map((t) => `${t.outcome} ${JSON.stringify(t.text ?? '')}`).join('; ') || 'none';
+      throw new Error(`${String(error)} (${where}; Hearth's requests there: ${outcomes})`);
     });
   }
 
