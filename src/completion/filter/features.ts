@@ -5,6 +5,7 @@
  */
 import { indentWidth } from '../documentText';
 import type { LineCandidate } from '../engineApi';
+import { nameFeatures } from './names';
 
 export interface FeatureInput {
   /** The suggestion as it would be shown (after post-processing and the syntax check). */
@@ -77,7 +78,7 @@ export function computeFeatures(input: FeatureInput): Features {
     opensComment: COMMENT_START.test(trimmed) ? 1 : 0,
     keywordOnly: /^[A-Za-z_]+:?;?$/.test(trimmed) ? 1 : 0,
     repeatsPrefix: trimmed.length > 0 && input.prefix.includes(trimmed) ? 1 : 0,
-    ...neighbours(text, input.prefix, input.suffix, trimmed),
+    ...neighbours(text, input.prefix, input.suffix, trimmed, input.languageId),
     trimmed: input.syntax === 'trimmed' ? 1 : 0,
     unchecked: input.syntax === 'unchecked' ? 1 : 0,
     ...context,
@@ -114,9 +115,10 @@ export function cursorContext(prefix: string, suffix: string, languageId: string
 
 /**
  * How the line sits among its neighbours: whether it repeats one of the next lines (a model that
- * copies the code below), and whether its indentation is that of the line before or after it.
+ * copies the code below), whether its indentation is that of the line before or after it, and
+ * what its names say (names.ts).
  */
-function neighbours(text: string, prefix: string, suffix: string, trimmed: string): Features {
+function neighbours(text: string, prefix: string, suffix: string, trimmed: string, languageId: string): Features {
   const lineStart = prefix.lastIndexOf('\n') + 1;
   const line = prefix.slice(lineStart) + text;
   const indent = indentWidth(line);
@@ -128,6 +130,7 @@ function neighbours(text: string, prefix: string, suffix: string, trimmed: strin
     repeatsSuffix: trimmed.length > 0 && below.some((other) => other.trim() === trimmed) ? 1 : 0,
     indentAsNext: trimmed.length > 0 && next !== '' && indentWidth(next) === indent ? 1 : 0,
     indentAsPrevious: trimmed.length > 0 && previous !== '' && indentWidth(previous) === indent ? 1 : 0,
+    ...nameFeatures(line.split('\n')[0]!, next, prefix, suffix, languageId),
   };
 }
 
