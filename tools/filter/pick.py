@@ -26,7 +26,7 @@ import re
 
 import numpy as np
 
-from train_filter import choose_l2, file_of, fit, in_context, predict, probability
+from train_filter import choose_l2, file_of, fit, in_context, predict, probability, save_filter
 
 RECALL = (0.8, 0.85, 0.9)
 # The context model's levels, as train_filter.py's CONTEXT_RECALL: balanced keeps 80% of the tune
@@ -220,9 +220,7 @@ def write_tested_balanced(args, shipped, tested):
     context.setdefault('languageThresholds', {}).setdefault(args.tested_balanced, dict(context['thresholds']))['balanced'] = threshold
     source = re.sub(rf'; {args.tested_balanced} balanced threshold read on \d+ positions whose tests decide', '', shipped.get('source', ''))
     shipped['source'] = source + f'; {args.tested_balanced} balanced threshold read on {len(at)} positions whose tests decide'
-    with open(args.out, 'w') as out:
-        json.dump(shipped, out, indent=1)
-        out.write('\n')
+    save_filter(args.out, shipped)
     print(f'-> {args.out}: {args.tested_balanced} balanced {threshold} (tested positions: shown {f["shown"]:.3f}, '
           f'passing of shown {f["precision"]:.3f}, passing kept {f["recall"]:.3f})')
 
@@ -249,9 +247,7 @@ def write(args, shipped, model, names, tune):
     out = {**shipped, 'contexts': [context, *others]}
     out['source'] = re.sub(r'; \w+ model on .*$', '', shipped.get('source', '')) + \
         f'; {"+".join(context["when"])} model on every kept line of {len(tune)} more (tools/filter/pick.py)'
-    with open(args.out, 'w') as f:
-        json.dump(out, f, indent=1)
-        f.write('\n')
+    save_filter(args.out, out)
     print(f'-> {args.out}: {context["thresholds"]} {by_language}')
 
 

@@ -235,6 +235,13 @@ def figures(rows, decide):
             'recall': right_shown / max(right, 1), 'shownDissimilar': dissimilar / max(n, 1)}
 
 
+def save_filter(path, model):
+    """Writes a filter.json as the completion layer reads it (one space indent, final newline)."""
+    with open(path, 'w') as f:
+        json.dump(model, f, indent=1)
+        f.write('\n')
+
+
 def show_figures(label, f):
     print(f'{label} ' + '  '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in f.items()))
 
@@ -311,9 +318,7 @@ def main():
     if args.default:
         print(json.dumps(out, indent=1))
     elif args.out:
-        with open(args.out, 'w') as f:
-            json.dump(out, f, indent=1)
-            f.write('\n')
+        save_filter(args.out, out)
         print(f'-> {args.out}')
 
 
