@@ -5,7 +5,9 @@
  * tests only (no parse), cheap enough for every searched line.
  */
 import { indentWidth } from '../documentText';
-import type { Features } from './features';
+
+/** Feature name to value, as features.ts's `Features` (not imported: features.ts imports this file). */
+type Features = Record<string, number>;
 
 interface NameRules {
   /** Keywords and built-in names: known without being defined in the file. */
