@@ -172,8 +172,9 @@ def main():
     ap.add_argument('--policy', default='likeliest', help='with --out: the pick the refitted context model is written with')
     ap.add_argument('--out', help='write --filter with its context model replaced by the refit (thresholds read for --policy)')
     ap.add_argument('--tested-balanced', metavar='LANGUAGE',
-                    help='with --out and --labels, without --refit: keep the shipped context model and set its balanced '
-                         'threshold for LANGUAGE where it keeps 80%% of the passing lines at the positions whose tests decide')
+                    help='with --out and --labels: set the context model\'s balanced threshold for LANGUAGE where it keeps '
+                         '80%% of the passing lines at the positions whose tests decide (the shipped model\'s, or with '
+                         '--refit the refit\'s, read on its out-of-fold probabilities at the tune positions it was fitted on)')
     args = ap.parse_args()
     labels = {k: v for name in args.labels for k, v in json.load(open(name)).items()}
     tasks = load(args.holes, args.results, tuple(args.context.split(',')), labels)
@@ -204,18 +205,22 @@ def main():
             report(f'refit {policy}', tune, test, policy, 'refit')
         if args.out:
             write(args, shipped, model, names, tune)
+            if args.tested_balanced:
+                write_tested_balanced(args, json.load(open(args.out)), [t for t in tasks if t['tested']], key='refit')
 
 
-def write_tested_balanced(args, shipped, tested):
+def write_tested_balanced(args, shipped, tested, key='shipped'):
     """filter.json with the context model's balanced threshold for one language read where tests
     decide what is right (label_tests.py), as HumanEval counts it: exact match calls a line that
     passes but differs from the removed one wrong, so thresholds read on exact labels alone keep
     fewer of the lines that work (on held-out functions with doctests, 71% at the thresholds read
-    on exact labels). Every tested position counts (tune and test split alike: there are few)."""
+    on exact labels). Every tested position counts (tune and test split alike: there are few); `key`
+    names the probabilities read, which for a refit are out-of-fold where it saw the position: its
+    own probabilities there would rate the right lines too high and set the threshold too high."""
     at = [t for t in tested if t['task'].get('language', 'python') == args.tested_balanced]
     # Rounded down, so that the line the threshold was read at is still shown.
-    threshold = float(np.floor(threshold_for(at, args.policy, 'shipped', LEVELS['balanced']) * 1e4) / 1e4)
-    f = figures(at, args.policy, 'shipped', threshold)
+    threshold = float(np.floor(threshold_for(at, args.policy, key, LEVELS['balanced']) * 1e4) / 1e4)
+    f = figures(at, args.policy, key, threshold)
     context = next(c for c in shipped['contexts'] if c['when'] == args.context.split(','))
     context.setdefault('languageThresholds', {}).setdefault(args.tested_balanced, dict(context['thresholds']))['balanced'] = threshold
     source = re.sub(rf'; {args.tested_balanced} balanced threshold read on \d+ positions whose tests decide', '', shipped.get('source', ''))
