@@ -24,7 +24,6 @@ what the line does: any line that parses there may label true (--strict drops th
 """
 import argparse
 import ast
-import json
 import os
 import random
 import sys
@@ -32,7 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from holes import DEBIAN_PACKAGES, FUNCTION_PACKAGES, STANDALONE_PACKAGES, debian_files  # noqa: E402  (puts ../train on sys.path)
+from holes import DEBIAN_PACKAGES, FUNCTION_PACKAGES, STANDALONE_PACKAGES, debian_files, write_tasks  # noqa: E402  (puts ../train on sys.path)
 from corpus import humaneval_signatures, keep_text, mentions_humaneval  # noqa: E402
 from functions import PER_FUNCTION, function_span, imports_of, split_of  # noqa: E402
 from label_tests import Labeller  # noqa: E402
@@ -151,10 +150,7 @@ def main():
     print(f'neutral line also fails: {sum(t["source"]["neutral_fails"] for t in tasks)} of {len(tasks)}')
     print(f'all: tune {sum(t["split"] == "tune" for t in tasks)}, test {sum(t["split"] == "test" for t in tasks)}; '
           f'{len({(t["source"]["module"], t["source"]["function"]) for t in tasks})} functions')
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as out:
-        for task in tasks:
-            out.write(json.dumps(task) + '\n')
+    write_tasks(args.out, tasks)
     print(f'{len(tasks)} tasks -> {args.out} in {time.time() - started:.0f} s')
 
 

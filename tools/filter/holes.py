@@ -95,6 +95,14 @@ def npm_files(npm_root):
                     yield 'typescript', f'{package}/{os.path.relpath(path, root)}', path
 
 
+def write_tasks(path, tasks):
+    """Writes tasks as JSON lines (the file `bench quality --dataset` reads), making its folder."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as out:
+        for task in tasks:
+            out.write(json.dumps(task) + '\n')
+
+
 def tasks_of(language, rel, text, rng, per_file):
     lines = text.split('\n')
     picks = [i for i, line in enumerate(lines) if line.strip() and len(line.strip()) <= 120 and 3 < i < len(lines) - 2]
@@ -163,9 +171,7 @@ def main():
         tasks.extend(found[:args.max_per_language])
         print(f'{language}: {min(len(found), args.max_per_language)} of {len(found)} holes', file=sys.stderr)
     rng.shuffle(tasks)
-    with open(args.out, 'w') as out:
-        for task in tasks:
-            out.write(json.dumps(task) + '\n')
+    write_tasks(args.out, tasks)
     print(f'{len(tasks)} tasks -> {args.out}')
 
 
