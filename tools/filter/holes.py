@@ -164,7 +164,6 @@ def main():
         else:
             found = tasks_of(language, rel, text, rng, args.per_file)
         by_language.setdefault(language, []).extend(found)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tasks = []
     for language, found in sorted(by_language.items()):
         rng.shuffle(found)

@@ -204,9 +204,9 @@ def main():
         for policy in ('first', 'likeliest'):
             report(f'refit {policy}', tune, test, policy, 'refit')
         if args.out:
-            write(args, shipped, model, names, tune)
+            refitted = write(args, shipped, model, names, tune)
             if args.tested_balanced:
-                write_tested_balanced(args, json.load(open(args.out)), [t for t in tasks if t['tested']], key='refit')
+                write_tested_balanced(args, refitted, [t for t in tasks if t['tested']], key='refit')
 
 
 def write_tested_balanced(args, shipped, tested, key='shipped'):
@@ -231,7 +231,8 @@ def write_tested_balanced(args, shipped, tested, key='shipped'):
 
 
 def write(args, shipped, model, names, tune):
-    """filter.json with the context model replaced: the refit's weights, thresholds for --policy."""
+    """filter.json with the context model replaced: the refit's weights, thresholds for --policy.
+    Returns what it wrote."""
     b, w, mean, scale = model
     context = {
         'when': args.context.split(','),
@@ -254,6 +255,7 @@ def write(args, shipped, model, names, tune):
         f'; {"+".join(context["when"])} model on every kept line of {len(tune)} more (tools/filter/pick.py)'
     save_filter(args.out, out)
     print(f'-> {args.out}: {context["thresholds"]} {by_language}')
+    return out
 
 
 if __name__ == '__main__':

@@ -143,7 +143,7 @@ export function nameFeatures(line: string, next: string, prefix: string, suffix:
   const name = /(\.\s*)?\b([A-Za-z_$][\w$]*)\b(\s*(?:=(?![=>])|:(?!:)))?/g;
   for (let match = name.exec(code); match; match = name.exec(code)) {
     const word = match[2]!;
-    if (/^\d/.test(word) || rules.known.has(word)) continue;
+    if (rules.known.has(word)) continue;
     if (match[1]) attributes.push(word);
     else if (!bound.has(word) && !local.has(word) && !(match[3] && /[(,{]\s*$/.test(code.slice(0, match.index)))) used.push(word);
   }

@@ -104,9 +104,7 @@ export class Editor {
     await waitFor('the accepted suggestion to leave the screen', timeoutMs, async () => {
       if (!(await this.ghostVisible())) return true;
       shown = await this.shownGhostText();
-      const { cursor, version } = await this.document();
-      const traces = await this.control.traces();
-      const next = traces.reverse().find((t) => t.outcome === 'answered' && t.line === cursor.line && t.character === cursor.character && t.version === version);
+      const next = (await this.tracesAtCursor()).traces.reverse().find((t) => t.outcome === 'answered');
       // The page draws the answer's first line that has text (a next answer may start with a line break).
       return next !== undefined && shown.trim() !== '' && (next.text ?? '').includes(shown.trim());
     }).catch((error: unknown) => {
@@ -203,9 +201,7 @@ export class Editor {
     let seen: ProviderTrace[] = [];
     let where = '';
     return waitFor('Hearth to answer at the cursor', GHOST_TIMEOUT_MS, async () => {
-      const { cursor, version } = await this.document();
-      where = `line ${cursor.line}, character ${cursor.character}, version ${version}`;
-      seen = (await this.control.traces()).filter((t) => t.line === cursor.line && t.character === cursor.character && t.version === version);
+      ({ where, traces: seen } = await this.tracesAtCursor());
       const found = [...seen].reverse().find(accept);
       if (found) return found;
       if (!asked && seen.length === 0 && Date.now() - started > askAfterMs) {
@@ -218,6 +214,13 @@ export class Editor {
       const outcomes = seen.map((t) => `${t.outcome} ${JSON.stringify(t.text ?? '')}`).join('; ') || 'none';
       throw new Error(`${String(error)} (${where}; Hearth's requests there: ${outcomes})`);
     });
+  }
+
+  /** Hearth's requests at the current cursor and document version, oldest first, and where that is. */
+  private async tracesAtCursor(): Promise<{ where: string; traces: ProviderTrace[] }> {
+    const { cursor, version } = await this.document();
+    const traces = (await this.control.traces()).filter((t) => t.line === cursor.line && t.character === cursor.character && t.version === version);
+    return { where: `line ${cursor.line}, character ${cursor.character}, version ${version}`, traces };
   }
 
   /** Runs a command from the command palette by its title, as a user would. */
