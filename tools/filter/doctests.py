@@ -3,6 +3,7 @@
 
   doctests.py --out /tmp/s5/fit/doctests.jsonl [--deb /tmp/heldout-deb] [--jobs 1] [--per-file 0]
   doctests.py --standalone --deb /tmp/heldout-standalone --out doctests-standalone.jsonl   # ten more packages
+  doctests.py --more --deb /tmp/heldout-doctest --out doctests-more.jsonl
 
 The holes are functions.py's (holes.py --functions): a short documented function alone in its
 document with its file's imports, one body line removed, the cursor at the start of the next line.
@@ -31,7 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from holes import DEBIAN_PACKAGES, FUNCTION_PACKAGES, STANDALONE_PACKAGES, debian_files, write_tasks  # noqa: E402  (puts ../train on sys.path)
+from holes import DEBIAN_PACKAGES, DOCTEST_PACKAGES, FUNCTION_PACKAGES, STANDALONE_PACKAGES, debian_files, write_tasks  # noqa: E402  (puts ../train on sys.path)
 from corpus import humaneval_signatures, keep_text, mentions_humaneval  # noqa: E402
 from functions import PER_FUNCTION, function_span, imports_of, split_of  # noqa: E402
 from label_tests import Labeller  # noqa: E402
@@ -65,8 +66,9 @@ def doctest_functions(text):
             yield (node, *span)
 
 
-def file_holes(rel, path, site, text, rng, labeller, strict=False):
-    """The testable holes of one file's doctest functions, up to PER_FUNCTION each."""
+def file_holes(rel, path, site, text, rng, labeller, strict=False, per_function=PER_FUNCTION):
+    """The testable holes of one file's doctest functions, up to `per_function` each (the first ones of
+    the same shuffle whatever the count, so a larger count gives a superset)."""
     head = imports_of('python', text)
     head = '\n'.join(head) + '\n\n\n' if head else ''
     lines = text.split('\n')
@@ -90,7 +92,7 @@ def file_holes(rel, path, site, text, rng, labeller, strict=False):
             return []  # the doctests fail (or cannot run) as shipped
         kept = []
         for i in picks:
-            if len(kept) == PER_FUNCTION:
+            if len(kept) == per_function:
                 break
             original = lines[start + i]
             source_of = {**base, 'line': start + i, 'indent': original[:len(original) - len(original.lstrip())]}
@@ -115,10 +117,14 @@ def main():
     ap.add_argument('--jobs', type=int, default=1)
     ap.add_argument('--timeout', type=float, default=10.0)
     ap.add_argument('--per-file', type=int, default=0, help='at most this many holes a file (0: no limit)')
+    ap.add_argument('--per-function', type=int, default=PER_FUNCTION,
+                    help='at most this many holes a function (HumanEval has about six)')
     ap.add_argument('--seed', type=int, default=23)
     ap.add_argument('--strict', action='store_true', help='keep only holes whose doctests also fail with a neutral line')
     ap.add_argument('--standalone', action='store_true',
                     help="holes.py's STANDALONE_PACKAGES instead (unpacked under --deb, e.g. /tmp/heldout-standalone)")
+    ap.add_argument('--more', action='store_true',
+                    help="holes.py's DOCTEST_PACKAGES instead (unpacked under --deb, e.g. /tmp/heldout-doctest)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     sigs = humaneval_signatures()
@@ -126,7 +132,8 @@ def main():
     labeller = Labeller(args.jobs, args.timeout)
     tasks, started = [], time.time()
     try:
-        packages = STANDALONE_PACKAGES if args.standalone else DEBIAN_PACKAGES + FUNCTION_PACKAGES
+        packages = STANDALONE_PACKAGES if args.standalone else DOCTEST_PACKAGES if args.more else \
+            DEBIAN_PACKAGES + FUNCTION_PACKAGES
         for _language, rel, path in debian_files(args.deb, packages):
             try:
                 text = open(path, encoding='utf-8').read()
@@ -134,7 +141,7 @@ def main():
                 continue
             if keep_text(text, path) or mentions_humaneval(text, sigs) or '>>>' not in text:
                 continue
-            found = file_holes(rel, path, site, text, rng, labeller, args.strict)
+            found = file_holes(rel, path, site, text, rng, labeller, args.strict, args.per_function)
             if args.per_file:
                 found = sorted(rng.sample(found, min(args.per_file, len(found))), key=lambda t: t['task_id'])
             tasks.extend(found)

@@ -55,6 +55,13 @@ FUNCTION_PACKAGES = ('funcy', 'cachetools', 'inflection', 'pyrsistent')
 #     python3-pyflakes python3-astroid python3-parso python3-jedi python3-pycparser python3-rdflib \
 #     python3-bitarray python3-flask python3-bs4 && for f in *.deb; do dpkg -x $f root; done
 STANDALONE_PACKAGES = ('nltk', 'pyflakes', 'astroid', 'parso', 'jedi', 'pycparser', 'rdflib', 'bitarray', 'flask', 'bs4')
+# Module-level functions with doctests, for doctests.py --more (in no corpus manifest):
+#   mkdir -p /tmp/heldout-doctest && cd /tmp/heldout-doctest && apt-get download python3-biopython \
+#     python3-astropy python3-validators python3-humanfriendly python3-whoosh python3-w3lib \
+#     python3-funcparserlib python3-strictyaml python3-natsort python3-unidecode python3-formencode \
+#     && for f in *.deb; do dpkg -x $f root; done
+DOCTEST_PACKAGES = ('Bio', 'astropy', 'validators', 'humanfriendly', 'whoosh', 'w3lib', 'funcparserlib', 'strictyaml',
+                    'natsort', 'unidecode', 'formencode')
 NPM_PACKAGES = ('@tanstack/query-core', '@trpc/server', '@reduxjs/toolkit', 'mobx')
 
 

@@ -77,7 +77,8 @@ class Sandbox:
             root = tempfile.mkdtemp(dir=self.parent, prefix='root-')
             path = os.path.join(source['root'], source['package'])
             if os.path.isdir(path):
-                shutil.copytree(path, os.path.join(root, source['package']), ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+                shutil.copytree(path, os.path.join(root, source['package']), ignore=shutil.ignore_patterns('__pycache__', '*.pyc'),
+                                ignore_dangling_symlinks=True)
             else:
                 shutil.copy(path, root)
             self.copies[key] = root
