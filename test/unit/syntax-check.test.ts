@@ -149,6 +149,43 @@ describe('syntax check (tree-sitter)', () => {
     });
   });
 
+  describe('inside a block longer than the lines looked at', () => {
+    /** A block whose members fill more lines than the check reads above the cursor. */
+    const longBlock = (header: string[], member: (n: number) => string[], cursor: string[], footer: string[]): string =>
+      [...header, ...Array.from({ length: 12 }, (_, n) => member(n)).flat(), ...cursor, ...footer, ''].join('\n');
+    const regionOf = (fixture: string) => regionAround(fixture.replace(CURSOR, ''), fixture.indexOf(CURSOR));
+
+    it("typescript: checks a method's line inside its class, whose header spans lines, and still drops broken ones", async () => {
+      const fixture = longBlock(
+        ['export class Observer<', '  TData = unknown,', '  TError = Error,', '> extends Subscribable<', '  Listener<TData, TError>', '> {', '  #current: Mutation | undefined', ''],
+        (n) => ['  /**', `   * Step ${n}: what it does, with an example.`, '   * ```ts', `   * observer.step${n}()`, '   * ```', '   */', `  step${n}(): void {`, `    this.#current?.run(${n})`, '  }', ''],
+        ['  /**', '   * Forgets the current mutation.', '   */', '  reset(): void {', '    this.#current?.removeObserver(this)', '    ║', '    this.#notify()', '  }'],
+        ['}'],
+      );
+      // The region is the nearest member under the class's header, not 80 lines from the middle of a doc comment.
+      const region = regionOf(fixture);
+      assert.ok(region.before.startsWith('export class Observer<\n  TData = unknown,'), region.before.slice(0, 80));
+      assert.ok(region.after.endsWith('\n}'), region.after.slice(-40));
+      assert.ok(region.before.split('\n').length < 20, region.before);
+      for (const valid of ['this.#current = undefined', 'if (this.#current) {']) assert.deepEqual(await verdict('typescript', fixture, valid), { kind: 'clean', text: valid });
+      for (const broken of ['const = 1', 'reset(): void {)']) assert.deepEqual(await verdict('typescript', fixture, broken), { kind: 'broken' });
+    });
+
+    it("python: checks a method's line under its class, and still drops broken ones", async () => {
+      const quotes = '"""';
+      const fixture = longBlock(
+        ['class Transport(Thread):', `    ${quotes}The transport.${quotes}`, ''],
+        (n) => [`    def step${n}(self, value):`, `        ${quotes}Step ${n}.`, '', `        >>> Transport().step${n}(1)`, `        ${quotes}`, `        return value + ${n}`, ''],
+        ['    def close(self):', `        ${quotes}Closes it.${quotes}`, '        if self.active:', '            self.active = False', '            ║', '        return None'],
+        [],
+      );
+      const region = regionOf(fixture);
+      assert.ok(region.before.startsWith('class Transport(Thread):\n    def close(self):'), region.before.slice(0, 80));
+      for (const valid of ['self.sock.close()', 'for channel in self.channels:']) assert.deepEqual(await verdict('python', fixture, valid), { kind: 'clean', text: valid });
+      for (const broken of ['if not is None:', 'def close(self']) assert.deepEqual(await verdict('python', fixture, broken), { kind: 'broken' });
+    });
+  });
+
   describe('other languages', () => {
     const cases: [string, string, string, string][] = [
       ['go', 'package main\n\nfunc main() {\n\tx := 1\n\t║\n}\n', 'fmt.Println(x)', 'fmt.Println(x))'],

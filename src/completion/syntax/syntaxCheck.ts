@@ -14,6 +14,8 @@ const LINES_BEFORE = 80;
 const LINES_AFTER = 30;
 /** The first character of an unindented line that starts a statement (see `regionAround`). */
 const STARTS_STATEMENT = /^[^\s)\]}>.]/;
+/** The same after an indentation; `*` there continues a comment (or a product). */
+const STARTS_INDENTED_STATEMENT = /^[^\s)\]}>.*]/;
 /** Trims tried before a broken suggestion is dropped (each costs one parse of the region). */
 const MAX_TRIMS = 6;
 
@@ -30,14 +32,49 @@ export interface Region {
  * multi-line list of type parameters) or with `.` (a chained call) continues the statement before
  * it, so it neither starts nor ends the region: begun at `> {`, the region was one that no
  * suggestion could leave free of new errors.
+ *
+ * Inside a long class or function no unindented line may be in reach. Then the region is the
+ * nearest run of lines at the least indentation in reach (from a line there that starts a
+ * statement, such as a method's header or its doc comment, to the next one or the end of the
+ * enclosing block), under the headers of the blocks that enclose it (the nearest line of each
+ * lesser indentation above, up to an unindented one) and over the closers those headers open: a
+ * method is checked inside its class, as the parser must see it. Begun instead 80 lines up, in
+ * the middle of a doc comment, the region's parse was so broken that a right line could add errors
+ * to it.
  */
 export function regionAround(text: string, offset: number): Region {
   let start = text.lastIndexOf('\n', offset - 1) + 1;
+  // The shallowest line seen that starts a statement, the nearest of equals.
+  let shallowest: { at: number; indent: number } | undefined;
   for (let lines = 0; start > 0 && lines < LINES_BEFORE; lines++) {
     const previous = text.lastIndexOf('\n', start - 2) + 1;
     start = previous;
-    if (STARTS_STATEMENT.test(text.slice(previous, previous + 1))) break;
+    if (STARTS_STATEMENT.test(text.slice(previous, previous + 1))) return unindentedRegion(text, start, offset);
+    const indent = statementIndent(text, previous);
+    if (indent !== undefined && (shallowest === undefined || indent < shallowest.indent)) shallowest = { at: previous, indent };
   }
+  if (start === 0 || !shallowest || shallowest.indent === 0) return unindentedRegion(text, start, offset);
+  const base = shallowest.indent;
+  let end = text.indexOf('\n', offset);
+  for (let lines = 0; end !== -1 && lines < LINES_AFTER; lines++) {
+    const next = end + 1;
+    const lineEnd = text.indexOf('\n', next);
+    const line = text.slice(next, lineEnd === -1 ? text.length : lineEnd);
+    if (line.trim()) {
+      const indent = line.length - line.trimStart().length;
+      if (indent < base || (indent === base && STARTS_INDENTED_STATEMENT.test(line.trimStart()))) break;
+    }
+    end = lineEnd;
+  }
+  const headers = enclosingHeaders(text, shallowest.at, base);
+  const closers = headers.map(closersOf).reverse().filter(Boolean).join('');
+  return {
+    before: headers.map((header) => `${header}\n`).join('') + text.slice(shallowest.at, offset),
+    after: text.slice(offset, end === -1 ? text.length : end) + closers,
+  };
+}
+
+function unindentedRegion(text: string, start: number, offset: number): Region {
   let end = text.indexOf('\n', offset);
   for (let lines = 0; end !== -1 && lines < LINES_AFTER; lines++) {
     const next = end + 1;
@@ -45,6 +82,59 @@ export function regionAround(text: string, offset: number): Region {
     end = text.indexOf('\n', next);
   }
   return { before: text.slice(start, offset), after: text.slice(offset, end === -1 ? text.length : end) };
+}
+
+/** Lines looked at above a region for the headers of its enclosing blocks, at most. */
+const HEADER_LINES = 5000;
+/** Lines a header may span (`export class Observer<` … `> extends Base {`), at most. */
+const HEADER_SPAN = 20;
+/** The end of a line that opens a block (or a bracket the next lines fill). */
+const OPENS = /[{([:]\s*$|=>\s*$/;
+
+/**
+ * The headers of the blocks enclosing the line at `at` (indented by `indent`), outermost first:
+ * the nearest line above of each lesser indentation that starts a statement, up to an unindented
+ * one, with the lines that continue it up to the one that opens its block.
+ */
+function enclosingHeaders(text: string, at: number, indent: number): string[] {
+  const headers: string[] = [];
+  let start = at;
+  let limit = at;
+  for (let lines = 0; start > 0 && indent > 0 && lines < HEADER_LINES; lines++) {
+    const previous = text.lastIndexOf('\n', start - 2) + 1;
+    start = previous;
+    const found = statementIndent(text, previous);
+    if (found === undefined || found >= indent) continue;
+    let end = text.indexOf('\n', previous);
+    for (let span = 1; span < HEADER_SPAN && end !== -1 && end + 1 < limit && !OPENS.test(text.slice(text.lastIndexOf('\n', end - 1) + 1, end)); span++) {
+      end = text.indexOf('\n', end + 1);
+    }
+    if (end === -1 || end >= limit || !OPENS.test(text.slice(text.lastIndexOf('\n', end - 1) + 1, end))) end = text.indexOf('\n', previous);
+    headers.push(text.slice(previous, end === -1 ? text.length : end));
+    limit = previous;
+    indent = found;
+  }
+  return headers.reverse();
+}
+
+const CLOSER: Record<string, string> = { '{': '}', '(': ')', '[': ']' };
+
+/** What closes the brackets `header` leaves open, on a line of its own at its indentation ('' when none). */
+function closersOf(header: string): string {
+  const open: string[] = [];
+  for (const char of header) {
+    if (char in CLOSER) open.push(CLOSER[char]!);
+    else if (char === open.at(-1)) open.pop();
+  }
+  if (open.length === 0) return '';
+  return `\n${/^[ \t]*/.exec(header)?.[0] ?? ''}${open.reverse().join('')}`;
+}
+
+/** The indentation (a tab counts as one) of the line at `at` where it starts a statement; undefined where it does not. */
+function statementIndent(text: string, at: number): number | undefined {
+  let column = at;
+  while (text[column] === ' ' || text[column] === '\t') column++;
+  return STARTS_INDENTED_STATEMENT.test(text.slice(column, column + 1)) ? column - at : undefined;
 }
 
 /** Parse errors (ERROR and MISSING nodes) in a tree. */
