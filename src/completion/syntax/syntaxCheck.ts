@@ -55,33 +55,35 @@ export function regionAround(text: string, offset: number): Region {
   }
   if (start === 0 || !shallowest || shallowest.indent === 0) return unindentedRegion(text, start, offset);
   const base = shallowest.indent;
-  let end = text.indexOf('\n', offset);
-  for (let lines = 0; end !== -1 && lines < LINES_AFTER; lines++) {
-    const next = end + 1;
-    const lineEnd = text.indexOf('\n', next);
-    const line = text.slice(next, lineEnd === -1 ? text.length : lineEnd);
-    if (line.trim()) {
-      const indent = line.length - line.trimStart().length;
-      if (indent < base || (indent === base && STARTS_INDENTED_STATEMENT.test(line.trimStart()))) break;
-    }
-    end = lineEnd;
-  }
+  // Ends before a line of less indentation, or one at the same that starts a statement.
+  const end = regionEnd(text, offset, (line) => {
+    if (!line.trim()) return false;
+    const indent = line.length - line.trimStart().length;
+    return indent < base || (indent === base && STARTS_INDENTED_STATEMENT.test(line.trimStart()));
+  });
   const headers = enclosingHeaders(text, shallowest.at, base);
   const closers = headers.map(closersOf).reverse().filter(Boolean).join('');
   return {
     before: headers.map((header) => `${header}\n`).join('') + text.slice(shallowest.at, offset),
-    after: text.slice(offset, end === -1 ? text.length : end) + closers,
+    after: text.slice(offset, end) + closers,
   };
 }
 
 function unindentedRegion(text: string, start: number, offset: number): Region {
+  const end = regionEnd(text, offset, (line) => STARTS_STATEMENT.test(line));
+  return { before: text.slice(start, offset), after: text.slice(offset, end) };
+}
+
+/** Where the region ends below the cursor: before the first of the next LINES_AFTER lines that `ends`, else after them (or at the text's end). */
+function regionEnd(text: string, offset: number, ends: (line: string) => boolean): number {
   let end = text.indexOf('\n', offset);
   for (let lines = 0; end !== -1 && lines < LINES_AFTER; lines++) {
     const next = end + 1;
-    if (STARTS_STATEMENT.test(text.slice(next, next + 1))) break;
-    end = text.indexOf('\n', next);
+    const lineEnd = text.indexOf('\n', next);
+    if (ends(text.slice(next, lineEnd === -1 ? text.length : lineEnd))) break;
+    end = lineEnd;
   }
-  return { before: text.slice(start, offset), after: text.slice(offset, end === -1 ? text.length : end) };
+  return end === -1 ? text.length : end;
 }
 
 /** Lines looked at above a region for the headers of its enclosing blocks, at most. */
@@ -105,16 +107,30 @@ function enclosingHeaders(text: string, at: number, indent: number): string[] {
     start = previous;
     const found = statementIndent(text, previous);
     if (found === undefined || found >= indent) continue;
-    let end = text.indexOf('\n', previous);
-    for (let span = 1; span < HEADER_SPAN && end !== -1 && end + 1 < limit && !OPENS.test(text.slice(text.lastIndexOf('\n', end - 1) + 1, end)); span++) {
-      end = text.indexOf('\n', end + 1);
-    }
-    if (end === -1 || end >= limit || !OPENS.test(text.slice(text.lastIndexOf('\n', end - 1) + 1, end))) end = text.indexOf('\n', previous);
+    const end = headerEnd(text, previous, limit);
     headers.push(text.slice(previous, end === -1 ? text.length : end));
     limit = previous;
     indent = found;
   }
   return headers.reverse();
+}
+
+/**
+ * The end of the header that starts at `start`: the end of its line that opens the block, within
+ * HEADER_SPAN lines and before `limit` (the inner header's start, or the region's); where there is
+ * none, the end of its first line.
+ */
+function headerEnd(text: string, start: number, limit: number): number {
+  const first = text.indexOf('\n', start);
+  let lineStart = start;
+  let end = first;
+  for (let span = 1; end !== -1 && end < limit; span++) {
+    if (OPENS.test(text.slice(lineStart, end))) return end;
+    if (span === HEADER_SPAN || end + 1 >= limit) break;
+    lineStart = end + 1;
+    end = text.indexOf('\n', lineStart);
+  }
+  return first;
 }
 
 const CLOSER: Record<string, string> = { '{': '}', '(': ')', '[': ']' };
