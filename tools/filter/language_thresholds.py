@@ -26,7 +26,7 @@ import re
 import numpy as np
 
 from functions import split_of
-from train_filter import RECALL, in_context, probability, save_filter
+from train_filter import RECALL, figures, in_context, probability, save_filter, shows, threshold_for
 
 
 def positions(holes_files, results_patterns, language, packages, tune_only=True):
@@ -56,20 +56,16 @@ def right(r):
 
 def read_threshold(rows, model, share):
     """The highest threshold whose shown lines keep `share` of the exactly right ones."""
-    ps = sorted((float(probability(model, r['filter']['features'])[0]) for r in rows if right(r) and 'filter' in r), reverse=True)
-    need = int(np.ceil(share * sum(right(r) for r in rows)))
-    return ps[need - 1] if 0 < need <= len(ps) else 0.0
+    judged = [r for r in rows if 'filter' in r]
+    p = np.array([float(probability(model, r['filter']['features'])[0]) for r in judged])
+    return threshold_for(p, np.array([right(r) for r in judged]), share)
 
 
 def report(label, rows, model, at):
-    shown = [r for r in rows if 'filter' in r and (r.get('shownCompletion') or r['completion']).strip()
-             and probability(model, r['filter']['features'])[0] >= at]
-    kept = sum(right(r) for r in shown)
-    dissimilar = sum(r['editSimilarity'] < 0.5 for r in shown)
-    n = max(len(rows), 1)
-    print(f'  {label:34s} {len(rows):4d} positions: shown {len(shown) / n:.3f}, exactly right of shown '
-          f'{kept / max(len(shown), 1):.3f}, right kept {kept / max(sum(map(right, rows)), 1):.3f} '
-          f'({kept}/{sum(map(right, rows))}), shown with ES < 0.5 {dissimilar / n:.3f}')
+    f = figures(rows, lambda r: shows(model, r, None, at))
+    print(f'  {label:34s} {len(rows):4d} positions: shown {f["shareShown"]:.3f}, exactly right of shown '
+          f'{f["precision"]:.3f}, right kept {f["recall"]:.3f} ({sum(map(right, rows))} right), '
+          f'shown with ES < 0.5 {f["shownDissimilar"]:.3f}')
 
 
 def main():
