@@ -152,7 +152,7 @@ export async function runBench(argv: string[]): Promise<number> {
       for (const setting of settings) {
         const { result, model } = await quality(args, common(args), setting);
         const label = setting ? `local context ${setting}: ` : '';
-        print(args.flags.has('json'), { model, quality: result, ...(setting ? { localContext: setting } : {}) }, `${label}pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+        print(args.flags.has('json'), { model, quality: result, ...(setting ? { localContext: setting } : {}) }, `${label}pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}${result.offered ? `  offered line: exact match ${(result.offered.exactMatch * 100).toFixed(1)}%, edit similarity ${result.offered.editSimilarity.toFixed(3)}` : ''}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
       }
       return 0;
     }

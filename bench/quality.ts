@@ -147,6 +147,7 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
             ...(shownText !== text ? { shownCompletion: shownText } : {}),
             shownRight: right((shownOutcome ?? outcome).passed, shownText),
             shownSimilarity: editSimilarity(shownText, task.canonical_solution),
+            shownExactMatch: exactMatch(shownText, task.canonical_solution),
             ...(verdict ? { filter: { probability: verdict.probability, threshold: verdict.threshold, features: verdict.features, ...(verdict.judged ? { judged: verdict.judged } : {}) } } : {}),
           };
           out.write(`${JSON.stringify(result)}\n`);
@@ -195,6 +196,10 @@ export function summarizeQuality(
     passAt1: share(results.filter((result) => result.passed).length),
     exactMatch: share(results.filter((result) => result.exactMatch).length),
     editSimilarity: mean(results.map((result) => result.editSimilarity)),
+    offered: {
+      exactMatch: share(results.filter((result) => result.shownExactMatch ?? result.exactMatch).length),
+      editSimilarity: mean(results.map((result) => result.shownSimilarity ?? result.editSimilarity)),
+    },
     wallSeconds,
     msPerTask: { p50: quantile(times, 0.5), p95: quantile(times, 0.95), mean: mean(times) },
     byLine: [...lines.entries()].sort(([a], [b]) => a - b).map(([line, entry]) => ({ line, tasks: entry.tasks, passAt1: entry.passed / entry.tasks })),

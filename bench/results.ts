@@ -55,6 +55,8 @@ export interface QualityTaskResult {
   shownRight?: boolean;
   /** Edit similarity of what is shown to the reference. */
   shownSimilarity?: number;
+  /** What is shown matches the reference exactly (whether or not the task has tests). */
+  shownExactMatch?: boolean;
   /** The filter's probability, threshold and features (tools/filter/train_filter.py reads them). */
   filter?: { probability: number; threshold: number; features: Record<string, number>; judged?: { text: string; probability: number; features: Record<string, number> }[] };
 }
@@ -77,6 +79,12 @@ export interface QualityResult {
   passAt1: number;
   exactMatch: number;
   editSimilarity: number;
+  /**
+   * The line the editor offers, shown or hidden: the first line the syntax check keeps, or the one
+   * the filter picks (\`exactMatch\` and \`editSimilarity\` score the search's first line, before both).
+   * A position where the syntax check drops every line offers nothing and scores 0.
+   */
+  offered?: { exactMatch: number; editSimilarity: number };
   /** Whole run: model load excluded, generation and scoring overlapped. */
   wallSeconds: number;
   msPerTask: { p50: number; p95: number; mean: number };

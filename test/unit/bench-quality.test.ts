@@ -60,6 +60,27 @@ describe('bench quality and replay helpers', () => {
     ]);
   });
 
+  it('scores the offered line (after the syntax check and the pick) beside the search first line', () => {
+    const summary = summarizeQuality(
+      [
+        // The syntax check dropped the first line `}` and offered the second, the right one.
+        result({ completion: '}', exactMatch: false, editSimilarity: 0, shownCompletion: 'x = 1', shownExactMatch: true, shownSimilarity: 1 }),
+        // Every line dropped: nothing offered.
+        result({ completion: ')', exactMatch: false, editSimilarity: 0.2, shownCompletion: '', shownExactMatch: false, shownSimilarity: 0 }),
+        // The same line offered as searched (older results without the offered fields count as searched).
+        result({ completion: 'y = 2', exactMatch: false, editSimilarity: 0.5 }),
+      ],
+      'set.jsonl',
+      1,
+      'out.jsonl',
+      { noNetwork: true, timeoutMs: 1000, concurrency: 2 },
+    );
+    assert.equal(summary.exactMatch, 0);
+    assert.ok(Math.abs(summary.editSimilarity - 0.7 / 3) < 1e-12);
+    assert.ok(Math.abs(summary.offered!.exactMatch - 1 / 3) < 1e-12);
+    assert.ok(Math.abs(summary.offered!.editSimilarity - 1.5 / 3) < 1e-12);
+  });
+
   it('replays typing: each document has one more character typed back at the cursor', () => {
     const text = Array.from({ length: 40 }, (_, i) => `def f${i}(x):\n    return x + ${i}\n`).join('');
     const source = { path: '/lib/sample.py', text, languageId: 'python' };

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const defaults = { cache: { ...CACHE_WEIGHTS }, retrieval: { ...RETRIEVAL }, veto: LOCAL_RANKING.retrievedVeto };
   const outDir = path.join('tools', 'local', 'out');
   fs.mkdirSync(outDir, { recursive: true });
-  const totals = new Map(configs.map((config) => [config.name, { em: 0, es: 0, ms: 0 }]));
+  const totals = new Map(configs.map((config) => [config.name, { em: 0, es: 0, ms: 0, offeredEm: 0, offeredEs: 0 }]));
   const outs = new Map(configs.map((config) => [config.name, fs.createWriteStream(path.join(outDir, `${path.basename(set!, '.jsonl')}-${config.name}.jsonl`))]));
   for (const task of tasks) {
     for (const config of configs) {
@@ -75,16 +75,22 @@ async function main(): Promise<void> {
       const text = indent + (completion?.unfiltered ?? completion?.text ?? '');
       const em = exactMatch(text, task.canonical_solution);
       const es = editSimilarity(text, task.canonical_solution);
+      // The line the editor offers (after the syntax check and the filter's pick), shown or hidden.
+      const offered = indent + (completion?.text ?? '');
+      const offeredEm = exactMatch(offered, task.canonical_solution);
+      const offeredEs = editSimilarity(offered, task.canonical_solution);
       const total = totals.get(config.name)!;
       total.em += em ? 1 : 0;
       total.es += es;
+      total.offeredEm += offeredEm ? 1 : 0;
+      total.offeredEs += offeredEs;
       total.ms += ms;
-      outs.get(config.name)!.write(`${JSON.stringify({ task_id: task.task_id, truth: task.canonical_solution, indent, completion: text, em, es, ms, lines: lastLines.at(-1) ?? [], retrieved })}\n`);
+      outs.get(config.name)!.write(`${JSON.stringify({ task_id: task.task_id, truth: task.canonical_solution, indent, completion: text, em, es, offered, offeredEm, offeredEs, ms, lines: lastLines.at(-1) ?? [], retrieved })}\n`);
     }
   }
   for (const config of configs) {
     const total = totals.get(config.name)!;
-    process.stdout.write(`${path.basename(set!)} ${config.name}: EM ${((total.em / tasks.length) * 100).toFixed(1)}%  ES ${(total.es / tasks.length).toFixed(3)}  ${(total.ms / tasks.length).toFixed(0)} ms/task  (${tasks.length} tasks)\n`);
+    process.stdout.write(`${path.basename(set!)} ${config.name}: EM ${((total.em / tasks.length) * 100).toFixed(1)}%  ES ${(total.es / tasks.length).toFixed(3)}  offered: EM ${((total.offeredEm / tasks.length) * 100).toFixed(1)}%  ES ${(total.offeredEs / tasks.length).toFixed(3)}  ${(total.ms / tasks.length).toFixed(0)} ms/task  (${tasks.length} tasks)\n`);
   }
   for (const out of outs.values()) out.end();
   await engine.dispose();
