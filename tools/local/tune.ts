@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       total.offeredEm += offeredEm ? 1 : 0;
       total.offeredEs += offeredEs;
       total.ms += ms;
-      outs.get(config.name)!.write(`${JSON.stringify({ task_id: task.task_id, truth: task.canonical_solution, indent, completion: text, em, es, offered, offeredEm, offeredEs, ms, lines: lastLines.at(-1) ?? [], retrieved })}\n`);
+      outs.get(config.name)!.write(`${JSON.stringify({ task_id: task.task_id, truth: task.canonical_solution, indent, completion: text, em, es, offered, offeredEm, offeredEs, ms, lines: lastLines.at(-1) ?? [], retrieved, judged: completion?.filter?.judged ?? [] })}\n`);
     }
   }
   for (const config of configs) {
