@@ -102,7 +102,7 @@ async function verify(dir: string, args: ReturnType<typeof parseArgs>, json: boo
     } else {
       process.stdout.write(`${model.name}: ${model.modelType}, ${model.layers} layers, ${model.kvHeads} kv heads × ${model.headDim}, vocab ${model.vocabSize}, context ${model.contextLength}\n`);
       for (const warning of model.warnings ?? []) process.stdout.write(`warning: ${warning}\n`);
-      process.stdout.write(`file ${path.relative(settings.model.path, model.onnxFile)} (${model.variant}), KV cache ${model.kvType}${model.kvSlots ? ' in slots' : ''}, template ${model.template}, device ${model.device}\n`);
+      process.stdout.write(`file ${path.relative(settings.model.path, model.onnxFile)} (${model.variant}), KV cache ${model.kvType}${model.kvSlots ? ` in slots${model.slotsGraph ? ' (steps on the slots-only graph)' : ''}` : ''}, template ${model.template}, device ${model.device}\n`);
       process.stdout.write(`generated ${result.metrics.decodeTokens} tokens at ${result.metrics.decodeTokensPerSecond.toFixed(0)} tokens/s: ${JSON.stringify(result.text)}\nok\n`);
     }
     return 0;

@@ -51,7 +51,7 @@ export class EngineHost implements vscode.Disposable {
         cacheDir: settings.model.cacheDir || this.storagePath,
       });
       // The engine client logs the load and its device fallbacks once; only what it leaves out here.
-      this.log.debug(`model details: template ${this.model.template}, ${this.model.threads} threads${this.model.kvSlots ? ', KV cache in slots' : ''}`);
+      this.log.debug(`model details: template ${this.model.template}, ${this.model.threads} threads${this.model.kvSlots ? `, KV cache in slots${this.model.slotsGraph ? ' (steps on the slots-only graph)' : ''}` : ''}`);
       for (const warning of this.model.warnings ?? []) this.log.warn(warning);
     } catch (error) {
       this.showError(error);

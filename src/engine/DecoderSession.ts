@@ -21,7 +21,20 @@ export interface SessionOptions {
   slots?: boolean;
   /** onnxruntime's CPU memory arena (default false; see sessionOptions). */
   memArena?: boolean;
+  /**
+   * A slots-only graph of the same weights (`<variant>_slots.onnx`, tools/train/split_attention.py):
+   * it has no present.* outputs, so its attention reads the cache where it is instead of copying it
+   * into present.* every step. Steps fed slots run on it; the checks and present.* steps on `file`.
+   */
+  slotsFile?: string;
 }
+
+/**
+ * Most tokens a row for which a step runs on the slots-only graph: its attention skips the cache's
+ * copy, which a decode step mostly is, but spells out what the fused kernel does at once, which a
+ * long prefill feels (5–6% slower at 64–896 tokens; docs/llama-cpp-peer.md).
+ */
+const SLOTS_GRAPH_TOKENS = 8;
 
 export class DecoderSession {
   /** What a step fetches: the logits, and the present.* outputs or (with slots) the step.* ones. */
@@ -38,6 +51,8 @@ export class DecoderSession {
     private readonly onGpu: boolean,
     /** Where forward() keeps a cache's keys/values in slots; undefined: in present tensors. */
     private readonly slotLayout: SlotLayout | undefined,
+    /** The slots-only graph's session, which steps fed slots run on (`SessionOptions.slotsFile`). */
+    private readonly slotSession?: ort.InferenceSession,
   ) {
     this.presentFetch = ['logits', ...signature.presentFor.values()];
     this.stepFetch = ['logits', ...(signature.stepFor?.values() ?? [])];
@@ -80,7 +95,8 @@ export class DecoderSession {
       const layout: SlotLayout | undefined = slotted
         ? { names: signature.pastNames, type: signature.kvType, heads: signature.kvHeads, headDim: signature.headDim, makeTensor: (type, data, dims) => new ort.Tensor(type as 'float32', data as Float32Array, dims) }
         : undefined;
-      let decoder = new DecoderSession(session, signature, provider, fallbacks, false, layout);
+      const slotSession = layout && options.slotsFile ? await openSlotsGraph(options.slotsFile, provider, options) : undefined;
+      let decoder = new DecoderSession(session, signature, provider, fallbacks, false, layout, slotSession);
       if (provider === 'webgpu') {
         // Keep present.* on the GPU: reopen with their output location set (the names come from the graph).
         await session.release();
@@ -96,7 +112,10 @@ export class DecoderSession {
         await decoder.warmUp();
         // A graph whose step.* outputs are not what this engine takes them for is caught here and
         // decoded the usual way instead.
-        if (layout && !(await decoder.slotsAgree())) decoder = new DecoderSession(session, signature, provider, fallbacks, false, undefined);
+        if (layout && !(await decoder.slotsAgree())) {
+          await slotSession?.release();
+          decoder = new DecoderSession(session, signature, provider, fallbacks, false, undefined);
+        }
         return decoder;
       } catch (error) {
         await decoder.release();
@@ -150,14 +169,20 @@ export class DecoderSession {
       return logits;
     }
     const { past, capacity } = cache.reserve(ids.length, layout);
-    const { logits, steps } = await this.runSlots(this.feeds([ids], past, cache.length, keep, capacity), layout, `${ids.length} token(s) after ${cache.length}`);
+    const { logits, steps } = await this.runSlots(this.feeds([ids], past, cache.length, keep, capacity), layout, `${ids.length} token(s) after ${cache.length}`, ids.length);
     cache.append(ids, steps);
     return lastRows(logits, 1, keep);
   }
 
-  /** Runs a step fed slot buffers; returns its logits and each past input's step.* output. */
-  private async runSlots(feeds: Record<string, ort.Tensor>, layout: SlotLayout, what: string): Promise<{ logits: ort.Tensor; steps: Map<string, ort.Tensor> }> {
-    const outputs = await this.execute(feeds, this.stepFetch, what);
+  /**
+   * Runs a step fed slot buffers (`tokens` a row); returns its logits and each past input's step.*
+   * output. Steps of a few tokens a row (decoding, drafts, the search's rows, a keystroke's new
+   * tokens) run on the slots-only graph where there is one; longer ones (prefill chunks) on the
+   * variant's file, whose attention kernel is the faster there (tools/train/split_attention.py).
+   */
+  private async runSlots(feeds: Record<string, ort.Tensor>, layout: SlotLayout, what: string, tokens: number): Promise<{ logits: ort.Tensor; steps: Map<string, ort.Tensor> }> {
+    const session = tokens <= SLOTS_GRAPH_TOKENS ? this.slotSession : undefined;
+    const outputs = await this.execute(feeds, this.stepFetch, what, session);
     const stepFor = this.signature.stepFor!;
     return { logits: outputs.logits as ort.Tensor, steps: new Map(layout.names.map((name) => [name, outputs[stepFor.get(name)!] as ort.Tensor])) };
   }
@@ -181,7 +206,7 @@ export class DecoderSession {
     if (tokens.length !== beams.rows) throw new Error(`DecoderSession.stepSlots: ${tokens.length} tokens for ${beams.rows} rows`);
     beams.reserveOne();
     const feeds = this.feeds(tokens.map((token) => [token]), beams.past(), beams.length, 1, beams.capacity);
-    const { logits, steps } = await this.runSlots(feeds, layout, `${tokens.length} rows of 1 token after ${beams.length}`);
+    const { logits, steps } = await this.runSlots(feeds, layout, `${tokens.length} rows of 1 token after ${beams.length}`, 1);
     beams.append(steps);
     return lastRows(logits, tokens.length, 1);
   }
@@ -233,9 +258,9 @@ export class DecoderSession {
   }
 
   /** Runs one step, fetching only `fetch`; `what` names the step in the error. */
-  private async execute(feeds: Record<string, ort.Tensor>, fetch: string[], what: string): Promise<ort.InferenceSession.ReturnType> {
+  private async execute(feeds: Record<string, ort.Tensor>, fetch: string[], what: string, session = this.session): Promise<ort.InferenceSession.ReturnType> {
     try {
-      return await insideNative(() => this.session.run(feeds, fetch));
+      return await insideNative(() => session.run(feeds, fetch));
     } catch (error) {
       throw new EngineError('inference-failed', `onnxruntime failed in a step of ${what}: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
     }
@@ -296,12 +321,31 @@ export class DecoderSession {
   }
 
   async release(): Promise<void> {
+    await this.slotSession?.release();
     await this.session.release();
+  }
+
+  /** Whether steps fed slots run on a slots-only graph (`SessionOptions.slotsFile`). */
+  get slotsGraph(): boolean {
+    return this.slotSession !== undefined;
   }
 
   private emptyPast(batch: number): ort.Tensor {
     const { kvType, kvHeads, headDim } = this.signature;
     return new ort.Tensor(kvType, kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [batch, kvHeads, 0, headDim]);
+  }
+}
+
+/**
+ * The slots-only graph, or undefined where it is missing, is not ONNX or does not load: the main
+ * graph then runs every step, as it would without one.
+ */
+async function openSlotsGraph(file: string, provider: ProviderName, options: SessionOptions): Promise<ort.InferenceSession | undefined> {
+  if (!looksLikeOnnx(file)) return undefined;
+  try {
+    return await insideNative(() => ort.InferenceSession.create(file, sessionOptions(provider, options.threads, options.memArena ?? false)));
+  } catch {
+    return undefined;
   }
 }
 

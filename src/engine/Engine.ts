@@ -60,7 +60,7 @@ export class Engine {
     // More threads than cores only slows onnxruntime down (64 took 4.5 s to load on 2 cores).
     const cores = os.availableParallelism();
     const threads = options.threads > 0 ? Math.min(options.threads, cores) : defaultThreads(cores);
-    const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, slots: options.kvSlots ?? true, memArena: options.cpuMemArena ?? false });
+    const session = await DecoderSession.create(files.onnxFile, files.config, { device: options.device, threads, slots: options.kvSlots ?? true, memArena: options.cpuMemArena ?? false, ...(files.slotsFile && options.slotsGraph !== false ? { slotsFile: files.slotsFile } : {}) });
     try {
       const sig = session.signature;
       let fim: FimTemplate;
@@ -100,6 +100,7 @@ export class Engine {
         kvType: sig.kvType,
         inputs: { positionIds: sig.positionIds, useCacheBranch: sig.useCacheBranch, numLogitsToKeep: sig.logitsToKeep !== undefined },
         kvSlots: session.slotted,
+        ...(session.slotsGraph ? { slotsGraph: true } : {}),
         threads,
         loadMs: performance.now() - started,
       };

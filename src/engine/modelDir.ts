@@ -31,6 +31,8 @@ export interface ModelFiles {
   config: ModelConfig;
   tokenizerFile: string;
   onnxFile: string;
+  /** `<onnxFile>_slots.onnx` beside it where the folder has one (DecoderSession's `slotsFile`). */
+  slotsFile?: string;
   variant: Exclude<ModelVariant, 'auto'>;
 }
 
@@ -71,7 +73,8 @@ export function resolveModelFiles(dir: string, variant: ModelVariant, gpu: boole
     if (fs.statSync(file).isDirectory()) {
       throw new EngineError('not-onnx', `${file} is a folder, not an ONNX file. Replace it with the model's ONNX export, or pick another hearth.model.variant.`);
     }
-    return { dir: absolute, config, tokenizerFile, onnxFile: file, variant: candidate };
+    const slotsFile = file.replace(/\.onnx$/, '_slots.onnx');
+    return { dir: absolute, config, tokenizerFile, onnxFile: file, ...(fs.existsSync(slotsFile) ? { slotsFile } : {}), variant: candidate };
   }
   const present = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
   const wanted = candidates.map((c) => VARIANT_FILES[c]).join(' or ');

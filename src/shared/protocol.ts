@@ -25,6 +25,11 @@ export interface LoadOptions {
    */
   kvSlots?: boolean;
   /**
+   * With slots, run their steps on the folder's slots-only graph (`<variant>_slots.onnx`) where it
+   * has one (default true). false runs every step on the variant's own file: for comparing.
+   */
+  slotsGraph?: boolean;
+  /**
    * onnxruntime's CPU memory arena (default false). Kept for comparing: with it on, the arena
    * grows in power-of-two regions to the largest steps seen and never gives memory back, which
    * the soak measured as RSS steps of tens of MB long after warm-up (docs/reliability.md).
@@ -70,6 +75,8 @@ export interface ModelInfo {
   inputs: { positionIds: boolean; useCacheBranch: boolean; numLogitsToKeep: boolean };
   /** Whether the KV cache lives in slots (the graph outputs `step.*`, on the CPU) or in present.* tensors. */
   kvSlots: boolean;
+  /** Steps fed slots run on the slots-only graph (`LoadOptions.slotsGraph`). */
+  slotsGraph?: boolean;
   /** Intra-op threads given to onnxruntime (CPU). */
   threads: number;
   loadMs: number;

@@ -123,6 +123,9 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       assert.equal(fp32.info.kvSlots, true);
       assert.equal(engine.info.kvSlots, true);
       assert.equal(present.info.kvSlots, false);
+      // The quantized file's slotted steps run on its slots-only graph (model_quantized_slots.onnx).
+      assert.equal(engine.info.slotsGraph, true);
+      assert.equal(fp32.info.slotsGraph, undefined, 'model.onnx has no slots-only graph beside it');
     });
 
     it('decodes what feeding present.* back decodes (fp32): logits within 1e-4 over 150 steps, past two growths of the slots', async () => {
@@ -223,7 +226,7 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       assert.equal(beams.length, ids.length + 70);
     });
 
-    it('quantized: follows its own present.* path (top token at >= 28 of 32 steps of its greedy path)', async () => {
+    it('quantized: follows its own present.* path (top token at >= 28 of 32 steps of its greedy path; the slots through the slots-only graph)', async () => {
       // int8 activations turn the float rounding of a longer, masked attention row into different
       // roundings, as between cached and full passes, so the two int8 paths are close, not equal.
       const ids = engine.tokenizer.encode(CODE);

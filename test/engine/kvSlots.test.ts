@@ -1,10 +1,13 @@
 /**
  * The KV cache in slots on the small fixtures: tiny-qwen2-fused is tiny-qwen2's weights in the
  * fused graph (with step.* outputs), so the two must decode alike; wrong-steps is that graph with
- * step.{i}.key naming the key before its rotation, which the engine must catch at load.
+ * step.{i}.key naming the key before its rotation, which the engine must catch at load. Its
+ * onnx/model_slots.onnx is tools/train/split_attention.py's slots-only copy, which slotted steps run on.
  * (embeddedModel.test.ts checks the same on the shipped model.)
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
 import type { GenerateRequest } from '../../src/shared/protocol';
@@ -73,6 +76,54 @@ describe('engine: the KV cache in slots (fixtures)', () => {
       assert.ok((mine.lines?.length ?? 0) >= 1);
       assert.deepEqual(mine.lines?.map((line) => line.text), theirs.lines?.map((line) => line.text), `cut ${cut}`);
     }
+  });
+
+  it('runs the slotted steps on the slots-only graph beside the file, which decodes what the main graph decodes', async () => {
+    assert.equal(fused.info.slotsGraph, true);
+    assert.equal(fusedPresent.info.slotsGraph, undefined, 'no slots, no slots graph');
+    const mainOnly = await loadEngine(FUSED, { slotsGraph: false });
+    try {
+      assert.equal(mainOnly.info.kvSlots, true);
+      assert.equal(mainOnly.info.slotsGraph, undefined);
+      assert.deepEqual(await tokensOf(fused, ask({ draftTokens: 4 })), await tokensOf(mainOnly, ask({ draftTokens: 4 })));
+      const request = ask({ kind: 'fim', prefix: PROMPT.slice(0, -7), suffix: '\n\n\nprint(read_lines("x"))\n', mode: 'single', maxNewTokens: 12, beams: 3 });
+      assert.deepEqual((await fused.generate(request)).lines?.map((line) => line.text), (await mainOnly.generate(request)).lines?.map((line) => line.text));
+    } finally {
+      await mainOnly.dispose();
+    }
+  });
+
+  describe('a slots-only graph that is broken or wrong', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-slots-'));
+      fs.cpSync(FUSED, dir, { recursive: true });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('is left out when it is not ONNX: the main graph runs every step', async () => {
+      fs.writeFileSync(path.join(dir, 'onnx', 'model_slots.onnx'), 'not a model\n');
+      const engine = await loadEngine(dir);
+      try {
+        assert.equal(engine.info.kvSlots, true);
+        assert.equal(engine.info.slotsGraph, undefined);
+        assert.deepEqual(await tokensOf(engine, ask()), await tokensOf(torchExport, ask()));
+      } finally {
+        await engine.dispose();
+      }
+    });
+
+    it('is caught at load where its step.* are not the right keys: decoded through present.*', async () => {
+      fs.copyFileSync(path.join(WRONG_STEPS, 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'model_slots.onnx'));
+      const engine = await loadEngine(dir);
+      try {
+        assert.equal(engine.info.kvSlots, false);
+        assert.equal(engine.info.slotsGraph, undefined);
+        assert.deepEqual(await tokensOf(engine, ask()), await tokensOf(torchExport, ask()));
+      } finally {
+        await engine.dispose();
+      }
+    });
   });
 
   it('a graph whose step.* are not the keys the cache holds is caught at load and decoded through present.*', async () => {

@@ -96,12 +96,14 @@ describe('engine: local context on the embedded model', function () {
   it('the cache model shapes greedy decoding from the prompt\'s own code, and off leaves the model alone', async () => {
     // The prompt defines and calls a name the model cannot guess; the cache has seen it.
     const prefix = [
-      'def frobnicate_widget_quux(x):',
+      'def snurfle_index_map(x):',
       '    return x',
       '',
-      'result = frobnicate_widget_quux(1)',
+      'result = snurfle_index_map(1)',
       'print(result)',
-      'result = frobnicate_widget_quux(2)',
+      'result = snurfle_index_map(2)',
+      'print(result)',
+      'result = snurfle_index_map(3)',
       'print(result)',
       'result =',
     ].join('\n');
@@ -110,7 +112,7 @@ describe('engine: local context on the embedded model', function () {
     const again = await ask(false);
     const on = await ask(true);
     assert.equal(again.text, off.text, 'off is deterministic');
-    assert.match(on.text, /^ frobnicate_widget_quux\(/, `on: ${on.text} (off: ${off.text})`);
+    assert.match(on.text, /^ snurfle_index_map\(/, `on: ${on.text} (off: ${off.text})`);
     assert.notEqual(on.text, off.text, "the model alone does not copy the name here");
   });
 });

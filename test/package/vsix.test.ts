@@ -40,6 +40,8 @@ describe('VSIX contents', function () {
       'models/hearth-coder/config.json',
       'models/hearth-coder/tokenizer.json',
       'models/hearth-coder/onnx/model.onnx',
+      'models/hearth-coder/onnx/model_quantized.onnx',
+      'models/hearth-coder/onnx/model_quantized_slots.onnx',
     ]) {
       assert.ok(files.includes(required), `VSIX lacks ${required}`);
     }
