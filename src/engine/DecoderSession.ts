@@ -341,8 +341,8 @@ export class DecoderSession {
  * graph then runs every step, as it would without one.
  */
 async function openSlotsGraph(file: string, provider: ProviderName, options: SessionOptions): Promise<ort.InferenceSession | undefined> {
-  if (!looksLikeOnnx(file)) return undefined;
   try {
+    if (!looksLikeOnnx(file)) return undefined;
     return await insideNative(() => ort.InferenceSession.create(file, sessionOptions(provider, options.threads, options.memArena ?? false)));
   } catch {
     return undefined;

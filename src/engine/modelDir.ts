@@ -74,7 +74,7 @@ export function resolveModelFiles(dir: string, variant: ModelVariant, gpu: boole
       throw new EngineError('not-onnx', `${file} is a folder, not an ONNX file. Replace it with the model's ONNX export, or pick another hearth.model.variant.`);
     }
     const slotsFile = file.replace(/\.onnx$/, '_slots.onnx');
-    return { dir: absolute, config, tokenizerFile, onnxFile: file, ...(fs.existsSync(slotsFile) ? { slotsFile } : {}), variant: candidate };
+    return { dir: absolute, config, tokenizerFile, onnxFile: file, ...(isRegularFile(slotsFile) ? { slotsFile } : {}), variant: candidate };
   }
   const present = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
   const wanted = candidates.map((c) => VARIANT_FILES[c]).join(' or ');
@@ -89,6 +89,14 @@ export function resolveModelFiles(dir: string, variant: ModelVariant, gpu: boole
  * Refuses a path that exists but is not a plain file (a FIFO, socket or device, also through a
  * symlink). Folders pass when `dirsToo` is false (the onnx/ folder may hold subfolders).
  */
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function requireRegularFile(file: string, dirsToo: boolean): void {
   let stat: fs.Stats;
   try {

@@ -113,6 +113,19 @@ describe('engine: the KV cache in slots (fixtures)', () => {
       }
     });
 
+    it('is left out when it is a folder', async () => {
+      fs.rmSync(path.join(dir, 'onnx', 'model_slots.onnx'));
+      fs.mkdirSync(path.join(dir, 'onnx', 'model_slots.onnx'));
+      const engine = await loadEngine(dir);
+      try {
+        assert.equal(engine.info.kvSlots, true);
+        assert.equal(engine.info.slotsGraph, undefined);
+        assert.deepEqual(await tokensOf(engine, ask()), await tokensOf(torchExport, ask()));
+      } finally {
+        await engine.dispose();
+      }
+    });
+
     it('is caught at load where its step.* are not the right keys: decoded through present.*', async () => {
       fs.copyFileSync(path.join(WRONG_STEPS, 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'model_slots.onnx'));
       const engine = await loadEngine(dir);
