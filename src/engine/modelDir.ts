@@ -85,10 +85,7 @@ export function resolveModelFiles(dir: string, variant: ModelVariant, gpu: boole
   );
 }
 
-/**
- * Refuses a path that exists but is not a plain file (a FIFO, socket or device, also through a
- * symlink). Folders pass when `dirsToo` is false (the onnx/ folder may hold subfolders).
- */
+/** Whether `file` exists and is a plain file (through a symlink too). */
 function isRegularFile(file: string): boolean {
   try {
     return fs.statSync(file).isFile();
@@ -97,6 +94,10 @@ function isRegularFile(file: string): boolean {
   }
 }
 
+/**
+ * Refuses a path that exists but is not a plain file (a FIFO, socket or device, also through a
+ * symlink). Folders pass when `dirsToo` is false (the onnx/ folder may hold subfolders).
+ */
 function requireRegularFile(file: string, dirsToo: boolean): void {
   let stat: fs.Stats;
   try {

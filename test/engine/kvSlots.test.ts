@@ -101,41 +101,32 @@ describe('engine: the KV cache in slots (fixtures)', () => {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('is left out when it is not ONNX: the main graph runs every step', async () => {
-      fs.writeFileSync(path.join(dir, 'onnx', 'model_slots.onnx'), 'not a model\n');
+    /** Loads the copied folder: slots as `kvSlots` says, no slots-only graph, the torch export's tokens. */
+    async function loadsWithout(kvSlots: boolean): Promise<void> {
       const engine = await loadEngine(dir);
       try {
-        assert.equal(engine.info.kvSlots, true);
+        assert.equal(engine.info.kvSlots, kvSlots);
         assert.equal(engine.info.slotsGraph, undefined);
         assert.deepEqual(await tokensOf(engine, ask()), await tokensOf(torchExport, ask()));
       } finally {
         await engine.dispose();
       }
+    }
+
+    it('is left out when it is not ONNX: the main graph runs every step', async () => {
+      fs.writeFileSync(path.join(dir, 'onnx', 'model_slots.onnx'), 'not a model\n');
+      await loadsWithout(true);
     });
 
     it('is left out when it is a folder', async () => {
       fs.rmSync(path.join(dir, 'onnx', 'model_slots.onnx'));
       fs.mkdirSync(path.join(dir, 'onnx', 'model_slots.onnx'));
-      const engine = await loadEngine(dir);
-      try {
-        assert.equal(engine.info.kvSlots, true);
-        assert.equal(engine.info.slotsGraph, undefined);
-        assert.deepEqual(await tokensOf(engine, ask()), await tokensOf(torchExport, ask()));
-      } finally {
-        await engine.dispose();
-      }
+      await loadsWithout(true);
     });
 
     it('is caught at load where its step.* are not the right keys: decoded through present.*', async () => {
       fs.copyFileSync(path.join(WRONG_STEPS, 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'model_slots.onnx'));
-      const engine = await loadEngine(dir);
-      try {
-        assert.equal(engine.info.kvSlots, false);
-        assert.equal(engine.info.slotsGraph, undefined);
-        assert.deepEqual(await tokensOf(engine, ask()), await tokensOf(torchExport, ask()));
-      } finally {
-        await engine.dispose();
-      }
+      await loadsWithout(false);
     });
   });
 
