@@ -13,6 +13,7 @@ import { type ModelConfig, resolveModelFiles } from './modelDir';
 import { graphWindow } from './onnxScan';
 import type { DecoderSignature } from './decoderSignature';
 import { buildPrompt } from './promptBuilder';
+import { constraintGuard } from './promptLookup';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from '../shared/protocol';
 import { loadTokenizer, tokenTextSource } from './textSource';
 import { localContextFor } from './localContext';
@@ -145,6 +146,7 @@ export class Engine {
       processors,
       trackWeakest: request.mode === 'single',
       draftTokens: request.draftTokens ?? DRAFT_TOKENS,
+      ...(prompt.healing || request.ban ? { draftGuard: constraintGuard((id) => this.tokenizer.tokenBinary(id), prompt.healing?.remainderBytes ?? '', request.ban) } : {}),
       ...(request.beams ? { beams: request.beams } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
       ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedVeto: local.retrievedVeto, retrievedTokenFloor: local.retrievedTokenFloor, ...(local.retrievedUnlessSure !== undefined ? { retrievedUnlessSure: local.retrievedUnlessSure } : {}) } : {}),

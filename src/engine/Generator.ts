@@ -8,7 +8,7 @@ import type { DecoderSession } from './DecoderSession';
 import { BeamSlots } from './BeamSlots';
 import { disposeIfGpu, gatherRows, KvCache } from './KvCache';
 import { MAX_FORCED_LINES, searchLine } from './lineSearch';
-import { PromptLookup } from './promptLookup';
+import { CONTINUATION_TOKENS, continuationAfter, PromptLookup } from './promptLookup';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason, TokenChoice } from '../shared/protocol';
 import { createSampler } from './sampler';
@@ -64,6 +64,11 @@ export interface GenerateParams {
    * for float rounding that differs between a one-token and a multi-token step.
    */
   draftTokens?: number;
+  /**
+   * With drafting on: how many leading tokens of a draft taken from the previous answer the
+   * request's constraints allow (`continuationAfter`); absent, all of them.
+   */
+  draftGuard?: (draft: readonly number[]) => number;
   /** Single-line mode: lines searched at once (`GenerateRequest.beams`); 1 or absent samples one line. */
   beams?: number;
   /** Searched lines must end with a line break (`GenerateRequest.endsLine`). */
@@ -97,6 +102,10 @@ export class Generator {
   readonly cache = new KvCache();
   /** The line search's rows, kept from one search to the next (see BeamSlots.forSearch). */
   private beamSlots: BeamSlots | undefined;
+  /** The last sampled run's prompt and tokens: the next request drafts from it (`continuationAfter`). */
+  private lastSequence: number[] | undefined;
+  /** Whether drafting (`GenerateParams.draftTokens` > 0) also proposes the previous answer; benchmarks compare. */
+  followPrevious = true;
 
   constructor(
     readonly session: DecoderSession,
@@ -153,27 +162,36 @@ export class Generator {
     await this.session.truncate(this.cache, reused);
     // Prefill in chunks, checking for a cancel between them: a long cold prompt then stops
     // within one chunk, and the chunks done stay in the cache for the request that replaced it.
-    let logits: Float32Array | undefined;
+    const searching = (params.beams ?? 1) > 1 && params.mode === 'single';
+    // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
+    const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident && !searching ? new PromptLookup(params.draftTokens!) : undefined;
+    // The previous answer, where this prompt leads into it: drafted with the prompt's last chunk.
+    const follow = lookup && this.followPrevious ? continuationAfter(this.lastSequence, prompt, params.draftGuard) : [];
+    const draftLimit = (ids: number, generated: number, most: number): number => Math.min(most, params.maxNewTokens - generated - 1, this.contextLength - ids - 1);
+    // `rows[i]` are the logits after the i-th token of the last step's feed; the feed was the token
+    // sampled last (or the prompt's last), then `draft`. A sampled token that equals the draft's
+    // next one is already in the cache and its logits are the next row; any other token is fed,
+    // after the cache drops the draft's unused tail.
+    let rows: Float32Array[] = [];
+    let draft: number[] = [];
     for (let from = reused; from < prompt.length; from += this.prefillChunk) {
       if (from > reused && interrupted()) return finish('', 'cancelled', 0, this.now() - prefillStart, this.now());
       params.onStep?.();
       metrics.steps++;
-      logits = await this.session.forward(prompt.slice(from, Math.min(prompt.length, from + this.prefillChunk)), this.cache);
+      const chunk = prompt.slice(from, Math.min(prompt.length, from + this.prefillChunk));
+      if (from + chunk.length === prompt.length && follow.length) draft = follow.slice(0, Math.max(0, draftLimit(prompt.length, 0, CONTINUATION_TOKENS)));
+      rows = draft.length ? (await this.session.forwardAll([...chunk, ...draft], this.cache)).slice(chunk.length - 1) : [await this.session.forward(chunk, this.cache)];
     }
+    metrics.drafted += draft.length;
+    let logits = rows[0];
     if (!logits) throw new Error('unreachable: the prefill fed no tokens');
     const prefillMs = this.now() - prefillStart;
-    if ((params.beams ?? 1) > 1 && params.mode === 'single') return this.searchLines(params, criteria, logits, metrics, (text, stopReason, tokens) => finish(text, stopReason, tokens, prefillMs, this.now()));
+    if (searching) return this.searchLines(params, criteria, logits, metrics, (text, stopReason, tokens) => finish(text, stopReason, tokens, prefillMs, this.now()));
 
     const ids = [...prompt];
+    this.lastSequence = ids;
     const decoder = this.text.createStreamDecoder(params.skipBytes ?? 0);
-    // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
-    const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident ? new PromptLookup(params.draftTokens!) : undefined;
-    // `rows[i]` are the logits after the i-th token of the last step's feed; the feed was the token
-    // sampled last, then `draft`. A sampled token that equals the draft's next one is already in
-    // the cache and its logits are the next row; any other token is fed, after the cache drops the
-    // draft's unused tail.
-    let rows = [logits];
-    let draft: number[] = [];
+    let following = follow.length > 0;
     let row = 0;
     let text = '';
     let emitted = 0;
@@ -219,7 +237,9 @@ export class Generator {
       const stepStart = this.now();
       if (row < draft.length) await this.session.truncate(this.cache, this.cache.length - (draft.length - row));
       // A draft never runs past the tokens still allowed or the context window.
-      draft = lookup?.draft(ids, Math.min(params.maxNewTokens - generated - 1, this.contextLength - ids.length - 1)) ?? [];
+      following &&= follow[generated - 1] === token;
+      draft = following ? follow.slice(generated, generated + Math.max(0, draftLimit(ids.length, generated, CONTINUATION_TOKENS))) : [];
+      if (!draft.length) draft = lookup?.draft(ids, draftLimit(ids.length, generated, Infinity)) ?? [];
       metrics.drafted += draft.length;
       rows = await this.session.forwardAll([token, ...draft], this.cache);
       row = 0;
@@ -304,10 +324,11 @@ export class Generator {
     return search.lines.length ? { ...result, lines: search.lines } : result;
   }
 
-  /** Forgets the cache (the next request prefills from scratch). */
+  /** Forgets the cache and the last answer (the next request prefills from scratch and drafts nothing from it). */
   reset(): void {
     this.cache.clear();
     this.beamSlots = undefined;
+    this.lastSequence = undefined;
   }
 
   private criteria(params: GenerateParams, start: number): StoppingCriterion[] {

@@ -3,6 +3,7 @@ import type { Engine } from '../../src/engine/Engine';
 import { gatherRows, KvCache } from '../../src/engine/KvCache';
 import { lineScore } from '../../src/engine/lineSearch';
 import { BanAtStepProcessor, type LogitsProcessor } from '../../src/engine/logitsProcessors';
+import { constraintGuard } from '../../src/engine/promptLookup';
 import { bytes, cachedVersusFull, GREEDY, loadEngine, request, TINY_EXTERNAL, TINY_GQA, TINY_MERGED } from './helpers';
 
 /** A 100-token prompt of varied bytes (the random part of the tiny model). */
@@ -129,6 +130,48 @@ describe('engine: generation on tiny ONNX models', function () {
       }
       const sampling = { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1.3, seed: 5 };
       assert.deepEqual((await decode(4, sampling)).ids, (await decode(0, sampling)).ids, 'seeded sampling draws the same tokens');
+    });
+  }
+
+  for (const [label, pick] of [['GQA fp32', () => gqa], ['merged, num_logits_to_keep', () => merged]] as const) {
+    it(`a prompt that leads into the previous answer drafts the rest of it with its last chunk: the tokens of one-token steps, a step saved per token taken (${label})`, async () => {
+      const engine = pick();
+      const run = async (promptIds: readonly number[], options: { draftTokens: number; processors?: () => LogitsProcessor[]; draftGuard?: (draft: readonly number[]) => number; reset?: boolean }) => {
+        const ids: number[] = [];
+        if (options.reset) engine.generator.reset();
+        const { reset: _, ...rest } = options;
+        const result = await engine.generator.generate({ promptIds, maxNewTokens: 24, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set(), onToken: (id) => ids.push(id), ...rest });
+        return { ids, metrics: result.metrics };
+      };
+      const first = await run(PROMPT, { draftTokens: 4, reset: true });
+      assert.equal(first.ids.length, 24);
+      // Typed along: the prompt now holds the answer's first three tokens.
+      const typed = [...PROMPT, ...first.ids.slice(0, 3)];
+      const along = await run(typed, { draftTokens: 4 });
+      const plain = await run(typed, { draftTokens: 0, reset: true });
+      assert.deepEqual(along.ids, plain.ids);
+      assert.deepEqual(along.ids.slice(0, 21), first.ids.slice(3), 'the model went on as before');
+      assert.ok(along.metrics.acceptedTokens >= 16, `taken ${along.metrics.acceptedTokens} of ${along.metrics.draftedTokens}`);
+      assert.equal(along.metrics.steps + along.metrics.acceptedTokens, plain.metrics.steps, 'each accepted token saved one step');
+      assert.ok(along.metrics.steps < plain.metrics.steps / 2, `${along.metrics.steps} steps against ${plain.metrics.steps}`);
+
+      // The same prompt asked again with its sixth token banned: the guard drafts the five before it.
+      await run(PROMPT, { draftTokens: 4, reset: true });
+      const ban = { step: 5, id: first.ids[5]! };
+      const processors = (): LogitsProcessor[] => [new BanAtStepProcessor(ban.step, ban.id)];
+      const banned = await run(PROMPT, { draftTokens: 4, processors, draftGuard: constraintGuard(() => undefined, '', ban) });
+      assert.equal(banned.metrics.draftedTokens >= 5 && banned.metrics.acceptedTokens >= 5, true, `drafted ${banned.metrics.draftedTokens}, taken ${banned.metrics.acceptedTokens}`);
+      assert.deepEqual(banned.ids, (await run(PROMPT, { draftTokens: 0, processors, reset: true })).ids);
+      assert.deepEqual(banned.ids.slice(0, 5), first.ids.slice(0, 5));
+      assert.notEqual(banned.ids[5], ban.id);
+
+      // A prompt that does not lead into it (one token changed) drafts nothing from it.
+      await run(PROMPT, { draftTokens: 4, reset: true });
+      const changed = [...PROMPT.slice(0, -1), (PROMPT.at(-1)! + 1) % 256, ...first.ids.slice(0, 3)];
+      const other = await run(changed, { draftTokens: 4 });
+      const cold = await run(changed, { draftTokens: 4, reset: true });
+      assert.deepEqual(other.ids, cold.ids);
+      assert.equal(other.metrics.draftedTokens, cold.metrics.draftedTokens, 'prompt lookup only, as after a reset');
     });
   }
 

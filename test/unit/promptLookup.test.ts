@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PromptLookup } from '../../src/engine/promptLookup';
+import { constraintGuard, continuationAfter, PromptLookup } from '../../src/engine/promptLookup';
 
 describe('engine: prompt-lookup drafts', () => {
   it('proposes what followed the latest earlier occurrence of the final n-gram', () => {
@@ -35,5 +35,31 @@ describe('engine: prompt-lookup drafts', () => {
     ids.push(1, 2);
     // The latest earlier [1, 2] ended at 3 (not at the end, which is the n-gram itself).
     assert.deepEqual(lookup.draft(ids), [3, 7, 8, 1, 2]);
+  });
+
+  it('drafts the previous answer where the prompt is a strict prefix of its sequence, and nothing otherwise', () => {
+    const sequence = [1, 2, 3, 4, 5, 6, 7];
+    assert.deepEqual(continuationAfter(sequence, [1, 2, 3]), [4, 5, 6, 7]);
+    assert.deepEqual(continuationAfter(sequence, [1, 2, 3, 4, 5, 6]), [7]);
+    assert.deepEqual(continuationAfter(sequence, sequence), [], 'the whole sequence: nothing left');
+    assert.deepEqual(continuationAfter(sequence, [1, 2, 9]), [], 'the last prompt token differs');
+    assert.deepEqual(continuationAfter(sequence, [0, 2, 3]), [], 'the first differs');
+    assert.deepEqual(continuationAfter(undefined, [1]), []);
+    assert.deepEqual(continuationAfter(sequence, [1, 2], () => 2), [3, 4]);
+    assert.deepEqual(continuationAfter(sequence, [1, 2], () => 0), []);
+  });
+
+  it('a constraint guard keeps the leading tokens that re-spell the typed bytes and avoid the banned step', () => {
+    const spelled: Record<number, string> = { 1: 'fo', 2: 'r', 3: ' i', 4: 'for', 5: 'x', 6: '' };
+    const binary = (id: number): string | undefined => spelled[id];
+    // Typed "for": "fo" then "r" re-spell it, "for" at once too; after that anything goes.
+    assert.equal(constraintGuard(binary, 'for')([1, 2, 3, 5]), 4);
+    assert.equal(constraintGuard(binary, 'for')([4, 3]), 2);
+    assert.equal(constraintGuard(binary, 'fx')([1, 2]), 0, '"fo" does not re-spell "fx"');
+    assert.equal(constraintGuard(binary, 'for')([1, 5]), 1, '"fo" then "x" breaks off after one');
+    assert.equal(constraintGuard(binary, 'f')([6, 1]), 0, 'an empty token spells nothing');
+    assert.equal(constraintGuard(binary, 'for')([1]), 1, 'a draft may end before the bytes are spelled');
+    assert.equal(constraintGuard(binary, '', { step: 2, id: 5 })([3, 3, 5, 3]), 2);
+    assert.equal(constraintGuard(binary, '', { step: 2, id: 5 })([3, 3, 3, 5]), 4, 'the banned id elsewhere is allowed');
   });
 });
