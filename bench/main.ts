@@ -35,7 +35,8 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
                      editor: the filter setting of both sessions (and --debounce-ms N, the debounce)
   --cursor C         line-start (default): before the hole line's indentation, the dataset's framing;
                      indented: after it; new-line: after it, on an empty line of its own, as after
-                     Enter in an editor that auto-indents (quality)
+                     Enter in an editor that auto-indents; mid-line: after the indentation and the
+                     first half of the line's text, as while typing it (quality)
   --local-context S  on, off or both (off then on, same tasks): hearth.completion.localContext (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
@@ -115,7 +116,7 @@ async function quality(args: ParsedArgs, base: Common, localContext?: 'on' | 'of
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outFile = path.join(OUT_DIR, `quality-${path.basename(dataset).replace(/\.jsonl(\.gz)?$/, '')}${localContext ? `-local-${localContext}` : ''}-${stamp}.jsonl`);
   const cursor = stringFlag(args, 'cursor') ?? 'line-start';
-  if (cursor !== 'line-start' && cursor !== 'indented' && cursor !== 'new-line') throw new UsageError(`--cursor must be line-start, indented or new-line, not '${cursor}'`);
+  if (cursor !== 'line-start' && cursor !== 'indented' && cursor !== 'new-line' && cursor !== 'mid-line') throw new UsageError(`--cursor must be line-start, indented, new-line or mid-line, not '${cursor}'`);
   const candidates = intFlag(args, 'candidates');
   const filter = stringFlag(args, 'filter');
   if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);

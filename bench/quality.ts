@@ -32,8 +32,9 @@ export interface QualityOptions {
    * line's indentation. `indented`: after it, the indentation then part of the document and of
    * the scored line, the next line right after the cursor. `new-line`: after the indentation of an
    * empty line of its own, as an editor leaves it after Enter (a line break follows the cursor).
+   * `mid-line`: after the indentation and the first half of the line's text (`typedHalf`).
    */
-  cursor?: 'line-start' | 'indented' | 'new-line';
+  cursor?: 'line-start' | 'indented' | 'new-line' | 'mid-line';
   concurrency?: number;
   /** Lines searched per completion (`hearth.completion.candidates`); 1 samples one line. */
   candidates?: number;
@@ -87,7 +88,8 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
   const scored: Promise<QualityTaskResult>[] = [];
   try {
     for (const [index, task] of tasks.entries()) {
-      const indent = options.cursor === 'indented' || options.cursor === 'new-line' ? indentOf(task.canonical_solution) : '';
+      // The hole line's text before the cursor (typed, part of the document and of the scored line).
+      const indent = options.cursor === 'mid-line' ? typedHalf(task.canonical_solution) : options.cursor === 'indented' || options.cursor === 'new-line' ? indentOf(task.canonical_solution) : '';
       // new-line: the hole is an empty line of its own (after Enter), so a line break follows the cursor.
       const lineBreak = options.cursor === 'new-line' ? '\n' : '';
       const languageId = task.language ?? 'python';
@@ -226,4 +228,12 @@ async function warmUpGate(service: CompletionService, document: { languageId: st
 /** Whether python3 refused the program before running it (the completion broke the syntax or the indentation). */
 export function isSyntaxError(stderrTail: string): boolean {
   return /^(SyntaxError|IndentationError|TabError)\b/m.test(stderrTail);
+}
+
+/** mid-line: the line's indentation and the first half of the rest of its first line (at least one character where there is one). */
+export function typedHalf(solution: string): string {
+  const line = solution.split('\n')[0] ?? '';
+  const indent = indentOf(line);
+  const text = line.slice(indent.length);
+  return indent + text.slice(0, Math.ceil(text.length / 2));
 }

@@ -146,6 +146,7 @@ export class Engine {
       processors,
       trackWeakest: request.mode === 'single',
       draftTokens: request.draftTokens ?? DRAFT_TOKENS,
+      ...(prompt.healing ? { respelled: prompt.healing.removedIds } : {}),
       ...(prompt.healing || request.ban ? { draftGuard: constraintGuard((id) => this.tokenizer.tokenBinary(id), prompt.healing?.remainderBytes ?? '', request.ban) } : {}),
       ...(request.beams ? { beams: request.beams } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),

@@ -69,6 +69,8 @@ export interface GenerateParams {
    * request's constraints allow (`continuationAfter`); absent, all of them.
    */
   draftGuard?: (draft: readonly number[]) => number;
+  /** With drafting on: the ids token healing removed, drafted where the previous answer gives no draft. */
+  respelled?: readonly number[];
   /** Single-line mode: lines searched at once (`GenerateRequest.beams`); 1 or absent samples one line. */
   beams?: number;
   /** Searched lines must end with a line break (`GenerateRequest.endsLine`). */
@@ -166,7 +168,9 @@ export class Generator {
     // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
     const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident && !searching ? new PromptLookup(params.draftTokens!) : undefined;
     // The previous answer, where this prompt leads into it: drafted with the prompt's last chunk.
-    const follow = lookup && this.followPrevious ? continuationAfter(this.lastSequence, prompt, params.draftGuard) : [];
+    // Else the tokens token healing removed, which the first steps spell again (mostly as they were).
+    let follow = lookup && this.followPrevious ? continuationAfter(this.lastSequence, prompt, params.draftGuard) : [];
+    if (lookup && !follow.length && params.respelled?.length) follow = params.respelled.slice(0, params.draftGuard?.(params.respelled) ?? params.respelled.length);
     const draftLimit = (ids: number, generated: number, most: number): number => Math.min(most, params.maxNewTokens - generated - 1, this.contextLength - ids - 1);
     // `rows[i]` are the logits after the i-th token of the last step's feed; the feed was the token
     // sampled last (or the prompt's last), then `draft`. A sampled token that equals the draft's

@@ -14,7 +14,7 @@ export interface BuiltPrompt {
   stopIds: number[];
   /** Tokens of prefix and suffix left out to fit (snippets that do not fit are dropped whole). */
   truncatedTokens: number;
-  /** `maxNewTokens`, capped at half the context window so that a prompt always fits beside it. */
+  /** `maxNewTokens`, capped at half the context window so that a prompt always fits beside it, plus the tokens healing removed. */
   maxNewTokens: number;
   /** Token healing: the removed bytes the first tokens must spell again (binary string). */
   healing?: FimPrompt['healing'];
@@ -51,7 +51,9 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     ids: prompt.ids,
     stopIds: prompt.stopIds,
     truncatedTokens: prompt.truncatedTokens + prefix.droppedTokens,
-    maxNewTokens,
+    // The tokens that spell the healed text again are not the user's new tokens; the prompt is
+    // shorter by as many, so the context still holds them.
+    maxNewTokens: maxNewTokens + (prompt.healing?.removedIds.length ?? 0),
     ...(prompt.healing ? { healing: prompt.healing } : {}),
     anchor: prefix.text.slice(0, ANCHOR_CHARS),
   };

@@ -4,7 +4,7 @@
  * the user's files can never inject a control token.
  */
 import type { TemplateName } from '../shared/settings';
-import { healPrompt, type HealOptions } from './tokenHealing';
+import { healPrompt, type HealOptions, LINE_HEAL } from './tokenHealing';
 import type { Tokenizer } from './Tokenizer';
 
 export type FimTemplateName = Exclude<TemplateName, 'auto'>;
@@ -261,7 +261,7 @@ function bind(name: FimTemplateName, tokenizer: Tokenizer): FimTemplate {
       }
       let healing: FimPrompt['healing'];
       if (options.heal) {
-        const healed = healPrompt(tokenizer, prefixIds, options.heal === true ? {} : options.heal);
+        const healed = healPrompt(tokenizer, prefixIds, options.heal === true ? { line: LINE_HEAL.prompts } : options.heal);
         if (healed.removedIds.length > 0) {
           prefixIds = healed.ids;
           healing = { remainder: healed.remainder, remainderBytes: healed.remainderBytes, removedIds: healed.removedIds };

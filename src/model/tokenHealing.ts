@@ -24,14 +24,30 @@ export interface HealOptions {
   maxTokens?: number;
   /** Most bytes removed. Default 48. */
   maxBytes?: number;
+  /**
+   * Heal back to the start of the line (the tokens after its last line break, up to
+   * `LINE_HEAL`), where that is more than the last pre-token. The prompt then ends where a line
+   * starts, as in most of what the model read, and its tokens stay the same while a line is typed
+   * (in a fill-in-the-middle prompt the suffix after them stays cached); the typed text is spelled
+   * again by the first generated tokens.
+   */
+  line?: boolean;
 }
 
 /**
- * Removes the tokens of the last pre-token of `ids` (bounded by `maxTokens`/`maxBytes`).
- * Nothing is removed when the prompt ends in a control token.
+ * `HealOptions.line`: its bounds (a longer line is healed from a token within it), and `prompts`,
+ * whether prompts built for requests heal to the line's start (benchmarks compare).
+ */
+export const LINE_HEAL = { maxTokens: 24, maxBytes: 96, prompts: true };
+
+/**
+ * Removes the tokens of the last pre-token of `ids` (bounded by `maxTokens`/`maxBytes`), or with
+ * `line` those after the line's start where they are more. Nothing is removed when the prompt ends
+ * in a control token.
  */
 export function healPrompt(tokenizer: Tokenizer, ids: readonly number[], options: HealOptions = {}): HealedPrompt {
   const maxTokens = options.maxTokens ?? 4;
+  // \`removed\` below is never less than the last pre-token's, so \`line\` only ever heals more.
   const maxBytes = options.maxBytes ?? 48;
   // Look at a window a little wider than what may be removed, to find the last pre-token.
   let windowStart = ids.length;
@@ -54,6 +70,20 @@ export function healPrompt(tokenizer: Tokenizer, ids: readonly number[], options
     if (removedBytes >= pieceBytes || removedBytes + length > maxBytes) break;
     removed++;
     removedBytes += length;
+  }
+  if (options.line) {
+    let lineRemoved = 0;
+    let lineBytes = 0;
+    // A token stays: a prompt of the first line alone would otherwise be empty.
+    for (let i = ids.length - 1; i >= 1 && lineRemoved < LINE_HEAL.maxTokens; i--) {
+      const id = ids[i] as number;
+      if (tokenizer.isSpecial(id)) break;
+      const bytes = tokenizer.tokenBinary(id) ?? '';
+      if (bytes.includes('\n') || lineBytes + bytes.length > LINE_HEAL.maxBytes) break;
+      lineRemoved++;
+      lineBytes += bytes.length;
+    }
+    removed = Math.max(removed, lineRemoved);
   }
   const cut = ids.length - removed;
   const removedIds = ids.slice(cut);

@@ -55,8 +55,22 @@ describe('engine: the tiny-qwen2 fixture (Qwen2 export, real BPE)', function () 
       processors: () => [new HealingProcessor(new HealingConstraint(tokenizer, healed.remainderBytes))],
     });
     assert.ok(raw.text.startsWith('(fib'), JSON.stringify(raw.text));
-    const viaEngine = await fp32.generate(request({ prefix: CODE, heal: true, maxNewTokens: 10 }));
-    assert.equal(viaEngine.metrics.promptTokens, healed.ids.length);
-    assert.equal(viaEngine.text, raw.text.slice('(fib'.length));
+    // A request heals back to the line's start: the model spells `print(fib` again, then goes on.
+    const line = healPrompt(tokenizer, tokenizer.encode(CODE), { line: true });
+    assert.equal(line.remainder, 'print(fib');
+    const viaEngine = await fp32.generate(request({ prefix: CODE, heal: true, maxNewTokens: 12 }));
+    assert.equal(viaEngine.metrics.promptTokens, line.ids.length);
+    fp32.generator.reset();
+    const rawLine = await fp32.generator.generate({
+      promptIds: line.ids,
+      // The engine adds the healed tokens to the request's new tokens.
+      maxNewTokens: 12 + line.removedIds.length,
+      timeBudgetMs: 60_000,
+      sampling: GREEDY,
+      eosIds: new Set(),
+      processors: () => [new HealingProcessor(new HealingConstraint(tokenizer, line.remainderBytes))],
+    });
+    assert.ok(rawLine.text.startsWith('print(fib'), JSON.stringify(rawLine.text));
+    assert.equal(viaEngine.text, rawLine.text.slice('print(fib'.length));
   });
 });

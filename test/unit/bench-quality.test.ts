@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { InfillingTask } from '../../bench/dataset';
-import { completionForScoring, summarizeQuality } from '../../bench/quality';
+import { completionForScoring, summarizeQuality, typedHalf } from '../../bench/quality';
 import { indentOf } from '../../src/completion/documentText';
 import { keystrokeDocuments, replayStart } from '../../bench/replay';
 import type { QualityTaskResult } from '../../bench/results';
@@ -99,5 +99,12 @@ describe('bench quality and replay helpers', () => {
 
   it('keeps prompt lengths that fit the context window with the new tokens', () => {
     assert.deepEqual(usableLengths([64, 256, 1024, 2048], 2048, 64), [64, 256, 1024]);
+  });
+
+  it('mid-line: the cursor after the indentation and the first half of the line (rounded up)', () => {
+    assert.equal(typedHalf('    return x + y\n'), '    return');
+    assert.equal(typedHalf('\tf(a)\nmore\n'), '\tf(');
+    assert.equal(typedHalf('  x\n'), '  x');
+    assert.equal(typedHalf('    \n'), '    ');
   });
 });

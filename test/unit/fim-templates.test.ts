@@ -178,11 +178,17 @@ describe('FIM templates', () => {
 
   it('heals the end of the prefix inside a PSM prompt', () => {
     const { tokenizer } = family('qwen');
-    const built = chooseTemplate({ tokenizer, override: 'qwen' }).build({ prefix: 'total = compute_tot', suffix: '\n' }, { heal: true });
+    const template = chooseTemplate({ tokenizer, override: 'qwen' });
+    const built = template.build({ prefix: 'total = compute_tot', suffix: '\n' }, { heal: {} });
     assert.equal(built.healing?.remainder, '_tot');
     assert.equal(tokenizer.decode(built.prefixIds), 'total = compute');
     const [pre, suf, mid] = ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'].map((t) => tokenizer.specialId(t) as number);
     assert.deepEqual(built.ids, [pre, ...built.prefixIds, suf, ...tokenizer.encode('\n'), mid]);
+    // heal: true, as requests ask: back to the line's start, so the prompt stays while the line is typed.
+    const line = template.build({ prefix: 'x = 1\ntotal = compute_tot', suffix: '\n' }, { heal: true });
+    assert.equal(line.healing?.remainder, 'total = compute_tot');
+    assert.equal(tokenizer.decode(line.prefixIds), 'x = 1\n');
+    assert.deepEqual(template.build({ prefix: 'x = 1\ntotal = compute_total(', suffix: '\n' }, { heal: true }).ids, line.ids);
   });
 
   it('user text never adds control tokens', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { StreamDecoder, completePrefixLength } from '../../src/model/StreamDecoder';
-import { HealingConstraint, TokenPrefixIndex, healPrompt, tokensCompatibleWith } from '../../src/model/tokenHealing';
+import { HealingConstraint, TokenPrefixIndex, LINE_HEAL, healPrompt, tokensCompatibleWith } from '../../src/model/tokenHealing';
 import type { Tokenizer } from '../../src/model/Tokenizer';
 import { QWEN_JSON, loadTokenizer } from './tokenizer-fixtures';
 
@@ -94,6 +94,24 @@ describe('Token healing', () => {
     const allowed = new Set(tokensCompatibleWith(tokenizer, healed.remainderBytes));
     const afterNewline = next[tokenizer.encode('if x:\n').length] ?? -1;
     assert.ok(allowed.has(afterNewline));
+  });
+
+  it('with line, heals back to the start of the line, within its bounds, and never less than the last pre-token', () => {
+    const code = 'def compute_total(items):\n    return sum_of_ite';
+    const healed = healPrompt(tokenizer, tokenizer.encode(code), { line: true });
+    assert.ok(healed.remainder.endsWith('return sum_of_ite'), JSON.stringify(healed.remainder));
+    assert.ok(!healed.remainderBytes.includes('\n'));
+    assert.equal(tokenizer.decode(healed.ids) + healed.remainder, code);
+    // Typing on within the line leaves the prompt's tokens as they were.
+    assert.deepEqual(healPrompt(tokenizer, tokenizer.encode(`${code}ms(x)`), { line: true }).ids, healed.ids);
+    // A line longer than LINE_HEAL's bounds is healed from a token within it.
+    const long = `x = [${'alpha, '.repeat(40)}be`;
+    const cut = healPrompt(tokenizer, tokenizer.encode(long), { line: true });
+    assert.ok(cut.removedIds.length <= LINE_HEAL.maxTokens && cut.remainderBytes.length <= LINE_HEAL.maxBytes);
+    assert.ok(cut.remainder.endsWith('be') && cut.remainder.length < long.length);
+    // An empty line's indentation: what the pre-token rule removes.
+    const indent = tokenizer.encode('if x:\n        ');
+    assert.deepEqual(healPrompt(tokenizer, indent, { line: true }).removedIds, healPrompt(tokenizer, indent).removedIds);
   });
 
   it('stops at a control token and respects maxTokens', () => {
