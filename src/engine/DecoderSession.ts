@@ -112,9 +112,11 @@ export class DecoderSession {
         await decoder.warmUp();
         // A graph whose step.* outputs are not what this engine takes them for is caught here and
         // decoded the usual way instead.
+        // A slots-only graph that fails it is left out, and the variant's own graph asked again.
         if (layout && !(await decoder.slotsAgree())) {
           await slotSession?.release();
-          decoder = new DecoderSession(session, signature, provider, fallbacks, false, undefined);
+          const alone = slotSession ? new DecoderSession(session, signature, provider, fallbacks, false, layout) : undefined;
+          decoder = alone && (await alone.slotsAgree()) ? alone : new DecoderSession(session, signature, provider, fallbacks, false, undefined);
         }
         return decoder;
       } catch (error) {

@@ -1,4 +1,6 @@
 /** Shared set-up of the engine tests: the tiny models and a greedy request. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SamplingSettings } from '../../src/shared/settings';
 import { Engine } from '../../src/engine/Engine';
@@ -73,4 +75,11 @@ export async function cachedVersusFull(session: DecoderSession, promptIds: reado
   }
   if (cache.length !== ids.length) throw new Error(`the cache holds ${cache.length} positions for ${ids.length} ids`);
   return differences;
+}
+
+/** A copy of the model folder `source` in a fresh temporary folder, for a test to break; `rm` it after. */
+export function copyModelFolder(source: string, prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(source, dir, { recursive: true });
+  return dir;
 }

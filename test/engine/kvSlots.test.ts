@@ -7,11 +7,10 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/Engine';
 import type { GenerateRequest } from '../../src/shared/protocol';
-import { GREEDY, loadEngine, MODELS, TINY_QWEN2 } from './helpers';
+import { copyModelFolder, GREEDY, loadEngine, MODELS, TINY_QWEN2 } from './helpers';
 
 const FUSED = path.join(__dirname, '..', 'fixtures', 'tiny-qwen2-fused');
 const WRONG_STEPS = path.join(MODELS, 'wrong-steps');
@@ -96,16 +95,15 @@ describe('engine: the KV cache in slots (fixtures)', () => {
   describe('a slots-only graph that is broken or wrong', () => {
     let dir: string;
     beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-slots-'));
-      fs.cpSync(FUSED, dir, { recursive: true });
+      dir = copyModelFolder(FUSED, 'hearth-slots-');
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    /** Loads the copied folder: slots as `kvSlots` says, no slots-only graph, the torch export's tokens. */
-    async function loadsWithout(kvSlots: boolean): Promise<void> {
+    /** Loads the copied folder: slots on, no slots-only graph, the torch export's tokens. */
+    async function loadsWithout(): Promise<void> {
       const engine = await loadEngine(dir);
       try {
-        assert.equal(engine.info.kvSlots, kvSlots);
+        assert.equal(engine.info.kvSlots, true);
         assert.equal(engine.info.slotsGraph, undefined);
         assert.deepEqual(await tokensOf(engine, ask()), await tokensOf(torchExport, ask()));
       } finally {
@@ -115,18 +113,18 @@ describe('engine: the KV cache in slots (fixtures)', () => {
 
     it('is left out when it is not ONNX: the main graph runs every step', async () => {
       fs.writeFileSync(path.join(dir, 'onnx', 'model_slots.onnx'), 'not a model\n');
-      await loadsWithout(true);
+      await loadsWithout();
     });
 
     it('is left out when it is a folder', async () => {
       fs.rmSync(path.join(dir, 'onnx', 'model_slots.onnx'));
       fs.mkdirSync(path.join(dir, 'onnx', 'model_slots.onnx'));
-      await loadsWithout(true);
+      await loadsWithout();
     });
 
-    it('is caught at load where its step.* are not the right keys: decoded through present.*', async () => {
+    it('is caught at load where its step.* are not the right keys, and left out: the main graph keeps its slots', async () => {
       fs.copyFileSync(path.join(WRONG_STEPS, 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'model_slots.onnx'));
-      await loadsWithout(false);
+      await loadsWithout();
     });
   });
 

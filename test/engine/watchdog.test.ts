@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineLogger } from '../../src/engine/clientOptions';
 import { EngineError, isCancelled, isEngineError } from '../../src/shared/errors';
-import { loadOptions, request, TINY_GQA } from './helpers';
+import { copyModelFolder, loadOptions, request, TINY_GQA } from './helpers';
 import { rejection } from '../rejection';
 import { useWorkerClients } from './workerClients';
 import { runChild } from './children/run';
@@ -78,8 +77,7 @@ describe('engine: watchdog and safe stops', function () {
   describe('model folders that would block the engine', () => {
     let dir: string;
     beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-unsafe-'));
-      fs.cpSync(TINY_GQA, dir, { recursive: true });
+      dir = copyModelFolder(TINY_GQA, 'hearth-unsafe-');
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
