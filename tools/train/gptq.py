@@ -331,7 +331,11 @@ def main():
     from fused_graph import build_graph
     if os.path.abspath(args.out) != os.path.abspath(args.source):
         shutil.copytree(args.source, args.out, dirs_exist_ok=True)
-    print(write_quantized(build_graph(fp32), onnx_codes(q), args.block, os.path.join(args.out, 'onnx', 'model_quantized.onnx')))
+    quantized = os.path.join(args.out, 'onnx', 'model_quantized.onnx')
+    print(write_quantized(build_graph(fp32), onnx_codes(q), args.block, quantized))
+    # Its slots-only sibling, from the new weights: a stale one would fail Hearth's load check.
+    from split_attention import write_slots_graph
+    print(write_slots_graph(quantized, quantized[:-len('.onnx')] + '_slots.onnx'))
 
 
 def write_quantized(m, fixed, block, dst):

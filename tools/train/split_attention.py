@@ -2,7 +2,9 @@
 
   split_attention.py models/hearth-coder/onnx/model_quantized.onnx OUT.onnx
 
-Not applied to the shipped files (docs/llama-cpp-peer.md, "Where the time goes"). onnxruntime's CPU
+Shipped beside the CPU file as models/hearth-coder/onnx/model_quantized_slots.onnx, which Hearth opens
+for its steps of a few tokens (docs/engine.md, "The slots-only graph"); gptq.py writes it again
+after the file it was made from. onnxruntime's CPU
 Attention kernel refuses a past without a present output, and a graph output is computed on every
 run whether fetched or not, so every decode step copies the whole cache into present.*. This graph
 replaces each Attention node (opset 23, grouped-query) with the same arithmetic spelled out: the
@@ -104,10 +106,14 @@ def split_attention(model, head_dim):
     g.output.extend(kept)
 
 
-if __name__ == '__main__':
-    src, dst = sys.argv[1:3]
+def write_slots_graph(src, dst):
+    """Reads the fused graph `src` and writes its slots-only copy to `dst`."""
     model = onnx.load(src)
     past = next(i for i in model.graph.input if i.name.startswith('past_key_values.'))
     split_attention(model, past.type.tensor_type.shape.dim[3].dim_value)
     onnx.save(model, dst)
-    print(f'{dst}: attention without present.*')
+    return f'{dst}: attention without present.*'
+
+
+if __name__ == '__main__':
+    print(write_slots_graph(*sys.argv[1:3]))
