@@ -196,6 +196,9 @@ export class Generator {
     this.lastSequence = ids;
     const decoder = this.text.createStreamDecoder(params.skipBytes ?? 0);
     let following = follow.length > 0;
+    // One token that differs may be a substitution (a banned step, a near tie): the draft after it
+    // then goes on with the answer's next tokens, a few only, and one miss more ends it.
+    let substituted = false;
     let row = 0;
     let text = '';
     let emitted = 0;
@@ -241,8 +244,13 @@ export class Generator {
       const stepStart = this.now();
       if (row < draft.length) await this.session.truncate(this.cache, this.cache.length - (draft.length - row));
       // A draft never runs past the tokens still allowed or the context window.
-      following &&= follow[generated - 1] === token;
-      draft = following ? follow.slice(generated, generated + Math.max(0, draftLimit(ids.length, generated, CONTINUATION_TOKENS))) : [];
+      let most = CONTINUATION_TOKENS;
+      if (following && follow[generated - 1] !== token) {
+        following = !substituted;
+        substituted = true;
+        most = params.draftTokens ?? 0;
+      }
+      draft = following ? follow.slice(generated, generated + Math.max(0, draftLimit(ids.length, generated, most))) : [];
       if (!draft.length) draft = lookup?.draft(ids, draftLimit(ids.length, generated, Infinity)) ?? [];
       metrics.drafted += draft.length;
       rows = await this.session.forwardAll([token, ...draft], this.cache);
