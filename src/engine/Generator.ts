@@ -168,9 +168,11 @@ export class Generator {
     // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
     const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident && !searching ? new PromptLookup(params.draftTokens!) : undefined;
     // The previous answer, where this prompt leads into it: drafted with the prompt's last chunk.
-    // Else the tokens token healing removed, which the first steps spell again (mostly as they were).
+    // Or the tokens token healing removed, which the first steps spell again (mostly as they were),
+    // where they reach further: the user typed what the previous answer did not say.
     let follow = lookup && this.followPrevious ? continuationAfter(this.lastSequence, prompt, params.draftGuard) : [];
-    if (lookup && !follow.length && params.respelled?.length) follow = params.respelled.slice(0, params.draftGuard?.(params.respelled) ?? params.respelled.length);
+    const respelled = lookup && params.respelled?.length ? params.respelled.slice(0, params.draftGuard?.(params.respelled) ?? params.respelled.length) : [];
+    if (respelled.length > follow.length) follow = respelled;
     const draftLimit = (ids: number, generated: number, most: number): number => Math.min(most, params.maxNewTokens - generated - 1, this.contextLength - ids - 1);
     // `rows[i]` are the logits after the i-th token of the last step's feed; the feed was the token
     // sampled last (or the prompt's last), then `draft`. A sampled token that equals the draft's
