@@ -58,8 +58,12 @@ describe('engine: the tiny-qwen2 fixture (Qwen2 export, real BPE)', function () 
     // A request heals back to the line's start: the model spells `print(fib` again, then goes on.
     const line = healPrompt(tokenizer, tokenizer.encode(CODE), { line: true });
     assert.equal(line.remainder, 'print(fib');
+    fp32.generator.reset();
     const viaEngine = await fp32.generate(request({ prefix: CODE, heal: true, maxNewTokens: 12 }));
     assert.equal(viaEngine.metrics.promptTokens, line.ids.length);
+    // With no previous answer, the removed tokens are the draft the prefill step checks.
+    const { draftedTokens, acceptedTokens } = viaEngine.metrics;
+    assert.ok(draftedTokens >= line.removedIds.length && acceptedTokens >= 1, `drafted ${draftedTokens}, taken ${acceptedTokens}`);
     fp32.generator.reset();
     const rawLine = await fp32.generator.generate({
       promptIds: line.ids,
