@@ -106,6 +106,7 @@ export class Generator {
   private beamSlots: BeamSlots | undefined;
   /** The last sampled run's prompt and tokens: the next request drafts from it (`continuationAfter`). */
   private lastSequence: number[] | undefined;
+  private lastPromptLength = 0;
   /** Whether drafting (`GenerateParams.draftTokens` > 0) also proposes the previous answer; benchmarks compare. */
   followPrevious = true;
 
@@ -166,7 +167,7 @@ export class Generator {
     // within one chunk, and the chunks done stay in the cache for the request that replaced it.
     const searching = (params.beams ?? 1) > 1 && params.mode === 'single';
     // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
-    const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident && !searching ? new PromptLookup(params.draftTokens!) : undefined;
+    const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident && !searching ? new PromptLookup(params.draftTokens!, this.followPrevious ? this.lastAnswer() : []) : undefined;
     // The previous answer, where this prompt leads into it: drafted with the prompt's last chunk.
     // Or the tokens token healing removed, which the first steps spell again (mostly as they were),
     // where they reach further: the user typed what the previous answer did not say.
@@ -196,6 +197,7 @@ export class Generator {
 
     const ids = [...prompt];
     this.lastSequence = ids;
+    this.lastPromptLength = prompt.length;
     const decoder = this.text.createStreamDecoder(params.skipBytes ?? 0);
     let following = follow.length > 0;
     // One token that differs may be a substitution (a banned step, a near tie): the draft after it
@@ -336,6 +338,11 @@ export class Generator {
     if (text && params.onText) params.onText(text);
     const result = finish(text, search.stopReason, search.tokens.length);
     return search.lines.length ? { ...result, lines: search.lines } : result;
+  }
+
+  /** The tokens the last sampled run wrote (before `lastSequence` is replaced). */
+  private lastAnswer(): readonly number[] {
+    return this.lastSequence?.slice(this.lastPromptLength) ?? [];
   }
 
   /** Forgets the cache and the last answer (the next request prefills from scratch and drafts nothing from it). */

@@ -1,7 +1,7 @@
 /**
  * Prompt-lookup drafting: code repeats itself (names, calls, whole lines, the code after the
- * cursor), so the tokens that followed the last occurrence of the sequence's final n-gram are a
- * good guess of what comes next. The generator feeds such a guess with the sampled token and keeps
+ * cursor), so the tokens that followed the last occurrence of the sequence's final n-gram (in the
+ * sequence, else in the previous answer) are a good guess of what comes next. The generator feeds such a guess with the sampled token and keeps
  * the part the model agrees with, token by token; the text is the same as without it.
  */
 
@@ -15,11 +15,25 @@ export class PromptLookup {
   /** Ids indexed so far: n-grams ending before this index are in `seen`. */
   private indexed = 0;
 
+  /** For each n, the n-gram → the index of its last token in `earlier`, at its latest occurrence. */
+  private readonly seenEarlier = new Map<number, Map<string, number>>();
+
   constructor(
     /** Most tokens a draft proposes. */
     readonly maxTokens: number,
+    /**
+     * Tokens also looked up, after the sequence's own (the previous answer: in a fill-in-the-middle
+     * prompt what the model wrote last time is nowhere in the prompt).
+     */
+    private readonly earlier: readonly number[] = [],
   ) {
-    for (let n = SHORTEST; n <= LONGEST; n++) this.seen.set(n, new Map());
+    for (let n = SHORTEST; n <= LONGEST; n++) {
+      this.seen.set(n, new Map());
+      const map = new Map<string, number>();
+      // Up to the second-to-last token: an n-gram at the very end has nothing after it to draft.
+      for (let end = n - 1; end < earlier.length - 1; end++) map.set(key(earlier, end - n + 1, end + 1), end);
+      this.seenEarlier.set(n, map);
+    }
   }
 
   /**
@@ -36,10 +50,12 @@ export class PromptLookup {
         this.seen.get(n)!.set(key(ids, this.indexed - n + 1, this.indexed + 1), this.indexed);
       }
     }
-    for (let n = Math.min(LONGEST, ids.length - 1); n >= SHORTEST; n--) {
-      const end = this.seen.get(n)!.get(key(ids, ids.length - n, ids.length));
-      if (end === undefined) continue;
-      return ids.slice(end + 1, Math.min(ids.length, end + 1 + count));
+    for (let n = Math.min(LONGEST, ids.length); n >= SHORTEST; n--) {
+      const gram = key(ids, ids.length - n, ids.length);
+      const end = n < ids.length ? this.seen.get(n)!.get(gram) : undefined;
+      if (end !== undefined) return ids.slice(end + 1, Math.min(ids.length, end + 1 + count));
+      const before = this.seenEarlier.get(n)!.get(gram);
+      if (before !== undefined) return this.earlier.slice(before + 1, before + 1 + count);
     }
     return [];
   }

@@ -37,6 +37,17 @@ describe('engine: prompt-lookup drafts', () => {
     assert.deepEqual(lookup.draft(ids), [3, 7, 8, 1, 2]);
   });
 
+  it('looks up the previous answer after the sequence itself', () => {
+    // [5, 6] is nowhere earlier in the sequence; in the earlier answer it is followed by 7, 8.
+    assert.deepEqual(new PromptLookup(4, [1, 5, 6, 7, 8]).draft([9, 9, 5, 6]), [7, 8]);
+    // The sequence's own occurrence wins at the same length.
+    assert.deepEqual(new PromptLookup(2, [5, 6, 7, 8]).draft([5, 6, 3, 4, 5, 6]), [3, 4]);
+    // A longer n-gram in the answer wins over a shorter one in the sequence.
+    assert.deepEqual(new PromptLookup(2, [4, 5, 6, 1, 2]).draft([5, 6, 3, 4, 5, 6]), [1, 2]);
+    // An n-gram at the answer's very end has nothing after it.
+    assert.deepEqual(new PromptLookup(2, [5, 6]).draft([9, 5, 6]), []);
+  });
+
   it('drafts the previous answer where the prompt is a strict prefix of its sequence, and nothing otherwise', () => {
     const sequence = [1, 2, 3, 4, 5, 6, 7];
     assert.deepEqual(continuationAfter(sequence, [1, 2, 3]), [4, 5, 6, 7]);
