@@ -178,22 +178,24 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
 
     // Each row's log-softmax after the constraints, worked out once: at the first step the
     // retrieved lines share the prompt's row with the model's beam.
-    const processed = new Map<number, { logits: Float32Array; normalizer: number }>();
-    const logSoftmax = (row: number, ids: readonly number[]): { logits: Float32Array; normalizer: number; candidates?: number[] } => {
+    const processed = new Map<number, { logits: Float32Array; normalizer: number; spelling?: ReadonlySet<number> }>();
+    const logSoftmax = (row: number, ids: readonly number[]): { logits: Float32Array; normalizer: number; candidates?: number[]; spelling?: ReadonlySet<number> } => {
       const known = processed.get(row);
       if (known) return known;
       const logits = rows[row]!;
       const context: ProcessorContext = { ids: [...promptIds, ...ids], generated: ids.length };
       for (const processor of params.constraints()) processor.process(logits, context);
-      const entry = { logits, normalizer: logSumExp(logits, context.candidates), ...(context.candidates ? { candidates: context.candidates } : {}) };
+      const entry = { logits, normalizer: logSumExp(logits, context.candidates), ...(context.candidates ? { candidates: context.candidates } : {}), ...(context.spelling ? { spelling: context.spelling } : {}) };
       processed.set(row, entry);
       return entry;
     };
-    const expansions: { parent: number; id: number; logprob: number }[] = [];
+    const expansions: { parent: number; id: number; logprob: number; spelling: boolean }[] = [];
     for (const [row, beam] of beams.entries()) {
-      const { logits, normalizer, candidates } = logSoftmax(row, beam.ids);
-      for (const id of topCandidates(logits, width, candidates).slice(0, width)) {
-        expansions.push({ parent: row, id, logprob: beam.logprob + logits[id]! - normalizer });
+      const { logits, normalizer, candidates, spelling } = logSoftmax(row, beam.ids);
+      // While spelling, the ids that finish the typed text compete for the places the others leave.
+      const take = spelling ? 2 * width : width;
+      for (const id of topCandidates(logits, take, candidates).slice(0, take)) {
+        expansions.push({ parent: row, id, logprob: beam.logprob + logits[id]! - normalizer, spelling: spelling?.has(id) ?? false });
       }
     }
     expansions.sort((a, b) => b.logprob - a.logprob);
@@ -206,8 +208,19 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
     // ended line cannot reach its first two places, and neither can any expansion after it.
     // (Retrieved lines do not raise the bound: the model's own best lines are kept beside them.)
     const bound = ownScore(SURE_PLACES);
-    for (const [rank, expansion] of expansions.entries()) {
+    // Partial lines still spelling the typed text (token healing) differ in how they split it, not
+    // in what they say: the likeliest goes on, the others would only cost rows.
+    let spelled = false;
+    let skipped = 0;
+    for (const [index, expansion] of expansions.entries()) {
+      if (expansion.spelling && spelled) {
+        skipped++;
+        continue;
+      }
+      // Ranked among the expansions kept.
+      const rank = index - skipped;
       if (rank >= width * 2 || next.length >= width || expansion.logprob < bound) break;
+      spelled ||= expansion.spelling;
       const parent = beams[expansion.parent]!;
       const ids = [...parent.ids, expansion.id];
       const beam: Beam = { ids, text: params.decode(ids), logprob: expansion.logprob, minLogprob: Math.min(parent.minLogprob, expansion.logprob - parent.logprob) };

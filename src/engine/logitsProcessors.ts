@@ -19,6 +19,11 @@ export interface ProcessorContext {
    * first); every id not listed counts as `-Infinity`. Undefined: the whole vocabulary.
    */
   candidates?: number[];
+  /**
+   * Set by token healing while it is active: the allowed ids that spell only part of what is left
+   * of the typed text, so that healing goes on after them (the line search keeps one such beam).
+   */
+  spelling?: ReadonlySet<number>;
 }
 
 export interface LogitsProcessor {
@@ -102,6 +107,8 @@ export class AllowedTokensProcessor implements LogitsProcessor {
 export interface HealingState {
   readonly active: boolean;
   allowedIds(): Int32Array;
+  /** Of `allowedIds()`, those that spell part of what is left only. */
+  spellingIds(): ReadonlySet<number>;
   accept(id: number): void;
 }
 
@@ -120,6 +127,7 @@ export class HealingProcessor implements LogitsProcessor {
     if (!this.healing.active) return;
     const allowed = this.healing.allowedIds();
     if (allowed.length === 0) return;
+    context.spelling = this.healing.spellingIds();
     const keep = new Float32Array(allowed.length);
     for (let i = 0; i < allowed.length; i++) keep[i] = logits[allowed[i]!] ?? -Infinity;
     logits.fill(-Infinity);

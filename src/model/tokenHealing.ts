@@ -171,6 +171,7 @@ export function tokensCompatibleWith(tokenizer: Tokenizer, remainderBytes: strin
 export class HealingConstraint {
   private remaining: string;
   private allowed: Int32Array | undefined;
+  private spelling: ReadonlySet<number> | undefined;
 
   constructor(
     private readonly tokenizer: Tokenizer,
@@ -190,11 +191,18 @@ export class HealingConstraint {
     return this.allowed;
   }
 
+  /** Of `allowedIds()`, the ids whose bytes are a proper prefix of what is left (healing goes on after them). */
+  spellingIds(): ReadonlySet<number> {
+    this.spelling ??= new Set(Array.from(this.allowedIds()).filter((id) => (this.tokenizer.tokenBinary(id) ?? '').length < this.remaining.length));
+    return this.spelling;
+  }
+
   /** Records the generated token; the constraint ends once the remainder is spelled out. */
   accept(id: number): void {
     if (!this.active) return;
     const bytes = this.tokenizer.tokenBinary(id) ?? '';
     this.remaining = bytes.startsWith(this.remaining) ? '' : this.remaining.startsWith(bytes) ? this.remaining.slice(bytes.length) : '';
     this.allowed = undefined;
+    this.spelling = undefined;
   }
 }

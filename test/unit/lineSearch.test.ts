@@ -52,6 +52,31 @@ function paramsOf(fake: { prompt: LineSearchParams['past']; first: Float32Array 
 }
 
 describe('single-line beam search', () => {
+  it('keeps one partial line among those still spelling the typed text (token healing), so the others do not cost rows', async () => {
+    const table = {
+      '|': { a: 0.5, b: 0.3, c: 0.2 },
+      a: { '⏎': 1 },
+      b: { '⏎': 1 },
+      c: { '⏎': 1 },
+      'a⏎': { EOS: 1 },
+      'b⏎': { EOS: 1 },
+      'c⏎': { EOS: 1 },
+    };
+    // "a" and "b" both spell only part of what is left; "c" finishes it.
+    const healing: LogitsProcessor = {
+      process(_logits, context) {
+        if (context.generated === 0) context.spelling = new Set([0, 1]);
+      },
+    };
+    const plain = fakeModel(table);
+    const without = await searchLine(plain.model, paramsOf(plain));
+    assert.deepEqual(without.lines.map((line) => line.text).sort(), ['a', 'b']);
+    const healed = fakeModel(table);
+    const withSpelling = await searchLine(healed.model, paramsOf(healed, { constraints: () => [healing] }));
+    assert.deepEqual(withSpelling.lines.map((line) => line.text).sort(), ['a', 'c']);
+    assert.ok(!healed.log.fed.some((tokens) => tokens.includes(1)), 'the second spelling beam was never fed');
+  });
+
   it('finds the more likely line that greedy decoding misses, and ranks every line it returns', async () => {
     // Greedy takes "a" (0.5) and ends on a 0.3 newline: 0.15. "b" then a newline is 0.4 × 0.9 = 0.36.
     const { model, prompt, first } = fakeModel({
