@@ -122,10 +122,13 @@ export class Engine {
     const template = request.kind === 'fim' ? this.fimTemplate(request.template) : request.kind === 'chat' ? (this.chat ?? this.continuation) : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
+    const healing = prompt.healing;
+    // Token healing's constraint, fresh for each sequence: the processors' and the draft guard's.
+    const spelling = healing && ((): HealingConstraint => new HealingConstraint(this.tokenizer, healing.remainderBytes));
     const local = request.localContext ? localContextFor(prompt.ids, this.tokenizer, request, prompt.healing?.remainderBytes) : undefined;
     const processors = (): LogitsProcessor[] => {
       const list: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
-      if (prompt.healing) list.push(new HealingProcessor(new HealingConstraint(this.tokenizer, prompt.healing.remainderBytes)));
+      if (spelling) list.push(new HealingProcessor(spelling()));
       if (request.ban) list.push(new BanAtStepProcessor(request.ban.step, request.ban.id));
       // Last: the cache's mass goes only to ids the constraints allow. Not in the line search:
       // there it shifted which whole line won without making lines right (docs/local-context.md).
@@ -146,8 +149,8 @@ export class Engine {
       processors,
       trackWeakest: request.mode === 'single',
       draftTokens: request.draftTokens ?? DRAFT_TOKENS,
-      ...(prompt.healing ? { respelled: prompt.healing.removedIds } : {}),
-      ...(prompt.healing || request.ban ? { draftGuard: constraintGuard((id) => this.tokenizer.tokenBinary(id), prompt.healing?.remainderBytes ?? '', request.ban) } : {}),
+      ...(healing ? { respelled: healing.removedIds } : {}),
+      ...(spelling || request.ban ? { draftGuard: constraintGuard(spelling, request.ban) } : {}),
       ...(request.beams ? { beams: request.beams } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
       ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedVeto: local.retrievedVeto, retrievedTokenFloor: local.retrievedTokenFloor, ...(local.retrievedUnlessSure !== undefined ? { retrievedUnlessSure: local.retrievedUnlessSure } : {}) } : {}),

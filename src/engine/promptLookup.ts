@@ -90,21 +90,24 @@ export function continuationAfter(sequence: readonly number[] | undefined, promp
   return guard ? draft.slice(0, Math.max(0, guard(draft))) : draft;
 }
 
+/** What a guard asks of token healing's constraint (`HealingConstraint`), fresh for each draft. */
+export interface SpellingCheck {
+  admits(id: number): boolean;
+  accept(id: number): void;
+}
+
 /**
- * A `continuationAfter` guard for a request whose first tokens must re-spell `remainder` (token
- * healing's typed bytes, as a binary string) and whose step `ban.step` must not be `ban.id`: the
+ * A `continuationAfter` guard for a request whose first tokens must re-spell the typed bytes
+ * (`healing`: a fresh constraint for them) and whose step `ban.step` must not be `ban.id`: the
  * count of leading draft tokens that keep to both.
  */
-export function constraintGuard(tokenBinary: (id: number) => string | undefined, remainder: string, ban?: { step: number; id: number }): (draft: readonly number[]) => number {
+export function constraintGuard(healing: (() => SpellingCheck) | undefined, ban?: { step: number; id: number }): (draft: readonly number[]) => number {
   return (draft) => {
-    let rest = remainder;
+    const check = healing?.();
     for (let i = 0; i < draft.length; i++) {
       if (ban && ban.step === i && ban.id === draft[i]) return i;
-      if (rest === '') continue;
-      const bytes = tokenBinary(draft[i]!) ?? '';
-      if (bytes.startsWith(rest)) rest = '';
-      else if (bytes !== '' && rest.startsWith(bytes)) rest = rest.slice(bytes.length);
-      else return i;
+      if (check && !check.admits(draft[i]!)) return i;
+      check?.accept(draft[i]!);
     }
     return draft.length;
   };

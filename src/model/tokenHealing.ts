@@ -47,7 +47,6 @@ export const LINE_HEAL = { maxTokens: 24, maxBytes: 96, prompts: true };
  */
 export function healPrompt(tokenizer: Tokenizer, ids: readonly number[], options: HealOptions = {}): HealedPrompt {
   const maxTokens = options.maxTokens ?? 4;
-  // \`removed\` below is never less than the last pre-token's, so \`line\` only ever heals more.
   const maxBytes = options.maxBytes ?? 48;
   // Look at a window a little wider than what may be removed, to find the last pre-token.
   let windowStart = ids.length;
@@ -140,11 +139,18 @@ export class TokenPrefixIndex {
     const end = this.lowerBound(remainder + '\u0100');
     const ids: number[] = [];
     for (let i = first; i < end; i++) ids.push(this.sortedIds[i] as number);
+    ids.push(...this.properPrefixesOf(remainder));
+    return Int32Array.from(ids).sort();
+  }
+
+  /** Ids of the tokens whose bytes are a proper prefix of `remainder` (healing goes on after them). */
+  properPrefixesOf(remainder: string): number[] {
+    const ids: number[] = [];
     for (let length = 1; length < remainder.length; length++) {
       const id = this.byBytes.get(remainder.slice(0, length));
       if (id !== undefined) ids.push(id);
     }
-    return Int32Array.from(ids).sort();
+    return ids;
   }
 
   private lowerBound(key: string): number {
@@ -193,8 +199,15 @@ export class HealingConstraint {
 
   /** Of `allowedIds()`, the ids whose bytes are a proper prefix of what is left (healing goes on after them). */
   spellingIds(): ReadonlySet<number> {
-    this.spelling ??= new Set(Array.from(this.allowedIds()).filter((id) => (this.tokenizer.tokenBinary(id) ?? '').length < this.remaining.length));
+    this.spelling ??= new Set(TokenPrefixIndex.of(this.tokenizer).properPrefixesOf(this.remaining));
     return this.spelling;
+  }
+
+  /** Whether `id` may come next: its bytes start with what is left, or are a proper prefix of it (always, once healing is done). */
+  admits(id: number): boolean {
+    if (!this.active) return true;
+    const bytes = this.tokenizer.tokenBinary(id) ?? '';
+    return bytes.startsWith(this.remaining) || (bytes !== '' && this.remaining.startsWith(bytes));
   }
 
   /** Records the generated token; the constraint ends once the remainder is spelled out. */

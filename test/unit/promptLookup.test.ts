@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { constraintGuard, continuationAfter, PromptLookup } from '../../src/engine/promptLookup';
+import { HealingConstraint } from '../../src/model/tokenHealing';
+import type { Tokenizer } from '../../src/model/Tokenizer';
 
 describe('engine: prompt-lookup drafts', () => {
   it('proposes what followed the latest earlier occurrence of the final n-gram', () => {
@@ -62,15 +64,17 @@ describe('engine: prompt-lookup drafts', () => {
 
   it('a constraint guard keeps the leading tokens that re-spell the typed bytes and avoid the banned step', () => {
     const spelled: Record<number, string> = { 1: 'fo', 2: 'r', 3: ' i', 4: 'for', 5: 'x', 6: '' };
-    const binary = (id: number): string | undefined => spelled[id];
+    const tokenizer = { tokenBinary: (id: number): string | undefined => spelled[id] } as unknown as Tokenizer;
+    // The guard as the engine makes it: token healing's own constraint for the typed bytes.
+    const guard = (typed: string, ban?: { step: number; id: number }) => constraintGuard(() => new HealingConstraint(tokenizer, typed), ban);
     // Typed "for": "fo" then "r" re-spell it, "for" at once too; after that anything goes.
-    assert.equal(constraintGuard(binary, 'for')([1, 2, 3, 5]), 4);
-    assert.equal(constraintGuard(binary, 'for')([4, 3]), 2);
-    assert.equal(constraintGuard(binary, 'fx')([1, 2]), 0, '"fo" does not re-spell "fx"');
-    assert.equal(constraintGuard(binary, 'for')([1, 5]), 1, '"fo" then "x" breaks off after one');
-    assert.equal(constraintGuard(binary, 'f')([6, 1]), 0, 'an empty token spells nothing');
-    assert.equal(constraintGuard(binary, 'for')([1]), 1, 'a draft may end before the bytes are spelled');
-    assert.equal(constraintGuard(binary, '', { step: 2, id: 5 })([3, 3, 5, 3]), 2);
-    assert.equal(constraintGuard(binary, '', { step: 2, id: 5 })([3, 3, 3, 5]), 4, 'the banned id elsewhere is allowed');
+    assert.equal(guard('for')([1, 2, 3, 5]), 4);
+    assert.equal(guard('for')([4, 3]), 2);
+    assert.equal(guard('fx')([1, 2]), 0, '"fo" does not re-spell "fx"');
+    assert.equal(guard('for')([1, 5]), 1, '"fo" then "x" breaks off after one');
+    assert.equal(guard('f')([6, 1]), 0, 'an empty token spells nothing');
+    assert.equal(guard('for')([1]), 1, 'a draft may end before the bytes are spelled');
+    assert.equal(guard('', { step: 2, id: 5 })([3, 3, 5, 3]), 2);
+    assert.equal(guard('', { step: 2, id: 5 })([3, 3, 3, 5]), 4, 'the banned id elsewhere is allowed');
   });
 });
