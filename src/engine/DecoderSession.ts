@@ -158,9 +158,10 @@ export class DecoderSession {
   /**
    * Feeds `ids` after the cache's tokens like `forward`, and returns the logits of every position
    * fed: row i is the prediction after `ids[i]` (a drafted continuation is checked in one step).
+   * With `keep`, the last `keep` positions' only.
    */
-  forwardAll(ids: readonly number[], cache: KvCache): Promise<Float32Array[]> {
-    return this.feedCache(ids, cache, ids.length);
+  forwardAll(ids: readonly number[], cache: KvCache, keep = ids.length): Promise<Float32Array[]> {
+    return this.feedCache(ids, cache, keep);
   }
 
   private async feedCache(ids: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {

@@ -122,10 +122,10 @@ export class Engine {
     const template = request.kind === 'fim' ? this.fimTemplate(request.template) : request.kind === 'chat' ? (this.chat ?? this.continuation) : this.continuation;
     const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
     this.anchor = prompt.anchor;
-    const healing = prompt.healing;
+    const { ids: promptIds, healing, fed } = this.searchStart(prompt, request);
     // Token healing's constraint, fresh for each sequence: the processors' and the draft guard's.
     const spelling = healing && ((): HealingConstraint => new HealingConstraint(this.tokenizer, healing.remainderBytes));
-    const local = request.localContext ? localContextFor(prompt.ids, this.tokenizer, request, prompt.healing?.remainderBytes) : undefined;
+    const local = request.localContext ? localContextFor(promptIds, this.tokenizer, request, healing?.remainderBytes) : undefined;
     const processors = (): LogitsProcessor[] => {
       const list: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
       if (spelling) list.push(new HealingProcessor(spelling()));
@@ -136,8 +136,8 @@ export class Engine {
       return list;
     };
     return this.generator.generate({
-      promptIds: prompt.ids,
-      maxNewTokens: prompt.maxNewTokens,
+      promptIds,
+      maxNewTokens: prompt.maxNewTokens - fed,
       timeBudgetMs: request.timeBudgetMs,
       sampling: request.sampling,
       eosIds: this.eosIds,
@@ -152,13 +152,39 @@ export class Engine {
       ...(healing ? { respelled: healing.removedIds } : {}),
       ...(spelling || request.ban ? { draftGuard: constraintGuard(spelling, request.ban) } : {}),
       ...(request.beams ? { beams: request.beams } : {}),
+      ...(fed > 0 ? { scoredTail: { count: fed, processors: () => this.typedLine(prompt.healing!.remainderBytes) } } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
       ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedVeto: local.retrievedVeto, retrievedTokenFloor: local.retrievedTokenFloor, ...(local.retrievedUnlessSure !== undefined ? { retrievedUnlessSure: local.retrievedUnlessSure } : {}) } : {}),
-      skipBytes: prompt.healing?.remainderBytes.length ?? 0,
+      skipBytes: healing?.remainderBytes.length ?? 0,
       truncatedTokens: prompt.truncatedTokens,
       startedAt,
       ...hooks,
     });
+  }
+
+  /**
+   * Where the line search will run on a prompt healed back to the line's start: the healed ids
+   * before the word the cursor touches go back into the prompt as they were (one multi-token
+   * step, cached for the next keystroke on the line), and the search spells only that word again.
+   * It would otherwise spend a batched step on each token of the typed line, every keystroke.
+   */
+  private searchStart(prompt: ReturnType<typeof buildPrompt>, request: GenerateRequest): { ids: number[]; healing: ReturnType<typeof buildPrompt>['healing']; fed: number } {
+    const healing = prompt.healing;
+    const searching = (request.beams ?? 1) >= 2 && request.mode === 'single';
+    const fed = healing && searching && SEARCH_HEALING.feedLine ? healing.removedIds.length - Math.max(1, healing.wordTokens) : 0;
+    if (!healing || fed <= 0) return { ids: prompt.ids, healing, fed: 0 };
+    const removedIds = healing.removedIds.slice(fed);
+    const remainderBytes = removedIds.map((id) => this.tokenizer.tokenBinary(id) ?? '').join('');
+    return {
+      ids: [...prompt.ids, ...healing.removedIds.slice(0, fed)],
+      healing: { removedIds, remainderBytes, remainder: Buffer.from(remainderBytes, 'latin1').toString('utf8'), wordTokens: removedIds.length },
+      fed,
+    };
+  }
+
+  /** The constraints a search spelling the whole typed line would have had (`GenerateParams.scoredTail`). */
+  private typedLine(remainderBytes: string): LogitsProcessor[] {
+    return [...(this.banned.length ? [new BannedTokensProcessor(this.banned)] : []), new HealingProcessor(new HealingConstraint(this.tokenizer, remainderBytes))];
   }
 
   /** The FIM template a request names (`auto`: chosen from the model); the load's when it names none. */
@@ -202,6 +228,9 @@ export class Engine {
     await this.generator.session.release();
   }
 }
+
+/** `feedLine`: whether the line search feeds a healed line's ids before the cursor's word (`Engine.searchStart`); benchmarks compare. */
+export const SEARCH_HEALING = { feedLine: true };
 
 /**
  * config.json against the graph: the graph's own dimensions win (the KV cache is shaped from

@@ -8,6 +8,7 @@ import type { DecoderSession } from './DecoderSession';
 import { BeamSlots } from './BeamSlots';
 import { disposeIfGpu, gatherRows, KvCache } from './KvCache';
 import { MAX_FORCED_LINES, searchLine } from './lineSearch';
+import { type LineStart, marginOf, scoreTail } from './tokenScores';
 import { CONTINUATION_TOKENS, continuationAfter, PromptLookup } from './promptLookup';
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason, TokenChoice } from '../shared/protocol';
@@ -83,6 +84,13 @@ export interface GenerateParams {
   retrievedTokenFloor?: number;
   /** Line search: `LineSearchParams.retrievedUnlessSure`. */
   retrievedUnlessSure?: number;
+  /**
+   * Line search: the prompt's last `count` ids are typed ones that token healing would have had
+   * the search spell again (`Engine.searchStart`). They are fed again with the token before them
+   * every request (a step of a few rows), and their log-probabilities under `processors` (healing
+   * over the whole typed text) start each line's score (`LineSearchParams.start`).
+   */
+  scoredTail?: { count: number; processors: () => readonly LogitsProcessor[] };
   /** Bytes the first tokens re-spell (token healing); they are left out of the text. */
   skipBytes?: number;
   /** Read between steps; true stops with `cancelled`. */
@@ -132,7 +140,11 @@ export class Generator {
     const interrupted = params.isInterrupted ?? (() => false);
     const metrics = { steps: 0, stepMs: [] as number[], drafted: 0, accepted: 0 };
 
-    const reused = this.cache.reusableLength(prompt);
+    const searching = (params.beams ?? 1) > 1 && params.mode === 'single';
+    const tail = searching && params.scoredTail?.count ? params.scoredTail : undefined;
+    // The rows that score a typed tail are made anew: from the token before it on.
+    const tailFrom = tail ? Math.max(0, prompt.length - tail.count - 1) : prompt.length;
+    const reused = Math.min(this.cache.reusableLength(prompt), tailFrom);
     let weakest: TokenChoice | undefined;
     const finish = (text: string, stopReason: StopReason, decodeTokens: number, prefillMs: number, firstTokenAt: number): GenerateResult => {
       const end = this.now();
@@ -165,7 +177,6 @@ export class Generator {
     await this.session.truncate(this.cache, reused);
     // Prefill in chunks, checking for a cancel between them: a long cold prompt then stops
     // within one chunk, and the chunks done stay in the cache for the request that replaced it.
-    const searching = (params.beams ?? 1) > 1 && params.mode === 'single';
     // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
     const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident && !searching ? new PromptLookup(params.draftTokens!, this.followPrevious ? this.lastAnswer() : []) : undefined;
     // The previous answer, where this prompt leads into it: drafted with the prompt's last chunk.
@@ -181,19 +192,27 @@ export class Generator {
     // after the cache drops the draft's unused tail.
     let rows: Float32Array[] = [];
     let draft: number[] = [];
+    const tailRows: Float32Array[] = [];
     for (let from = reused; from < prompt.length; from += this.prefillChunk) {
       if (from > reused && interrupted()) return finish('', 'cancelled', 0, this.now() - prefillStart, this.now());
       params.onStep?.();
       metrics.steps++;
       const chunk = prompt.slice(from, Math.min(prompt.length, from + this.prefillChunk));
-      if (from + chunk.length === prompt.length && follow.length) draft = follow.slice(0, Math.max(0, draftLimit(prompt.length, 0, CONTINUATION_TOKENS)));
-      rows = draft.length ? (await this.session.forwardAll([...chunk, ...draft], this.cache)).slice(chunk.length - 1) : [await this.session.forward(chunk, this.cache)];
+      const end = from + chunk.length;
+      if (end === prompt.length && follow.length) draft = follow.slice(0, Math.max(0, draftLimit(prompt.length, 0, CONTINUATION_TOKENS)));
+      if (end > tailFrom && tail) {
+        tailRows.push(...(await this.session.forwardAll(chunk, this.cache, end - Math.max(from, tailFrom))));
+        rows = [tailRows[tailRows.length - 1]!];
+      } else rows = draft.length ? (await this.session.forwardAll([...chunk, ...draft], this.cache)).slice(chunk.length - 1) : [await this.session.forward(chunk, this.cache)];
     }
     metrics.drafted += draft.length;
     let logits = rows[0];
     if (!logits) throw new Error('unreachable: the prefill fed no tokens');
     const prefillMs = this.now() - prefillStart;
-    if (searching) return this.searchLines(params, criteria, logits, metrics, (text, stopReason, tokens) => finish(text, stopReason, tokens, prefillMs, this.now()));
+    if (searching) {
+      const start = tail ? scoreTail(prompt, tail.count, tailRows, tail.processors()) : undefined;
+      return this.searchLines(params, criteria, logits, metrics, (text, stopReason, tokens) => finish(text, stopReason, tokens, prefillMs, this.now()), start);
+    }
 
     const ids = [...prompt];
     this.lastSequence = ids;
@@ -273,6 +292,7 @@ export class Generator {
     logits: Float32Array,
     metrics: { steps: number; stepMs: number[] },
     finish: (text: string, stopReason: StopReason, decodeTokens: number) => GenerateResult,
+    start: LineStart | undefined,
   ): Promise<GenerateResult> {
     const session = this.session;
     const decode = (ids: readonly number[]): string => {
@@ -292,6 +312,7 @@ export class Generator {
       ...(params.forcedLines?.length ? { forced: params.forcedLines, retrievedVeto: params.retrievedVeto ?? Infinity, retrievedTokenFloor: params.retrievedTokenFloor ?? -Infinity, ...(params.retrievedUnlessSure !== undefined ? { retrievedUnlessSure: params.retrievedUnlessSure } : {}) } : {}),
       decode,
       ...(params.onStep ? { onStep: params.onStep } : {}),
+      ...(start ? { start } : {}),
     };
     const prompt = this.cache.slotView;
     // Positions of the prompt the last search's rows already hold: the next keystroke's search
@@ -371,13 +392,4 @@ export class Generator {
     );
     return criteria;
   }
-}
-
-/** How far `token`'s logit is above the best other one (negative where sampling passed a better one). */
-export function marginOf(logits: Float32Array, token: number): number {
-  let best = -Infinity;
-  for (let id = 0; id < logits.length; id++) {
-    if (id !== token && logits[id]! > best) best = logits[id]!;
-  }
-  return logits[token]! - best;
 }

@@ -9,9 +9,10 @@
  * constraints (token healing, banned ids), applied per line. It needs no sampling settings.
  */
 import type { Tensor } from 'onnxruntime-node';
-import { type LogitsProcessor, type ProcessorContext, softmaxTotal, topCandidates } from './logitsProcessors';
+import { type LogitsProcessor, type ProcessorContext, topCandidates } from './logitsProcessors';
 import type { LineCandidate, StopReason } from '../shared/protocol';
 import { checkStop, type StoppingCriterion } from './stopping';
+import { type LineStart, logSumExp } from './tokenScores';
 
 /**
  * What the search needs from the model: batched steps over a past of its own kind (present
@@ -74,6 +75,12 @@ export interface LineSearchParams<Past = ReadonlyMap<string, Tensor>> {
    * tuning lines they beat the model's own line where it was unsure, not where it was sure.
    */
   retrievedUnlessSure?: number;
+  /**
+   * Tokens at the prompt's end that stand for generated ones (a typed line fed as it was rather
+   * than spelled again by the search): every line's score, least likely token and token count
+   * start with theirs, as if the search had written them.
+   */
+  start?: LineStart;
 }
 
 export interface LineSearchResult {
@@ -150,7 +157,8 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   // Each ended line with the ids that wrote it (the best one's are reported), and a retrieved
   // line's place in the retrieval's order.
   const done: { candidate: LineCandidate; ids: number[]; place?: number }[] = [];
-  let beams: Beam[] = [{ ids: [], text: '', logprob: 0, minLogprob: 0 }];
+  const start = { logprob: params.start?.logprob ?? 0, minLogprob: params.start?.tokens ? params.start.minLogprob : 0 };
+  let beams: Beam[] = [{ ids: [], text: '', ...start }];
   let endings: Ending[] = [];
   let rows: Float32Array[] = [params.logits];
   let past: Past = params.past;
@@ -160,13 +168,13 @@ export async function searchLine<Past>(model: BatchModel<Past>, params: LineSear
   let halt: StopReason | undefined;
   const finish = (beam: Beam, text: string, stopReason: StopReason, endLogprob: number, place?: number): void => {
     const retrieved = place !== undefined;
-    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length, stopReason, ...(retrieved ? { retrieved } : {}) }, ids: beam.ids, ...(retrieved ? { place } : {}) });
+    done.push({ candidate: { text, logprob: beam.logprob, endLogprob, minLogprob: beam.minLogprob, tokens: beam.ids.length + (params.start?.tokens ?? 0), stopReason, ...(retrieved ? { retrieved } : {}) }, ids: beam.ids, ...(retrieved ? { place } : {}) });
   };
   /** The model's own ended lines that rank by score (retrieved lines left out). */
   const ownLines = (): LineCandidate[] => done.map((entry) => entry.candidate).filter((line) => !line.retrieved && !endsWrongly(line, params.endsLine));
   /** The `place`-th best score among them; -Infinity while fewer have ended. */
   const ownScore = (place: number): number => ownLines().map(lineScore).sort((a, b) => b - a)[place - 1] ?? -Infinity;
-  let forced: Forced[] = (params.forced ?? []).slice(0, MAX_FORCED_LINES).map((target, place) => ({ ids: [], text: '', logprob: 0, minLogprob: 0, target, row: 0, place })).filter((line) => line.target.length > 0);
+  let forced: Forced[] = (params.forced ?? []).slice(0, MAX_FORCED_LINES).map((target, place) => ({ ids: [], text: '', ...start, target, row: 0, place })).filter((line) => line.target.length > 0);
 
   for (;;) {
     // Rows are the beams, then the endings fed their newline token last step.
@@ -326,11 +334,6 @@ function dedupe(lines: LineCandidate[]): LineCandidate[] {
   return lines.filter((line) => !seen.has(line.text) && seen.add(line.text));
 }
 
-/** log Σ exp(logit) over the candidates (or the vocabulary): the log-softmax's normalizer. */
-function logSumExp(logits: Float32Array, candidates: readonly number[] | undefined): number {
-  const { max, sum } = softmaxTotal(logits, candidates);
-  return max === -Infinity ? max : max + Math.log(sum);
-}
 
 function addLog(a: number, b: number): number {
   if (a === -Infinity) return b;

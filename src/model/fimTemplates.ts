@@ -157,7 +157,7 @@ export interface FimPrompt {
    * Set when healing removed the end of the prefix: the first generated tokens must spell
    * `remainderBytes` back (see `HealingConstraint`); the generated text starts with `remainder`.
    */
-  healing?: { remainder: string; remainderBytes: string; removedIds: number[] };
+  healing?: { remainder: string; remainderBytes: string; removedIds: number[]; wordTokens: number };
 }
 
 /** A prompt format bound to a tokenizer. */
@@ -264,7 +264,7 @@ function bind(name: FimTemplateName, tokenizer: Tokenizer): FimTemplate {
         const healed = healPrompt(tokenizer, prefixIds, options.heal === true ? { line: LINE_HEAL.prompts } : options.heal);
         if (healed.removedIds.length > 0) {
           prefixIds = healed.ids;
-          healing = { remainder: healed.remainder, remainderBytes: healed.remainderBytes, removedIds: healed.removedIds };
+          healing = { remainder: healed.remainder, remainderBytes: healed.remainderBytes, removedIds: healed.removedIds, wordTokens: healed.wordTokens };
         }
       }
       const context = [...fileHeader.repo, ...snippetIds.flat(), ...fileHeader.current];

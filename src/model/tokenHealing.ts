@@ -17,6 +17,12 @@ export interface HealedPrompt {
   remainder: string;
   /** The removed bytes as a binary string (one char per byte); what the constraint matches. */
   remainderBytes: string;
+  /**
+   * How many of the removed ids (the last ones) the last pre-token alone takes: without `line`, all
+   * of them; with it, the word the cursor touches, which a search must leave free to split anew
+   * (the line's other removed ids can be fed as they are, `Engine` does so for the line search).
+   */
+  wordTokens: number;
 }
 
 export interface HealOptions {
@@ -70,6 +76,7 @@ export function healPrompt(tokenizer: Tokenizer, ids: readonly number[], options
     removed++;
     removedBytes += length;
   }
+  const wordRemoved = removed;
   if (options.line) {
     let lineRemoved = 0;
     let lineBytes = 0;
@@ -84,6 +91,7 @@ export function healPrompt(tokenizer: Tokenizer, ids: readonly number[], options
     }
     removed = Math.max(removed, lineRemoved);
   }
+  const wordTokens = Math.min(removed, wordRemoved);
   const cut = ids.length - removed;
   const removedIds = ids.slice(cut);
   const remainderBytes = removedIds.map((id) => tokenizer.tokenBinary(id) ?? '').join('');
@@ -92,6 +100,7 @@ export function healPrompt(tokenizer: Tokenizer, ids: readonly number[], options
     removedIds,
     remainder: Buffer.from(remainderBytes, 'latin1').toString('utf8'),
     remainderBytes,
+    wordTokens,
   };
 }
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Engine } from '../../src/engine/Engine';
+import { Engine, SEARCH_HEALING } from '../../src/engine/Engine';
 import { BeamSlots } from '../../src/engine/BeamSlots';
 import { gatherRows, KvCache } from '../../src/engine/KvCache';
 import type { GenerateRequest, GenerateResult } from '../../src/shared/protocol';
@@ -203,6 +203,32 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       // Typing, a deleted character (the cache is cut back), and typing again.
       const prefixes = [base, `${base}r`, `${base}re`, `${base}r`, `${base}ret`, `${base}return handle`];
       for (const prefix of prefixes) await sameLines(search(prefix, 16), 1);
+    });
+
+    it('mid-line, the search feeds the typed line as it was and scores its lines as when it spelled it again (fp32)', async () => {
+      const base = CODE.slice(0, CODE.indexOf('return'));
+      let compared = 0;
+      for (const prefix of [`${base}return handle.re`, `${base}return len(handle.read().spl`, `${base}with open(pa`]) {
+        const ask = { ...search(prefix, 16), heal: true };
+        const fed = await fp32.generate(ask);
+        SEARCH_HEALING.feedLine = false;
+        let spelled: GenerateResult;
+        try {
+          spelled = await fp32.generate(ask);
+        } finally {
+          SEARCH_HEALING.feedLine = true;
+        }
+        const where = JSON.stringify(prefix.slice(-16));
+        assert.ok(fed.metrics.promptTokens > spelled.metrics.promptTokens && fed.metrics.steps < spelled.metrics.steps, where);
+        // A line both searches wrote with as many tokens (the typed line split alike) scores alike.
+        for (const mine of fed.lines!) {
+          const theirs = spelled.lines!.find((line) => line.text === mine.text && line.tokens === mine.tokens);
+          if (!theirs) continue;
+          compared++;
+          assert.ok(Math.abs(mine.logprob - theirs.logprob) < 1e-3 && Math.abs(mine.minLogprob! - theirs.minLogprob!) < 1e-3 && Math.abs(mine.endLogprob - theirs.endLogprob) < 1e-3, `${where}: ${JSON.stringify([mine, theirs])}`);
+        }
+      }
+      assert.ok(compared >= 3, `${compared} lines in common`);
     });
 
     it('beam rows in slots: reordered, repeated and grown rows give what present.* rows give (fp32, 70 steps, past a growth)', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { Engine } from '../../src/engine/Engine';
+import { type Engine, SEARCH_HEALING } from '../../src/engine/Engine';
 import { HealingProcessor } from '../../src/engine/logitsProcessors';
 import { HealingConstraint, healPrompt } from '../../src/model/tokenHealing';
 import { cachedVersusFull, GREEDY, loadEngine, request, TINY_QWEN2 } from './helpers';
@@ -76,5 +76,45 @@ describe('engine: the tiny-qwen2 fixture (Qwen2 export, real BPE)', function () 
     });
     assert.ok(rawLine.text.startsWith('print(fib'), JSON.stringify(rawLine.text));
     assert.equal(viaEngine.text, rawLine.text.slice('print(fib'.length));
+  });
+
+  it('the line search feeds a healed line as it was typed and spells only the word at the cursor again', async () => {
+    const tokenizer = fp32.tokenizer;
+    const line = healPrompt(tokenizer, tokenizer.encode(CODE), { line: true });
+    const word = healPrompt(tokenizer, tokenizer.encode(CODE));
+    assert.equal(line.wordTokens, word.removedIds.length);
+    const fed = line.removedIds.length - line.wordTokens;
+    assert.ok(fed >= 1, `the line 'print(fib' is more than its last word: ${line.removedIds.length} ids, ${line.wordTokens} in the word`);
+    const search = request({ prefix: CODE, heal: true, mode: 'single', beams: 3, maxNewTokens: 12 });
+    fp32.generator.reset();
+    const viaEngine = await fp32.generate(search);
+    // The prompt holds `print` again; the search spelled `(fib` and the text leaves it out.
+    assert.equal(viaEngine.metrics.promptTokens, line.ids.length + fed);
+    assert.ok(viaEngine.lines && viaEngine.lines.length >= 1);
+    fp32.generator.reset();
+    const raw = await fp32.generator.generate({
+      promptIds: [...line.ids, ...line.removedIds.slice(0, fed)],
+      maxNewTokens: 12 + line.wordTokens,
+      timeBudgetMs: 60_000,
+      sampling: GREEDY,
+      eosIds: new Set(),
+      mode: 'single',
+      beams: 3,
+      processors: () => [new HealingProcessor(new HealingConstraint(tokenizer, word.remainderBytes))],
+    });
+    assert.deepEqual(
+      viaEngine.lines.map((found) => found.text),
+      raw.lines!.map((found) => (assert.ok(found.text.startsWith('(fib'), JSON.stringify(found.text)), found.text.slice('(fib'.length))),
+    );
+    // Before: the whole typed line re-spelled by the search's own steps.
+    SEARCH_HEALING.feedLine = false;
+    try {
+      fp32.generator.reset();
+      const respelled = await fp32.generate(search);
+      assert.equal(respelled.metrics.promptTokens, line.ids.length);
+      assert.ok(respelled.metrics.steps > viaEngine.metrics.steps, `${respelled.metrics.steps} steps against ${viaEngine.metrics.steps}`);
+    } finally {
+      SEARCH_HEALING.feedLine = true;
+    }
   });
 });
