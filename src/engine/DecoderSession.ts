@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { EngineError } from '../shared/errors';
 import { insideNative } from './nativeGate';
 import type { BeamSlots } from './BeamSlots';
-import { KvCache, type SlotLayout } from './KvCache';
+import { KvCache, type SharedPrefix, sharedName, type SlotLayout } from './KvCache';
 import { looksLikeOnnx, type ModelConfig } from './modelDir';
 import { readSignature, type DecoderSignature } from './decoderSignature';
 import { autoSkipReason, type ProviderName, providerOrder, unavailableReason } from './devices';
@@ -40,6 +40,11 @@ export class DecoderSession {
   /** What a step fetches: the logits, and the present.* outputs or (with slots) the step.* ones. */
   private readonly presentFetch: string[];
   private readonly stepFetch: string[];
+  /**
+   * Whether the slots-only graph takes a prefix shared by every row (`shared_key_values.*`,
+   * tools/train/split_attention.py): the search's rows then hold only their own lines.
+   */
+  readonly sharedPrefix: boolean;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -56,6 +61,7 @@ export class DecoderSession {
   ) {
     this.presentFetch = ['logits', ...signature.presentFor.values()];
     this.stepFetch = ['logits', ...(signature.stepFor?.values() ?? [])];
+    this.sharedPrefix = !!slotSession && signature.pastNames.every((name) => slotSession.inputNames.includes(sharedName(name)));
   }
 
   /** Opens `file` on the first provider of `options.device` that starts. */
@@ -172,7 +178,9 @@ export class DecoderSession {
       return logits;
     }
     const { past, capacity } = cache.reserve(ids.length, layout);
-    const { logits, steps } = await this.runSlots(this.feeds([ids], past, cache.length, keep, capacity), layout, `${ids.length} token(s) after ${cache.length}`, ids.length);
+    // On a graph with a shared prefix, the cache is that prefix and the row's own past is empty.
+    const feeds = this.sharedPrefix && ids.length <= SLOTS_GRAPH_TOKENS ? this.feeds([ids], new Map(), cache.length, keep, 0, { past, capacity, length: cache.length }) : this.feeds([ids], past, cache.length, keep, capacity);
+    const { logits, steps } = await this.runSlots(feeds, layout, `${ids.length} token(s) after ${cache.length}`, ids.length);
     cache.append(ids, steps);
     return lastRows(logits, 1, keep);
   }
@@ -208,7 +216,7 @@ export class DecoderSession {
     if (!layout) throw new Error('DecoderSession.stepSlots: this session keeps no slots');
     if (tokens.length !== beams.rows) throw new Error(`DecoderSession.stepSlots: ${tokens.length} tokens for ${beams.rows} rows`);
     beams.reserveOne();
-    const feeds = this.feeds(tokens.map((token) => [token]), beams.past(), beams.length, 1, beams.capacity);
+    const feeds = this.feeds(tokens.map((token) => [token]), beams.past(), beams.length, 1, beams.capacity, beams.sharedPrefix());
     const { logits, steps } = await this.runSlots(feeds, layout, `${tokens.length} rows of 1 token after ${beams.length}`, 1);
     beams.append(steps);
     return lastRows(logits, tokens.length, 1);
@@ -235,20 +243,28 @@ export class DecoderSession {
    * A step's feeds: `rows` after `pastLength` cached positions. With `capacity`, the past tensors
    * are slot buffers of that many positions, of which the first `pastLength` are filled: the mask
    * hides the rest, and the new tokens come after the whole buffer (their positions are given).
+   * With `shared`, its slots come first, as every row's prefix (`sharedPrefix`); `past` and
+   * `capacity` are then each row's own positions after it, and `pastLength` counts both.
    */
-  private feeds(rows: readonly (readonly number[])[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number, keep: number, capacity?: number): Record<string, ort.Tensor> {
+  private feeds(rows: readonly (readonly number[])[], past: ReadonlyMap<string, ort.Tensor>, pastLength: number, keep: number, capacity?: number, shared?: SharedPrefix): Record<string, ort.Tensor> {
     const sig = this.signature;
     const batch = rows.length;
     const seq = rows[0]!.length;
-    const total = (capacity ?? pastLength) + seq;
+    const before = shared?.capacity ?? 0;
+    const own = pastLength - (shared?.length ?? 0);
+    const total = before + (capacity ?? own) + seq;
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [batch, seq]),
     };
     if (sig.attentionMask) {
       const mask = new BigInt64Array(batch * total).fill(1n);
-      if (capacity !== undefined) for (let row = 0; row < batch; row++) mask.fill(0n, row * total + pastLength, row * total + capacity);
+      for (let row = 0; row < batch; row++) {
+        if (shared) mask.fill(0n, row * total + shared.length, row * total + before);
+        if (capacity !== undefined) mask.fill(0n, row * total + before + own, row * total + before + capacity);
+      }
       feeds.attention_mask = new ort.Tensor('int64', mask, [batch, total]);
     }
+    if (shared) for (const name of sig.pastNames) feeds[sharedName(name)] = shared.past.get(name)!;
     if (sig.positionIds) {
       const positions = new BigInt64Array(batch * seq);
       for (let i = 0; i < batch * seq; i++) positions[i] = BigInt(pastLength + (i % seq));

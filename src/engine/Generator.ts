@@ -319,7 +319,7 @@ export class Generator {
     // copies only what changed since.
     const unchanged = this.cache.markUnchanged();
     const rowsFor = (rows: number): BeamSlots => {
-      this.beamSlots = BeamSlots.forSearch(this.beamSlots, prompt!, unchanged, rows, 2 * params.beams! + MAX_FORCED_LINES);
+      this.beamSlots = BeamSlots.forSearch(this.beamSlots, prompt!, unchanged, rows, 2 * params.beams! + MAX_FORCED_LINES, session.sharedPrefix);
       return this.beamSlots;
     };
     const search = prompt

@@ -186,6 +186,18 @@ export interface SlotLayout {
 }
 
 /** Slot buffers to read: `[kv_heads, capacity, head_dim]` each, the first `length` positions filled. */
+/** A prefix every row of a step shares (a slotted cache: `capacity` positions, the first `length` filled). */
+export interface SharedPrefix {
+  past: ReadonlyMap<string, Tensor>;
+  capacity: number;
+  length: number;
+}
+
+/** The shared-prefix input beside a past input (`past_key_values.0.key` → `shared_key_values.0.key`). */
+export function sharedName(pastName: string): string {
+  return pastName.replace(/^past_key_values\./, 'shared_key_values.');
+}
+
 export interface SlotView {
   layout: SlotLayout;
   buffers: ReadonlyMap<string, KvData>;

@@ -74,16 +74,20 @@ describe('engine: the KV cache in slots (fixtures)', () => {
       const [mine, theirs] = [await fused.generate(request), await fusedPresent.generate(request)];
       assert.ok((mine.lines?.length ?? 0) >= 1);
       assert.deepEqual(mine.lines?.map((line) => line.text), theirs.lines?.map((line) => line.text), `cut ${cut}`);
+      // The slots-only graph reads the prompt once as every row's shared prefix: same scores.
+      mine.lines?.forEach((line, i) => assert.ok(Math.abs(line.logprob - theirs.lines![i]!.logprob) < 1e-4 && Math.abs(line.endLogprob - theirs.lines![i]!.endLogprob) < 1e-4, `cut ${cut}, line ${i}`));
     }
   });
 
   it('runs the slotted steps on the slots-only graph beside the file, which decodes what the main graph decodes', async () => {
     assert.equal(fused.info.slotsGraph, true);
+    assert.equal(fused.generator.session.sharedPrefix, true, "the search's rows share the prompt (split_attention.py)");
     assert.equal(fusedPresent.info.slotsGraph, undefined, 'no slots, no slots graph');
     const mainOnly = await loadEngine(FUSED, { slotsGraph: false });
     try {
       assert.equal(mainOnly.info.kvSlots, true);
       assert.equal(mainOnly.info.slotsGraph, undefined);
+      assert.equal(mainOnly.generator.session.sharedPrefix, false);
       assert.deepEqual(await tokensOf(fused, ask({ draftTokens: 4 })), await tokensOf(mainOnly, ask({ draftTokens: 4 })));
       const request = ask({ kind: 'fim', prefix: PROMPT.slice(0, -7), suffix: '\n\n\nprint(read_lines("x"))\n', mode: 'single', maxNewTokens: 12, beams: 3 });
       assert.deepEqual((await fused.generate(request)).lines?.map((line) => line.text), (await mainOnly.generate(request)).lines?.map((line) => line.text));

@@ -14,6 +14,12 @@ weighted sums of the past and this step's values. It has no present.* outputs, o
 step.{i}.key|value outputs that Hearth's cache slots take, so it is not a Hugging Face layout file
 (transformers.js and Hearth's present.* path cannot load it). Same function: logits within 1e-4 of
 the original fp32 graph, chunked or step by step.
+
+It also takes a prefix that every row of a batch shares, `shared_key_values.{i}.key|value`
+([1, kv_heads, shared_sequence_length, head_dim]; the attention mask's first columns, each row's own
+past after them): every row's queries meet the shared keys in one product per kv head, so a line
+search's rows attend to the prompt without a copy of it each, reading it once a step. A single
+sequence feeds its cache there and an empty past of its own.
 """
 import sys
 
@@ -22,16 +28,19 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 MS = 'com.microsoft'
+PAST, SHARED = 'past_key_values.', 'shared_key_values.'
 # Added to the scores of keys a later position of the same step may not see (fused_graph.PAD_BIAS).
 FUTURE_BIAS = -1e9
 
 
 class Rewrite:
     def __init__(self):
-        self.nodes, self.inits, self.shared = [], [], {}
+        self.nodes, self.inits, self.shared, self.consts = [], [], {}, set()
 
     def const(self, name, array):
-        self.inits.append(numpy_helper.from_array(array, name))
+        if name not in self.consts:
+            self.inits.append(numpy_helper.from_array(array, name))
+            self.consts.add(name)
         return name
 
     def node(self, op, inputs, outputs, domain=None, **attrs):
@@ -56,7 +65,10 @@ class Rewrite:
         causal = self.node('Mul', [future, self.const('sa_future_bias', np.array(FUTURE_BIAS, np.float32))], ['sa_causal'])
         bias = self.node('Add', [pad_bias, causal], ['sa_bias'])
         self.shared['bias'] = self.node('Tile', [bias, self.const('sa_bias_repeats', np.array([1, 1, rows_per_kv, 1], np.int64))], ['sa_bias_rows'])
-        self.shared['sizes'] = self.node('Concat', [past, seq], ['sa_split_sizes'], axis=0)
+        # The mask's columns: the shared prefix's positions, each row's own past, this step's.
+        prefix = self.node('Shape', [SHARED + '0.key'], ['sa_prefix'], start=2, end=3)
+        own = self.node('Sub', [past, prefix], ['sa_own'])
+        self.shared['sizes'] = self.node('Concat', [prefix, own, seq], ['sa_split_sizes'], axis=0)
         return self.shared['bias']
 
     def attention(self, n, head_dim):
@@ -76,12 +88,31 @@ class Rewrite:
         k = self.node('Transpose', [self.node('Reshape', [k, shape('k4', [0, 0, kv_heads, head_dim])], [p + 'k4'])], [p + 'k'], perm=[0, 2, 1, 3])
         v = self.node('Transpose', [self.node('Reshape', [v, shape('v4', [0, 0, kv_heads, head_dim])], [p + 'v4'])], [p + 'v'], perm=[0, 2, 1, 3])
         scale = float(1 / np.sqrt(head_dim))
-        scores = self.node('Concat', [self.node('FusedMatMul', [q, past_k], [p + 'scores_past'], domain=MS, transB=1, alpha=scale),
+        shared_k, shared_v = past_k.replace(PAST, SHARED), past_v.replace(PAST, SHARED)
+        # Every row's queries against the shared prefix in one product per kv head: the rows
+        # become more query rows of batch 1, so the prefix's keys and values are read once.
+        rows = self.node('Shape', [q], [p + 'rows'], start=0, end=1)
+        rows_shape = self.node('Concat', [self.const(p + 'kv', np.array([kv_heads], np.int64)), rows, self.const(p + 'rest', np.array([-1, 0], np.int64))], [p + 'rows_shape'], axis=0)
+
+        def to_one(t, name):
+            # [batch, kv_heads, r, x] -> [1, kv_heads, batch * r, x]
+            t = self.node('Transpose', [t], [p + name + '_kv_first'], perm=[1, 0, 2, 3])
+            return self.node('Reshape', [t, shape('one', [1, kv_heads, -1, 0])], [p + name + '_one'])
+
+        def to_rows(t, name):
+            # [1, kv_heads, batch * r, x] -> [batch, kv_heads, r, x]
+            t = self.node('Reshape', [t, rows_shape], [p + name + '_kv_rows'])
+            return self.node('Transpose', [t], [p + name + '_rows'], perm=[1, 0, 2, 3])
+
+        scores = self.node('Concat', [to_rows(self.node('FusedMatMul', [to_one(q, 'q'), shared_k], [p + 'scores_shared'], domain=MS, transB=1, alpha=scale), 'scores_shared'),
+                                      self.node('FusedMatMul', [q, past_k], [p + 'scores_past'], domain=MS, transB=1, alpha=scale),
                                       self.node('FusedMatMul', [q, k], [p + 'scores_step'], domain=MS, transB=1, alpha=scale)],
                            [p + 'scores'], axis=-1)
         probs = self.node('Softmax', [self.node('Add', [scores, bias], [p + 'biased'])], [p + 'probs'], axis=-1)
-        on_past, on_step = self.node('Split', [probs, self.shared['sizes']], [p + 'probs_past', p + 'probs_step'], axis=-1)
-        y = self.node('Add', [self.node('MatMul', [on_past, past_v], [p + 'y_past']), self.node('MatMul', [on_step, v], [p + 'y_step'])], [p + 'y'])
+        on_shared, on_past, on_step = self.node('Split', [probs, self.shared['sizes']], [p + 'probs_shared', p + 'probs_past', p + 'probs_step'], axis=-1)
+        y_shared = to_rows(self.node('MatMul', [to_one(on_shared, 'probs_shared'), shared_v], [p + 'y_shared']), 'y_shared')
+        y_own = self.node('Add', [self.node('MatMul', [on_past, past_v], [p + 'y_past']), self.node('MatMul', [on_step, v], [p + 'y_step'])], [p + 'y_own'])
+        y = self.node('Add', [y_own, y_shared], [p + 'y'])
         # [batch, kv_heads, per_kv*seq, d] -> [batch, seq, heads*d]
         y = self.node('Reshape', [y, shape('y5', [0, kv_heads, per_kv, -1, head_dim])], [p + 'y5'])
         y = self.node('Transpose', [y], [p + 'y5t'], perm=[0, 3, 1, 2, 4])
@@ -101,6 +132,11 @@ def split_attention(model, head_dim):
     del g.node[:]
     g.node.extend(r.nodes)
     g.initializer.extend(r.inits)
+    # The shared prefix of every row ([1, kv_heads, shared_sequence_length, head_dim]): the mask's
+    # first columns; each row's own past follows it.
+    for past in [i for i in g.input if i.name.startswith(PAST)]:
+        dims = [d.dim_value for d in past.type.tensor_type.shape.dim]
+        g.input.append(helper.make_tensor_value_info(past.name.replace(PAST, SHARED), past.type.tensor_type.elem_type, [1, dims[1], 'shared_sequence_length', dims[3]]))
     kept = [o for o in g.output if not o.name.startswith('present.')]
     del g.output[:]
     g.output.extend(kept)
