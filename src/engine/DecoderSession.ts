@@ -170,7 +170,13 @@ export class DecoderSession {
     return this.feedCache(ids, cache, keep);
   }
 
+  /** Feeds `ids` and returns the last `keep` positions' logits, which the cache also keeps (`KvCache.keepRows`). */
   private async feedCache(ids: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {
+    const rows = await this.feedRows(ids, cache, keep);
+    cache.keepRows(cache.length - keep, rows);
+    return rows;
+  }
+  private async feedRows(ids: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {
     const layout = this.slotLayout;
     if (!layout) {
       const { logits, presents } = await this.run([ids], cache.pastTensors, cache.length, keep);
@@ -385,9 +391,7 @@ function sessionOptions(provider: ProviderName, threads: number, memArena: boole
   };
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
-}
+const firstLine = (message: string): string => message.split('\n')[0]!.trim();
 
 function isParseError(message: string): boolean {
   return /protobuf|parsing|Load model|INVALID_PROTOBUF|INVALID_GRAPH|No graph/i.test(message);

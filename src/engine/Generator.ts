@@ -13,22 +13,7 @@ import { CONTINUATION_TOKENS, continuationAfter, PromptLookup } from './promptLo
 import { type LogitsProcessor, type ProcessorContext, samplingProcessors } from './logitsProcessors';
 import type { GenerateResult, StopReason, TokenChoice } from '../shared/protocol';
 import { createSampler } from './sampler';
-import {
-  BlockClosedStop,
-  blockContext,
-  checkStop,
-  ContextStop,
-  DedentStop,
-  InterruptStop,
-  MaxTokensStop,
-  NewlineStop,
-  settledLength,
-  StopStringStop,
-  type StoppingCriterion,
-  SuffixOverlapStop,
-  TimeBudgetStop,
-  TokenStop,
-} from './stopping';
+import { checkStop, requestCriteria, settledLength, type StoppingCriterion } from './stopping';
 
 /** Turns token ids into text as they come, holding back incomplete UTF-8 sequences. */
 export interface TokenTextSource {
@@ -108,6 +93,9 @@ export interface GenerateParams {
   startedAt?: number;
 }
 
+/** Logits rows the cache keeps for positions before the prompt's last (a deleted character's worth of tokens, and more). */
+const KEPT_BEHIND = 32;
+
 export class Generator {
   readonly cache = new KvCache();
   /** The line search's rows, kept from one search to the next (see BeamSlots.forSearch). */
@@ -117,6 +105,8 @@ export class Generator {
   private lastPromptLength = 0;
   /** Whether drafting (`GenerateParams.draftTokens` > 0) also proposes the previous answer; benchmarks compare. */
   followPrevious = true;
+  /** Whether the logits the cache kept stand for a prefill (`KvCache.keptFor`); benchmarks compare. */
+  useKeptRows = true;
 
   constructor(
     readonly session: DecoderSession,
@@ -133,7 +123,7 @@ export class Generator {
     const prompt = params.promptIds;
     if (prompt.length === 0) throw new RangeError('The prompt has no tokens.');
     if (prompt.length >= this.contextLength) throw new RangeError(`The prompt has ${prompt.length} tokens; the context window holds ${this.contextLength}.`);
-    const criteria = this.criteria(params, start);
+    const criteria = requestCriteria(params, this.contextLength, start + params.timeBudgetMs, this.now);
     const constraints = params.processors?.() ?? [];
     const sampling = samplingProcessors(params.sampling);
     const sampler = createSampler(params.sampling);
@@ -144,7 +134,7 @@ export class Generator {
     const tail = searching && params.scoredTail?.count ? params.scoredTail : undefined;
     // The rows that score a typed tail are made anew: from the token before it on.
     const tailFrom = tail ? Math.max(0, prompt.length - tail.count - 1) : prompt.length;
-    const reused = Math.min(this.cache.reusableLength(prompt), tailFrom);
+    let reused = Math.min(this.cache.reusableLength(prompt), tailFrom);
     let weakest: TokenChoice | undefined;
     const finish = (text: string, stopReason: StopReason, decodeTokens: number, prefillMs: number, firstTokenAt: number): GenerateResult => {
       const end = this.now();
@@ -174,9 +164,6 @@ export class Generator {
     if (interrupted()) return finish('', 'cancelled', 0, 0, this.now());
 
     const prefillStart = this.now();
-    await this.session.truncate(this.cache, reused);
-    // Prefill in chunks, checking for a cancel between them: a long cold prompt then stops
-    // within one chunk, and the chunks done stay in the cache for the request that replaced it.
     // Not where the cache stays on the GPU: dropping a turned-down draft would download it.
     const lookup = (params.draftTokens ?? 0) > 0 && !this.session.gpuResident && !searching ? new PromptLookup(params.draftTokens!, this.followPrevious ? this.lastAnswer() : []) : undefined;
     // The previous answer, where this prompt leads into it: drafted with the prompt's last chunk.
@@ -193,7 +180,20 @@ export class Generator {
     let rows: Float32Array[] = [];
     let draft: number[] = [];
     const tailRows: Float32Array[] = [];
-    for (let from = reused; from < prompt.length; from += this.prefillChunk) {
+    // Where the cache holds the whole prompt, and the logits its steps returned there, those stand
+    // for the prefill; the answer it holds after the prompt is a draft checked with no step.
+    const kept = this.useKeptRows && this.cache.keptFor(prompt, Math.min(tailFrom, prompt.length - 1), lookup !== undefined && this.followPrevious ? draftLimit(prompt.length, 0, Infinity) : 0);
+    if (kept) {
+      reused = prompt.length;
+      await this.session.truncate(this.cache, prompt.length + kept.draft.length);
+      if (tail) tailRows.push(...kept.rows);
+      rows = tail ? [kept.rows[kept.rows.length - 1]!] : kept.rows;
+      draft = kept.draft;
+    } else await this.session.truncate(this.cache, reused);
+    this.cache.forgetRowsBefore(Math.min(tailFrom, prompt.length - 1) - KEPT_BEHIND);
+    // Prefill in chunks, checking for a cancel between them: a long cold prompt then stops
+    // within one chunk, and the chunks done stay in the cache for the request that replaced it.
+    for (let from = kept ? prompt.length : reused; from < prompt.length; from += this.prefillChunk) {
       if (from > reused && interrupted()) return finish('', 'cancelled', 0, this.now() - prefillStart, this.now());
       params.onStep?.();
       metrics.steps++;
@@ -371,25 +371,5 @@ export class Generator {
     this.cache.clear();
     this.beamSlots = undefined;
     this.lastSequence = undefined;
-  }
-
-  private criteria(params: GenerateParams, start: number): StoppingCriterion[] {
-    const criteria: StoppingCriterion[] = [
-      new TokenStop(params.eosIds, 'eos'),
-      new TokenStop(params.stopTokenIds ?? new Set(), 'stop-token'),
-      new InterruptStop(params.isInterrupted ?? (() => false)),
-    ];
-    if (params.stopStrings?.length) criteria.push(new StopStringStop(params.stopStrings));
-    if (params.mode === 'single') criteria.push(new NewlineStop());
-    if (params.mode === 'multi') {
-      const block = blockContext(params.prefix ?? '', params.suffix ?? '');
-      criteria.push(new BlockClosedStop(), new DedentStop(block.minIndent), new SuffixOverlapStop(block.suffixFirstLine, block.cursorLineBlank));
-    }
-    criteria.push(
-      new MaxTokensStop(params.maxNewTokens),
-      new ContextStop(this.contextLength),
-      new TimeBudgetStop(start + params.timeBudgetMs, this.now),
-    );
-    return criteria;
   }
 }

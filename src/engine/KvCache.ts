@@ -25,6 +25,13 @@ export class KvCache {
   private slots: Slots | undefined;
   /** Leading positions no cut has reached since `markUnchanged()`. */
   private unchanged = 0;
+  /**
+   * Logits after cached positions (position → the row that predicts the next token), as the steps
+   * that fed them returned them: a later request whose prompt the cache holds reads them instead of
+   * feeding its last tokens again, and checks the answer cached after it with no step. A cut drops
+   * the rows it passes; at most `ROW_BUDGET` bytes are kept.
+   */
+  private readonly rows = new Map<number, Float32Array>();
 
   get length(): number {
     return this.ids.length;
@@ -78,6 +85,47 @@ export class KvCache {
   }
 
   /** How many leading tokens of `prompt` the cache can serve; at least one prompt token is left to feed for the next logits. */
+  /** Keeps copies of `rows`, the logits after positions `first`, `first + 1`, … (while there is room). */
+  keepRows(first: number, rows: readonly Float32Array[]): void {
+    const most = Math.floor(ROW_BUDGET / (4 * Math.max(1, rows[0]?.length ?? 1)));
+    for (const [i, row] of rows.entries()) {
+      if (this.rows.size < most || this.rows.has(first + i)) this.rows.set(first + i, row.slice());
+    }
+  }
+
+  /** Copies of the rows after positions `from` to `to - 1`, or undefined where one is not kept. */
+  rowsAfter(from: number, to: number): Float32Array[] | undefined {
+    const out: Float32Array[] = [];
+    for (let position = from; position < to; position++) {
+      const row = position < this.ids.length ? this.rows.get(position) : undefined;
+      if (!row) return undefined;
+      out.push(row.slice());
+    }
+    return out;
+  }
+
+  /**
+   * Where the cache holds the whole `prompt` and the logits after its positions `from` to its end:
+   * those rows, and up to `most` of the tokens held after the prompt with their rows (the last
+   * answer, as far as its steps fed it).
+   */
+  keptFor(prompt: readonly number[], from: number, most: number): { rows: Float32Array[]; draft: number[] } | undefined {
+    if (this.ids.length < prompt.length || prompt.some((id, i) => this.ids[i] !== id)) return undefined;
+    const rows = this.rowsAfter(from, prompt.length);
+    if (!rows) return undefined;
+    const draft: number[] = [];
+    for (let at = prompt.length; at < this.ids.length && draft.length < most && this.rows.has(at); at++) {
+      draft.push(this.ids[at]!);
+      rows.push(this.rows.get(at)!.slice());
+    }
+    return { rows, draft };
+  }
+
+  /** Forgets the rows after positions before `position`: no later request reads them. */
+  forgetRowsBefore(position: number): void {
+    for (const key of this.rows.keys()) if (key < position) this.rows.delete(key);
+  }
+
   reusableLength(prompt: readonly number[]): number {
     const limit = Math.min(this.ids.length, prompt.length - 1);
     let n = 0;
@@ -141,6 +189,7 @@ export class KvCache {
    */
   async truncate(length: number, makeTensor: MakeTensor): Promise<void> {
     if (length >= this.ids.length) return;
+    for (const key of this.rows.keys()) if (key >= length) this.rows.delete(key);
     if (length === 0) {
       this.clear();
       return;
@@ -170,8 +219,12 @@ export class KvCache {
     this.slots = undefined;
     this.ids = [];
     this.unchanged = 0;
+    this.rows.clear();
   }
 }
+
+/** Bytes of logits rows a cache keeps (`KvCache.keepRows`): 256 rows of an 8,192-token vocabulary. */
+export const ROW_BUDGET = 8 * 1024 * 1024;
 
 export type MakeTensor = (type: Tensor.Type, data: Tensor.DataType, dims: readonly number[]) => Tensor;
 

@@ -6,6 +6,7 @@
  */
 import type { FimPrompt, FimTemplate } from '../model/fimTemplates';
 import type { Tokenizer } from '../model/Tokenizer';
+import { LINE_HEAL } from '../model/tokenHealing';
 import { EngineError } from '../shared/errors';
 import type { GenerateRequest } from '../shared/protocol';
 
@@ -28,7 +29,10 @@ export interface BuiltPrompt {
  */
 export function buildPrompt(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, contextLength: number, anchor = ''): BuiltPrompt {
   const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens, Math.floor(contextLength / 2)));
-  const limit = Math.min(request.budget.maxPromptTokens, contextLength - maxNewTokens);
+  // Healed tokens leave the prompt and take none of its budget (fimTemplates), but the context
+  // must still hold them when they are spelled again: as many as healing may remove are set aside.
+  const healRoom = request.heal ? HEAL_BOUND : 0;
+  const limit = Math.min(request.budget.maxPromptTokens, contextLength - maxNewTokens - healRoom);
   const prefix = stablePrefix(request, template, tokenizer, limit, anchor);
   const prompt = template.build(
     {
@@ -51,13 +55,16 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     ids: prompt.ids,
     stopIds: prompt.stopIds,
     truncatedTokens: prompt.truncatedTokens + prefix.droppedTokens,
-    // The tokens that spell the healed text again are not the user's new tokens; the prompt is
-    // shorter by as many, so the context still holds them.
+    // The tokens that spell the healed text again are not the user's new tokens; the limit set
+    // room aside for them, so the context still holds them.
     maxNewTokens: maxNewTokens + (prompt.healing?.removedIds.length ?? 0),
     ...(prompt.healing ? { healing: prompt.healing } : {}),
     anchor: prefix.text.slice(0, ANCHOR_CHARS),
   };
 }
+
+/** Most tokens a request's healing removes (`healPrompt`'s bounds: the word's 4, the line's more). */
+const HEAL_BOUND = Math.max(4, LINE_HEAL.prompts ? LINE_HEAL.maxTokens : 0);
 
 /** Length of the text that marks where a cut prefix started. */
 const ANCHOR_CHARS = 80;

@@ -304,3 +304,34 @@ export function settledLength(criteria: readonly StoppingCriterion[], text: stri
   for (const criterion of criteria) if (criterion.holdFrom) settled = Math.min(settled, criterion.holdFrom(text));
   return settled;
 }
+
+/** A request's criteria: its end tokens and stop strings, its mode's line or block rules, and its limits. */
+export function requestCriteria(
+  request: {
+    eosIds: ReadonlySet<number>;
+    stopTokenIds?: ReadonlySet<number>;
+    isInterrupted?: () => boolean;
+    stopStrings?: readonly string[];
+    mode?: 'single' | 'multi' | 'free';
+    prefix?: string;
+    suffix?: string;
+    maxNewTokens: number;
+  },
+  contextLength: number,
+  deadline: number,
+  now: () => number,
+): StoppingCriterion[] {
+  const criteria: StoppingCriterion[] = [
+    new TokenStop(request.eosIds, 'eos'),
+    new TokenStop(request.stopTokenIds ?? new Set(), 'stop-token'),
+    new InterruptStop(request.isInterrupted ?? (() => false)),
+  ];
+  if (request.stopStrings?.length) criteria.push(new StopStringStop(request.stopStrings));
+  if (request.mode === 'single') criteria.push(new NewlineStop());
+  if (request.mode === 'multi') {
+    const block = blockContext(request.prefix ?? '', request.suffix ?? '');
+    criteria.push(new BlockClosedStop(), new DedentStop(block.minIndent), new SuffixOverlapStop(block.suffixFirstLine, block.cursorLineBlank));
+  }
+  criteria.push(new MaxTokensStop(request.maxNewTokens), new ContextStop(contextLength), new TimeBudgetStop(deadline, now));
+  return criteria;
+}

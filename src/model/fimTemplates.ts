@@ -242,6 +242,16 @@ function bind(name: FimTemplateName, tokenizer: Tokenizer): FimTemplate {
       let truncatedTokens = 0;
       let snippetIds = fileHeader.snippets;
       let snippetCount = fileHeader.count;
+      // Healed first: the typed part of the line leaves the prompt, so it takes none of the budget,
+      // and the cut of the suffix stays put while the line is typed (its tokens stay cached).
+      let healing: FimPrompt['healing'];
+      if (options.heal) {
+        const healed = healPrompt(tokenizer, prefixIds, options.heal === true ? { line: LINE_HEAL.prompts } : options.heal);
+        if (healed.removedIds.length > 0) {
+          prefixIds = healed.ids;
+          healing = { remainder: healed.remainder, remainderBytes: healed.remainderBytes, removedIds: healed.removedIds, wordTokens: healed.wordTokens };
+        }
+      }
       if (options.budget !== undefined) {
         const room = Math.max(0, options.budget.maxPromptTokens - fixed - fileHeader.repo.length - fileHeader.current.length);
         const suffixKeep = Math.min(
@@ -257,14 +267,6 @@ function bind(name: FimTemplateName, tokenizer: Tokenizer): FimTemplate {
         while (snippetIds.length > 0 && snippetIds.reduce((n, s) => n + s.length, 0) > left) {
           snippetIds = snippetIds.slice(1);
           snippetCount--;
-        }
-      }
-      let healing: FimPrompt['healing'];
-      if (options.heal) {
-        const healed = healPrompt(tokenizer, prefixIds, options.heal === true ? { line: LINE_HEAL.prompts } : options.heal);
-        if (healed.removedIds.length > 0) {
-          prefixIds = healed.ids;
-          healing = { remainder: healed.remainder, remainderBytes: healed.remainderBytes, removedIds: healed.removedIds, wordTokens: healed.wordTokens };
         }
       }
       const context = [...fileHeader.repo, ...snippetIds.flat(), ...fileHeader.current];

@@ -152,7 +152,9 @@ describe('engine: generation on tiny ONNX models', function () {
       assert.deepEqual(along.ids, plain.ids);
       assert.deepEqual(along.ids.slice(0, 21), first.ids.slice(3), 'the model went on as before');
       assert.ok(along.metrics.acceptedTokens >= 16, `taken ${along.metrics.acceptedTokens} of ${along.metrics.draftedTokens}`);
-      assert.equal(along.metrics.steps + along.metrics.acceptedTokens, plain.metrics.steps, 'each accepted token saved one step');
+      // The cache held the typed prompt and the logits after it: no prefill step either.
+      assert.equal(along.metrics.reusedTokens, typed.length);
+      assert.equal(along.metrics.steps + along.metrics.acceptedTokens + 1, plain.metrics.steps, 'each accepted token saved one step, and the kept logits the prefill');
       assert.ok(along.metrics.steps < plain.metrics.steps / 2, `${along.metrics.steps} steps against ${plain.metrics.steps}`);
 
       // The same prompt asked again with its sixth token banned: the guard drafts the five before it.
@@ -208,7 +210,8 @@ describe('engine: generation on tiny ONNX models', function () {
         const warm = await engine.generator.generate({ promptIds: next, maxNewTokens: 32, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
         assert.equal(warm.text, cold.text);
         assert.equal(cold.metrics.reusedTokens, 0);
-        assert.equal(warm.metrics.reusedTokens, share === 1 ? n - 1 : keep);
+        // The whole prompt cached, with the logits after it: nothing is fed again.
+        assert.equal(warm.metrics.reusedTokens, share === 1 ? n : keep);
         assert.ok(warm.metrics.prefillMs >= 0);
       }
     });
@@ -246,7 +249,9 @@ describe('engine: generation on tiny ONNX models', function () {
     assert.equal(new Set(lines.map((line) => line.text)).size, lines.length);
     assert.equal(gqa.generator.cache.length, result.metrics.promptTokens, 'the searched lines are not cached');
     const again = await gqa.generate(ask);
-    assert.equal(again.metrics.reusedTokens, result.metrics.promptTokens - 1);
+    // The logits after the prompt were kept with it: the search starts with no step.
+    assert.equal(again.metrics.reusedTokens, result.metrics.promptTokens);
+    assert.equal(again.metrics.steps, result.metrics.steps - 1);
     assert.deepEqual(again.lines?.map((line) => line.text), lines.map((line) => line.text));
     again.lines?.forEach((line, at) => assert.ok(Math.abs(line.logprob - lines[at]!.logprob) < 1e-4));
     const greedy = await gqa.generate(request({ mode: 'single', maxNewTokens: 6 }));
