@@ -67,6 +67,11 @@ export class BeamSlots {
     return this.shared ? 0 : this.prompt.length;
   }
 
+  /** Where a row's line ends in its buffer: the next position a step writes. */
+  private get lineEnd(): number {
+    return this.base + this.length - this.prompt.length;
+  }
+
   /** The prompt as every row's prefix, where the rows hold only their lines. */
   sharedPrefix(): SharedPrefix | undefined {
     if (!this.shared) return undefined;
@@ -119,7 +124,7 @@ export class BeamSlots {
 
   /** Makes room for one more position in every row (a copy of every row, rarely: 64 at a time). */
   reserveOne(): void {
-    const end = this.base + this.length - this.prompt.length;
+    const end = this.lineEnd;
     if (end < this.size) return;
     const { heads, headDim, type } = this.layout;
     const capacity = this.size + SLOT_SLACK;
@@ -135,7 +140,7 @@ export class BeamSlots {
   append(steps: ReadonlyMap<string, Tensor>): void {
     const { heads, headDim } = this.layout;
     for (const [name, buffer] of this.buffers) {
-      writeSteps(buffer, steps.get(name)!.data as KvData, { rows: this.rows, count: 1, heads, headDim, capacity: this.size, at: this.base + this.length - this.prompt.length });
+      writeSteps(buffer, steps.get(name)!.data as KvData, { rows: this.rows, count: 1, heads, headDim, capacity: this.size, at: this.lineEnd });
     }
     this.length++;
   }

@@ -176,6 +176,7 @@ export class DecoderSession {
     cache.keepRows(cache.length - keep, rows);
     return rows;
   }
+
   private async feedRows(ids: readonly number[], cache: KvCache, keep: number): Promise<Float32Array[]> {
     const layout = this.slotLayout;
     if (!layout) {

@@ -20,7 +20,7 @@ import { localContextFor } from './localContext';
 import { EngineError } from '../shared/errors';
 import { chooseTemplate, type FimTemplate } from '../model/fimTemplates';
 import { chatTemplate, detectChatFormat, readChatTemplate } from '../model/chatTemplate';
-import { HealingConstraint } from '../model/tokenHealing';
+import { type Healing, HealingConstraint, healingOf } from '../model/tokenHealing';
 import type { Tokenizer } from '../model/Tokenizer';
 
 /** Most tokens prompt lookup drafts per decode step when the request does not say (`GenerateRequest.draftTokens`). */
@@ -127,8 +127,7 @@ export class Engine {
     const spelling = healing && ((): HealingConstraint => new HealingConstraint(this.tokenizer, healing.remainderBytes));
     const local = request.localContext ? localContextFor(promptIds, this.tokenizer, request, healing?.remainderBytes) : undefined;
     const processors = (): LogitsProcessor[] => {
-      const list: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
-      if (spelling) list.push(new HealingProcessor(spelling()));
+      const list = this.spellingConstraints(spelling?.());
       if (request.ban) list.push(new BanAtStepProcessor(request.ban.step, request.ban.id));
       // Last: the cache's mass goes only to ids the constraints allow. Not in the line search:
       // there it shifted which whole line won without making lines right (docs/local-context.md).
@@ -152,7 +151,7 @@ export class Engine {
       ...(healing ? { respelled: healing.removedIds } : {}),
       ...(spelling || request.ban ? { draftGuard: constraintGuard(spelling, request.ban) } : {}),
       ...(request.beams ? { beams: request.beams } : {}),
-      ...(fed > 0 ? { scoredTail: { count: fed, processors: () => this.typedLine(prompt.healing!.remainderBytes) } } : {}),
+      ...(fed > 0 ? { scoredTail: { count: fed, processors: () => this.spellingConstraints(new HealingConstraint(this.tokenizer, prompt.healing!.remainderBytes)) } } : {}),
       ...(request.endsLine ? { endsLine: true } : {}),
       ...(local?.forcedLines.length ? { forcedLines: local.forcedLines, retrievedVeto: local.retrievedVeto, retrievedTokenFloor: local.retrievedTokenFloor, ...(local.retrievedUnlessSure !== undefined ? { retrievedUnlessSure: local.retrievedUnlessSure } : {}) } : {}),
       skipBytes: healing?.remainderBytes.length ?? 0,
@@ -168,23 +167,20 @@ export class Engine {
    * step, cached for the next keystroke on the line), and the search spells only that word again.
    * It would otherwise spend a batched step on each token of the typed line, every keystroke.
    */
-  private searchStart(prompt: ReturnType<typeof buildPrompt>, request: GenerateRequest): { ids: number[]; healing: ReturnType<typeof buildPrompt>['healing']; fed: number } {
+  private searchStart(prompt: ReturnType<typeof buildPrompt>, request: GenerateRequest): { ids: number[]; healing: Healing | undefined; fed: number } {
     const healing = prompt.healing;
     const searching = (request.beams ?? 1) >= 2 && request.mode === 'single';
     const fed = healing && searching && SEARCH_HEALING.feedLine ? healing.removedIds.length - Math.max(1, healing.wordTokens) : 0;
     if (!healing || fed <= 0) return { ids: prompt.ids, healing, fed: 0 };
-    const removedIds = healing.removedIds.slice(fed);
-    const remainderBytes = removedIds.map((id) => this.tokenizer.tokenBinary(id) ?? '').join('');
-    return {
-      ids: [...prompt.ids, ...healing.removedIds.slice(0, fed)],
-      healing: { removedIds, remainderBytes, remainder: Buffer.from(remainderBytes, 'latin1').toString('utf8'), wordTokens: removedIds.length },
-      fed,
-    };
+    const word = healing.removedIds.slice(fed);
+    return { ids: [...prompt.ids, ...healing.removedIds.slice(0, fed)], healing: healingOf(this.tokenizer, word, word.length), fed };
   }
 
-  /** The constraints a search spelling the whole typed line would have had (`GenerateParams.scoredTail`). */
-  private typedLine(remainderBytes: string): LogitsProcessor[] {
-    return [...(this.banned.length ? [new BannedTokensProcessor(this.banned)] : []), new HealingProcessor(new HealingConstraint(this.tokenizer, remainderBytes))];
+  /** The constraints every sequence keeps to: the banned ids, and token healing's spelling where there is one. */
+  private spellingConstraints(spelling: HealingConstraint | undefined): LogitsProcessor[] {
+    const list: LogitsProcessor[] = this.banned.length ? [new BannedTokensProcessor(this.banned)] : [];
+    if (spelling) list.push(new HealingProcessor(spelling));
+    return list;
   }
 
   /** The FIM template a request names (`auto`: chosen from the model); the load's when it names none. */

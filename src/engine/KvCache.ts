@@ -84,7 +84,6 @@ export class KvCache {
     return unchanged;
   }
 
-  /** How many leading tokens of `prompt` the cache can serve; at least one prompt token is left to feed for the next logits. */
   /** Keeps copies of `rows`, the logits after positions `first`, `first + 1`, … (while there is room). */
   keepRows(first: number, rows: readonly Float32Array[]): void {
     const most = Math.floor(ROW_BUDGET / (4 * Math.max(1, rows[0]?.length ?? 1)));
@@ -126,6 +125,7 @@ export class KvCache {
     for (const key of this.rows.keys()) if (key < position) this.rows.delete(key);
   }
 
+  /** How many leading tokens of `prompt` the cache can serve; at least one prompt token is left to feed for the next logits. */
   reusableLength(prompt: readonly number[]): number {
     const limit = Math.min(this.ids.length, prompt.length - 1);
     let n = 0;
@@ -238,7 +238,6 @@ export interface SlotLayout {
   makeTensor: MakeTensor;
 }
 
-/** Slot buffers to read: `[kv_heads, capacity, head_dim]` each, the first `length` positions filled. */
 /** A prefix every row of a step shares (a slotted cache: `capacity` positions, the first `length` filled). */
 export interface SharedPrefix {
   past: ReadonlyMap<string, Tensor>;
@@ -251,6 +250,7 @@ export function sharedName(pastName: string): string {
   return pastName.replace(/^past_key_values\./, 'shared_key_values.');
 }
 
+/** Slot buffers to read: `[kv_heads, capacity, head_dim]` each, the first `length` positions filled. */
 export interface SlotView {
   layout: SlotLayout;
   buffers: ReadonlyMap<string, KvData>;

@@ -334,7 +334,6 @@ function dedupe(lines: LineCandidate[]): LineCandidate[] {
   return lines.filter((line) => !seen.has(line.text) && seen.add(line.text));
 }
 
-
 function addLog(a: number, b: number): number {
   if (a === -Infinity) return b;
   if (b === -Infinity) return a;

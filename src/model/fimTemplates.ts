@@ -4,7 +4,7 @@
  * the user's files can never inject a control token.
  */
 import type { TemplateName } from '../shared/settings';
-import { healPrompt, type HealOptions, LINE_HEAL } from './tokenHealing';
+import { type Healing, healPrompt, type HealOptions, LINE_HEAL } from './tokenHealing';
 import type { Tokenizer } from './Tokenizer';
 
 export type FimTemplateName = Exclude<TemplateName, 'auto'>;
@@ -157,7 +157,7 @@ export interface FimPrompt {
    * Set when healing removed the end of the prefix: the first generated tokens must spell
    * `remainderBytes` back (see `HealingConstraint`); the generated text starts with `remainder`.
    */
-  healing?: { remainder: string; remainderBytes: string; removedIds: number[]; wordTokens: number };
+  healing?: Healing;
 }
 
 /** A prompt format bound to a tokenizer. */
@@ -249,7 +249,8 @@ function bind(name: FimTemplateName, tokenizer: Tokenizer): FimTemplate {
         const healed = healPrompt(tokenizer, prefixIds, options.heal === true ? { line: LINE_HEAL.prompts } : options.heal);
         if (healed.removedIds.length > 0) {
           prefixIds = healed.ids;
-          healing = { remainder: healed.remainder, remainderBytes: healed.remainderBytes, removedIds: healed.removedIds, wordTokens: healed.wordTokens };
+          const { ids: _, ...removed } = healed;
+          healing = removed;
         }
       }
       if (options.budget !== undefined) {

@@ -93,15 +93,16 @@ export function healPrompt(tokenizer: Tokenizer, ids: readonly number[], options
   }
   const wordTokens = Math.min(removed, wordRemoved);
   const cut = ids.length - removed;
-  const removedIds = ids.slice(cut);
+  return { ids: ids.slice(0, cut), ...healingOf(tokenizer, ids.slice(cut), wordTokens) };
+}
+
+/** What healing removed, without the prompt that is left. */
+export type Healing = Omit<HealedPrompt, 'ids'>;
+
+/** The healing of `removedIds` (the last `wordTokens` of them the cursor's word): their bytes and text. */
+export function healingOf(tokenizer: Tokenizer, removedIds: number[], wordTokens: number): Healing {
   const remainderBytes = removedIds.map((id) => tokenizer.tokenBinary(id) ?? '').join('');
-  return {
-    ids: ids.slice(0, cut),
-    removedIds,
-    remainder: Buffer.from(remainderBytes, 'latin1').toString('utf8'),
-    remainderBytes,
-    wordTokens,
-  };
+  return { removedIds, remainder: Buffer.from(remainderBytes, 'latin1').toString('utf8'), remainderBytes, wordTokens };
 }
 
 /**
