@@ -95,6 +95,8 @@ export interface LlamaBenchResult {
   throughput: ThroughputFigures[];
   latency: LoopFigures[];
   scale?: LlamaScaleResult;
+  /** The same at Qwen2.5-Coder-1.5B's shapes (`llama-scale --size 1.5b`). */
+  scaleLarge?: LlamaScaleResult;
 }
 
 export interface RunSample {

@@ -50,10 +50,10 @@ export function spliceSection(dir: string, heading: string, section: string): st
 
 /** The 0.5B-shape pairing as its own REPORT.md section. */
 export function writeScaleSection(scale: LlamaScaleResult, dir: string): string {
-  return spliceSection(dir, SCALE_HEADING, `${scaleLines(scale).join('\n')}\n`);
+  return spliceSection(dir, scaleHeading(scale), `${scaleLines(scale).join('\n')}\n`);
 }
 
-const SCALE_HEADING = '## llama.cpp at the size users download: Qwen2.5-Coder-0.5B shapes';
+const scaleHeading = (scale: LlamaScaleResult): string => `## llama.cpp at the size users download: Qwen2.5-Coder-${(scale.size ?? '0.5b').toUpperCase()} shapes`;
 
 /** Median, and min–max over rounds where there are several. */
 function spread(values: number[], digits = 1): string {
@@ -154,7 +154,7 @@ export function scaleSection(s: LlamaScaleResult): string {
 }
 
 function scaleLines(s: LlamaScaleResult): string[] {
-  const lines = [SCALE_HEADING, '', s.note];
+  const lines = [scaleHeading(s), '', s.note];
   if (!s.throughput.length) return lines;
   const n = s.promptTokens[0] ?? 256;
   lines.push('', `| engine | prefill ${n}, ms | decode after ${n}, ms/token | CPU ms, whole request |`, '|---|---|---|---|');

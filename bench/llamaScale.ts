@@ -13,14 +13,21 @@ import { runChild } from './children';
 import type { GgufType } from './gguf';
 import { addThroughput, ensureGguf, GGUF_LABEL, type LlamaBenchOptions, type RunSample, type ThroughputFigures } from './llamaBench';
 import { REPO_ROOT } from './paths';
-import { ensureScaleModel, EXPORT_PYTHON } from './scale';
+import { ensureScaleModel, EXPORT_PYTHON, type ScaleSize } from './scale';
 
 export interface LlamaScaleResult {
+  /** Qwen2.5-Coder's size whose shapes were measured (absent in results written before 1.5B). */
+  size?: ScaleSize;
   note: string;
   promptTokens: number[];
   newTokens: number;
   throughput: ThroughputFigures[];
 }
+
+/** MatMulNBits' block along K for the scale files: one fp32 scale per 128 weights (4.25 bits a
+ * weight at 4 bits; llama.cpp's Q4_0 keeps an fp16 scale per 32, 4.5 bits). Decoding reads every
+ * weight once a token, so bytes decide; blocks of 32 (5 bits a weight) are a third slower here. */
+export const SCALE_BLOCK = 128;
 
 const PAIRS: { variant: ModelVariant; label: string; file: string; bits?: number; type: GgufType }[] = [
   { variant: 'q4', label: 'Hearth 4-bit', file: 'model_q4.onnx', bits: 4, type: 'q4_0' },
@@ -28,21 +35,19 @@ const PAIRS: { variant: ModelVariant; label: string; file: string; bits?: number
   { variant: 'fp32', label: 'Hearth fp32', file: 'model.onnx', type: 'f16' },
 ];
 
-export async function runLlamaScale(options: LlamaBenchOptions & { scaleModel?: string }): Promise<LlamaScaleResult> {
+export async function runLlamaScale(options: LlamaBenchOptions & { scaleModel?: string; size?: ScaleSize }): Promise<LlamaScaleResult> {
   const { log } = options;
-  const model = ensureScaleModel(options.scaleModel, log);
-  if ('skipped' in model) return { note: `Skipped: ${model.skipped}.`, promptTokens: [], newTokens: 0, throughput: [] };
+  const size = options.size ?? '0.5b';
+  const model = ensureScaleModel(options.scaleModel, log, size);
+  if ('skipped' in model) return { size, note: `Skipped: ${model.skipped}.`, promptTokens: [], newTokens: 0, throughput: [] };
   const notes: string[] = [];
   const pairs = PAIRS.filter((pair) => {
-    if (!pair.bits || fs.existsSync(path.join(model.dir, 'onnx', pair.file))) return true;
-    log(`llama scale: writing ${pair.file} (MatMulNBits ${pair.bits} bits) with tools/train/quantize.py`);
-    const made = spawnSync(EXPORT_PYTHON, [path.join(REPO_ROOT, 'tools', 'train', 'quantize.py'), model.dir, '--bits', String(pair.bits), '--out', path.join(model.dir, 'onnx', pair.file)], { encoding: 'utf8' });
-    if (made.status === 0) return true;
-    notes.push(`${pair.label} left out: quantize.py failed (${(made.stderr || String(made.error)).trim().split('\n').slice(-1)[0]})`);
-    return false;
+    const failed = pair.bits ? ensureQuantized(model.dir, pair.file, pair.bits, log) : undefined;
+    if (failed) notes.push(`${pair.label} left out: ${failed}`);
+    return !failed;
   });
   const lengths = [256];
-  const newTokens = 16;
+  const newTokens = 32;
   const base = { modelDir: model.dir, threads: options.threads, flashAttention: options.flashAttention, lengths, newTokens, keystrokes: 0, maxNewTokens: 0, loop: 'fim' as const };
   const throughput = new Map<string, ThroughputFigures>();
   let promptTokens: number[] = [];
@@ -57,10 +62,39 @@ export async function runLlamaScale(options: LlamaBenchOptions & { scaleModel?: 
     }
     log(`llama scale: round ${run + 1}/${options.runs} done`);
   }
+  const config = JSON.parse(fs.readFileSync(path.join(model.dir, 'config.json'), 'utf8')) as Record<string, number>;
+  const shapes = `${config.num_hidden_layers} layers, hidden ${config.hidden_size}, intermediate ${config.intermediate_size}, vocabulary ${(config.vocab_size ?? 0).toLocaleString('en-US')}`;
   return {
-    note: [`Model: \`${path.relative(REPO_ROOT, model.dir)}\` (random weights with Qwen2.5-Coder-0.5B's shapes: 24 layers, hidden 896, vocabulary 151,936). A ${promptTokens[0] ?? 256}-token prompt and ${newTokens} new tokens, ${options.runs} round${options.runs === 1 ? '' : 's'}.`, ...notes].join(' '),
+    size,
+    note: [
+      `Model: \`${path.relative(REPO_ROOT, model.dir)}\` (random weights with Qwen2.5-Coder-${size.toUpperCase()}'s shapes: ${shapes}; the fused graph the embedded model ships in).`,
+      `Hearth's 4- and 8-bit files are MatMulNBits with one fp32 scale per ${SCALE_BLOCK} weights and int8 activations (\`tools/train/quantize.py --block ${SCALE_BLOCK}\`), the embedding table left in fp32 (read one row a token); llama.cpp's Q4_0 and Q8_0 keep an fp16 scale per 32 weights.`,
+      `A ${promptTokens[0] ?? 256}-token prompt and ${newTokens} new tokens, ${options.runs} round${options.runs === 1 ? '' : 's'}, one thread each. Command: \`hearth bench llama-scale --size ${size} --runs ${options.runs} --threads ${options.threads}\`.`,
+      ...notes,
+    ].join(' '),
     promptTokens,
     newTokens,
     throughput: [...throughput.values()],
   };
+}
+
+/**
+ * The `bits` file (quantize.py, blocks of SCALE_BLOCK) and its slots-only sibling
+ * (`<file>_slots.onnx`, split_attention.py), which Hearth runs its decode steps on as it does the
+ * embedded model's, written where absent; or why one could not be.
+ */
+function ensureQuantized(dir: string, file: string, bits: number, log: (line: string) => void): string | undefined {
+  const target = path.join(dir, 'onnx', file);
+  const slots = target.replace(/\.onnx$/, '_slots.onnx');
+  const steps: [string, string, string, string[]][] = [
+    [target, `${file} (MatMulNBits ${bits} bits, blocks of ${SCALE_BLOCK})`, 'quantize.py', [dir, '--bits', String(bits), '--block', String(SCALE_BLOCK), '--out', target]],
+    [slots, `${path.basename(slots)} (attention that reads the cache slots)`, 'split_attention.py', [target, slots]],
+  ];
+  for (const [output, what, script, args] of steps) {
+    if (fs.existsSync(output)) continue;
+    log(`llama scale: writing ${what} with tools/train/${script}`);
+    const made = spawnSync(EXPORT_PYTHON, [path.join(REPO_ROOT, 'tools', 'train', script), ...args], { encoding: 'utf8' });
+    if (made.status !== 0) return `${script} failed (${(made.stderr || String(made.error)).trim().split('\n').slice(-1)[0]})`;
+  }
+  return undefined;
 }

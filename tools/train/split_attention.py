@@ -27,6 +27,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from onnx_io import save
+
 MS = 'com.microsoft'
 PAST, SHARED = 'past_key_values.', 'shared_key_values.'
 # Added to the scores of keys a later position of the same step may not see (fused_graph.PAD_BIAS).
@@ -147,7 +149,7 @@ def write_slots_graph(src, dst):
     model = onnx.load(src)
     past = next(i for i in model.graph.input if i.name.startswith('past_key_values.'))
     split_attention(model, past.type.tensor_type.shape.dim[3].dim_value)
-    onnx.save(model, dst)
+    save(model, dst)
     return f'{dst}: attention without present.*'
 
 
