@@ -79,22 +79,15 @@ export async function runLlamaScale(options: LlamaBenchOptions & { scaleModel?: 
 }
 
 /**
- * The `bits` file (quantize.py, blocks of SCALE_BLOCK) and its slots-only sibling
- * (`<file>_slots.onnx`, split_attention.py), which Hearth runs its decode steps on as it does the
- * embedded model's, written where absent; or why one could not be.
+ * The `bits` file (quantize.py, blocks of SCALE_BLOCK), written where absent; or why it could not
+ * be. No slots-only sibling (split_attention.py) as the embedded model has: at these sizes a second
+ * session's copy of the weights costs more memory (0.8 GB at 0.5B) than it saves time after 256
+ * tokens, and a model downloaded from the hub has none either.
  */
 function ensureQuantized(dir: string, file: string, bits: number, log: (line: string) => void): string | undefined {
   const target = path.join(dir, 'onnx', file);
-  const slots = target.replace(/\.onnx$/, '_slots.onnx');
-  const steps: [string, string, string, string[]][] = [
-    [target, `${file} (MatMulNBits ${bits} bits, blocks of ${SCALE_BLOCK})`, 'quantize.py', [dir, '--bits', String(bits), '--block', String(SCALE_BLOCK), '--out', target]],
-    [slots, `${path.basename(slots)} (attention that reads the cache slots)`, 'split_attention.py', [target, slots]],
-  ];
-  for (const [output, what, script, args] of steps) {
-    if (fs.existsSync(output)) continue;
-    log(`llama scale: writing ${what} with tools/train/${script}`);
-    const made = spawnSync(EXPORT_PYTHON, [path.join(REPO_ROOT, 'tools', 'train', script), ...args], { encoding: 'utf8' });
-    if (made.status !== 0) return `${script} failed (${(made.stderr || String(made.error)).trim().split('\n').slice(-1)[0]})`;
-  }
-  return undefined;
+  if (fs.existsSync(target)) return undefined;
+  log(`llama scale: writing ${file} (MatMulNBits ${bits} bits, blocks of ${SCALE_BLOCK}) with tools/train/quantize.py`);
+  const made = spawnSync(EXPORT_PYTHON, [path.join(REPO_ROOT, 'tools', 'train', 'quantize.py'), dir, '--bits', String(bits), '--block', String(SCALE_BLOCK), '--out', target], { encoding: 'utf8' });
+  return made.status === 0 ? undefined : `quantize.py failed (${(made.stderr || String(made.error)).trim().split('\n').slice(-1)[0]})`;
 }
