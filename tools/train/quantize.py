@@ -109,19 +109,11 @@ def quantize_columns(w):
     return np.clip(np.round(w / scale), -127, 127).astype(np.int8), scale.astype(np.float32)
 
 
-def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None, dynamic=(), fixed=None):
-    """Turns the graph `m` into its MatMulNBits variant, in place. Weights are found as constant
-    [K, N] initializers, also where they are read through a Cast (export.store_fp16) or a Transpose
-    (the tied lm_head, export.share_tied_embedding). `mlp_bits`: another width for the MLP's
-    MatMuls (fused_graph.py's l{i}_gate_up and l{i}_mlp_out), the largest share of the weights.
-    `dynamic`: output-name suffixes of MatMuls that become DynamicQuantizeMatMul instead (per-column
-    int8 weights, per-tensor int8 activations; see the module docstring). `fixed`: {weight name:
-    (codes [N, K], scales [N, K/block], bits)} chosen elsewhere (gptq.py), used as they are for the
-    MatMuls that read that weight. Returns how many MatMuls it replaced."""
-    fixed = fixed or {}
-    g = m.graph
+def constants(g):
+    """(constant, derived) for graph `g`: constant(name) is the value of an initializer, or of a Cast
+    to fp32 or a Transpose of one (or of such: export.store_fp16, export.share_tied_embedding), else
+    None; derived maps those Cast/Transpose nodes by output name."""
     inits = {i.name: i for i in g.initializer}
-    # Constant-valued node outputs: a Cast to fp32 or a Transpose of an initializer (or of such).
     derived = {n.output[0]: n for n in g.node if n.op_type in ('Cast', 'Transpose') and n.input[0] in inits}
     derived.update({n.output[0]: n for n in g.node if n.op_type in ('Cast', 'Transpose') and n.input[0] in derived})
 
@@ -134,6 +126,21 @@ def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None, dynamic=(), f
         a = constant(n.input[0])
         return a.astype(np.float32) if n.op_type == 'Cast' else a.T
 
+    return constant, derived
+
+
+def quantize_model(m, bits=8, block=32, accuracy=4, mlp_bits=None, dynamic=(), fixed=None):
+    """Turns the graph `m` into its MatMulNBits variant, in place. Weights are found as constant
+    [K, N] initializers, also where they are read through a Cast (export.store_fp16) or a Transpose
+    (the tied lm_head, export.share_tied_embedding). `mlp_bits`: another width for the MLP's
+    MatMuls (fused_graph.py's l{i}_gate_up and l{i}_mlp_out), the largest share of the weights.
+    `dynamic`: output-name suffixes of MatMuls that become DynamicQuantizeMatMul instead (per-column
+    int8 weights, per-tensor int8 activations; see the module docstring). `fixed`: {weight name:
+    (codes [N, K], scales [N, K/block], bits)} chosen elsewhere (gptq.py), used as they are for the
+    MatMuls that read that weight. Returns how many MatMuls it replaced."""
+    fixed = fixed or {}
+    g = m.graph
+    constant, derived = constants(g)
     nodes, new_inits = [], []
     count = 0
     for n in g.node:

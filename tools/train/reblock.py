@@ -19,21 +19,15 @@ import onnx
 from onnx import helper, numpy_helper
 
 from onnx_io import save
-from quantize import quantize_matrix
+from quantize import constants, quantize_matrix
 
 
 def fp32_weights(model):
-    """{MatMul output name: its weight [K, N] as fp32}, read through fp16-storing Casts."""
-    inits = {i.name: i for i in model.graph.initializer}
-    casts = {n.output[0]: n.input[0] for n in model.graph.node if n.op_type == 'Cast' and n.input[0] in inits}
-    out = {}
-    for n in model.graph.node:
-        if n.op_type != 'MatMul':
-            continue
-        name = casts.get(n.input[1], n.input[1])
-        if name in inits:
-            out[n.output[0]] = numpy_helper.to_array(inits[name]).astype(np.float32)
-    return out
+    """{MatMul output name: its constant weight [K, N] as fp32}, read as quantize_model reads them
+    (through fp16-storing Casts and the tied lm_head's Transpose)."""
+    constant, _ = constants(model.graph)
+    weights = {n.output[0]: constant(n.input[1]) for n in model.graph.node if n.op_type == 'MatMul'}
+    return {name: w.astype(np.float32) for name, w in weights.items() if w is not None}
 
 
 def reblock(quantized, fp32, bits, block):
