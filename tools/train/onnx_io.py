@@ -17,15 +17,16 @@ def io_names(n_layers):
 SINGLE_FILE_LIMIT = 1_900_000_000
 
 
-def save(model, path):
+def save(model, path, external=None):
     """Writes `model` to `path`: in one file, or, where its weights would pass protobuf's 2 GiB limit
-    (a 1.5B model's 8-bit file), with every tensor in `<file>_data` beside it, as the Hugging Face
-    ONNX layout does (`model.onnx` + `model.onnx_data`)."""
+    (a 1.5B model's 8-bit file) or `external` asks for it, with every tensor in `<file>_data` beside
+    it, as the Hugging Face ONNX layout does (`model.onnx` + `model.onnx_data`)."""
     import os
 
     import onnx
-    weights = sum(len(t.raw_data) for t in model.graph.initializer)
-    if weights < SINGLE_FILE_LIMIT:
+    if external is None:
+        external = sum(len(t.raw_data) for t in model.graph.initializer) >= SINGLE_FILE_LIMIT
+    if not external:
         onnx.save(model, path)
         return
     location = os.path.basename(path) + '_data'
