@@ -230,9 +230,10 @@ export class Generator {
       logits = rows[row]!;
       const context: ProcessorContext = { ids, generated: generated - 1 };
       for (const processor of constraints) processor.process(logits, context);
-      // Margins are read before sampling reshapes the logits; steps narrowed to a candidate list
-      // by a constraint (token healing re-spelling the prompt) are not choices.
-      const choice = params.trackWeakest && !context.candidates ? logits.slice() : undefined;
+      // Margins are read before sampling reshapes the logits. Steps narrowed to a candidate list,
+      // and token healing's steps (another spelling of the typed text is the same line), are not
+      // choices: banning one would only ask again for the same text.
+      const choice = params.trackWeakest && !context.candidates && !context.spelling ? logits.slice() : undefined;
       for (const processor of sampling) processor.process(logits, context);
       const token = sampler.sample(logits, context.candidates);
       const margin = choice ? marginOf(choice, token) : undefined;

@@ -229,7 +229,8 @@ export interface GenerateResult {
   stopReason: StopReason;
   metrics: GenerateMetrics;
   /**
-   * Single-line mode: the closest call among the tokens that make up `text` (the smallest margin).
+   * Single-line mode: the closest call among the tokens that make up `text` (the smallest margin),
+   * token healing's re-spelling of the typed text aside.
    * Banning it (`GenerateRequest.ban`) gives the completion the model nearly chose instead.
    */
   weakest?: TokenChoice;

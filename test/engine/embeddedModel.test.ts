@@ -102,6 +102,27 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
     }
   });
 
+  it('mid-line, the closest call of a single line is a choice after the typed text: banning it gives another line', async () => {
+    // Token healing spells the typed part of the line again, often in more than one way; a margin
+    // between two spellings of the same text is no choice, and banning it asked for the same line.
+    const doc = ['_table = t = {}', '', 'def _same(x, seen):', '    return x', ...['type(None)', 'int', 'float', 'bool', 'complex', 'bytes', 'str', 'range'].map((key) => `t[${key}] = _same`), '', 'def _list(x, seen, clone):', '    y = []', '    seen[id(x)] = y', '    add = y.append', '    for a in x:', '        add(clone(a, seen))', '    return y', 't[list] = _list', ''].join('\n');
+    let offset = 0;
+    let asked = 0;
+    for (const line of doc.split('\n')) {
+      const end = offset + line.length;
+      offset = end + 1;
+      if (line.trim().length < 8) continue;
+      const cut = end - Math.floor(line.trim().length / 2);
+      const ask: GenerateRequest = { kind: 'fim', prefix: doc.slice(0, cut), suffix: doc.slice(cut), mode: 'single', heal: true, maxNewTokens: 24, timeBudgetMs: 60_000, sampling: GREEDY, budget: { maxPromptTokens: 800, suffixShare: 0.25 } };
+      const first = await engine.generate(ask);
+      if (!first.weakest) continue;
+      asked++;
+      const second = await engine.generate({ ...ask, ban: first.weakest });
+      assert.notEqual(second.text, first.text, `after ${JSON.stringify(doc.slice(cut - 16, cut))}: the ban at step ${first.weakest.step} changed nothing`);
+    }
+    assert.ok(asked >= 10, `${asked} lines reported a closest call`);
+  });
+
   describe('the KV cache in slots (the graph outputs step.*)', () => {
     let present: Engine;
     let int8Present: Engine;
