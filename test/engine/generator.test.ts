@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { Engine } from '../../src/engine/Engine';
+import { type Engine, prefillChunk } from '../../src/engine/Engine';
 import { gatherRows, KvCache } from '../../src/engine/KvCache';
 import { lineScore } from '../../src/engine/lineSearch';
 import { BanAtStepProcessor, type LogitsProcessor } from '../../src/engine/logitsProcessors';
@@ -75,6 +75,22 @@ describe('engine: generation on tiny ONNX models', function () {
     const banned = await run([new BanAtStepProcessor(base.weakest.step, base.weakest.id)]);
     assert.deepEqual(banned.ids.slice(0, base.weakest.step), base.ids.slice(0, base.weakest.step));
     assert.notEqual(banned.ids[base.weakest.step], base.weakest.id);
+  });
+
+  it('prefills in chunks of 128 tokens on the CPU and 256 elsewhere; chunked, the logits are those of one step', async () => {
+    assert.equal(gqa.generator.prefillChunk, 128);
+    assert.deepEqual([prefillChunk(true, 8192, 'cpu'), prefillChunk(true, 8192, 'webgpu'), prefillChunk(true, 8192, 'cuda')], [128, 256, 256]);
+    // Without num_logits_to_keep every fed position returns a logits row: fewer tokens a step for a large vocabulary.
+    assert.deepEqual([prefillChunk(false, 151_936, 'cpu'), prefillChunk(false, 151_936, 'cuda'), prefillChunk(false, 1_000, 'cpu')], [110, 110, 128]);
+    const prompt = [...PROMPT, ...PROMPT, ...PROMPT];
+    const chunked = await gqa.generator.generate({ promptIds: prompt, maxNewTokens: 1, timeBudgetMs: 60_000, sampling: GREEDY, eosIds: new Set() });
+    assert.equal(chunked.metrics.steps, Math.ceil(prompt.length / 128), 'one step a chunk');
+    const whole = new KvCache();
+    const cache = new KvCache();
+    const one = await gqa.generator.session.forward(prompt, whole);
+    let last: Float32Array = new Float32Array();
+    for (let from = 0; from < prompt.length; from += 128) last = await gqa.generator.session.forward(prompt.slice(from, from + 128), cache);
+    assert.ok(one.every((value, i) => Math.abs(value - last[i]!) <= 1e-4), 'chunks of 128 give the logits of one step');
   });
 
   it('seeded sampling reproduces; another seed samples differently', async () => {
