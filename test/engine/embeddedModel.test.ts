@@ -88,7 +88,10 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
           position_ids: int64(ids.map((_, i) => i), [1, ids.length]),
         };
         for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values.'))) {
-          feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, engine.info.kvHeads, 0, engine.info.headDim]);
+          const dims = [1, engine.info.kvHeads, 0, engine.info.headDim];
+          const meta = session.inputMetadata.find((m) => m.name === name);
+          const half = meta?.isTensor === true && meta.type === 'float16';
+          feeds[name] = half ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
         }
         const all = (await session.run({ ...feeds, num_logits_to_keep: int64([ids.length], []) }, ['logits'])).logits!;
         const last = (await session.run({ ...feeds, num_logits_to_keep: int64([1], []) }, ['logits'])).logits!;

@@ -28,8 +28,12 @@ export function presentLoop(sess, shape, batch = 1) {
   const i64 = (a, d) => new ort.Tensor('int64', BigInt64Array.from(a.map(BigInt)), d);
   const rows = (a) => Array.from({ length: batch }, () => a).flat();
   let past = {};
+  // The cache in the graph's type (kv_fp16.py keeps it in float16).
+  const half = sess.inputMetadata?.find((m) => m.name === 'past_key_values.0.key')?.type === 'float16';
   for (let i = 0; i < shape.layers; i++) for (const kv of ['key', 'value'])
-    past[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [batch, shape.kvHeads, 0, shape.headDim]);
+    past[`past_key_values.${i}.${kv}`] = half
+      ? new ort.Tensor('float16', new Uint16Array(0), [batch, shape.kvHeads, 0, shape.headDim])
+      : new ort.Tensor('float32', new Float32Array(0), [batch, shape.kvHeads, 0, shape.headDim]);
   // Graphs with num_logits_to_keep (keep_logits.py) compute the last position's logits only, as Hearth asks.
   const keep = sess.inputNames.includes('num_logits_to_keep') ? { num_logits_to_keep: new ort.Tensor('int64', new BigInt64Array([1n]), []) } : {};
   return async (tokens, start) => {

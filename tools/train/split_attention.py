@@ -27,6 +27,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from kv_fp16 import is_fp16_cache, to_fp16_cache, to_fp32_cache
 from onnx_io import save
 
 MS = 'com.microsoft'
@@ -145,12 +146,18 @@ def split_attention(model, head_dim):
 
 
 def write_slots_graph(src, dst):
-    """Reads the fused graph `src` and writes its slots-only copy to `dst`."""
+    """Reads the fused graph `src` and writes its slots-only copy to `dst`, its cache in the type of
+    `src`'s (a float16 cache, kv_fp16.py, is split as float32 and cast again)."""
     model = onnx.load(src)
+    half = is_fp16_cache(model)
+    if half:
+        to_fp32_cache(model)
     past = next(i for i in model.graph.input if i.name.startswith('past_key_values.'))
     split_attention(model, past.type.tensor_type.shape.dim[3].dim_value)
+    if half:
+        to_fp16_cache(model)
     save(model, dst)
-    return f'{dst}: attention without present.*'
+    return f'{dst}: attention without present.*' + (', the cache in float16' if half else '')
 
 
 if __name__ == '__main__':
