@@ -44,6 +44,9 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
     const size = (dir: string): number =>
       fs.readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => sum + (entry.isDirectory() ? size(path.join(dir, entry.name)) : fs.statSync(path.join(dir, entry.name)).size), 0);
     assert.ok(size(modelDir) <= 80 * 1024 * 1024, `${size(modelDir)} bytes`);
+    // The CPU file and its slots-only sibling keep the cache in float16 (tools/train/kv_fp16.py), in slots; fp32 in float32.
+    assert.deepEqual([engine.info.kvType, engine.info.kvSlots, engine.info.slotsGraph], ['float16', true, true]);
+    assert.equal(fp32.info.kvType, 'float32');
   });
 
   it('KV-cached decoding equals full recomputation: logits within 1e-4 over 32 steps (fp32 export)', async () => {
