@@ -113,20 +113,16 @@ export class StopStringStop implements StoppingCriterion {
   }
 }
 
-/** Single-line mode: stops at the first newline that follows non-blank text. */
+/**
+ * Single-line mode: stops at the first newline. One before any text ends the line as typed: what
+ * the model would write after it is the next line, which single-line post-processing drops
+ * (keepFirstLine), so decoding it was wasted.
+ */
 export class NewlineStop implements StoppingCriterion {
   check(state: StopState): StopDecision | null {
-    const text = state.text;
-    let seenText = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i]!;
-      if (c === '\n') {
-        if (seenText) return { reason: 'newline', keep: text[i - 1] === '\r' ? i - 1 : i };
-      } else if (c.trim() !== '') {
-        seenText = true;
-      }
-    }
-    return null;
+    const i = state.text.indexOf('\n');
+    if (i < 0) return null;
+    return { reason: 'newline', keep: state.text[i - 1] === '\r' ? i - 1 : i };
   }
 
   holdFrom(text: string): number {

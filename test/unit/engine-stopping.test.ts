@@ -69,9 +69,11 @@ describe('engine stopping criteria', () => {
     assert.equal(stop.holdFrom('abc'), 3);
   });
 
-  it('single line: stops at the first newline after non-blank text, without it', () => {
+  it('single line: stops at the first newline, without it (a line break first ends the line as typed)', () => {
     assert.equal(firstStop([new NewlineStop()], 'foo(1)\nbar').kept, 'foo(1)');
-    assert.equal(firstStop([new NewlineStop()], '\n  foo\r\nbar').kept, '\n  foo');
+    assert.equal(firstStop([new NewlineStop()], 'foo(1)\r\nbar').kept, 'foo(1)');
+    assert.equal(firstStop([new NewlineStop()], '\n  foo\r\nbar').kept, '');
+    assert.equal(firstStop([new NewlineStop()], '   \n  foo').kept, '   ');
     assert.equal(firstStop([new NewlineStop()], 'foo').decision, null);
   });
 
