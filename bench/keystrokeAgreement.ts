@@ -10,7 +10,7 @@
  */
 import { requestFor } from '../src/completion/request';
 import { Engine } from '../src/engine/Engine';
-import { buildPrompt } from '../src/engine/promptBuilder';
+import { buildPrompt, NO_MEMORY } from '../src/engine/promptBuilder';
 import { chooseTemplate } from '../src/model/fimTemplates';
 import type { ModelVariant } from '../src/shared/settings';
 import { replaySettings } from './latency';
@@ -26,13 +26,13 @@ async function completions(modelDir: string, variant: ModelVariant, keystrokes: 
     const eos = new Set([engine.tokenizer.specialId('<|endoftext|>')].filter((id): id is number => id !== undefined));
     for (const loop of ['fim', 'prefix-only'] as const) {
       const template = loop === 'fim' ? chooseTemplate({ modelType: engine.info.modelType, tokenizer: engine.tokenizer }) : chooseTemplate({ tokenizer: engine.tokenizer, override: 'prefix-only' });
-      let anchor = '';
+      let memory = NO_MEMORY;
       out[loop] = [];
       for (const document of documents) {
         const request = requestFor(document, settings, { trigger: 'explicit' });
         if (!request) continue;
-        const built = buildPrompt(request, template, engine.tokenizer, contextLength, anchor);
-        anchor = built.anchor;
+        const built = buildPrompt(request, template, engine.tokenizer, contextLength, memory);
+        memory = built.memory;
         const ids: number[] = [];
         await engine.generator.generate({
           promptIds: built.ids,

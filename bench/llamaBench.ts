@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CompletionService } from '../src/completion/CompletionService';
 import { requestFor } from '../src/completion/request';
-import { buildPrompt } from '../src/engine/promptBuilder';
+import { buildPrompt, NO_MEMORY } from '../src/engine/promptBuilder';
 import { chooseTemplate } from '../src/model/fimTemplates';
 import type { HearthSettings, ModelVariant, TemplateName } from '../src/shared/settings';
 import { printResult, runChild } from './children';
@@ -276,12 +276,12 @@ async function peerReplay(task: LlamaChildTask): Promise<ReplaySamples> {
   const fim = task.loop === 'fim' ? kit.fim : chooseTemplate({ tokenizer: kit.tokenizer, override: 'prefix-only' });
   const settings = pairingSettings(kit.config.contextLength, task.maxNewTokens, task.loop);
   const documents = keystrokeDocuments(replaySource(), task.keystrokes);
-  let anchor = '';
+  let memory = NO_MEMORY;
   const idsFor = (index: number): number[] => {
     const request = requestFor(documents[index]!, settings, { trigger: 'explicit' });
     if (!request) return [];
-    const built = buildPrompt(request, fim, kit.tokenizer, kit.config.contextLength, anchor);
-    anchor = built.anchor;
+    const built = buildPrompt(request, fim, kit.tokenizer, kit.config.contextLength, memory);
+    memory = built.memory;
     return built.ids;
   };
   const warm = idsFor(0);

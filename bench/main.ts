@@ -37,6 +37,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
                      indented: after it; new-line: after it, on an empty line of its own, as after
                      Enter in an editor that auto-indents; mid-line: after the indentation and the
                      first half of the line's text, as while typing it (quality)
+  --typed-lines N    quality: the user typed the N lines before the hole, the engine completing from the first of them on
   --local-context S  on, off or both (off then on, same tasks): hearth.completion.localContext (quality)
   --runs N           repeated runs for spreads (throughput, latency; default 3)
   --keystrokes N     characters typed in the replay (default 100); editor: keys per file and
@@ -121,7 +122,8 @@ async function quality(args: ParsedArgs, base: Common, localContext?: 'on' | 'of
   const candidates = intFlag(args, 'candidates');
   const filter = stringFlag(args, 'filter');
   if (filter !== undefined && !['off', 'balanced', 'strict'].includes(filter)) throw new UsageError(`--filter must be off, balanced or strict, not ${filter}`);
-  return runQuality({ ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor, ...(localContext ? { localContext } : {}) });
+  const typedLines = intFlag(args, 'typed-lines');
+  return runQuality({ ...(typedLines ? { typedLines } : {}), ...(filter ? { filter: filter as FilterLevel } : {}), dataset, ...(limit ? { limit } : {}), ...(candidates ? { candidates } : {}), scoreAll: args.flags.has('score-all'), modelDir: base.modelDir, threads: base.threads, outFile, log, cursor, ...(localContext ? { localContext } : {}) });
 }
 
 /** hearth.completion.localContext on against off, measured in whole passes over the keystrokes. */

@@ -13,6 +13,7 @@ import { loadFilterModel } from '../src/completion/filter/filterModel';
 import { summarizeFilter } from './filterSummary';
 import type { GenerationMode } from '../src/completion/engineApi';
 import { holeLine, isSingleLineSet, readTasks, type InfillingTask } from './dataset';
+import type { DocumentContext } from '../src/completion/types';
 import { openHearth } from './hearthEngine';
 import { RecordingEngine } from './recording';
 import type { ModelSummary, QualityResult, QualityTaskResult } from './results';
@@ -44,6 +45,13 @@ export interface QualityOptions {
   localContext?: 'on' | 'off';
   /** Also run the tests of every searched line, not only the one shown. */
   scoreAll?: boolean;
+  /**
+   * The user typed the last `typedLines` lines before the hole, top to bottom: the engine first
+   * completes at the start of the first of them (the same code after the cursor), so that the
+   * task's prompt goes on from that one as in the editor (`primingDocument`). `line-start` and
+   * `new-line` cursors.
+   */
+  typedLines?: number;
   log?: (line: string) => void;
 }
 
@@ -95,6 +103,11 @@ export async function runQuality(options: QualityOptions): Promise<{ result: Qua
       const languageId = task.language ?? 'python';
       const document = { text: task.prompt + indent + lineBreak + task.suffix, offset: task.prompt.length + indent.length, languageId, filePath: `solution${EXTENSIONS[languageId] ?? '.py'}` };
       if (index === 0) await warmUpGate(service, document, settings);
+      const primer = options.typedLines ? primingDocument(task, options.typedLines, options.cursor ?? 'line-start', document) : undefined;
+      if (primer) {
+        await service.complete(primer, settings, undefined, { trigger: 'explicit', reuse: false, keepHidden: true, ...(forcedMode ? { mode: forcedMode } : {}) });
+        engine.results.length = 0;
+      }
       const taskStart = performance.now();
       const completion = await service.complete(document, settings, undefined, {
         trigger: 'explicit',
@@ -231,6 +244,23 @@ export function isSyntaxError(stderrTail: string): boolean {
 }
 
 /** mid-line: the line's indentation and the first half of the rest of its first line (at least one character where there is one). */
+/**
+ * The document as it was `lines` lines before the hole, while the user wrote the code before it
+ * top to bottom: the cursor at the start of that line (after its indentation for `new-line`), the
+ * code after the cursor the same as the task's. Undefined where the prompt has fewer lines.
+ */
+export function primingDocument(task: InfillingTask, lines: number, cursor: NonNullable<QualityOptions['cursor']>, document: DocumentContext): DocumentContext | undefined {
+  if (cursor !== 'line-start' && cursor !== 'new-line') throw new Error(`typed lines need a line-start or new-line cursor, not ${cursor}`);
+  let cut = task.prompt.length;
+  for (let i = 0; i < lines; i++) {
+    if (cut === 0) return undefined;
+    cut = task.prompt.lastIndexOf('\n', cut - 2) + 1;
+  }
+  const after = document.text.slice(document.offset);
+  const indent = cursor === 'new-line' ? indentOf(task.prompt.slice(cut, task.prompt.indexOf('\n', cut) + 1 || undefined)) : '';
+  return { ...document, text: task.prompt.slice(0, cut) + indent + after, offset: cut + indent.length };
+}
+
 export function typedHalf(solution: string): string {
   const line = solution.split('\n')[0] ?? '';
   const indent = indentOf(line);

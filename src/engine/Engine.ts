@@ -12,7 +12,7 @@ import { BannedTokensProcessor, BanAtStepProcessor, HealingProcessor, type Logit
 import { type ModelConfig, resolveModelFiles } from './modelDir';
 import { graphWindow } from './onnxScan';
 import type { DecoderSignature } from './decoderSignature';
-import { buildPrompt } from './promptBuilder';
+import { buildPrompt, NO_MEMORY, type PromptMemory } from './promptBuilder';
 import { constraintGuard } from './promptLookup';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from '../shared/protocol';
 import { loadTokenizer, tokenTextSource } from './textSource';
@@ -34,8 +34,8 @@ export interface RequestHooks {
 }
 
 export class Engine {
-  /** Where the last prompt's prefix started, so that the next one starts there too. */
-  private anchor = '';
+  /** What the last prompt leaves to the next: where its prefix started, its parts (`PromptMemory`). */
+  private memory: PromptMemory = NO_MEMORY;
   /** FIM templates a request named other than the one chosen at load (`GenerateRequest.template`). */
   private readonly templates = new Map<string, FimTemplate>();
 
@@ -120,8 +120,8 @@ export class Engine {
   async generate(request: GenerateRequest, hooks: RequestHooks = {}): Promise<GenerateResult> {
     const startedAt = performance.now();
     const template = request.kind === 'fim' ? this.fimTemplate(request.template) : request.kind === 'chat' ? (this.chat ?? this.continuation) : this.continuation;
-    const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.anchor);
-    this.anchor = prompt.anchor;
+    const prompt = buildPrompt(request, template, this.tokenizer, this.info.contextLength, this.memory);
+    this.memory = prompt.memory;
     const { ids: promptIds, healing, fed } = this.searchStart(prompt, request);
     // Token healing's constraint, fresh for each sequence: the processors' and the draft guard's.
     const spelling = healing && ((): HealingConstraint => new HealingConstraint(this.tokenizer, healing.remainderBytes));
@@ -216,7 +216,7 @@ export class Engine {
       budget: { maxPromptTokens: 256, suffixShare: 0.25 },
     });
     this.generator.reset();
-    this.anchor = '';
+    this.memory = NO_MEMORY;
   }
 
   async dispose(): Promise<void> {

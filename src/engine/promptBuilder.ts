@@ -19,21 +19,51 @@ export interface BuiltPrompt {
   maxNewTokens: number;
   /** Token healing: the removed bytes the first tokens must spell again (binary string). */
   healing?: FimPrompt['healing'];
-  /** Where the kept prefix starts, for the next request to start there too (see `stablePrefix`). */
-  anchor: string;
+  /** What the next request's prompt builds on (`PromptMemory`). */
+  memory: PromptMemory;
+  /** Tokens of the prefix that follow the middle's token, the prompt going on from an earlier one (`resumeMiddle`). */
+  middleTokens: number;
 }
+
+/**
+ * What one prompt leaves to the next request of the same engine: where its prefix started (the
+ * first characters of the kept prefix, `stablePrefix`), and for a prefix-suffix-middle prompt,
+ * its parts (`resumeMiddle`).
+ */
+export interface PromptMemory {
+  anchor: string;
+  base?: MiddleBase;
+}
+
+/** A prefix-suffix-middle prompt's parts: other files and the prefix's token, the prefix, the suffix, and the two tokens between them and after. */
+interface MiddleBase {
+  contextIds: number[];
+  prefixIds: number[];
+  suffixIds: number[];
+  suffixToken: number;
+  middleToken: number;
+}
+
+export const NO_MEMORY: PromptMemory = { anchor: '' };
+
+/**
+ * `maxTokens`: most tokens of the prefix a prompt carries after the middle's token, going on from an
+ * earlier prompt (`resumeMiddle`), before it starts afresh. The embedded model's training filled
+ * middles of 2 to 6 whole lines (tools/train/train.py); benchmarks compare other bounds (0: never).
+ */
+export const MIDDLE_RESUME = { maxTokens: 64 };
 
 /**
  * Builds the prompt of `request` with `template` (a FIM template, or prefix-only for `prompt`
  * requests): at most `budget.maxPromptTokens` ids and at most `contextLength - maxNewTokens`.
  */
-export function buildPrompt(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, contextLength: number, anchor = ''): BuiltPrompt {
+export function buildPrompt(request: GenerateRequest, template: FimTemplate, tokenizer: Tokenizer, contextLength: number, memory: PromptMemory = NO_MEMORY): BuiltPrompt {
   const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens, Math.floor(contextLength / 2)));
   // Healed tokens leave the prompt and take none of its budget (fimTemplates), but the context
   // must still hold them when they are spelled again: as many as healing may remove are set aside.
   const healRoom = request.heal ? HEAL_BOUND : 0;
   const limit = Math.min(request.budget.maxPromptTokens, contextLength - maxNewTokens - healRoom);
-  const prefix = stablePrefix(request, template, tokenizer, limit, anchor);
+  const prefix = stablePrefix(request, template, tokenizer, limit, memory.anchor);
   const prompt = template.build(
     {
       prefix: prefix.text,
@@ -51,16 +81,58 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
       `The prompt budget (${limit} tokens: hearth.context.maxPromptTokens, and the context window of ${contextLength} less ${maxNewTokens} new tokens) cannot hold the ${template.name} template with any of the code. Raise hearth.context.maxPromptTokens or lower hearth.completion.maxTokens.`,
     );
   }
+  const anchor = prefix.text.slice(0, ANCHOR_CHARS);
+  const resumed = template.order === 'psm' ? resumeMiddle(prompt, memory.base) : undefined;
+  const base = template.order !== 'psm' ? undefined : resumed ? memory.base : middleBase(prompt);
   return {
-    ids: prompt.ids,
+    ids: resumed?.ids ?? prompt.ids,
     stopIds: prompt.stopIds,
     truncatedTokens: prompt.truncatedTokens + prefix.droppedTokens,
     // The tokens that spell the healed text again are not the user's new tokens; the limit set
     // room aside for them, so the context still holds them.
     maxNewTokens: maxNewTokens + (prompt.healing?.removedIds.length ?? 0),
     ...(prompt.healing ? { healing: prompt.healing } : {}),
-    anchor: prefix.text.slice(0, ANCHOR_CHARS),
+    memory: { anchor, ...(base ? { base } : {}) },
+    middleTokens: resumed?.middleTokens ?? 0,
   };
+}
+
+/**
+ * A prefix-suffix-middle prompt reads the suffix after the prefix, so a prefix longer by a line
+ * (the user pressed Enter) would mean reading the whole suffix again: a few hundred tokens for
+ * one line break. Where the new prompt's prefix is the last fresh prompt's (`base`) with more
+ * tokens after it, and the other files and the suffix are the same, those tokens go after the
+ * middle's token instead, as the start of the middle: the suffix stays cached and only the new
+ * tokens are read. The model was trained on middles of several lines, so this is a prompt it
+ * knows, and the ids are the ones the prefix had. The suffix is cut to the length the new prompt
+ * gives it (the room a longer prefix leaves), from its end, which costs reading only the few
+ * tokens after the cut. Up to `MIDDLE_RESUME.maxTokens` in the middle; then the prompt starts afresh.
+ */
+function resumeMiddle(prompt: FimPrompt, base: MiddleBase | undefined): { ids: number[]; middleTokens: number } | undefined {
+  if (!base) return undefined;
+  const middle = prompt.prefixIds.length - base.prefixIds.length;
+  if (middle <= 0 || middle > MIDDLE_RESUME.maxTokens || !startsWith(prompt.prefixIds, base.prefixIds)) return undefined;
+  if (prompt.contextIds.length !== base.contextIds.length || !startsWith(prompt.contextIds, base.contextIds)) return undefined;
+  const suffix = Math.min(base.suffixIds.length, prompt.suffixIds.length);
+  if (suffix === 0 && prompt.suffixIds.length > 0) return undefined;
+  for (let i = 0; i < suffix; i++) if (prompt.suffixIds[i] !== base.suffixIds[i]) return undefined;
+  return {
+    ids: [...base.contextIds, ...base.prefixIds, base.suffixToken, ...base.suffixIds.slice(0, suffix), base.middleToken, ...prompt.prefixIds.slice(base.prefixIds.length)],
+    middleTokens: middle,
+  };
+}
+
+/** `prompt` as a base for the next prompts, when it is laid out as prefix, suffix token, suffix, middle token. */
+function middleBase(prompt: FimPrompt): MiddleBase | undefined {
+  const at = prompt.contextIds.length + prompt.prefixIds.length;
+  if (prompt.ids.length !== at + prompt.suffixIds.length + 2) return undefined;
+  return { contextIds: prompt.contextIds, prefixIds: prompt.prefixIds, suffixIds: prompt.suffixIds, suffixToken: prompt.ids[at]!, middleToken: prompt.ids.at(-1)! };
+}
+
+function startsWith(ids: readonly number[], head: readonly number[]): boolean {
+  if (head.length > ids.length) return false;
+  for (let i = 0; i < head.length; i++) if (ids[i] !== head[i]) return false;
+  return true;
 }
 
 /** Most tokens a request's healing removes (`healPrompt`'s bounds: the word's 4, the line's more). */

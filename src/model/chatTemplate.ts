@@ -94,6 +94,7 @@ export function chatTemplate(name: ChatFormatName, tokenizer: Tokenizer): FimTem
     name: 'chat',
     supportsSnippets: false,
     isFim: false,
+    order: 'prefix-only',
     build(input: FimInput, options: FimBuildOptions = {}): FimPrompt {
       let prefixIds = tokenizer.encode(input.prefix);
       let truncatedTokens = 0;

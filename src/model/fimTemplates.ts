@@ -168,6 +168,8 @@ export interface FimTemplate {
   readonly supportsSnippets: boolean;
   /** Whether the model fills a middle (false for prefix-only). */
   readonly isFim: boolean;
+  /** Where the prefix goes: `psm` puts the suffix after it, so a longer prefix means reading the suffix again. */
+  readonly order: TemplateSpec['order'];
   /** Builds the prompt ids. */
   build(input: FimInput, options?: FimBuildOptions): FimPrompt;
 }
@@ -234,6 +236,7 @@ function bind(name: FimTemplateName, tokenizer: Tokenizer): FimTemplate {
     name,
     supportsSnippets,
     isFim: spec.order !== 'prefix-only',
+    order: spec.order,
     build(input, options = {}) {
       const fileHeader = contextIds(spec, input, tokenizer, supportsSnippets, id);
       let prefixIds = tokenizer.encode(input.prefix);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Engine, SEARCH_HEALING } from '../../src/engine/Engine';
+import { MIDDLE_RESUME } from '../../src/engine/promptBuilder';
 import { BeamSlots } from '../../src/engine/BeamSlots';
 import { gatherRows, KvCache } from '../../src/engine/KvCache';
 import type { GenerateRequest, GenerateResult } from '../../src/shared/protocol';
@@ -127,6 +128,35 @@ describe('engine: the embedded model (models/hearth-coder)', function () {
       assert.notEqual(second.text, first.text, `after ${JSON.stringify(doc.slice(cut - 16, cut))}: the ban at step ${first.weakest.step} changed nothing`);
     }
     assert.ok(asked >= 10, `${asked} lines reported a closest call`);
+  });
+
+  it('after Enter, the prompt goes on from the last one: only the finished line is read, the suffix stays cached', async () => {
+    const lines = ['def _list(x, seen, clone):', '    y = []', '    seen[id(x)] = y', '    add = y.append'];
+    const suffix = ['    for a in x:', '        add(clone(a, seen))', '    return y', '', '', ...Array.from({ length: 30 }, (_, i) => `t[type${i}] = _list`)].join('\n');
+    const ask = (typed: number): GenerateRequest => ({ kind: 'fim', prefix: lines.slice(0, typed).map((line) => `${line}\n`).join(''), suffix, mode: 'single', heal: true, maxNewTokens: 24, timeBudgetMs: 60_000, sampling: GREEDY, budget: { maxPromptTokens: 800, suffixShare: 0.25 } });
+    const reread = async (bound: number): Promise<number[]> => {
+      const saved = MIDDLE_RESUME.maxTokens;
+      MIDDLE_RESUME.maxTokens = bound;
+      try {
+        engine.generator.reset();
+        const read: number[] = [];
+        for (let typed = 1; typed <= lines.length; typed++) {
+          const { metrics } = await engine.generate(ask(typed));
+          if (typed > 1) read.push(metrics.promptTokens - metrics.reusedTokens);
+        }
+        return read;
+      } finally {
+        MIDDLE_RESUME.maxTokens = saved;
+      }
+    };
+    const goingOn = await reread(MIDDLE_RESUME.maxTokens);
+    const afresh = await reread(0);
+    const suffixTokens = engine.tokenizer.encode(suffix).length;
+    for (const [i, read] of goingOn.entries()) {
+      const line = engine.tokenizer.encode(`${lines[i + 1]}\n`).length;
+      assert.ok(read <= line + 2, `line ${i + 2}: ${read} tokens read, the finished line has ${line}`);
+      assert.ok(afresh[i]! >= suffixTokens, `line ${i + 2} afresh: ${afresh[i]} tokens read, the suffix has ${suffixTokens}`);
+    }
   });
 
   describe('the KV cache in slots (the graph outputs step.*)', () => {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { isEngineError } from '../../src/shared/errors';
-import { buildPrompt } from '../../src/engine/promptBuilder';
+import { buildPrompt, MIDDLE_RESUME, NO_MEMORY } from '../../src/engine/promptBuilder';
+import type { GenerateRequest } from '../../src/shared/protocol';
 import { loadTokenizer } from '../../src/engine/textSource';
 import { chooseTemplate, type FimTemplate } from '../../src/model/fimTemplates';
 import type { Tokenizer } from '../../src/model/Tokenizer';
@@ -59,13 +60,13 @@ describe('engine: prompt budget', () => {
       return text.slice(text.indexOf('\n', start) + 1, offset);
     };
     const budget = { maxPromptTokens: 1000, suffixShare: 0.25 };
-    let anchor = '';
+    let memory = NO_MEMORY;
     let previous: number[] | undefined;
     let fresh = 0;
     for (let typed = 0; typed <= 60; typed += 3) {
       const prefix = window(text.length - 60 + typed);
-      const built = buildPrompt(request({ kind: 'fim', prefix, suffix: '\nend\n', budget }), fim, tokenizer, 2048, anchor);
-      anchor = built.anchor;
+      const built = buildPrompt(request({ kind: 'fim', prefix, suffix: '\nend\n', budget }), fim, tokenizer, 2048, memory);
+      memory = built.memory;
       assert.ok(built.ids.length <= 1000);
       if (previous) {
         let shared = 0;
@@ -97,5 +98,68 @@ describe('engine: prompt budget', () => {
       () => buildPrompt(request({ kind: 'fim', prefix: 'abc', suffix: '', budget: { maxPromptTokens: 3, suffixShare: 0.25 } }), fim, tokenizer, 2048),
       (error: unknown) => isEngineError(error, 'context-full') && /hearth\.context\.maxPromptTokens/.test((error as Error).message),
     );
+  });
+
+  describe('a prefix longer by whole lines goes on from the last prompt, in the middle', () => {
+    const suffix = 'return x\nend\n';
+    const fimRequest = (prefix: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => request({ kind: 'fim', prefix, suffix, budget: { maxPromptTokens: 2000, suffixShare: 0.25 }, ...extra });
+    const first = 'def f(x):\n';
+    const line = '    x = x + 1\n';
+
+    it('keeps the suffix where it was and puts the new line after the middle token', () => {
+      const before = buildPrompt(fimRequest(first), fim, tokenizer, 2048);
+      const after = buildPrompt(fimRequest(first + line), fim, tokenizer, 2048, before.memory);
+      assert.deepEqual(after.ids, [...before.ids, ...bytes(line)]);
+      assert.equal(after.middleTokens, line.length);
+      // Without the last prompt, the same request is laid out afresh.
+      const fresh = buildPrompt(fimRequest(first + line), fim, tokenizer, 2048);
+      assert.deepEqual(fresh.ids, [ids.prefix, ...bytes(first + line), ids.suffix, ...bytes(suffix), ids.middle]);
+      assert.equal(fresh.middleTokens, 0);
+      // A second line goes on from the same start.
+      const third = buildPrompt(fimRequest(first + line + line), fim, tokenizer, 2048, after.memory);
+      assert.deepEqual(third.ids, [...before.ids, ...bytes(line + line)]);
+    });
+
+    it('starts afresh when the suffix, the other files or the prefix before the middle changed', () => {
+      const before = buildPrompt(fimRequest(first), fim, tokenizer, 2048);
+      const otherSuffix = buildPrompt(fimRequest(first + line, { suffix: 'return y\nend\n' }), fim, tokenizer, 2048, before.memory);
+      assert.equal(otherSuffix.middleTokens, 0);
+      assert.deepEqual(otherSuffix.ids.slice(-1), [ids.middle]);
+      const edited = buildPrompt(fimRequest('def g(x):\n' + line), fim, tokenizer, 2048, before.memory);
+      assert.equal(edited.middleTokens, 0);
+      const shorter = buildPrompt(fimRequest('def f(x):'), fim, tokenizer, 2048, before.memory);
+      assert.equal(shorter.middleTokens, 0);
+    });
+
+    it(`holds at most ${MIDDLE_RESUME.maxTokens} tokens in the middle, then starts afresh and goes on from there`, () => {
+      const before = buildPrompt(fimRequest(first), fim, tokenizer, 2048);
+      const long = line.repeat(Math.ceil((MIDDLE_RESUME.maxTokens + 1) / line.length));
+      const over = buildPrompt(fimRequest(first + long), fim, tokenizer, 2048, before.memory);
+      assert.equal(over.middleTokens, 0);
+      const next = buildPrompt(fimRequest(first + long + line), fim, tokenizer, 2048, over.memory);
+      assert.deepEqual(next.ids, [...over.ids, ...bytes(line)]);
+    });
+
+    it('at the budget, cuts the suffix from its end by what the middle adds', () => {
+      const budget = { maxPromptTokens: 120, suffixShare: 0.25 };
+      const longSuffix = Array.from({ length: 60 }, (_, i) => `s${i}\n`).join('');
+      const before = buildPrompt(fimRequest(first, { suffix: longSuffix, budget }), fim, tokenizer, 2048);
+      assert.equal(before.ids.length, 120);
+      const after = buildPrompt(fimRequest(first + line, { suffix: longSuffix, budget }), fim, tokenizer, 2048, before.memory);
+      assert.equal(after.middleTokens, line.length);
+      assert.ok(after.ids.length <= 120, String(after.ids.length));
+      // The prompt shares everything with the last one up to where its suffix now ends.
+      const kept = before.ids.length - 1 - line.length;
+      assert.deepEqual(after.ids.slice(0, kept), before.ids.slice(0, kept));
+      assert.deepEqual(after.ids.slice(kept), [ids.middle, ...bytes(line)]);
+    });
+
+    it('prefix-only prompts read the prefix last and need none of it', () => {
+      const plain = chooseTemplate({ tokenizer, override: 'prefix-only' });
+      const before = buildPrompt(request({ prefix: first }), plain, tokenizer, 2048);
+      assert.equal(before.memory.base, undefined);
+      const after = buildPrompt(request({ prefix: first + line }), plain, tokenizer, 2048, before.memory);
+      assert.deepEqual(after.ids, bytes(first + line));
+    });
   });
 });
