@@ -61,7 +61,9 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
   const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens, Math.floor(contextLength / 2)));
   // Healed tokens leave the prompt and take none of its budget (fimTemplates), but the context
   // must still hold them when they are spelled again: as many as healing may remove are set aside.
-  const healRoom = request.heal ? HEAL_BOUND : 0;
+  // A fill-in-the-middle prompt sets the room aside even where it heals nothing (a line start):
+  // the next keystroke's prompt heals, and the two must cut the suffix alike to share the cache.
+  const healRoom = request.heal || request.kind === 'fim' ? HEAL_BOUND : 0;
   const limit = Math.min(request.budget.maxPromptTokens, contextLength - maxNewTokens - healRoom);
   const prefix = stablePrefix(request, template, tokenizer, limit, memory.anchor);
   const prompt = template.build(

@@ -100,6 +100,17 @@ describe('engine: prompt budget', () => {
     );
   });
 
+  it('at a line start, a fill-in-the-middle prompt is the one the next keystroke heals back to', () => {
+    // The room for healing is set aside either way, so both cut the suffix alike and share the cache.
+    const prefix = Array.from({ length: 40 }, (_, i) => `x${i} = ${i}\n`).join('');
+    const suffix = Array.from({ length: 40 }, (_, i) => `y${i} = ${i}\n`).join('');
+    const ask = (typed: string, heal: boolean): GenerateRequest => request({ kind: 'fim', prefix: prefix + typed, suffix, heal, budget: { maxPromptTokens: 400, suffixShare: 0.25 } });
+    const lineStart = buildPrompt(ask('', false), fim, tokenizer, 240);
+    const typed = buildPrompt(ask('ab', true), fim, tokenizer, 240, lineStart.memory);
+    assert.equal(typed.healing?.remainder, 'ab');
+    assert.deepEqual(typed.ids, lineStart.ids);
+  });
+
   describe('a prefix longer by whole lines goes on from the last prompt, in the middle', () => {
     const suffix = 'return x\nend\n';
     const fimRequest = (prefix: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => request({ kind: 'fim', prefix, suffix, budget: { maxPromptTokens: 2000, suffixShare: 0.25 }, ...extra });
