@@ -33,6 +33,8 @@ export interface BuiltPrompt {
 export interface PromptMemory {
   anchor: string;
   base?: MiddleBase;
+  /** Tokens of the base's suffix the last prompt that went on from it kept. */
+  suffixKept?: number;
 }
 
 /** A prefix-suffix-middle prompt's parts: other files and the prefix's token, the prefix, the suffix, and the two tokens between them and after. */
@@ -84,7 +86,7 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     );
   }
   const anchor = prefix.text.slice(0, ANCHOR_CHARS);
-  const resumed = template.order === 'psm' ? resumeMiddle(prompt, memory.base) : undefined;
+  const resumed = template.order === 'psm' ? resumeMiddle(prompt, memory) : undefined;
   const base = template.order !== 'psm' ? undefined : resumed ? memory.base : middleBase(prompt);
   return {
     ids: resumed?.ids ?? prompt.ids,
@@ -94,7 +96,7 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     // room aside for them, so the context still holds them.
     maxNewTokens: maxNewTokens + (prompt.healing?.removedIds.length ?? 0),
     ...(prompt.healing ? { healing: prompt.healing } : {}),
-    memory: { anchor, ...(base ? { base } : {}) },
+    memory: { anchor, ...(base ? { base } : {}), ...(resumed ? { suffixKept: resumed.suffixKept } : {}) },
     middleTokens: resumed?.middleTokens ?? 0,
   };
 }
@@ -110,17 +112,24 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
  * gives it (the room a longer prefix leaves), from its end, which costs reading only the few
  * tokens after the cut. Up to `MIDDLE_RESUME.maxTokens` in the middle; then the prompt starts afresh.
  */
-function resumeMiddle(prompt: FimPrompt, base: MiddleBase | undefined): { ids: number[]; middleTokens: number } | undefined {
+function resumeMiddle(prompt: FimPrompt, memory: PromptMemory): { ids: number[]; middleTokens: number; suffixKept: number } | undefined {
+  const base = memory.base;
   if (!base) return undefined;
   const middle = prompt.prefixIds.length - base.prefixIds.length;
   if (middle <= 0 || middle > MIDDLE_RESUME.maxTokens || !startsWith(prompt.prefixIds, base.prefixIds)) return undefined;
   if (prompt.contextIds.length !== base.contextIds.length || !startsWith(prompt.contextIds, base.contextIds)) return undefined;
-  const suffix = Math.min(base.suffixIds.length, prompt.suffixIds.length);
+  // The room the new prompt gives the suffix. Where the last prompt kept less and that still
+  // fits, the cut stays there (the middle after it stays cached); else it moves a quantum more
+  // than needed, so that the next lines fit without moving it again.
+  const room = Math.min(base.suffixIds.length, prompt.suffixIds.length);
+  const kept = memory.suffixKept ?? base.suffixIds.length;
+  const suffix = kept <= room ? kept : Math.max(Math.min(room, 1), room - SUFFIX_QUANTUM);
   if (suffix === 0 && prompt.suffixIds.length > 0) return undefined;
   for (let i = 0; i < suffix; i++) if (prompt.suffixIds[i] !== base.suffixIds[i]) return undefined;
   return {
     ids: [...base.contextIds, ...base.prefixIds, base.suffixToken, ...base.suffixIds.slice(0, suffix), base.middleToken, ...prompt.prefixIds.slice(base.prefixIds.length)],
     middleTokens: middle,
+    suffixKept: suffix,
   };
 }
 
@@ -130,6 +139,9 @@ function middleBase(prompt: FimPrompt): MiddleBase | undefined {
   if (prompt.ids.length !== at + prompt.suffixIds.length + 2) return undefined;
   return { contextIds: prompt.contextIds, prefixIds: prompt.prefixIds, suffixIds: prompt.suffixIds, suffixToken: prompt.ids[at]!, middleToken: prompt.ids.at(-1)! };
 }
+
+/** Tokens the suffix's end gives up at a time for a growing middle. */
+const SUFFIX_QUANTUM = 32;
 
 function startsWith(ids: readonly number[], head: readonly number[]): boolean {
   if (head.length > ids.length) return false;

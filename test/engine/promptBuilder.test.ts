@@ -151,18 +151,22 @@ describe('engine: prompt budget', () => {
       assert.deepEqual(next.ids, [...over.ids, ...bytes(line)]);
     });
 
-    it('at the budget, cuts the suffix from its end by what the middle adds', () => {
+    it('at the budget, cuts the suffix from its end, a quantum more than the middle needs, and keeps that cut for the next line', () => {
       const budget = { maxPromptTokens: 120, suffixShare: 0.25 };
       const longSuffix = Array.from({ length: 60 }, (_, i) => `s${i}\n`).join('');
       const before = buildPrompt(fimRequest(first, { suffix: longSuffix, budget }), fim, tokenizer, 2048);
       assert.equal(before.ids.length, 120);
       const after = buildPrompt(fimRequest(first + line, { suffix: longSuffix, budget }), fim, tokenizer, 2048, before.memory);
       assert.equal(after.middleTokens, line.length);
-      assert.ok(after.ids.length <= 120, String(after.ids.length));
+      assert.ok(after.ids.length <= 120 - 32, String(after.ids.length));
       // The prompt shares everything with the last one up to where its suffix now ends.
-      const kept = before.ids.length - 1 - line.length;
+      const kept = after.ids.length - 1 - line.length;
       assert.deepEqual(after.ids.slice(0, kept), before.ids.slice(0, kept));
       assert.deepEqual(after.ids.slice(kept), [ids.middle, ...bytes(line)]);
+      // The next line fits in what the cut left: the whole last prompt stays.
+      const next = buildPrompt(fimRequest(first + line + line, { suffix: longSuffix, budget }), fim, tokenizer, 2048, after.memory);
+      assert.deepEqual(next.ids, [...after.ids, ...bytes(line)]);
+      assert.ok(next.ids.length <= 120);
     });
 
     it('prefix-only prompts read the prefix last and need none of it', () => {
