@@ -39,6 +39,8 @@ export interface PromptMemory {
 
 /** A prefix-suffix-middle prompt's parts: other files and the prefix's token, the prefix, the suffix, and the two tokens between them and after. */
 interface MiddleBase {
+  /** The code after the cursor the prompt was built from, before any cut. */
+  suffix: string;
   contextIds: number[];
   prefixIds: number[];
   suffixIds: number[];
@@ -68,10 +70,11 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
   const healRoom = request.heal || request.kind === 'fim' ? HEAL_BOUND : 0;
   const limit = Math.min(request.budget.maxPromptTokens, contextLength - maxNewTokens - healRoom);
   const prefix = stablePrefix(request, template, tokenizer, limit, memory.anchor);
+  const suffix = request.kind === 'fim' ? request.suffix : '';
   const prompt = template.build(
     {
       prefix: prefix.text,
-      suffix: request.kind === 'fim' ? request.suffix : '',
+      suffix,
       snippets: request.kind === 'fim' ? request.snippets : undefined,
       filePath: request.filePath,
       repoName: request.repoName,
@@ -86,8 +89,8 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     );
   }
   const anchor = prefix.text.slice(0, ANCHOR_CHARS);
-  const resumed = template.order === 'psm' ? resumeMiddle(prompt, memory) : undefined;
-  const base = template.order !== 'psm' ? undefined : resumed ? memory.base : middleBase(prompt);
+  const resumed = template.order === 'psm' ? resumeMiddle(prompt, suffix, memory) : undefined;
+  const base = template.order !== 'psm' ? undefined : resumed ? memory.base : middleBase(prompt, suffix);
   return {
     ids: resumed?.ids ?? prompt.ids,
     stopIds: prompt.stopIds,
@@ -112,9 +115,9 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
  * gives it (the room a longer prefix leaves), from its end, which costs reading only the few
  * tokens after the cut. Up to `MIDDLE_RESUME.maxTokens` in the middle; then the prompt starts afresh.
  */
-function resumeMiddle(prompt: FimPrompt, memory: PromptMemory): { ids: number[]; middleTokens: number; suffixKept: number } | undefined {
+function resumeMiddle(prompt: FimPrompt, suffixText: string, memory: PromptMemory): { ids: number[]; middleTokens: number; suffixKept: number } | undefined {
   const base = memory.base;
-  if (!base) return undefined;
+  if (!base || base.suffix !== suffixText) return undefined;
   const middle = prompt.prefixIds.length - base.prefixIds.length;
   if (middle <= 0 || middle > MIDDLE_RESUME.maxTokens || !startsWith(prompt.prefixIds, base.prefixIds)) return undefined;
   if (prompt.contextIds.length !== base.contextIds.length || !startsWith(prompt.contextIds, base.contextIds)) return undefined;
@@ -134,10 +137,10 @@ function resumeMiddle(prompt: FimPrompt, memory: PromptMemory): { ids: number[];
 }
 
 /** `prompt` as a base for the next prompts, when it is laid out as prefix, suffix token, suffix, middle token. */
-function middleBase(prompt: FimPrompt): MiddleBase | undefined {
+function middleBase(prompt: FimPrompt, suffix: string): MiddleBase | undefined {
   const at = prompt.contextIds.length + prompt.prefixIds.length;
   if (prompt.ids.length !== at + prompt.suffixIds.length + 2) return undefined;
-  return { contextIds: prompt.contextIds, prefixIds: prompt.prefixIds, suffixIds: prompt.suffixIds, suffixToken: prompt.ids[at]!, middleToken: prompt.ids.at(-1)! };
+  return { suffix, contextIds: prompt.contextIds, prefixIds: prompt.prefixIds, suffixIds: prompt.suffixIds, suffixToken: prompt.ids[at]!, middleToken: prompt.ids.at(-1)! };
 }
 
 /** Tokens the suffix's end gives up at a time for a growing middle. */

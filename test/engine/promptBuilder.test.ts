@@ -136,6 +136,9 @@ describe('engine: prompt budget', () => {
       const otherSuffix = buildPrompt(fimRequest(first + line, { suffix: 'return y\nend\n' }), fim, tokenizer, 2048, before.memory);
       assert.equal(otherSuffix.middleTokens, 0);
       assert.deepEqual(otherSuffix.ids.slice(-1), [ids.middle]);
+      // A shorter suffix that starts alike is other code too (the next hole of a file, not the same one cut).
+      const shorterSuffix = buildPrompt(fimRequest(first + line, { suffix: 'return z\n' }), fim, tokenizer, 2048, before.memory);
+      assert.equal(shorterSuffix.middleTokens, 0);
       const edited = buildPrompt(fimRequest('def g(x):\n' + line), fim, tokenizer, 2048, before.memory);
       assert.equal(edited.middleTokens, 0);
       const shorter = buildPrompt(fimRequest('def f(x):'), fim, tokenizer, 2048, before.memory);
