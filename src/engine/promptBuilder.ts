@@ -54,8 +54,12 @@ export const NO_MEMORY: PromptMemory = { anchor: '' };
  * `maxTokens`: most tokens of the prefix a prompt carries after the middle's token, going on from an
  * earlier prompt (`resumeMiddle`), before it starts afresh. The embedded model's training filled
  * middles of 2 to 6 whole lines (tools/train/train.py); benchmarks compare other bounds (0: never).
+ * `leadLines`: a fresh prompt at a line start begins its middle that many whole lines earlier, if
+ * they take at most `leadTokens` (`leadBase`). One line completes better on held-out code and
+ * HumanEval (docs/engine.md), but the show-or-hide filter was fitted on prompts without it and the
+ * server backends build their prompts without it, so it is off (0) until both follow.
  */
-export const MIDDLE_RESUME = { maxTokens: 64 };
+export const MIDDLE_RESUME = { maxTokens: 64, leadLines: 0, leadTokens: 32 };
 
 /**
  * Builds the prompt of `request` with `template` (a FIM template, or prefix-only for `prompt`
@@ -89,8 +93,15 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     );
   }
   const anchor = prefix.text.slice(0, ANCHOR_CHARS);
-  const resumed = template.order === 'psm' ? resumeMiddle(prompt, suffix, memory) : undefined;
-  const base = template.order !== 'psm' ? undefined : resumed ? memory.base : middleBase(prompt, suffix);
+  const fresh = template.order === 'psm' ? middleBase(prompt, suffix) : undefined;
+  let resumed = fresh && resumeMiddle(prompt, suffix, memory);
+  let base = resumed ? memory.base : fresh;
+  if (fresh && !resumed) {
+    // A fresh prompt starts its middle `MIDDLE_RESUME.leadLines` lines before the cursor's line.
+    const lead = leadBase(fresh, tokenizer);
+    resumed = lead && resumeMiddle(prompt, suffix, { anchor, base: lead });
+    if (resumed) base = lead;
+  }
   return {
     ids: resumed?.ids ?? prompt.ids,
     stopIds: prompt.stopIds,
@@ -141,6 +152,26 @@ function middleBase(prompt: FimPrompt, suffix: string): MiddleBase | undefined {
   const at = prompt.contextIds.length + prompt.prefixIds.length;
   if (prompt.ids.length !== at + prompt.suffixIds.length + 2) return undefined;
   return { suffix, contextIds: prompt.contextIds, prefixIds: prompt.prefixIds, suffixIds: prompt.suffixIds, suffixToken: prompt.ids[at]!, middleToken: prompt.ids.at(-1)! };
+}
+
+/**
+ * `base` with its last `MIDDLE_RESUME.leadLines` whole lines moved out of the prefix, to start the
+ * middle instead (at most `leadTokens`); undefined where the prefix does not end at a line start or
+ * has no such lines before it.
+ */
+function leadBase(base: MiddleBase, tokenizer: Tokenizer): MiddleBase | undefined {
+  const ids = base.prefixIds;
+  const breaks = (id: number | undefined): boolean => id !== undefined && (tokenizer.tokenBinary(id) ?? '').includes('\n');
+  if (MIDDLE_RESUME.leadLines <= 0 || !breaks(ids.at(-1))) return undefined;
+  let cut = ids.length - 1;
+  for (let lines = 0; lines < MIDDLE_RESUME.leadLines; lines++) {
+    do cut--;
+    while (cut >= 0 && !breaks(ids[cut]));
+    if (cut < 0) return undefined;
+  }
+  const start = cut + 1;
+  if (ids.length - start > MIDDLE_RESUME.leadTokens || start === 0) return undefined;
+  return { ...base, prefixIds: ids.slice(0, start) };
 }
 
 /** Tokens the suffix's end gives up at a time for a growing middle. */

@@ -39,7 +39,8 @@ describe('engine: prompt budget', () => {
   it('keeps the cut point while the user types, on a line start, so the cache can be reused', () => {
     const lines = Array.from({ length: 200 }, (_, i) => `line ${i} = compute(${i})\n`).join('');
     const budget = { maxPromptTokens: 1000, suffixShare: 0.25 };
-    const prompts = ['', 'r', 're', 'ret', 'retu'].map((typed) => buildPrompt(request({ kind: 'fim', prefix: lines + typed, suffix: '\nend\n', budget }), fim, tokenizer, 2048));
+    // As the editor asks: the typed part of the line healed.
+    const prompts = ['', 'r', 're', 'ret', 'retu'].map((typed) => buildPrompt(request({ kind: 'fim', prefix: lines + typed, suffix: '\nend\n', budget, heal: typed !== '' }), fim, tokenizer, 2048));
     for (const built of prompts) {
       assert.ok(built.ids.length <= 1000);
       assert.deepEqual(built.ids.slice(0, 6), [ids.prefix, ...bytes('line ')]);
@@ -47,7 +48,7 @@ describe('engine: prompt budget', () => {
     for (let i = 1; i < prompts.length; i++) {
       const [a, b] = [prompts[i - 1]!.ids, prompts[i]!.ids];
       let shared = 0;
-      while (a[shared] === b[shared]) shared++;
+      while (shared < a.length && a[shared] === b[shared]) shared++;
       assert.ok(shared >= a.length - 8, `keystroke ${i}: ${shared} of ${a.length} tokens shared`);
     }
   });
@@ -70,7 +71,7 @@ describe('engine: prompt budget', () => {
       assert.ok(built.ids.length <= 1000);
       if (previous) {
         let shared = 0;
-        while (previous[shared] === built.ids[shared]) shared++;
+        while (shared < previous.length && previous[shared] === built.ids[shared]) shared++;
         if (shared < previous.length - 12) fresh++;
       }
       previous = built.ids;
@@ -117,38 +118,64 @@ describe('engine: prompt budget', () => {
     const first = 'def f(x):\n';
     const line = '    x = x + 1\n';
 
+    const freshIds = (prefix: string, extra: Partial<GenerateRequest> = {}): number[] => buildPrompt(fimRequest(prefix, extra), fim, tokenizer, 2048).ids;
+
     it('keeps the suffix where it was and puts the new line after the middle token', () => {
       const before = buildPrompt(fimRequest(first), fim, tokenizer, 2048);
+      assert.deepEqual(before.ids, [ids.prefix, ...bytes(first), ids.suffix, ...bytes(suffix), ids.middle]);
       const after = buildPrompt(fimRequest(first + line), fim, tokenizer, 2048, before.memory);
       assert.deepEqual(after.ids, [...before.ids, ...bytes(line)]);
       assert.equal(after.middleTokens, line.length);
-      // Without the last prompt, the same request is laid out afresh.
-      const fresh = buildPrompt(fimRequest(first + line), fim, tokenizer, 2048);
-      assert.deepEqual(fresh.ids, [ids.prefix, ...bytes(first + line), ids.suffix, ...bytes(suffix), ids.middle]);
-      assert.equal(fresh.middleTokens, 0);
       // A second line goes on from the same start.
       const third = buildPrompt(fimRequest(first + line + line), fim, tokenizer, 2048, after.memory);
       assert.deepEqual(third.ids, [...before.ids, ...bytes(line + line)]);
     });
 
+    it(`with leadLines 1, a fresh prompt at a line start starts its middle a line before the cursor's (at most ${MIDDLE_RESUME.leadTokens} tokens)`, () => {
+      const saved = MIDDLE_RESUME.leadLines;
+      MIDDLE_RESUME.leadLines = 1;
+      try {
+        leadLine();
+      } finally {
+        MIDDLE_RESUME.leadLines = saved;
+      }
+    });
+
+    const leadLine = (): void => {
+      const fresh = buildPrompt(fimRequest(first + line), fim, tokenizer, 2048);
+      assert.deepEqual(fresh.ids, [ids.prefix, ...bytes(first), ids.suffix, ...bytes(suffix), ids.middle, ...bytes(line)]);
+      assert.equal(fresh.middleTokens, line.length);
+      // The next keystroke on the line heals back to the same prompt; the next line goes on from it.
+      const typed = buildPrompt(fimRequest(first + line + '    re', { heal: true }), fim, tokenizer, 2048, fresh.memory);
+      assert.deepEqual(typed.ids, fresh.ids);
+      const next = buildPrompt(fimRequest(first + line + line), fim, tokenizer, 2048, typed.memory);
+      assert.deepEqual(next.ids, [...fresh.ids, ...bytes(line)]);
+      // A longer last line stays in the prefix; so does a prefix that ends inside a line.
+      const long = `    x = ${'y + '.repeat(10)}1\n`;
+      assert.deepEqual(freshIds(first + long), [ids.prefix, ...bytes(first + long), ids.suffix, ...bytes(suffix), ids.middle]);
+      assert.deepEqual(freshIds(first + line + '    x'), [ids.prefix, ...bytes(first + line + '    x'), ids.suffix, ...bytes(suffix), ids.middle]);
+    };
+
     it('starts afresh when the suffix, the other files or the prefix before the middle changed', () => {
       const before = buildPrompt(fimRequest(first), fim, tokenizer, 2048);
-      const otherSuffix = buildPrompt(fimRequest(first + line, { suffix: 'return y\nend\n' }), fim, tokenizer, 2048, before.memory);
-      assert.equal(otherSuffix.middleTokens, 0);
-      assert.deepEqual(otherSuffix.ids.slice(-1), [ids.middle]);
-      // A shorter suffix that starts alike is other code too (the next hole of a file, not the same one cut).
-      const shorterSuffix = buildPrompt(fimRequest(first + line, { suffix: 'return z\n' }), fim, tokenizer, 2048, before.memory);
-      assert.equal(shorterSuffix.middleTokens, 0);
-      const edited = buildPrompt(fimRequest('def g(x):\n' + line), fim, tokenizer, 2048, before.memory);
-      assert.equal(edited.middleTokens, 0);
-      const shorter = buildPrompt(fimRequest('def f(x):'), fim, tokenizer, 2048, before.memory);
-      assert.equal(shorter.middleTokens, 0);
+      const asked: Array<[string, Partial<GenerateRequest>]> = [
+        [first + line, { suffix: 'return y\nend\n' }],
+        // A shorter suffix that starts alike is other code too (the next hole of a file, not the same one cut).
+        [first + line, { suffix: 'return z\n' }],
+        ['def g(x):\n' + line, {}],
+        ['def f(x):', {}],
+      ];
+      for (const [prefix, extra] of asked) {
+        const built = buildPrompt(fimRequest(prefix, extra), fim, tokenizer, 2048, before.memory);
+        assert.deepEqual(built.ids, freshIds(prefix, extra), JSON.stringify([prefix, extra]));
+      }
     });
 
     it(`holds at most ${MIDDLE_RESUME.maxTokens} tokens in the middle, then starts afresh and goes on from there`, () => {
       const before = buildPrompt(fimRequest(first), fim, tokenizer, 2048);
       const long = line.repeat(Math.ceil((MIDDLE_RESUME.maxTokens + 1) / line.length));
       const over = buildPrompt(fimRequest(first + long), fim, tokenizer, 2048, before.memory);
+      assert.deepEqual(over.ids, freshIds(first + long));
       assert.equal(over.middleTokens, 0);
       const next = buildPrompt(fimRequest(first + long + line), fim, tokenizer, 2048, over.memory);
       assert.deepEqual(next.ids, [...over.ids, ...bytes(line)]);
