@@ -39,6 +39,8 @@ export interface PromptMemory {
 
 /** A prefix-suffix-middle prompt's parts: other files and the prefix's token, the prefix, the suffix, and the two tokens between them and after. */
 interface MiddleBase {
+  /** The template that laid it out. */
+  template: string;
   /** The code after the cursor the prompt was built from, before any cut. */
   suffix: string;
   contextIds: number[];
@@ -93,8 +95,8 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
     );
   }
   const anchor = prefix.text.slice(0, ANCHOR_CHARS);
-  const fresh = template.order === 'psm' ? middleBase(prompt, suffix) : undefined;
-  let resumed = fresh && resumeMiddle(prompt, suffix, memory);
+  const fresh = template.order === 'psm' ? middleBase(prompt, template.name, suffix) : undefined;
+  let resumed = fresh && memory.base?.template === template.name ? resumeMiddle(prompt, suffix, memory) : undefined;
   let base = resumed ? memory.base : fresh;
   if (fresh && !resumed) {
     // A fresh prompt starts its middle `MIDDLE_RESUME.leadLines` lines before the cursor's line.
@@ -148,10 +150,10 @@ function resumeMiddle(prompt: FimPrompt, suffixText: string, memory: PromptMemor
 }
 
 /** `prompt` as a base for the next prompts, when it is laid out as prefix, suffix token, suffix, middle token. */
-function middleBase(prompt: FimPrompt, suffix: string): MiddleBase | undefined {
+function middleBase(prompt: FimPrompt, template: string, suffix: string): MiddleBase | undefined {
   const at = prompt.contextIds.length + prompt.prefixIds.length;
   if (prompt.ids.length !== at + prompt.suffixIds.length + 2) return undefined;
-  return { suffix, contextIds: prompt.contextIds, prefixIds: prompt.prefixIds, suffixIds: prompt.suffixIds, suffixToken: prompt.ids[at]!, middleToken: prompt.ids.at(-1)! };
+  return { template, suffix, contextIds: prompt.contextIds, prefixIds: prompt.prefixIds, suffixIds: prompt.suffixIds, suffixToken: prompt.ids[at]!, middleToken: prompt.ids.at(-1)! };
 }
 
 /**
