@@ -96,12 +96,12 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
   }
   const anchor = prefix.text.slice(0, ANCHOR_CHARS);
   const fresh = template.order === 'psm' ? middleBase(prompt, template.name, suffix) : undefined;
-  let resumed = fresh && memory.base?.template === template.name ? resumeMiddle(prompt, suffix, memory) : undefined;
+  let resumed = fresh && resumeMiddle(fresh, memory);
   let base = resumed ? memory.base : fresh;
   if (fresh && !resumed) {
     // A fresh prompt starts its middle `MIDDLE_RESUME.leadLines` lines before the cursor's line.
     const lead = leadBase(fresh, tokenizer);
-    resumed = lead && resumeMiddle(prompt, suffix, { anchor, base: lead });
+    resumed = lead && resumeMiddle(fresh, { anchor, base: lead });
     if (resumed) base = lead;
   }
   return {
@@ -128,22 +128,22 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
  * gives it (the room a longer prefix leaves), from its end, which costs reading only the few
  * tokens after the cut. Up to `MIDDLE_RESUME.maxTokens` in the middle; then the prompt starts afresh.
  */
-function resumeMiddle(prompt: FimPrompt, suffixText: string, memory: PromptMemory): { ids: number[]; middleTokens: number; suffixKept: number } | undefined {
+function resumeMiddle(fresh: MiddleBase, memory: PromptMemory): { ids: number[]; middleTokens: number; suffixKept: number } | undefined {
   const base = memory.base;
-  if (!base || base.suffix !== suffixText) return undefined;
-  const middle = prompt.prefixIds.length - base.prefixIds.length;
-  if (middle <= 0 || middle > MIDDLE_RESUME.maxTokens || !startsWith(prompt.prefixIds, base.prefixIds)) return undefined;
-  if (prompt.contextIds.length !== base.contextIds.length || !startsWith(prompt.contextIds, base.contextIds)) return undefined;
+  if (!base || base.template !== fresh.template || base.suffix !== fresh.suffix) return undefined;
+  const middle = fresh.prefixIds.length - base.prefixIds.length;
+  if (middle <= 0 || middle > MIDDLE_RESUME.maxTokens || !startsWith(fresh.prefixIds, base.prefixIds)) return undefined;
+  if (fresh.contextIds.length !== base.contextIds.length || !startsWith(fresh.contextIds, base.contextIds)) return undefined;
   // The room the new prompt gives the suffix. Where the last prompt kept less and that still
   // fits, the cut stays there (the middle after it stays cached); else it moves a quantum more
-  // than needed, so that the next lines fit without moving it again.
-  const room = Math.min(base.suffixIds.length, prompt.suffixIds.length);
+  // than needed, so that the next lines fit without moving it again. Both cuts are of the same
+  // text's tokens (the same suffix), so the base's first tokens are the new prompt's.
+  const room = Math.min(base.suffixIds.length, fresh.suffixIds.length);
   const kept = memory.suffixKept ?? base.suffixIds.length;
   const suffix = kept <= room ? kept : Math.max(Math.min(room, 1), room - SUFFIX_QUANTUM);
-  if (suffix === 0 && prompt.suffixIds.length > 0) return undefined;
-  for (let i = 0; i < suffix; i++) if (prompt.suffixIds[i] !== base.suffixIds[i]) return undefined;
+  if (suffix === 0 && fresh.suffixIds.length > 0) return undefined;
   return {
-    ids: [...base.contextIds, ...base.prefixIds, base.suffixToken, ...base.suffixIds.slice(0, suffix), base.middleToken, ...prompt.prefixIds.slice(base.prefixIds.length)],
+    ids: [...base.contextIds, ...base.prefixIds, base.suffixToken, ...base.suffixIds.slice(0, suffix), base.middleToken, ...fresh.prefixIds.slice(base.prefixIds.length)],
     middleTokens: middle,
     suffixKept: suffix,
   };
