@@ -56,12 +56,12 @@ export const NO_MEMORY: PromptMemory = { anchor: '' };
  * `maxTokens`: most tokens of the prefix a prompt carries after the middle's token, going on from an
  * earlier prompt (`resumeMiddle`), before it starts afresh. The embedded model's training filled
  * middles of 2 to 6 whole lines (tools/train/train.py); benchmarks compare other bounds (0: never).
- * `leadLines`: a fresh prompt at a line start begins its middle that many whole lines earlier, if
- * they take at most `leadTokens` (`leadBase`). One line completes better on held-out code and
- * HumanEval (docs/engine.md), but the show-or-hide filter was fitted on prompts without it and the
- * server backends build their prompts without it, so it is off (0) until both follow.
+ * `leadLines`: a fresh prompt after the indentation of an empty line (`atIndentation`) begins its
+ * middle that many whole lines earlier, if they take at most `leadTokens` (`leadBase`): the prompt
+ * then looks like the ones that go on after Enter, and one line completes better on held-out code
+ * (docs/engine.md). The server backends build their own prompts and get the plain layout.
  */
-export const MIDDLE_RESUME = { maxTokens: 64, leadLines: 0, leadTokens: 32 };
+export const MIDDLE_RESUME = { maxTokens: 64, leadLines: 1, leadTokens: 32 };
 
 /**
  * Builds the prompt of `request` with `template` (a FIM template, or prefix-only for `prompt`
@@ -98,7 +98,7 @@ export function buildPrompt(request: GenerateRequest, template: FimTemplate, tok
   const fresh = template.order === 'psm' ? middleBase(prompt, template.name, suffix) : undefined;
   let resumed = fresh && resumeMiddle(fresh, memory);
   let base = resumed ? memory.base : fresh;
-  if (fresh && !resumed) {
+  if (fresh && !resumed && atIndentation(request)) {
     // A fresh prompt starts its middle `MIDDLE_RESUME.leadLines` lines before the cursor's line.
     const lead = leadBase(fresh, tokenizer);
     resumed = lead && resumeMiddle(fresh, { anchor, base: lead });
@@ -174,6 +174,18 @@ function leadBase(base: MiddleBase, tokenizer: Tokenizer): MiddleBase | undefine
   const start = cut + 1;
   if (ids.length - start > MIDDLE_RESUME.leadTokens || start === 0) return undefined;
   return { ...base, prefixIds: ids.slice(0, start) };
+}
+
+/**
+ * Whether the cursor stands after the indentation of an otherwise empty line: where a new line is
+ * begun after Enter. At column zero (the suggestion brings its own indentation) and after text on
+ * the line, a middle begun a line early made the show-or-hide filter, fitted on fresh prompts,
+ * hide more right lines; after the indentation it hid only wrong ones (docs/engine.md).
+ */
+function atIndentation(request: GenerateRequest): boolean {
+  if (request.kind !== 'fim') return false;
+  const line = request.prefix.slice(request.prefix.lastIndexOf('\n') + 1);
+  return line !== '' && line.trim() === '';
 }
 
 /** Tokens the suffix's end gives up at a time for a growing middle. */

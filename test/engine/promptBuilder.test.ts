@@ -142,7 +142,8 @@ describe('engine: prompt budget', () => {
     });
 
     const leadLine = (): void => {
-      const fresh = buildPrompt(fimRequest(first + line), fim, tokenizer, 2048);
+      // After Enter, the cursor after the new line's indentation: the editor heals the indentation.
+      const fresh = buildPrompt(fimRequest(first + line + '    ', { heal: true }), fim, tokenizer, 2048);
       assert.deepEqual(fresh.ids, [ids.prefix, ...bytes(first), ids.suffix, ...bytes(suffix), ids.middle, ...bytes(line)]);
       assert.equal(fresh.middleTokens, line.length);
       // The next keystroke on the line heals back to the same prompt; the next line goes on from it.
@@ -150,10 +151,12 @@ describe('engine: prompt budget', () => {
       assert.deepEqual(typed.ids, fresh.ids);
       const next = buildPrompt(fimRequest(first + line + line), fim, tokenizer, 2048, typed.memory);
       assert.deepEqual(next.ids, [...fresh.ids, ...bytes(line)]);
-      // A longer last line stays in the prefix; so does a prefix that ends inside a line.
+      // A longer last line stays in the prefix; so does the last line at column zero (the
+      // suggestion brings its own indentation) and where text is typed on the cursor's line.
       const long = `    x = ${'y + '.repeat(10)}1\n`;
-      assert.deepEqual(freshIds(first + long), [ids.prefix, ...bytes(first + long), ids.suffix, ...bytes(suffix), ids.middle]);
-      assert.deepEqual(freshIds(first + line + '    x'), [ids.prefix, ...bytes(first + line + '    x'), ids.suffix, ...bytes(suffix), ids.middle]);
+      assert.deepEqual(freshIds(first + long + '    ', { heal: true }), [ids.prefix, ...bytes(first + long), ids.suffix, ...bytes(suffix), ids.middle]);
+      assert.deepEqual(freshIds(first + line), [ids.prefix, ...bytes(first + line), ids.suffix, ...bytes(suffix), ids.middle]);
+      assert.deepEqual(freshIds(first + line + '    x', { heal: true }), [ids.prefix, ...bytes(first + line), ids.suffix, ...bytes(suffix), ids.middle]);
     };
 
     it('starts afresh when the suffix, the other files or the prefix before the middle changed', () => {
