@@ -43,6 +43,7 @@ def load_settings(path):
 
 def settings_path(folder):
     result = os.path.join(folder, "settings.json")
+    print("Settings:", result)
     return result
 
 
