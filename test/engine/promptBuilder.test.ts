@@ -131,7 +131,7 @@ describe('engine: prompt budget', () => {
       assert.deepEqual(third.ids, [...before.ids, ...bytes(line + line)]);
     });
 
-    it(`with leadLines 1, a fresh prompt at a line start starts its middle a line before the cursor's (at most ${MIDDLE_RESUME.leadTokens} tokens)`, () => {
+    it(`with leadLines 1, a fresh prompt after a new line's indentation starts its middle a line before the cursor's (at most ${MIDDLE_RESUME.leadTokens} tokens)`, () => {
       const saved = MIDDLE_RESUME.leadLines;
       MIDDLE_RESUME.leadLines = 1;
       try {
