@@ -243,7 +243,6 @@ export function isSyntaxError(stderrTail: string): boolean {
   return /^(SyntaxError|IndentationError|TabError)\b/m.test(stderrTail);
 }
 
-/** mid-line: the line's indentation and the first half of the rest of its first line (at least one character where there is one). */
 /**
  * The document as it was `lines` lines before the hole, while the user wrote the code before it
  * top to bottom: the cursor at the start of that line (after its indentation for `new-line`), the
@@ -261,6 +260,7 @@ export function primingDocument(task: InfillingTask, lines: number, cursor: NonN
   return { ...document, text: task.prompt.slice(0, cut) + indent + after, offset: cut + indent.length };
 }
 
+/** mid-line: the line's indentation and the first half of the rest of its first line (at least one character where there is one). */
 export function typedHalf(solution: string): string {
   const line = solution.split('\n')[0] ?? '';
   const indent = indentOf(line);
