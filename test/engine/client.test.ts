@@ -64,8 +64,10 @@ describe('engine: EngineClient and the worker thread', function () {
         deltasAfterAbort++;
         return;
       }
-      stepsAtAbort = client.stepCount;
       controller.abort();
+      // Read after the abort is stored: a step counted later began before the worker could see
+      // it (read before, the OS may pause this thread between the two while the worker runs on).
+      stepsAtAbort = client.stepCount;
     });
     const error = await rejection(pending);
     assert.ok(isCancelled(error), String(error));
