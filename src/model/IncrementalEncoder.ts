@@ -1,10 +1,15 @@
-import type { Tokenizer } from './Tokenizer';
+/** What the encoder needs of a tokenizer (`Tokenizer`, which keeps a few of these encoders itself). */
+export interface PieceEncoder {
+  /** Encodes `text` into `out`, telling `onPiece` where each pre-token ends and how many ids `out` then holds; returns the normalized text. */
+  encodeInto(text: string, out: number[], onPiece?: (end: number, count: number) => void): string;
+  readonly preTokenizer: { readonly spec: { readonly addPrefixSpace: boolean } };
+}
 
 /**
  * Encodes a text that changes a little between calls (the prompt prefix while the user types)
  * without redoing all of it: the ids before a safe pre-token boundary ahead of the first change
  * are kept, and only the text after it is encoded again. The result always equals
- * `tokenizer.encode(text)`.
+ * a full encode (`Tokenizer.encodeInto`).
  *
  * Why a boundary is safe: the pre-tokenizer regexes of the supported families decide where a
  * pre-token ends by looking at most a few characters past it, or to the end of the whitespace
@@ -25,9 +30,9 @@ export class IncrementalEncoder {
 
   static readonly MARGIN = 8;
 
-  constructor(private readonly tokenizer: Tokenizer) {}
+  constructor(private readonly tokenizer: PieceEncoder) {}
 
-  /** The ids of `text`, equal to `tokenizer.encode(text)`. The returned array must not be modified. */
+  /** The ids of `text`, equal to a full encode (`Tokenizer.encodeInto`). The returned array must not be modified. */
   encode(text: string): readonly number[] {
     const unchanged = commonPrefixLength(this.text, text);
     if (unchanged === text.length && unchanged === this.text.length) {

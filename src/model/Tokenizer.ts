@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { utf8Binary } from './byteLevel';
 import { BytePairEncoder } from './BytePairEncoder';
+import { IncrementalEncoder } from './IncrementalEncoder';
 import { PreTokenizer } from './preTokenizer';
 import {
   defaultTokenizerCacheDir,
@@ -63,6 +64,10 @@ export class Tokenizer {
   /** id → the token's bytes as a binary string (one char per byte). */
   private readonly binaries: Array<string | undefined>;
   private readonly controlIds: ReadonlySet<number>;
+  /** `encode`'s incremental encoders, each with the text it last encoded; empty once a check failed. */
+  private readonly recent: { encoder: IncrementalEncoder; text: string; used: number }[];
+  private encodes = 0;
+  private checksLeft = RECENT_TEXTS.checks;
 
   /** Builds a tokenizer from its converted form (see `tokenizerData.ts`). */
   constructor(readonly data: TokenizerData) {
@@ -96,6 +101,7 @@ export class Tokenizer {
     this.vocabSize = binaries.length;
     this.normalizers = data.normalizers;
     this.preTokenizer = new PreTokenizer(data.preTokenizer);
+    this.recent = Array.from({ length: RECENT_TEXTS.encoders }, () => ({ encoder: new IncrementalEncoder(this), text: '', used: 0 }));
   }
 
   /**
@@ -168,11 +174,47 @@ export class Tokenizer {
     return tokenizer;
   }
 
-  /** Encodes user text. Never yields a control token and never throws. */
+  /**
+   * Encodes user text. Never yields a control token and never throws.
+   *
+   * A prompt encodes nearly the same texts at every keystroke (the prefix one character longer,
+   * the same suffix), so texts of `RECENT_TEXTS.minChars` or more go through one of a few
+   * `IncrementalEncoder`s, the one whose last text starts as this one does: only the end is
+   * encoded again. The ids are the same as a full encode's; the first `RECENT_TEXTS.checks`
+   * that reuse ids are compared with one, and a tokenizer whose pre-tokenizer breaks that
+   * (a regex outside the tested families) encodes in full from then on.
+   */
   encode(text: string): number[] {
-    const out: number[] = [];
-    this.encodeInto(text, out);
-    return out;
+    const recent = this.recent;
+    if (recent.length === 0 || text.length < RECENT_TEXTS.minChars || text.length > RECENT_TEXTS.maxChars) {
+      const out: number[] = [];
+      this.encodeInto(text, out);
+      return out;
+    }
+    let slot = recent[0]!;
+    let best = -1;
+    for (const entry of recent) {
+      const shared = sharedStart(entry.text, text, RECENT_TEXTS.sameStart);
+      if (shared > best || (shared === best && entry.used < slot.used)) {
+        slot = entry;
+        best = shared;
+      }
+    }
+    // None starts like this text: the least recently used encoder takes it.
+    if (best < RECENT_TEXTS.sameStart) for (const entry of recent) if (entry.used < slot.used) slot = entry;
+    slot.used = ++this.encodes;
+    slot.text = text;
+    const ids = slot.encoder.encode(text).slice();
+    if (this.checksLeft > 0 && slot.encoder.lastEncodedChars < text.length) {
+      this.checksLeft--;
+      const full: number[] = [];
+      this.encodeInto(text, full);
+      if (full.length !== ids.length || full.some((id, i) => id !== ids[i])) {
+        recent.length = 0;
+        return full;
+      }
+    }
+    return ids;
   }
 
   /**
@@ -217,6 +259,22 @@ export class Tokenizer {
   isSpecial(id: number): boolean {
     return this.controlIds.has(id);
   }
+}
+
+/**
+ * `Tokenizer.encode`'s incremental encoders: how many (a prompt encodes its prefix, the prefix
+ * from a kept cut and its suffix), the text lengths they take (short texts encode in full as fast;
+ * a huge one is not worth holding), the characters two texts must share at their start to share
+ * an encoder, and how many encodes that reuse ids are checked against a full one.
+ */
+export const RECENT_TEXTS = { encoders: 4, minChars: 256, maxChars: 1 << 18, sameStart: 64, checks: 32 };
+
+/** How many of the first `most` characters `a` and `b` share. */
+function sharedStart(a: string, b: string, most: number): number {
+  const n = Math.min(most, a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
 }
 
 function loadBuiltinBpe(name: BuiltinEncoding): TiktokenBPE {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { IncrementalEncoder } from '../../src/model/IncrementalEncoder';
-import { Tokenizer } from '../../src/model/Tokenizer';
+import { RECENT_TEXTS, Tokenizer } from '../../src/model/Tokenizer';
 import {
   HARD_CASES,
   LLAMA3_JSON,
@@ -13,6 +13,13 @@ import {
   trickyText,
   variant,
 } from './tokenizer-fixtures';
+
+/** The ids of a full encode, never through `Tokenizer.encode`'s incremental encoders. */
+function fullEncode(tokenizer: Tokenizer, text: string): number[] {
+  const ids: number[] = [];
+  tokenizer.encodeInto(text, ids);
+  return ids;
+}
 
 const edit = fc.record({
   atEnd: fc.boolean(),
@@ -58,11 +65,11 @@ describe('IncrementalEncoder', () => {
           const source = files[file % files.length]?.text ?? '';
           let text = source.slice(start % Math.max(1, source.length), (start % Math.max(1, source.length)) + length);
           const encoder = new IncrementalEncoder(tokenizer);
-          assertSameIds(encoder.encode(text), tokenizer.encode(text), 'initial');
+          assertSameIds(encoder.encode(text), fullEncode(tokenizer, text), 'initial');
           for (const { atEnd, at, remove, insert } of edits) {
             const position = atEnd ? Math.max(0, text.length - remove) : at % (text.length + 1);
             text = text.slice(0, position) + insert + text.slice(position + remove);
-            assertSameIds(encoder.encode(text), tokenizer.encode(text), `after editing at ${position}`);
+            assertSameIds(encoder.encode(text), fullEncode(tokenizer, text), `after editing at ${position}`);
           }
         }),
         { numRuns: 25, seed: 11 },
@@ -75,7 +82,7 @@ describe('IncrementalEncoder', () => {
         const encoder = new IncrementalEncoder(tokenizer);
         for (let i = 0; i <= typed.length; i++) {
           const text = typed.slice(0, i);
-          assertSameIds(encoder.encode(text), tokenizer.encode(text), `${JSON.stringify(text)}`);
+          assertSameIds(encoder.encode(text), fullEncode(tokenizer, text), `${JSON.stringify(text)}`);
         }
       }
     });
@@ -90,7 +97,7 @@ describe('IncrementalEncoder', () => {
     let most = 0;
     for (let i = 1; i <= 100; i++) {
       const text = source.slice(0, prefixLength + i);
-      assertSameIds(encoder.encode(text), tokenizer.encode(text), `keystroke ${i}`);
+      assertSameIds(encoder.encode(text), fullEncode(tokenizer, text), `keystroke ${i}`);
       most = Math.max(most, encoder.lastEncodedChars);
     }
     // The line being typed and a few characters before it, never the whole file.
@@ -104,6 +111,40 @@ describe('IncrementalEncoder', () => {
     assert.equal(encoder.encode('hello world'), ids);
     assert.equal(encoder.lastEncodedChars, 0);
     assert.deepEqual(encoder.encode(''), []);
-    assert.deepEqual(encoder.encode('x'), tokenizer.encode('x'));
+    assert.deepEqual(encoder.encode('x'), fullEncode(tokenizer, 'x'));
+  });
+
+  describe('Tokenizer.encode through its incremental encoders', () => {
+    it('gives a full encode\'s ids while a prompt\'s texts change in turn, and its arrays are the caller\'s', async () => {
+      const tokenizer = await loadTokenizer(QWEN_JSON);
+      const source = corpus().find((f) => f.name === 'textwrap.py.txt')?.text ?? '';
+      assert.ok(source.length > 8000);
+      const suffix = source.slice(6000, 8000);
+      for (let i = 0; i < 60; i++) {
+        // The prefix as typed, the same prefix from a later line (a kept cut), the same suffix.
+        const prefix = source.slice(0, 3000 + i * 7);
+        const cut = prefix.slice(prefix.indexOf('\n', 500) + 1);
+        for (const text of [prefix, suffix, cut]) {
+          const ids = tokenizer.encode(text);
+          assertSameIds(ids, fullEncode(tokenizer, text), `keystroke ${i}, ${text.length} characters`, tokenizer);
+          ids.push(-1);
+        }
+      }
+      assert.ok(suffix.length >= RECENT_TEXTS.minChars);
+    });
+
+    it('encodes in full once a check finds a pre-tokenizer the incremental encoder cannot follow', async () => {
+      // A pre-token decided by text far ahead: runs of "a" are one piece only where a "z" follows
+      // somewhere later, so typing a "z" at the end re-splits the whole text.
+      const tokenizer = Tokenizer.fromTokenizerJsonObject(
+        variant({ pre_tokenizer: { type: 'Split', pattern: { Regex: 'a+(?=[\\s\\S]*z)|[\\s\\S]' }, behavior: 'Isolated', invert: false } }, 8_000),
+      );
+      const base = 'aaaa b '.repeat(60);
+      const texts = [base, `${base}c`, `${base}cz`, `${base}czz`, `${base}cz`];
+      const alone = new IncrementalEncoder(tokenizer);
+      // The premise: on its own, the incremental encoder gets these wrong.
+      assert.ok(texts.some((text) => { const ids = alone.encode(text); const full = fullEncode(tokenizer, text); return ids.length !== full.length || ids.some((id, i) => id !== full[i]); }));
+      for (const text of [...texts, ...texts]) assertSameIds(tokenizer.encode(text), fullEncode(tokenizer, text), JSON.stringify(text.slice(-4)), tokenizer);
+    });
   });
 });
