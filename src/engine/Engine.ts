@@ -16,7 +16,7 @@ import { buildPrompt, NO_MEMORY, type PromptMemory } from './promptBuilder';
 import { constraintGuard } from './promptLookup';
 import type { GenerateRequest, GenerateResult, LoadOptions, ModelInfo } from '../shared/protocol';
 import { loadTokenizer, tokenTextSource } from './textSource';
-import { localContextFor } from './localContext';
+import { type IndexMemo, localContextFor } from './localContext';
 import { EngineError } from '../shared/errors';
 import { chooseTemplate, type FimTemplate } from '../model/fimTemplates';
 import { chatTemplate, detectChatFormat, readChatTemplate } from '../model/chatTemplate';
@@ -36,6 +36,8 @@ export interface RequestHooks {
 export class Engine {
   /** What the last prompt leaves to the next: where its prefix started, its parts (`PromptMemory`). */
   private memory: PromptMemory = NO_MEMORY;
+  /** The cache model's index of the last request with local context, which the next one builds on. */
+  private readonly indexMemo: IndexMemo = {};
   /** FIM templates a request named other than the one chosen at load (`GenerateRequest.template`). */
   private readonly templates = new Map<string, FimTemplate>();
 
@@ -125,7 +127,7 @@ export class Engine {
     const { ids: promptIds, healing, fed } = this.searchStart(prompt, request);
     // Token healing's constraint, fresh for each sequence: the processors' and the draft guard's.
     const spelling = healing && ((): HealingConstraint => new HealingConstraint(this.tokenizer, healing.remainderBytes));
-    const local = request.localContext ? localContextFor(promptIds, this.tokenizer, request, healing?.remainderBytes) : undefined;
+    const local = request.localContext ? localContextFor(promptIds, this.tokenizer, request, healing?.remainderBytes, this.indexMemo) : undefined;
     const processors = (): LogitsProcessor[] => {
       const list = this.spellingConstraints(spelling?.());
       if (request.ban) list.push(new BanAtStepProcessor(request.ban.step, request.ban.id));

@@ -62,28 +62,83 @@ export interface CacheDistribution {
 export class NgramIndex {
   /** Per order n (index n): the n-gram's key (`NgramKey`) → its continuations. */
   private readonly tables: Map<number, Counts>[] = [];
+  private promptIds: readonly number[];
+  /** Region of each of the prompt's ids (same length). */
+  private regions: Uint8Array;
+  /** The weights the tables were counted with (the live `weights` may be changed by tuning). */
+  private readonly counted: Pick<CacheModelWeights, 'minOrder' | 'maxOrder' | 'stringWeight'>;
 
   constructor(
-    /** The prompt's ids; never changed afterwards. */
-    readonly ids: readonly number[],
-    /** Region of each of `ids` (same length). */
-    private readonly regions: Uint8Array,
+    /** The prompt's ids; never changed afterwards (`retarget` takes new ones). */
+    ids: readonly number[],
+    regions: Uint8Array,
     readonly weights: CacheModelWeights = CACHE_WEIGHTS,
   ) {
+    this.promptIds = ids;
+    this.regions = regions;
+    this.counted = { minOrder: weights.minOrder, maxOrder: weights.maxOrder, stringWeight: weights.stringWeight };
     for (let n = 0; n <= weights.maxOrder; n++) this.tables.push(new Map());
     const key = new NgramKey();
-    for (let next = 1; next < ids.length; next++) {
-      const weight = regionWeight(regions[next]!, weights);
-      if (weight === 0) continue;
-      // The keys of the n-grams ending before `next`, one token longer each step back.
-      key.startAt(ids, next, weights.minOrder - 1);
-      for (let n = weights.minOrder; n <= weights.maxOrder && n <= next; n++) {
-        if (regions[next - n] === Region.Control) break;
-        key.prepend(ids[next - n]!);
-        const table = this.tables[n]!;
-        let counts = table.get(key.value);
+    for (let next = 1; next < ids.length; next++) this.count(ids, regions, next, 1, key);
+  }
+
+  /** The prompt's ids the tables count. */
+  get ids(): readonly number[] {
+    return this.promptIds;
+  }
+
+  /**
+   * The index of the next request's prompt, from this one where that saves work: while the user
+   * types, a prompt is mostly the last one's ids with a different end, so only the continuations
+   * at and after the first id (or region) that differs are taken out and counted again. This
+   * index is then changed in place; the previous request must be done with it. A fresh index
+   * where less than half the prompt is shared, or where the weights it counted with changed.
+   */
+  static reuse(previous: NgramIndex | undefined, ids: readonly number[], regions: Uint8Array, weights: CacheModelWeights = CACHE_WEIGHTS): NgramIndex {
+    if (!previous || previous.weights !== weights || !previous.countedWith(weights)) return new NgramIndex(ids, regions, weights);
+    const old = previous.promptIds;
+    const oldRegions = previous.regions;
+    const most = Math.min(old.length, ids.length);
+    let same = 0;
+    while (same < most && old[same] === ids[same] && oldRegions[same] === regions[same]) same++;
+    if (same * 2 < ids.length) return new NgramIndex(ids, regions, weights);
+    // A continuation at `next` reads ids and regions before and at `next` only.
+    const key = new NgramKey();
+    for (let next = Math.max(1, same); next < old.length; next++) previous.count(old, oldRegions, next, -1, key);
+    for (let next = Math.max(1, same); next < ids.length; next++) previous.count(ids, regions, next, 1, key);
+    previous.promptIds = ids;
+    previous.regions = regions;
+    return previous;
+  }
+
+  private countedWith(weights: CacheModelWeights): boolean {
+    return this.counted.minOrder === weights.minOrder && this.counted.maxOrder === weights.maxOrder && this.counted.stringWeight === weights.stringWeight;
+  }
+
+  /** Adds (`sign` 1) or takes out (-1) the continuation `ids[next]` of the n-grams ending before it. */
+  private count(ids: readonly number[], regions: Uint8Array, next: number, sign: 1 | -1, key: NgramKey): void {
+    const { minOrder, maxOrder } = this.counted;
+    const weight = regionWeight(regions[next]!, this.counted);
+    if (weight === 0) return;
+    const id = ids[next]!;
+    // The keys of the n-grams ending before `next`, one token longer each step back.
+    key.startAt(ids, next, minOrder - 1);
+    for (let n = minOrder; n <= maxOrder && n <= next; n++) {
+      if (regions[next - n] === Region.Control) break;
+      key.prepend(ids[next - n]!);
+      const table = this.tables[n]!;
+      let counts = table.get(key.value);
+      if (sign > 0) {
         if (!counts) table.set(key.value, (counts = new Map()));
-        counts.set(ids[next]!, (counts.get(ids[next]!) ?? 0) + weight);
+        counts.set(id, (counts.get(id) ?? 0) + weight);
+      } else if (counts) {
+        // Weights are 1 and the string weight: sums of them come back out exactly, or nearly.
+        const left = (counts.get(id) ?? 0) - weight;
+        if (left > 1e-9) counts.set(id, left);
+        else {
+          counts.delete(id);
+          if (counts.size === 0) table.delete(key.value);
+        }
       }
     }
   }
@@ -131,7 +186,7 @@ export class NgramIndex {
   /** Continuations of the last n ids (`key` their NgramKey): the prompt's table, plus occurrences in the generated tail. */
   private countsAfter(ids: readonly number[], n: number, key: number): Counts | undefined {
     const fromPrompt = this.tables[n]!.get(key);
-    const prompt = this.ids.length;
+    const prompt = this.promptIds.length;
     let extra: Counts | undefined;
     // Continuations that are generated tokens: the n-gram ends at prompt - 1 or later.
     for (let next = Math.max(prompt, n); next < ids.length; next++) {
@@ -182,7 +237,7 @@ export class CacheModelProcessor implements LogitsProcessor {
   }
 }
 
-function regionWeight(region: number, weights: CacheModelWeights): number {
+function regionWeight(region: number, weights: Pick<CacheModelWeights, 'stringWeight'>): number {
   if (region === Region.Code) return 1;
   if (region === Region.String) return weights.stringWeight;
   return 0;

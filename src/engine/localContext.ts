@@ -33,17 +33,27 @@ export interface LocalContext {
  */
 export const LOCAL_RANKING = { retrievedVeto: Infinity, retrievedTokenFloor: -12, cacheInSearch: false, nearUnlessSure: -0.8 };
 
+/** The cache model's index of an engine's last request, which the next one may build on (`NgramIndex.reuse`). */
+export interface IndexMemo {
+  index?: NgramIndex;
+}
+
 export function localContextFor(
   ids: readonly number[],
   tokenizer: Tokenizer,
   request: { filePath?: string; retrievedLines?: readonly string[]; retrievedNear?: boolean },
   /** Token healing's removed bytes (binary string): a line's first tokens spell them again. */
   healedBytes = '',
+  /** The engine's: the index is counted again only where this prompt differs from the last one's. */
+  memo: IndexMemo = {},
 ): LocalContext {
   // Built on the first processor asked for: a line search without the cache model never needs it.
   let index: NgramIndex | undefined;
   const indexed = (): NgramIndex => {
-    index ??= new NgramIndex(ids, promptRegions(ids, (id) => tokenizer.tokenBinary(id) ?? '', (id) => tokenizer.isSpecial(id), commentStyle(request.filePath)));
+    if (!index) {
+      const regions = promptRegions(ids, (id) => tokenizer.tokenBinary(id) ?? '', (id) => tokenizer.isSpecial(id), commentStyle(request.filePath));
+      index = memo.index = NgramIndex.reuse(memo.index, ids, regions);
+    }
     return index;
   };
   const healed = Buffer.from(healedBytes, 'latin1').toString('utf8');

@@ -96,6 +96,66 @@ describe('cache model (n-grams of the prompt)', () => {
   });
 });
 
+describe('cache model: the index carried from one prompt to the next', () => {
+  /** A small pseudo-random generator (tests must not depend on Math.random). */
+  function lcg(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  }
+  const regionsOf = (random: () => number, length: number): Uint8Array =>
+    Uint8Array.from({ length }, () => { const r = random(); return r < 0.75 ? Region.Code : r < 0.87 ? Region.String : r < 0.97 ? Region.Comment : Region.Control; });
+
+  /** The same distribution after every context of `ids` and after a few tails generated past it. */
+  function assertSameIndex(actual: NgramIndex, expected: NgramIndex, ids: readonly number[], label: string): void {
+    const contexts = [...ids.keys()].map((i) => ids.slice(0, i + 1));
+    contexts.push([...ids, ids[3] ?? 0, ids[4] ?? 0], [...ids, 1, 2, 3]);
+    for (const context of contexts) {
+      const a = actual.distribution(context);
+      const b = expected.distribution(context);
+      assert.equal(a?.order, b?.order, `${label}: order after ${context.length} ids`);
+      assert.ok(Math.abs((a?.count ?? 0) - (b?.count ?? 0)) < 1e-9, `${label}: count after ${context.length} ids`);
+      assert.deepEqual([...(a?.probs.keys() ?? [])].sort(), [...(b?.probs.keys() ?? [])].sort(), `${label}: ids after ${context.length}`);
+      for (const [id, p] of b?.probs ?? []) assert.ok(Math.abs(a!.probs.get(id)! - p) < 1e-12, `${label}: p(${id}) after ${context.length} ids`);
+    }
+  }
+
+  it('counts what a fresh index of the new prompt counts, after edits at its end, in its middle, longer and shorter', () => {
+    const random = lcg(7);
+    const token = (): number => 1 + Math.floor(random() * 6);
+    for (let round = 0; round < 40; round++) {
+      const ids = Array.from({ length: 60 + Math.floor(random() * 60) }, token);
+      const regions = regionsOf(random, ids.length);
+      let index = new NgramIndex(ids, regions, WEIGHTS);
+      let current = ids;
+      let currentRegions = regions;
+      for (let edit = 0; edit < 6; edit++) {
+        // Keep at least half (else a fresh index is built anyway), then a new end of any length.
+        const keep = Math.floor(current.length * (0.5 + random() * 0.5));
+        const tail = Array.from({ length: Math.floor(random() * 12) }, token);
+        const next = [...current.slice(0, keep), ...tail];
+        const nextRegions = Uint8Array.from([...currentRegions.slice(0, keep), ...regionsOf(random, tail.length)]);
+        const carried = NgramIndex.reuse(index, next, nextRegions, WEIGHTS);
+        assert.equal(carried, index, 'shared at least half: the same index, counted again at its end');
+        assertSameIndex(carried, new NgramIndex(next, nextRegions, WEIGHTS), next, `round ${round}, edit ${edit}`);
+        [index, current, currentRegions] = [carried, next, nextRegions];
+      }
+    }
+  });
+
+  it('builds a fresh index where little is shared or where the weights it counted with changed', () => {
+    const ids = [1, 2, 3, 1, 2, 4, 1, 2, 3, 5, 1, 2];
+    const index = new NgramIndex(ids, code(ids.length), WEIGHTS);
+    const other = [9, 9, 1, 2, 3, 1, 2, 4, 1, 2, 3, 5];
+    const fresh = NgramIndex.reuse(index, other, code(other.length), WEIGHTS);
+    assert.notEqual(fresh, index);
+    assertSameIndex(fresh, new NgramIndex(other, code(other.length), WEIGHTS), other, 'little shared');
+    assertSameIndex(index, new NgramIndex(ids, code(ids.length), WEIGHTS), ids, 'the old index left as it was');
+    const longer = { ...WEIGHTS, maxOrder: 4 };
+    assert.notEqual(NgramIndex.reuse(index, [...ids, 3], code(ids.length + 1), longer), index);
+    assert.equal(NgramIndex.reuse(undefined, ids, code(ids.length), WEIGHTS).ids, ids);
+  });
+});
+
 describe('prompt regions (what feeds the cache model)', () => {
   const lex = (pieces: string[], style: 'hash' | 'slash'): string =>
     [...promptRegions(pieces.map((_, i) => i), (id) => pieces[id]!, () => false, style)].join('');
