@@ -18,7 +18,7 @@ import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
 import { runQuality } from './quality';
 import type { FilterLevel } from '../src/shared/settings';
-import { writeReport } from './report';
+import { writeLatencySection, writeReport } from './report';
 import type { BenchReport, QualityResult } from './results';
 import { runScale, SCALE_SIZES, type ScaleSize } from './scale';
 import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
@@ -59,6 +59,7 @@ export const BENCH_USAGE = `usage: hearth bench [all|quality|throughput|latency|
   --only A,B         with all: run only these (quality, throughput, latency, tokenizer, scale, llama)
   --flash-attention  llama: turn llama.cpp's flash attention on (default off)
   --note TEXT        with all: a line for the report's notes (what was run and why)
+  latency            keystroke replay against transformers.js; its section of REPORT.md is replaced
   llama              llama.cpp (node-llama-cpp) on GGUFs of the same weights: throughput and
                      keystroke replay; merged into bench/out/report.json and REPORT.md
   llama-scale        the same pairing on the 0.5B-shape model (--scale-model), added to it;
@@ -190,8 +191,11 @@ export async function runBench(argv: string[]): Promise<number> {
         print(args.flags.has('json'), r, `${r.keystrokes} keystrokes: ${line('greedy', r.greedy)}; ${line('searched', r.searched)}`);
         return 0;
       }
+      const machine = machineInfo();
       const result = await runLatency(latencyOptions(args, common(args)));
-      print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms${localLine(result)}`);
+      machine.loadAverage.end = os.loadavg()[0] ?? 0;
+      const files = await writeLatencySection(result, machine, REPORT_DIR);
+      print(args.flags.has('json'), result, `keystroke replay p50: Hearth ${result.hearthP50.median.toFixed(1)} ms, transformers.js ${result.peerP50.median.toFixed(1)} ms (${result.speedupP50.median.toFixed(2)}× faster); p95 ${result.hearthP95.median.toFixed(1)} / ${result.peerP95.median.toFixed(1)} ms${localLine(result)}\nreport: ${files.join(', ')}`);
       return 0;
     }
     case 'tokenizer': {

@@ -1,9 +1,9 @@
 /** Writes bench/REPORT.md and its SVG pictures from one run's results. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { llamaReplaySpec, llamaSection, scaleSection } from './llamaReport';
+import { llamaReplaySpec, llamaSection, scaleSection, spliceSection } from './llamaReport';
 import { filterSpec, latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
-import type { BenchReport, DraftingResult, FilterSummary, LatencyResult, ModelSummary, QualityResult, ThroughputResult } from './results';
+import type { BenchReport, DraftingResult, FilterSummary, LatencyResult, MachineInfo, ModelSummary, QualityResult, ThroughputResult } from './results';
 import type { Spread } from './stats';
 import type { TokenizerBenchResult } from './tokenizer';
 
@@ -141,6 +141,24 @@ function draftingTable(drafting: DraftingResult): string {
     `| drafted tokens the model took (last run) | | ${fixed(drafting.acceptedShare * 100)}% | |`,
     `| completions with the same text both ways (last run) | | ${drafting.identical} of ${drafting.holes} | |`,
   ].join('\n');
+}
+
+/**
+ * `hearth bench latency` on its own: its section of dir/REPORT.md in place of the old one, with a
+ * line naming the machine and the commit it ran on (the report's header names the run that wrote
+ * the rest), and its picture. Returns the files written.
+ */
+export async function writeLatencySection(latency: LatencyResult, machine: MachineInfo, dir: string): Promise<string[]> {
+  const title = 'Latency: keystroke replay';
+  const load = `load average ${fixed(machine.loadAverage.start)} at the start and ${fixed(machine.loadAverage.end ?? Number.NaN)} at the end`;
+  const run = `Run on its own (\`hearth bench latency --runs ${latency.hearthP50.runs} --keystrokes ${latency.keystrokes}\`): ${machine.cpu}, ${machine.cores} cores, ${fixed(machine.ramGiB, 0)} GiB, ${machine.os}; Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, transformers.js ${machine.transformersJs}, Hearth ${machine.hearth}; ${load}.`;
+  const body = latencySection(title, latency).replace(`## ${title}\n`, `## ${title}\n\n${run}\n`);
+  fs.mkdirSync(dir, { recursive: true });
+  const picture = 'latency-keystroke-replay.svg';
+  const file = spliceSection(dir, `## ${title}`, `${body}\n\n![${picture}](${picture})\n`);
+  const svg = path.join(dir, picture);
+  fs.writeFileSync(svg, await renderSvg(latencySpec(latency)));
+  return [file, svg];
 }
 
 function latencySection(title: string, latency: LatencyResult): string {
