@@ -19,56 +19,68 @@ export function commentStyle(filePath: string | undefined): 'hash' | 'slash' {
  */
 export function promptRegions(ids: readonly number[], text: (id: number) => string, isControl: (id: number) => boolean, style: 'hash' | 'slash'): Uint8Array {
   const regions = new Uint8Array(ids.length);
+  const hash = style === 'hash';
   let state: State = 'code';
-  let quote = '';
-  // The characters seen just before, for two- and three-character markers split across tokens.
-  let recent = '';
-  for (const [index, id] of ids.entries()) {
+  // The quote character that opened the string or the triple-quoted string.
+  let quote = NONE;
+  // The last three characters seen (r2 the latest; NONE where fewer), for two- and
+  // three-character markers split across tokens.
+  let r0 = NONE;
+  let r1 = NONE;
+  let r2 = NONE;
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index]!;
     if (isControl(id)) {
       regions[index] = Region.Control;
       state = 'code';
-      recent = '';
+      r0 = r1 = r2 = NONE;
       continue;
     }
     regions[index] = regionOf(state);
-    for (const char of text(id)) {
-      recent = (recent + char).slice(-3);
+    const chars = text(id);
+    for (let at = 0; at < chars.length; at++) {
+      const c = chars.charCodeAt(at);
+      // A character outside the BMP is one character, as the markers count them (only ASCII
+      // characters are compared, so its first half stands for it).
+      if (c >= 0xd800 && c <= 0xdbff && (chars.charCodeAt(at + 1) & 0xfc00) === 0xdc00) at++;
+      r0 = r1;
+      r1 = r2;
+      r2 = c;
       switch (state) {
         case 'code':
-          if (style === 'hash' && char === '#') state = 'line-comment';
-          else if (style === 'slash' && recent.endsWith('//')) state = 'line-comment';
-          else if (style === 'slash' && recent.endsWith('/*')) state = 'block-comment';
-          else if (style === 'hash' && (recent === '"""' || recent === "'''")) {
+          if (hash && c === HASH) state = 'line-comment';
+          else if (!hash && r1 === SLASH && c === SLASH) state = 'line-comment';
+          else if (!hash && r1 === SLASH && c === STAR) state = 'block-comment';
+          else if (hash && (c === DOUBLE || c === SINGLE) && r0 === c && r1 === c) {
             state = 'triple';
-            quote = recent;
-            recent = '';
-          } else if (char === '"' || char === "'" || (style === 'slash' && char === '`')) {
+            quote = c;
+            r0 = r1 = r2 = NONE;
+          } else if (c === DOUBLE || c === SINGLE || (!hash && c === BACKTICK)) {
             state = 'string';
-            quote = char;
+            quote = c;
           }
           break;
         case 'string':
           // Python's `"""` opens as an empty string "" and then a third quote: a docstring.
-          if (style === 'hash' && recent === quote.repeat(3)) {
+          if (hash && r0 === quote && r1 === quote && c === quote) {
             state = 'triple';
-            quote = recent;
-            recent = '';
-          } else if (char === quote && !recent.slice(0, -1).endsWith('\\')) {
+            r0 = r1 = r2 = NONE;
+          } else if (c === quote && r1 !== BACKSLASH) {
             state = 'code';
-          } else if (char === '\n' && quote !== '`') {
+          } else if (c === NEWLINE && quote !== BACKTICK) {
             state = 'code';
           }
           break;
         case 'line-comment':
-          if (char === '\n') state = 'code';
+          if (c === NEWLINE) state = 'code';
           break;
         case 'block-comment':
-          if (recent.endsWith('*/')) state = 'code';
+          if (r1 === STAR && c === SLASH) state = 'code';
           break;
         case 'triple':
-          if (recent === quote) {
+          if (r0 === quote && r1 === quote && c === quote) {
             state = 'code';
-            recent = '';
+            r0 = r1 = r2 = NONE;
           }
           break;
       }
@@ -76,6 +88,16 @@ export function promptRegions(ids: readonly number[], text: (id: number) => stri
   }
   return regions;
 }
+
+const NONE = -1;
+const NEWLINE = 10;
+const DOUBLE = 34;
+const HASH = 35;
+const SINGLE = 39;
+const STAR = 42;
+const SLASH = 47;
+const BACKSLASH = 92;
+const BACKTICK = 96;
 
 function regionOf(state: State): Region {
   if (state === 'code') return Region.Code;

@@ -172,4 +172,13 @@ describe('prompt regions (what feeds the cache model)', () => {
     assert.equal(commentStyle('a/b.py'), 'hash');
     assert.equal(commentStyle('a/b.ts'), 'slash');
   });
+
+  it('reads markers split across tokens, a character outside the BMP as one, and escaped quotes', () => {
+    // `/` then `/` in the next token opens a comment (the newline's token starts inside it); the
+    // emoji between quotes is one character; `\'` does not close the string it is in.
+    const pieces = ['a', ' /', '/ x', '\n', "b = '", '😀', "'", ' c', "'\\'", "'", ' d'];
+    assert.equal(lex(pieces, 'slash'), '00020110010');
+    // `"""` typed a quote at a time opens a docstring; an emoji before the closing quotes.
+    assert.equal(lex(['"', '"', '"', 'doc', '😀"""', ' x'], 'hash'), '010220');
+  });
 });
