@@ -32,6 +32,11 @@ export class IncrementalEncoder {
 
   constructor(private readonly tokenizer: PieceEncoder) {}
 
+  /** The text the last call encoded. */
+  get lastText(): string {
+    return this.text;
+  }
+
   /** The ids of `text`, equal to a full encode (`Tokenizer.encodeInto`). The returned array must not be modified. */
   encode(text: string): readonly number[] {
     const unchanged = commonPrefixLength(this.text, text);
@@ -86,10 +91,11 @@ export class IncrementalEncoder {
   }
 }
 
-function commonPrefixLength(a: string, b: string): number {
+/** How many characters `a` and `b` share at their start, counting up to `most`. */
+export function commonPrefixLength(a: string, b: string, most = Infinity): number {
   // Typing appends: answer that case with one native comparison.
-  if (b.length >= a.length && b.startsWith(a)) return a.length;
-  const n = Math.min(a.length, b.length);
+  if (b.length >= a.length && b.startsWith(a)) return Math.min(a.length, most);
+  const n = Math.min(a.length, b.length, most);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { utf8Binary } from './byteLevel';
 import { BytePairEncoder } from './BytePairEncoder';
-import { IncrementalEncoder } from './IncrementalEncoder';
+import { commonPrefixLength, IncrementalEncoder } from './IncrementalEncoder';
 import { PreTokenizer } from './preTokenizer';
 import {
   defaultTokenizerCacheDir,
@@ -64,8 +64,8 @@ export class Tokenizer {
   /** id → the token's bytes as a binary string (one char per byte). */
   private readonly binaries: Array<string | undefined>;
   private readonly controlIds: ReadonlySet<number>;
-  /** `encode`'s incremental encoders, each with the text it last encoded; empty once a check failed. */
-  private readonly recent: { encoder: IncrementalEncoder; text: string; used: number }[];
+  /** `encode`'s incremental encoders, each with when it was last used; empty once a check failed. */
+  private readonly recent: { encoder: IncrementalEncoder; used: number }[];
   private encodes = 0;
   private checksLeft = RECENT_TEXTS.checks;
 
@@ -101,7 +101,7 @@ export class Tokenizer {
     this.vocabSize = binaries.length;
     this.normalizers = data.normalizers;
     this.preTokenizer = new PreTokenizer(data.preTokenizer);
-    this.recent = Array.from({ length: RECENT_TEXTS.encoders }, () => ({ encoder: new IncrementalEncoder(this), text: '', used: 0 }));
+    this.recent = Array.from({ length: RECENT_TEXTS.encoders }, () => ({ encoder: new IncrementalEncoder(this), used: 0 }));
   }
 
   /**
@@ -191,19 +191,15 @@ export class Tokenizer {
       this.encodeInto(text, out);
       return out;
     }
+    // The least recently used of the encoders whose last text starts as this one does, or of all.
+    const startsAlike = (entry: (typeof recent)[number]): boolean => commonPrefixLength(entry.encoder.lastText, text, RECENT_TEXTS.sameStart) === RECENT_TEXTS.sameStart;
     let slot = recent[0]!;
-    let best = -1;
-    for (const entry of recent) {
-      const shared = sharedStart(entry.text, text, RECENT_TEXTS.sameStart);
-      if (shared > best || (shared === best && entry.used < slot.used)) {
-        slot = entry;
-        best = shared;
-      }
+    let alike = startsAlike(slot);
+    for (const entry of recent.slice(1)) {
+      const same = startsAlike(entry);
+      if ((same && !alike) || (same === alike && entry.used < slot.used)) [slot, alike] = [entry, same];
     }
-    // None starts like this text: the least recently used encoder takes it.
-    if (best < RECENT_TEXTS.sameStart) for (const entry of recent) if (entry.used < slot.used) slot = entry;
     slot.used = ++this.encodes;
-    slot.text = text;
     const ids = slot.encoder.encode(text).slice();
     if (this.checksLeft > 0 && slot.encoder.lastEncodedChars < text.length) {
       this.checksLeft--;
@@ -268,14 +264,6 @@ export class Tokenizer {
  * an encoder, and how many encodes that reuse ids are checked against a full one.
  */
 export const RECENT_TEXTS = { encoders: 4, minChars: 256, maxChars: 1 << 18, sameStart: 64, checks: 32 };
-
-/** How many of the first `most` characters `a` and `b` share. */
-function sharedStart(a: string, b: string, most: number): number {
-  const n = Math.min(most, a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
-}
 
 function loadBuiltinBpe(name: BuiltinEncoding): TiktokenBPE {
   // Required lazily: each ranks module is several megabytes.
