@@ -69,7 +69,7 @@ export class NgramIndex {
   private readonly counted: Pick<CacheModelWeights, 'minOrder' | 'maxOrder' | 'stringWeight'>;
 
   constructor(
-    /** The prompt's ids; never changed afterwards (`retarget` takes new ones). */
+    /** The prompt's ids; never changed afterwards (`NgramIndex.reuse` counts new ones). */
     ids: readonly number[],
     regions: Uint8Array,
     readonly weights: CacheModelWeights = CACHE_WEIGHTS,

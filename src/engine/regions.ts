@@ -4,6 +4,7 @@
  * for C-like comment syntax. It only needs to be right often enough to keep docstring examples
  * and comment prose out of the code statistics; an unmatched quote ends at the line's end.
  */
+import { BACKSLASH, BACKTICK, DOUBLE_QUOTE, HASH, NEWLINE, SINGLE_QUOTE, SLASH, STAR } from '../shared/charCodes';
 import { Region } from './cacheModel';
 
 type State = 'code' | 'line-comment' | 'block-comment' | 'triple' | 'string';
@@ -51,11 +52,11 @@ export function promptRegions(ids: readonly number[], text: (id: number) => stri
           if (hash && c === HASH) state = 'line-comment';
           else if (!hash && r1 === SLASH && c === SLASH) state = 'line-comment';
           else if (!hash && r1 === SLASH && c === STAR) state = 'block-comment';
-          else if (hash && (c === DOUBLE || c === SINGLE) && r0 === c && r1 === c) {
+          else if (hash && (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) && r0 === c && r1 === c) {
             state = 'triple';
             quote = c;
             r0 = r1 = r2 = NONE;
-          } else if (c === DOUBLE || c === SINGLE || (!hash && c === BACKTICK)) {
+          } else if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE || (!hash && c === BACKTICK)) {
             state = 'string';
             quote = c;
           }
@@ -89,15 +90,8 @@ export function promptRegions(ids: readonly number[], text: (id: number) => stri
   return regions;
 }
 
+/** No character (fewer than three seen since the last reset). */
 const NONE = -1;
-const NEWLINE = 10;
-const DOUBLE = 34;
-const HASH = 35;
-const SINGLE = 39;
-const STAR = 42;
-const SLASH = 47;
-const BACKSLASH = 92;
-const BACKTICK = 96;
 
 function regionOf(state: State): Region {
   if (state === 'code') return Region.Code;

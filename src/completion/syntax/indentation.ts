@@ -6,6 +6,7 @@
  * `:`, such a line must be followed by a deeper one, and a shallower line must return to a level
  * that was open.
  */
+import { BACKSLASH, COLON, DOUBLE_QUOTE, HASH, NEWLINE, SINGLE_QUOTE } from '../../shared/charCodes';
 import { indentWidth } from '../documentText';
 
 /** The indentation errors python3 would report in `text` (each counted once; 0 for clean code). */
@@ -88,10 +89,3 @@ function forEachLogicalLine(text: string, onLine: (width: number, opensBlock: bo
   }
   end(text.length);
 }
-
-const NEWLINE = 0x0a;
-const BACKSLASH = 0x5c;
-const HASH = 0x23;
-const COLON = 0x3a;
-const DOUBLE_QUOTE = 0x22;
-const SINGLE_QUOTE = 0x27;
