@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { LlamaBenchResult, LoopFigures, ThroughputFigures } from './llamaBench';
 import type { LlamaScaleResult } from './llamaScale';
 import { renderSvg } from './plots';
-import type { BenchReport } from './results';
+import type { BenchReport, MachineInfo } from './results';
 import { median } from './stats';
 
 const HEADING = '## llama.cpp as the peer, on the same weights';
@@ -30,6 +30,16 @@ export async function writeLlamaSection(result: LlamaBenchResult, reportJson: st
 }
 
 const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** The machine and versions a section ran on: CPU, cores, memory, OS; Node, onnxruntime-node, `peers`, Hearth. */
+export function machineSentence(m: MachineInfo, peers: string[] = []): string {
+  return `${m.cpu}, ${m.cores} cores, ${fixed(m.ramGiB, 0)} GiB, ${m.os}; ${[`Node ${m.node}`, `onnxruntime-node ${m.onnxruntime}`, ...peers, `Hearth ${m.hearth}`].join(', ')}`;
+}
+
+/** The load average around a run: "X at the start and Y at the end". */
+export function loadAverages(m: MachineInfo): string {
+  return `${fixed(m.loadAverage.start)} at the start and ${fixed(m.loadAverage.end ?? Number.NaN)} at the end`;
+}
 
 /** Puts `section` (which starts with `heading`) into dir/REPORT.md in place of the old one, or before the notes. */
 export function spliceSection(dir: string, heading: string, section: string): string {
@@ -82,7 +92,7 @@ export function llamaSection(r: LlamaBenchResult): string {
     '',
     `llama.cpp through node-llama-cpp ${r.version} (its prebuilt CPU binary), ${r.threads} thread${r.threads === 1 ? '' : 's'}, flash attention ${r.flashAttention ? 'on' : 'off'}, on GGUF files written from the model folder's own \`onnx/model.onnx\` by \`bench/gguf.ts\` (F16 holds exactly the checkpoint's fp16 values; Q8_0 and Q4_0 are llama.cpp's "pure" 8- and 4-bit blocks of 32, the tied embedding included). Every engine runs in its own process, ${r.runs} round${r.runs === 1 ? '' : 's'}, one of each engine in turn; figures are medians over rounds (min–max), ratios are taken round by round. Command: \`hearth bench llama --runs ${r.runs} --keystrokes ${r.keystrokes} --threads ${r.threads}\`.`,
     '',
-    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${fixed(r.machine.ramGiB, 0)} GiB, ${r.machine.os}; Node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}, Hearth ${r.machine.hearth}. Load average ${fixed(r.machine.loadAverage.start)} at the start and ${fixed(r.machine.loadAverage.end ?? Number.NaN)} at the end (the machine was shared: read the ratios, not the absolute times).`,
+    `Machine: ${machineSentence(r.machine)}. Load average ${loadAverages(r.machine)} (the machine was shared: read the ratios, not the absolute times).`,
     '',
     `### Throughput (prompts of ${lengths.join(' / ')} tokens, ${r.newTokens} new tokens)`,
     '',

@@ -1,7 +1,7 @@
 /** Writes bench/REPORT.md and its SVG pictures from one run's results. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { llamaReplaySpec, llamaSection, scaleSection, spliceSection } from './llamaReport';
+import { llamaReplaySpec, llamaSection, loadAverages, machineSentence, scaleSection, spliceSection } from './llamaReport';
 import { filterSpec, latencySpec, passByLineSpec, renderSvg, throughputSpec } from './plots';
 import type { BenchReport, DraftingResult, FilterSummary, LatencyResult, MachineInfo, ModelSummary, QualityResult, ThroughputResult } from './results';
 import type { Spread } from './stats';
@@ -150,8 +150,7 @@ function draftingTable(drafting: DraftingResult): string {
  */
 export async function writeLatencySection(latency: LatencyResult, machine: MachineInfo, dir: string): Promise<string[]> {
   const title = 'Latency: keystroke replay';
-  const load = `load average ${fixed(machine.loadAverage.start)} at the start and ${fixed(machine.loadAverage.end ?? Number.NaN)} at the end`;
-  const run = `Run on its own (\`hearth bench latency --runs ${latency.hearthP50.runs} --keystrokes ${latency.keystrokes}\`): ${machine.cpu}, ${machine.cores} cores, ${fixed(machine.ramGiB, 0)} GiB, ${machine.os}; Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, transformers.js ${machine.transformersJs}, Hearth ${machine.hearth}; ${load}.`;
+  const run = `Run on its own (\`hearth bench latency --runs ${latency.hearthP50.runs} --keystrokes ${latency.keystrokes}\`): ${machineSentence(machine, [`transformers.js ${machine.transformersJs}`])}; load average ${loadAverages(machine)}.`;
   const body = latencySection(title, latency).replace(`## ${title}\n`, `## ${title}\n\n${run}\n`);
   fs.mkdirSync(dir, { recursive: true });
   const picture = 'latency-keystroke-replay.svg';
