@@ -54,9 +54,13 @@ export function spliceSection(dir: string, heading: string, section: string): st
     const notes = old.indexOf('\n## Notes');
     markdown = notes >= 0 ? `${old.slice(0, notes)}\n\n${section}${old.slice(notes)}` : `${old.trimEnd()}\n\n${section}`;
   }
-  fs.writeFileSync(file, markdown);
+  fs.writeFileSync(file, markdown.replace(ONE_RUN, SECTIONS_OF_THEIR_OWN));
   return file;
 }
+
+/** The header's claim after a full `hearth bench`, and what holds once a section is run on its own. */
+export const ONE_RUN = 'Every figure and its peer come from this one run.';
+const SECTIONS_OF_THEIR_OWN = 'A section that names a run of its own (command, machine, commit) comes from that run; the others from this one. A figure and its peer always come from the same run.';
 
 /** The 0.5B-shape pairing as its own REPORT.md section. */
 export function writeScaleSection(scale: LlamaScaleResult, dir: string): string {

@@ -18,7 +18,7 @@ import { machineInfo } from './machine';
 import { DEFAULT_DATASET, DEFAULT_MODEL, OUT_DIR, REPORT_DIR } from './paths';
 import { runQuality } from './quality';
 import type { FilterLevel } from '../src/shared/settings';
-import { writeLatencySection, writeReport } from './report';
+import { writeLatencySection, writeQualitySection, writeReport, writeThroughputSection, writeTokenizerSection } from './report';
 import type { BenchReport, QualityResult } from './results';
 import { runScale, SCALE_SIZES, type ScaleSize } from './scale';
 import { draftingChild, type DraftingOptions, runDrafting } from './drafting';
@@ -112,6 +112,9 @@ function throughputOptions(base: Common): ThroughputOptions {
   return { modelDir: base.modelDir, threads: base.threads, runs: base.runs, newTokens: 64, lengths: [64, 256, 896, 1024, 2048], log };
 }
 
+/** Options of `hearth bench quality` that make a run other than the report's. */
+const QUALITY_OPTIONS = ['dataset', 'limit', 'model', 'cursor', 'candidates', 'filter', 'typed-lines', 'local-context'];
+
 async function quality(args: ParsedArgs, base: Common, localContext?: 'on' | 'off') {
   const dataset = path.resolve(stringFlag(args, 'dataset') ?? DEFAULT_DATASET);
   const limit = intFlag(args, 'limit');
@@ -154,20 +157,29 @@ export async function runBench(argv: string[]): Promise<number> {
       const local = stringFlag(args, 'local-context');
       if (local !== undefined && local !== 'on' && local !== 'off' && local !== 'both') throw new UsageError(`--local-context must be on, off or both, not '${local}'`);
       const settings: ('on' | 'off' | undefined)[] = local === 'both' ? ['off', 'on'] : local === 'on' || local === 'off' ? [local] : [undefined];
+      // Run as `hearth bench` runs it (the embedded model, HumanEval, default settings): its section of REPORT.md is replaced.
+      const asReported = QUALITY_OPTIONS.every((name) => stringFlag(args, name) === undefined) && !args.flags.has('score-all');
       for (const setting of settings) {
+        const machine = machineInfo();
         const { result, model } = await quality(args, common(args), setting);
+        machine.loadAverage.end = os.loadavg()[0] ?? 0;
+        const files = asReported ? await writeQualitySection(result, model, machine, REPORT_DIR) : [];
         const label = setting ? `local context ${setting}: ` : '';
-        print(args.flags.has('json'), { model, quality: result, ...(setting ? { localContext: setting } : {}) }, `${label}pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}${result.offered ? `  offered line: exact match ${(result.offered.exactMatch * 100).toFixed(1)}%, edit similarity ${result.offered.editSimilarity.toFixed(3)}` : ''}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})`);
+        print(args.flags.has('json'), { model, quality: result, ...(setting ? { localContext: setting } : {}) }, `${label}pass@1 ${(result.passAt1 * 100).toFixed(1)}%  exact match ${(result.exactMatch * 100).toFixed(1)}%  edit similarity ${result.editSimilarity.toFixed(3)}${result.offered ? `  offered line: exact match ${(result.offered.exactMatch * 100).toFixed(1)}%, edit similarity ${result.offered.editSimilarity.toFixed(3)}` : ''}  ${filterLine(result)}  ${result.tasks} tasks in ${result.wallSeconds.toFixed(1)} s  (per task: ${result.resultsFile})${files.length ? `\nreport: ${files.join(', ')}` : ''}`);
       }
       return 0;
     }
     case 'throughput': {
       const base = common(args);
+      const machine = machineInfo();
       const result = await runThroughput(throughputOptions(base));
       result.drafting = await runDrafting(draftingOptions(base));
+      machine.loadAverage.end = os.loadavg()[0] ?? 0;
       const d = result.drafting;
       const lines = result.rows.map((row) => `${row.promptTokens} prompt tokens: Hearth ${row.hearthMsPerToken.median.toFixed(2)} ms/token, floor ${row.floorMsPerToken.median.toFixed(2)}, transformers.js ${row.peerMsPerToken.median.toFixed(2)}`);
       lines.push(`real completions: ${d.plainTokensPerSecond.median.toFixed(0)} tokens/s one token a step, ${d.draftedTokensPerSecond.median.toFixed(0)} with drafts (${d.speedup.median.toFixed(2)}×), ${d.identical}/${d.holes} the same text`);
+      // The embedded model's figures only: another model's would stand under its heading.
+      if (stringFlag(args, 'model') === undefined) lines.push(`report: ${(await writeThroughputSection(result, base.runs, machine, REPORT_DIR)).join(', ')}`);
       print(base.json, result, lines.join('\n'));
       return 0;
     }
@@ -199,9 +211,12 @@ export async function runBench(argv: string[]): Promise<number> {
       return 0;
     }
     case 'tokenizer': {
+      const machine = machineInfo();
       const result = await runTokenizer(intFlag(args, 'runs'));
+      machine.loadAverage.end = os.loadavg()[0] ?? 0;
+      const files = await writeTokenizerSection(result, result.throughput.hearthMBps.runs, machine, REPORT_DIR);
       const t = result.throughput;
-      print(args.flags.has('json'), result, `encode ${t.hearthMBps.median.toFixed(1)} MB/s (tokenizers.js ${t.referenceMBps.median.toFixed(1)}), ids ${t.identical ? 'identical' : 'DIFFER'}; per keystroke ${result.incremental.incrementalUs.median.toFixed(0)} µs incremental vs ${result.incremental.fullUs.median.toFixed(0)} µs full`);
+      print(args.flags.has('json'), result, `encode ${t.hearthMBps.median.toFixed(1)} MB/s (tokenizers.js ${t.referenceMBps.median.toFixed(1)}), ids ${t.identical ? 'identical' : 'DIFFER'}; per keystroke ${result.incremental.incrementalUs.median.toFixed(0)} µs incremental vs ${result.incremental.fullUs.median.toFixed(0)} µs full\nreport: ${files.join(', ')}`);
       return 0;
     }
     case 'scale': {

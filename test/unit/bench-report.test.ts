@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeReport } from '../../bench/report';
+import { writeLatencySection, writeQualitySection, writeReport, writeThroughputSection, writeTokenizerSection } from '../../bench/report';
 import type { BenchReport, ModelSummary } from '../../bench/results';
 import { median, quantile, spreadOf } from '../../bench/stats';
 
@@ -135,6 +135,38 @@ describe('bench report', () => {
     const { markdown, files } = await writeReport({ generatedAt: 'now', machine: REPORT.machine, notes: [] }, dir);
     assert.doesNotMatch(markdown, /## Quality|## Throughput|## Latency/);
     assert.deepEqual(files.map((file) => path.basename(file)), ['REPORT.md']);
+  });
+
+  it('puts a section run on its own in place of its part of the report, under a line naming the run', async () => {
+    const { markdown: full } = await writeReport(REPORT, dir);
+    const later = { ...REPORT.machine, hearth: '0.2.0 (abc1234)', loadAverage: { start: 0.5, end: 0.75 } };
+    await writeQualitySection({ ...REPORT.quality!, passAt1: 0.75 }, MODEL, later, dir);
+    await writeThroughputSection(REPORT.throughput!, 3, later, dir);
+    await writeTokenizerSection(REPORT.tokenizer!, 3, later, dir);
+    const spliced = fs.readFileSync(path.join(dir, 'REPORT.md'), 'utf8');
+    const runLine = (command: string) => `Run on its own (\`${command}\`): Test CPU, 2 cores, 8 GiB, linux; Node v20, onnxruntime-node 1.30.0, transformers.js 4.3.1, Hearth 0.2.0 (abc1234); load average 0.5 at the start and 0.8 at the end.\n`;
+    // Each section is what the full report has there, with the run line under its heading.
+    const section = (markdown: string, title: string) => markdown.slice(markdown.indexOf(`## ${title}\n`), markdown.indexOf('\n## ', markdown.indexOf(`## ${title}\n`) + 1));
+    for (const [title, command] of [['Throughput', 'hearth bench throughput --runs 3'], ['Tokenizer', 'hearth bench tokenizer --runs 3']] as const) {
+      assert.equal(section(spliced, title), section(full, title).replace(`## ${title}\n`, `## ${title}\n\n${runLine(command)}`));
+    }
+    const quality = section(spliced, 'Quality: HumanEval single-line infilling');
+    assert.ok(quality.includes(runLine('hearth bench quality')), quality);
+    assert.match(quality, /\| pass@1 \| \*\*75\.0%\*\* \(4 tasks\)/);
+    assert.match(quality, /!\[quality-pass-by-line\.svg\]\(quality-pass-by-line\.svg\)\n$/);
+    assert.doesNotMatch(spliced, /\*\*50\.0%\*\*/);
+    // The rest stays, in its order, and the header no longer claims a single run.
+    assert.equal(section(spliced, 'Latency: keystroke replay'), section(full, 'Latency: keystroke replay'));
+    const headings = (markdown: string) => markdown.match(/^## .*$/gm);
+    assert.deepEqual(headings(spliced), headings(full));
+    assert.match(full, /Every figure and its peer come from this one run\./);
+    assert.match(spliced, /A section that names a run of its own \(command, machine, commit\) comes from that run; the others from this one\./);
+    // Run again, a section replaces its own run line rather than adding a second.
+    await writeLatencySection(REPORT.latency!, later, dir);
+    await writeLatencySection(REPORT.latency!, later, dir);
+    const twice = fs.readFileSync(path.join(dir, 'REPORT.md'), 'utf8');
+    assert.equal(twice.split(runLine('hearth bench latency --runs 3 --keystrokes 3')).length, 2);
+    assert.deepEqual(headings(twice), headings(full));
   });
 
   it('computes quantiles and spreads', () => {
