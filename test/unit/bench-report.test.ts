@@ -140,7 +140,9 @@ describe('bench report', () => {
   it('puts a section run on its own in place of its part of the report, under a line naming the run', async () => {
     const { markdown: full } = await writeReport(REPORT, dir);
     const later = { ...REPORT.machine, hearth: '0.2.0 (abc1234)', loadAverage: { start: 0.5, end: 0.75 } };
-    await writeQualitySection({ ...REPORT.quality!, passAt1: 0.75 }, MODEL, later, dir);
+    const summary = { tasks: 4, shareShown: 0.5, precision: 0.34, recall: 0.9, shownDissimilar: 0.25 };
+    const curve = [0.1, 0.2, 0.3].map((threshold, i) => ({ threshold, shareShown: 0.6 - i / 10, precision: 0.3 + i / 20, recall: 0.95 - i / 10 }));
+    await writeQualitySection({ ...REPORT.quality!, passAt1: 0.75, filter: { ...summary, level: 'balanced', byLanguage: { python: summary }, curve } }, MODEL, later, dir);
     await writeThroughputSection(REPORT.throughput!, 3, later, dir);
     await writeTokenizerSection(REPORT.tokenizer!, 3, later, dir);
     const spliced = fs.readFileSync(path.join(dir, 'REPORT.md'), 'utf8');
@@ -153,7 +155,10 @@ describe('bench report', () => {
     const quality = section(spliced, 'Quality: HumanEval single-line infilling');
     assert.ok(quality.includes(runLine('hearth bench quality')), quality);
     assert.match(quality, /\| pass@1 \| \*\*75\.0%\*\* \(4 tasks\)/);
-    assert.match(quality, /!\[quality-pass-by-line\.svg\]\(quality-pass-by-line\.svg\)\n$/);
+    // The filter's part, with its goal and its picture, inside the quality section as writeReport puts it.
+    assert.match(quality, /!\[quality-pass-by-line\.svg\]\(quality-pass-by-line\.svg\)\n\n### What the user sees: the show-or-hide filter \(hearth\.completion\.filter: balanced\)\n/);
+    assert.match(quality, /\| python \| 4 \| 50\.0% \| \*\*34\.0%\*\* \| 90\.0% \| 25\.0% \|\n\nGoal: precision at least 35\.0% while keeping at least 80\.0% of the passing lines; \*\*not met\*\*\.\n\n!\[quality-filter-precision\.svg\]\(quality-filter-precision\.svg\)\n$/);
+    assert.match(fs.readFileSync(path.join(dir, 'quality-filter-precision.svg'), 'utf8'), /^<svg /);
     assert.doesNotMatch(spliced, /\*\*50\.0%\*\*/);
     // The rest stays, in its order, and the header no longer claims a single run.
     assert.equal(section(spliced, 'Latency: keystroke replay'), section(full, 'Latency: keystroke replay'));
