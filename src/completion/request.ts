@@ -5,6 +5,7 @@
 import { buildContext, type PromptContext } from './context';
 import type { GenerateRequest, GenerationMode } from './engineApi';
 import { decideMode, type SkipReason } from './mode';
+import { importNames } from './importNames';
 import { postprocess } from './postprocess';
 import { RETRIEVAL, retrieveScored } from './retrieval';
 import { commentStyle } from '../engine/regions';
@@ -65,12 +66,13 @@ function localContext(document: DocumentContext, context: PromptContext, mode: G
   // shown: the search's rows go to the next ones instead.
   const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
   const found = retrieveScored(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...RETRIEVAL, max: RETRIEVAL.pool }, commentStyle(document.filePath));
-  const lines = found
-    .map((entry) => entry.line)
+  // In an ordered import list, the names the file uses without importing them come first.
+  const names = importNames(document.text, document.offset, document.languageId);
+  const lines = [...new Set([...names, ...found.map((entry) => entry.line)])]
     .filter((line) => postprocess(line, filter) !== undefined)
     .slice(0, RETRIEVAL.max);
   // Near twins (no close one) are a weaker guess: the engine ranks them first only where its own line is unsure.
-  return { localContext: true, ...(lines.length ? { retrievedLines: lines, ...(found[0]?.near ? { retrievedNear: true } : {}) } : {}) };
+  return { localContext: true, ...(lines.length ? { retrievedLines: lines, ...(names.length === 0 && found[0]?.near ? { retrievedNear: true } : {}) } : {}) };
 }
 
 /**

@@ -1,0 +1,168 @@
+/**
+ * Names for the line of an import list that the cursor is on, for the line search to score as
+ * retrieved lines: in TypeScript and JavaScript a name the file uses but imports nowhere (and does
+ * not declare) is most likely what goes into the list being written. Offered only where the list
+ * is kept in alphabetical order, between the names before and after the cursor, the first in
+ * that order first: there the place says which of the missing names comes next. Where the list
+ * is in no order nothing is offered (the names a file uses without importing them are mostly
+ * its generic parameters and globals, and the model's own guess is as good).
+ * It reads only the document's text, within a bounded window.
+ */
+
+/** Languages whose `import { … } from` lists are read. */
+const LANGUAGES = new Set(['typescript', 'typescriptreact', 'javascript', 'javascriptreact']);
+
+/** Lines looked at before and after the cursor for the list's ends. */
+const LIST_LINES = 200;
+
+/** Characters of the document read for the names it uses, after the cursor and before it. */
+const WINDOW_CHARS = 200_000;
+
+/** Most names offered. */
+const MOST = 2;
+
+/** Keywords, types and globals a file uses without importing them. */
+const NOT_IMPORTED = new Set(
+  (
+    'abstract any as asserts async await bigint boolean break case catch class const constructor continue debugger declare default delete do else enum export extends false finally for from function get if implements import in infer instanceof interface is keyof let module namespace never new null number object of out override package private protected public readonly require return satisfies set static string super switch symbol this throw true try type typeof undefined unique unknown var void while with yield ' +
+    'Array ArrayBuffer AsyncIterable AsyncIterator Awaited BigInt Boolean DataView Date Error EvalError Exclude Extract Float32Array Float64Array Function Generator Infinity InstanceType Int8Array Int16Array Int32Array Iterable IterableIterator Iterator JSON Map Math NaN NonNullable Number Object Omit Parameters Partial Pick Promise PromiseLike Proxy RangeError Readonly ReadonlyArray ReadonlyMap ReadonlySet Record Reflect RegExp Required ReturnType Set String Symbol SyntaxError TypeError Uint8Array Uint16Array Uint32Array URL URLSearchParams WeakMap WeakRef WeakSet ' +
+    'AbortController AbortSignal Buffer clearInterval clearTimeout console document fetch globalThis module process queueMicrotask require setInterval setTimeout structuredClone window'
+  ).split(' '),
+);
+
+/**
+ * Completions (the rest of the cursor's line, no line break) naming what the import list at the
+ * cursor may be missing, best first; empty where the cursor is not on an item line of an ordered
+ * `import { … } from` list, or text follows it on its line.
+ */
+export function importNames(text: string, offset: number, languageId: string, most = MOST): string[] {
+  if (!LANGUAGES.has(languageId)) return [];
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const lineEndAt = text.indexOf('\n', offset);
+  const lineEnd = lineEndAt === -1 ? text.length : lineEndAt;
+  if (text.slice(offset, lineEnd).trim() !== '') return [];
+  const typed = text.slice(lineStart, offset).trimStart();
+  if (!/^[A-Za-z_$]?[\w$]*$/.test(typed)) return [];
+  const before = text.slice(Math.max(0, lineStart - WINDOW_CHARS), lineStart).split('\n').slice(0, -1);
+  const after = text.slice(lineEnd + 1, lineEnd + 1 + WINDOW_CHARS).split('\n');
+  // The list's opening line above, with only item lines between it and the cursor.
+  let open = -1;
+  for (let i = before.length - 1; i >= Math.max(0, before.length - LIST_LINES); i--) {
+    if (/^\s*import\s+(type\s+)?([\w$]+\s*,\s*)?\{\s*$/.test(before[i]!)) {
+      open = i;
+      break;
+    }
+    if (!isItem(before[i]!)) return [];
+  }
+  if (open === -1) return [];
+  // Its closing line below (`} from '…'`), with only item lines before it.
+  let close = -1;
+  for (let i = 0; i < Math.min(after.length, LIST_LINES); i++) {
+    if (/^\s*\}\s*from\s*['"]/.test(after[i]!)) {
+      close = i;
+      break;
+    }
+    if (!isItem(after[i]!)) return [];
+  }
+  if (close === -1) return [];
+  const earlier = before.slice(open + 1).map(itemName).filter((name) => name !== '');
+  const later = after.slice(0, close).map(itemName).filter((name) => name !== '');
+  const listed = [...earlier, ...later];
+  if (listed.length < 2 || !listed.every((name, i) => i === 0 || order(listed[i - 1]!, name) < 0)) return [];
+  const previous = earlier[earlier.length - 1];
+  const next = later[0];
+  const rest = code([...before.slice(0, open), ...after.slice(close + 1)].join('\n'));
+  const imported = importedNames(rest);
+  const declared = declaredNames(rest);
+  const used = new Set<string>();
+  // A name as the code uses it: not a property (`a.name`), not a key or a parameter (`name:`).
+  for (const match of rest.matchAll(/(?<![\w$.])([A-Za-z_$][\w$]*)(?![\w$])(?!\s*\??:(?!:))/g)) {
+    const name = match[1]!;
+    if (name.length > 1 && !NOT_IMPORTED.has(name) && !imported.has(name) && !declared.has(name) && !listed.includes(name)) used.add(name);
+  }
+  // Names written as the list's are (types and classes capitalized, functions not), where all agree.
+  const capitalized = listed.every(isCapitalized) ? true : listed.some(isCapitalized) ? undefined : false;
+  const indent = typed === '' && text.slice(lineStart, offset).trim() === '' ? itemIndent(before.slice(open + 1), after.slice(0, close), text.slice(lineStart, offset)) : '';
+  return [...used]
+    .filter((name) => name.startsWith(typed) && name.length > typed.length && (capitalized === undefined || isCapitalized(name) === capitalized) && (previous === undefined || order(previous, name) < 0) && (next === undefined || order(name, next) < 0))
+    .sort(order)
+    .slice(0, most)
+    .map((name) => `${indent}${name.slice(typed.length)},`);
+}
+
+/** An item line of a list written one name a line: `Name,` or `type Name,` (a trailing comment allowed), or blank. */
+function isItem(line: string): boolean {
+  return /^\s*((type\s+)?[A-Za-z_$][\w$]*(\s+as\s+[A-Za-z_$][\w$]*)?\s*,?\s*(\/\/.*)?)?$/.test(line);
+}
+
+/** The name an item line imports under (its `as` name), or '' for a blank line. */
+function itemName(line: string): string {
+  const match = /^\s*(?:type\s+)?([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?/.exec(line);
+  return match ? (match[2] ?? match[1]!) : '';
+}
+
+function isCapitalized(name: string): boolean {
+  return /^\$?[A-Z]/.test(name);
+}
+
+/** Alphabetical, ignoring case, as import sorters order names. */
+function order(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The indentation the list's items have, for a cursor standing short of it. */
+function itemIndent(earlier: readonly string[], later: readonly string[], cursorIndent: string): string {
+  const item = [...earlier, ...later].find((line) => line.trim() !== '');
+  const indent = item?.match(/^\s*/)?.[0] ?? '';
+  return indent.startsWith(cursorIndent) ? indent.slice(cursorIndent.length) : '';
+}
+
+/** The code without comments and string contents (line breaks kept). */
+function code(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|`(?:\\[\s\S]|[^`\\])*`|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, (match) => match.replace(/[^\n]/g, ' '));
+}
+
+/** Every name the file's other import statements bring in. */
+function importedNames(source: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/\bimport\s+(?:type\s+)?([^;]*?)\s+from\b/g)) {
+    for (const name of match[1]!.match(/[A-Za-z_$][\w$]*/g) ?? []) names.add(name);
+  }
+  return names;
+}
+
+/** Names the file declares itself (functions, classes, variables, types, generic parameters). */
+function declaredNames(source: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/\b(?:function\*?|class|const|let|var|type|interface|enum|namespace)\s+([A-Za-z_$][\w$]*)(\s*<)?/g)) {
+    names.add(match[1]!);
+    if (match[2]) for (const name of genericParameters(source, match.index + match[0].length)) names.add(name);
+  }
+  // Constrained or defaulted generic parameters elsewhere (methods, arrow functions).
+  for (const match of source.matchAll(/[<,]\s*(?:const\s+)?([A-Za-z_$][\w$]*)\s+extends\b/g)) names.add(match[1]!);
+  return names;
+}
+
+/** The parameter names of a generic parameter list whose `<` ends just before `from`. */
+function genericParameters(source: string, from: number): string[] {
+  const names: string[] = [];
+  let depth = 1;
+  let start = true;
+  for (let i = from; i < source.length && depth > 0; i++) {
+    const char = source[i]!;
+    if (char === '<' || char === '(' || char === '[' || char === '{') depth++;
+    else if (char === '>' || char === ')' || char === ']' || char === '}') depth--;
+    else if (char === ',' && depth === 1) start = true;
+    else if (start && /[A-Za-z_$]/.test(char)) {
+      const name = /^[A-Za-z_$][\w$]*/.exec(source.slice(i))![0];
+      if (name !== 'const' && name !== 'in' && name !== 'out') {
+        names.push(name);
+        start = false;
+      }
+      i += name.length - 1;
+    }
+  }
+  return names;
+}
