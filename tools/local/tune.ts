@@ -67,6 +67,10 @@ async function main(): Promise<void> {
       const extension = { python: '.py', typescript: '.ts', go: '.go', rust: '.rs' }[language as string] ?? '.py';
       const document = { text: `${task.prompt}${indent}\n${task.suffix}`, offset: task.prompt.length + indent.length, languageId: language, filePath: `solution${extension}` };
       const retrieved = config.local === 'off' ? [] : retrieveScored(document.text, document.offset, [], RETRIEVAL, commentStyle(document.filePath));
+      // Every configuration starts from an empty cache: one that found the last configuration's
+      // cache of the same prompt would prefill in other chunks, and the 4/8-bit file rounds
+      // differently then (a configuration's place in the list moved its figures by up to 0.007).
+      engine.generator.reset();
       const started = performance.now();
       const completion = await service.complete(document, settings, undefined, { trigger: 'explicit', reuse: false, mode: 'single', keepHidden: true });
       const ms = performance.now() - started;
