@@ -25,6 +25,7 @@ const MOST = 2;
 const NOT_IMPORTED = new Set(
   (
     'abstract any as asserts async await bigint boolean break case catch class const constructor continue debugger declare default delete do else enum export extends false finally for from function get if implements import in infer instanceof interface is keyof let module namespace never new null number object of out override package private protected public readonly require return satisfies set static string super switch symbol this throw true try type typeof undefined unique unknown var void while with yield ' +
+    'using NodeJS decodeURI decodeURIComponent encodeURI encodeURIComponent isFinite isNaN parseFloat parseInt ArrayLike AsyncGenerator AsyncIterableIterator Capitalize ConstructorParameters IteratorResult Lowercase NoInfer OmitThisParameter PropertyDescriptor PropertyKey TemplateStringsArray ThisParameterType ThisType Uncapitalize Uppercase TextDecoder TextEncoder ' +
     'Array ArrayBuffer AsyncIterable AsyncIterator Awaited BigInt Boolean DataView Date Error EvalError Exclude Extract Float32Array Float64Array Function Generator Infinity InstanceType Int8Array Int16Array Int32Array Iterable IterableIterator Iterator JSON Map Math NaN NonNullable Number Object Omit Parameters Partial Pick Promise PromiseLike Proxy RangeError Readonly ReadonlyArray ReadonlyMap ReadonlySet Record Reflect RegExp Required ReturnType Set String Symbol SyntaxError TypeError Uint8Array Uint16Array Uint32Array URL URLSearchParams WeakMap WeakRef WeakSet ' +
     'AbortController AbortSignal Buffer clearInterval clearTimeout console document fetch globalThis module process queueMicrotask require setInterval setTimeout structuredClone window'
   ).split(' '),
@@ -136,14 +137,53 @@ function importedNames(source: string): Set<string> {
 /** Names the file declares itself (functions, classes, variables, types, generic parameters). */
 function declaredNames(source: string): Set<string> {
   const names = new Set<string>();
-  for (const match of source.matchAll(/\b(?:function\*?|class|const|let|var|type|interface|enum|namespace)\s+([A-Za-z_$][\w$]*)(\s*<)?/g)) {
+  for (const match of source.matchAll(/\b(?:function\*?|class|const|let|var|using|type|interface|enum|namespace)\s+([A-Za-z_$][\w$]*)(\s*<)?/g)) {
     names.add(match[1]!);
     if (match[2]) for (const name of genericParameters(source, match.index + match[0].length)) names.add(name);
   }
   // Constrained or defaulted generic parameters elsewhere (methods, arrow functions).
   for (const match of source.matchAll(/[<,]\s*(?:const\s+)?([A-Za-z_$][\w$]*)\s+extends\b/g)) names.add(match[1]!);
+  // Bindings: destructured variables, parameters of arrow functions, functions and methods.
+  // A binding stands first in its place: after `(`, `,`, `{`, `[`, `...` or a line break (a
+  // renamed destructured property `{ key: name }` too), never after a type annotation's colon.
+  const bind = (list: string, renamed = false): void => {
+    const place = renamed ? /(?:^|[(,{[\n:]|\.\.\.)[ \t]*([A-Za-z_$][\w$]*)[ \t]*(?=[,)}\]=?:\n]|$)/g : /(?:^|[(,{[\n]|\.\.\.)[ \t]*([A-Za-z_$][\w$]*)[ \t]*(?=[,)}\]=?:\n]|$)/g;
+    for (const match of list.matchAll(place)) names.add(match[1]!);
+  };
+  for (const match of source.matchAll(/\b(?:const|let|var)\s*([{[][^=;]*?[}\]])\s*=/g)) bind(match[1]!, true);
+  for (const match of source.matchAll(/\(([^()]*)\)\s*(?::[^=;{]*?)?=>/g)) bind(match[1]!);
+  for (const match of source.matchAll(/([A-Za-z_$][\w$]*)\s*=>/g)) names.add(match[1]!);
+  for (const match of source.matchAll(/\bfunction\b[^(]*\(([^()]*)\)/g)) bind(match[1]!);
+  // Class members (a method's name and parameters, a field), and names assigned to: an import is neither.
+  for (const match of source.matchAll(MEMBER)) {
+    if (KEYWORDS.has(match[2]!)) continue;
+    names.add(match[2]!);
+    if (match[3] !== undefined) bind(match[3]);
+  }
+  for (const match of source.matchAll(MULTILINE_METHOD)) {
+    if (KEYWORDS.has(match[2]!)) continue;
+    names.add(match[2]!);
+    // The parameters: the lines after the generic parameters' `>(`, and what that line or the closing one holds.
+    const lines = `${match[3]!}${match[4]!}`;
+    const params = lines.lastIndexOf('>(');
+    bind(params === -1 ? lines : lines.slice(params + 1));
+  }
+  for (const match of source.matchAll(/^\s*([A-Za-z_$][\w$]*)\s*[-+*/%&|^]?=(?![=>])/gm)) names.add(match[1]!);
+  // Fields declared with a type: private (`#name: T`), with a modifier (`readonly name: T`) or definitely assigned (`name!: T`).
+  for (const match of source.matchAll(/^[ \t]*(?:#([A-Za-z_$][\w$]*)|(?:(?:public|private|protected|static|readonly|declare|override|abstract)\s+)+#?([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)!)\s*\??:/gm)) {
+    names.add(match[1] ?? match[2] ?? match[3]!);
+  }
   return names;
 }
+
+/** A method (`name(params) {`, with modifiers, a return type) or field (`name = …`, `name!: …`) at a line's start. */
+const MEMBER = /^(?=([ \t]*))\1(?:(?:public|private|protected|static|readonly|async|override|abstract|declare|get|set|accessor)[ \t]+)*\*?[ \t]*#?([A-Za-z_$][\w$]*)[ \t]*(?:(?:<[^\n]*?>)?\(([^()\n]*)\)[ \t]*(?::[^={\n]*)?\{[ \t]*$|[?!]?[ \t]*(?::[^=\n]*)?=(?![=>]))/gm;
+
+/** A method whose generic parameters or parameters take lines of their own: `name(` or `name<` ends its line, lines indented deeper follow, and `) … {` or `>(…) … {` at the same indentation closes them. */
+const MULTILINE_METHOD = /^(?=([ \t]*))\1(?:(?:public|private|protected|static|readonly|async|override|abstract|get|set)[ \t]+)*\*?[ \t]*#?([A-Za-z_$][\w$]*)[ \t]*(?:<[^\n]*?>)?[(<][ \t]*\n((?:\1[ \t]+\S[^\n]*\n|\1>[^\n]*\n|[ \t]*\n){0,40}?)\1([)>][^\n;]*)\{[ \t]*$/gm;
+
+/** Words that start a statement like a method's name would (`if (…) {`). */
+const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'function', 'return', 'with', 'do', 'else', 'try', 'await', 'yield', 'new', 'typeof', 'void', 'delete', 'throw', 'case']);
 
 /** The parameter names of a generic parameter list whose `<` ends just before `from`. */
 function genericParameters(source: string, from: number): string[] {

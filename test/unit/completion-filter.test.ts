@@ -301,6 +301,20 @@ describe('show-or-hide filter', () => {
       assert.equal(kept?.text, 's += x');
     });
 
+    it('shows a name the file uses but does not import, at its place in an ordered import list, however unlikely the model finds it', async () => {
+      const doc = (list: string[]) => ({ ...withCursor(['import type {', ...list, "} from './types'", '', 'export function run(options: MutateOptions): DefaultError {', '  return fail(options)', '}', ''].join('\n')), languageId: 'typescript', filePath: '/src/run.ts' });
+      const ordered = doc(['  DefaultError,', '  ║', '  QueryKey,']);
+      const shown = await new CompletionService(new LinesEngine([line('MutateOptions,', -30), line('Mutation,', -31)])).complete(ordered, settings('balanced'), undefined, single);
+      assert.equal(shown?.text, 'MutateOptions,');
+      assert.match(shown?.filter?.reason ?? '', /^shown: a name the file uses but does not import \(p=0\.\d+\)$/);
+      // Ranked second by the search, it is still the line shown.
+      assert.equal((await new CompletionService(new LinesEngine([line('Mutation,', -30), line('MutateOptions,', -31)])).complete(ordered, settings('balanced'), undefined, single))?.text, 'MutateOptions,');
+      // Not in an ordered list, or not a name the file lacks: the filter decides as for any line.
+      const unordered = doc(['  QueryKey,', '  ║', '  DefaultError,']);
+      assert.equal(await new CompletionService(new LinesEngine([line('MutateOptions,', -30)])).complete(unordered, settings('balanced'), undefined, single), undefined);
+      assert.equal(await new CompletionService(new LinesEngine([line('Mutation,', -30)])).complete(ordered, settings('balanced'), undefined, single), undefined);
+    });
+
     it('shows a likely line, and every line with the filter off', async () => {
       const likely = new CompletionService(new LinesEngine([line('s += x', -0.4, -0.05), line('s = s + x', -4)]));
       assert.equal((await likely.complete(pythonDoc(), settings('balanced')))?.text, 's += x');

@@ -4,6 +4,7 @@
  * Decides before anything is shown, so a suggestion never appears and then vanishes.
  */
 import type { LineCandidate } from '../engineApi';
+import { importNames } from '../importNames';
 import { Grammars } from '../syntax/grammars';
 import { type RegionErrors, regionAround, SyntaxChecker } from '../syntax/syntaxCheck';
 import { computeFeatures, cursorContext, type Features } from './features';
@@ -110,6 +111,17 @@ export class SuggestionGate {
       const features = this.featuresOf(line, input, parsedShare);
       return { text: line.text, features, decision: this.filter.decide(features, input.languageId, input.level) };
     });
+    // A name the file uses but does not import yet, at its place in an ordered import list
+    // (importNames): the first name offered was the line taken out at 87.5% of 1,348 list items of
+    // TypeScript sources (tools/local/importNames.ts), far above the precision the filter aims
+    // at, and the filter was fitted before such lines were offered.
+    const name = input.level === 'off' ? undefined : judged.find((line) => isImportName(line.text, input));
+    if (name) {
+      const others = judged.filter((line) => line !== name);
+      const reason = `shown: a name the file uses but does not import (p=${name.decision.probability.toFixed(3)})`;
+      const judgedLines = input.explain ? { judged: judged.map(({ text, features, decision }) => ({ text, probability: decision.probability, features })) } : {};
+      return { texts: [name.text, ...others.map((line) => line.text)], verdict: { ...name.decision, show: true, reason, features: name.features, ...judgedLines } };
+    }
     // The cursor context, and so the deciding model, is the same for every line of the position.
     // With the filter off the model's own order stands.
     const likeliest = input.level !== 'off' && this.filter.pick(judged[0]!.features) === 'likeliest';
@@ -144,4 +156,9 @@ export class SuggestionGate {
     }
     return checker;
   }
+}
+
+/** Whether `text` is one of the names `importNames` offers at the input's cursor (looked for only where the line is a lone `Name,`). */
+function isImportName(text: string, input: GateInput): boolean {
+  return /^\s*[A-Za-z_$][\w$]*,$/.test(text) && importNames(input.text, input.offset, input.languageId).includes(text);
 }
