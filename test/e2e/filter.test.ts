@@ -4,7 +4,38 @@
  */
 import * as assert from 'node:assert/strict';
 import { useSession } from './harness/mochaSession';
-import { PYTHON_FILE, SPOTS, TYPESCRIPT_FILE } from './harness/samples';
+import { PYTHON_FILE, SAMPLE_FILES, SPOTS, TYPESCRIPT_FILE } from './harness/samples';
+
+/** An ordered import list that lacks `MutateOptions`, which the code below uses. */
+const IMPORTS_FILE = 'observer.ts';
+const IMPORTS = `import { notifyManager } from './notifyManager'
+import { Subscribable } from './subscribable'
+import type {
+  DefaultError,
+  MutationObserverOptions,
+  MutationObserverResult,
+} from './types'
+
+type Listener<TData> = (result: MutationObserverResult<TData>) => void
+
+export class MutationObserver<TData, TVariables> extends Subscribable<Listener<TData>> {
+  options: MutationObserverOptions<TData>
+
+  constructor(options: MutationObserverOptions<TData>) {
+    super()
+    this.options = options
+  }
+
+  mutate(variables: TVariables, options?: MutateOptions<TData>): Promise<TData> {
+    return notifyManager.batch(() => this.execute(variables, options))
+  }
+
+  protected execute(variables: TVariables, options?: MutateOptions<TData>): Promise<TData> {
+    const error: DefaultError | null = null
+    return Promise.resolve(variables as unknown as TData)
+  }
+}
+`;
 
 const CASES = [
   { file: PYTHON_FILE, spots: SPOTS.python },
@@ -16,12 +47,22 @@ const WATCH_MS = 2500;
 
 describe('e2e: the show-or-hide filter', function () {
   this.timeout(300_000);
-  const handle = useSession({ name: 'filter' });
+  const handle = useSession({ name: 'filter', files: { ...SAMPLE_FILES, [IMPORTS_FILE]: IMPORTS } });
 
   before(async () => handle.editor.setSetting('hearth.completion.filter', 'strict'));
   handle.afterEachTest(async () => {
     await handle.editor.press('Escape');
     await handle.editor.revert();
+  });
+
+  it('shows, even at strict, the name an ordered import list lacks, and Tab inserts it', async () => {
+    const { editor } = handle;
+    await editor.open(IMPORTS_FILE);
+    await editor.placeCursorAfter('  DefaultError,');
+    await editor.press('Enter');
+    await editor.waitForGhostText('MutateOptions,');
+    await editor.press('Tab');
+    await editor.waitForText(IMPORTS.replace('  DefaultError,\n', '  DefaultError,\n  MutateOptions,\n'));
   });
 
   for (const { file, spots } of CASES) {
