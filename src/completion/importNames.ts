@@ -2,11 +2,11 @@
  * Names for the line of an import list that the cursor is on, for the line search to score as
  * retrieved lines: in TypeScript and JavaScript a name the file uses but imports nowhere (and does
  * not declare) is most likely what goes into the list being written. Offered only where the list
- * is kept in alphabetical order, between the names before and after the cursor, the first in
- * that order first: there the place says which of the missing names comes next. Where the list
- * is in no order nothing is offered (the names a file uses without importing them are mostly
- * its generic parameters and globals, and the model's own guess is as good).
- * It reads only the document's text, within a bounded window.
+ * is kept in alphabetical order (ignoring case, or by character code), between the names before
+ * and after the cursor, the first in that order first: there the place says which of the missing
+ * names comes next. Where the list is in no order nothing is offered (the names a file uses
+ * without importing them are mostly its generic parameters and globals, and the model's own
+ * guess is as good). It reads only the document's text, within a bounded window.
  */
 
 /** Languages whose `import { … } from` lists are read. */
@@ -69,7 +69,8 @@ export function importNames(text: string, offset: number, languageId: string, mo
   const earlier = before.slice(open + 1).map(itemName).filter((name) => name !== '');
   const later = after.slice(0, close).map(itemName).filter((name) => name !== '');
   const listed = [...earlier, ...later];
-  if (listed.length < 2 || !listed.every((name, i) => i === 0 || order(listed[i - 1]!, name) < 0)) return [];
+  const order = ORDERS.find((sorted) => listed.every((name, i) => i === 0 || sorted(listed[i - 1]!, name) < 0));
+  if (listed.length < 2 || order === undefined) return [];
   const previous = earlier[earlier.length - 1];
   const next = later[0];
   const rest = code([...before.slice(0, open), ...after.slice(close + 1)].join('\n'));
@@ -106,12 +107,20 @@ function isCapitalized(name: string): boolean {
   return /^\$?[A-Z]/.test(name);
 }
 
-/** Alphabetical, ignoring case, as import sorters order names. */
-function order(a: string, b: string): number {
+/** Alphabetical, ignoring case, as TypeScript's organize imports orders names. */
+function insensitive(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  return x < y ? -1 : x > y ? 1 : ordinal(a, b);
 }
+
+/** By character code, capitals before small letters, as ESLint's `sort-imports` orders names by default. */
+function ordinal(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The orders a list may be kept in, the first that fits it taken. */
+const ORDERS = [insensitive, ordinal];
 
 /** The indentation the list's items have, for a cursor standing short of it. */
 function itemIndent(earlier: readonly string[], later: readonly string[], cursorIndent: string): string {

@@ -49,6 +49,10 @@ describe('import list names (the names the file uses but does not import)', () =
     // Before DefaultError nothing is missing: the names that would fit are imported or declared.
     const [first, start] = at(file(['  |', '  DefaultError,', '  MutateOptions,']));
     assert.deepEqual(importNames(first, start, 'typescript'), []);
+    // A list sorted by character code (ESLint's sort-imports: DefaultError before DefaultedOptions),
+    // which is out of order ignoring case: the names are offered in that order.
+    const [ordinal, o] = at(file(['  DefaultError,', '  DefaultedOptions,', '  |', '  MutationObserverResult,']));
+    assert.deepEqual(importNames(ordinal, o, 'typescript'), ['MutateOptions,', 'MutationKey,']);
   });
 
   it('leaves out what the file imports, declares, names only in comments or strings, and its generic parameters, keys and properties', () => {
