@@ -24,6 +24,21 @@ export function proseLines(lines: readonly string[], style: CommentStyle): boole
   });
 }
 
+/**
+ * For each line, whether it starts inside a block comment or docstring (its body or its end, not
+ * the line that opens it), and one entry more: whether the text after the last line does.
+ */
+export function blockInterior(lines: readonly string[], style: CommentStyle): boolean[] {
+  let open: Open = { kind: 'code' };
+  const inside = lines.map((line) => {
+    const starts = open.kind === 'block';
+    open = scanLine(line, open, style).open;
+    return starts;
+  });
+  inside.push((open as Open).kind === 'block');
+  return inside;
+}
+
 /** One line: the state after it, and whether its first non-blank character begins prose. */
 function scanLine(line: string, open: Open, style: CommentStyle): { open: Open; firstIsProse: boolean } {
   let at = 0;

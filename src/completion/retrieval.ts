@@ -10,7 +10,7 @@
  * within a bounded window around the cursor, so a huge document costs no more than a small one.
  */
 import { indentWidth } from './documentText';
-import { proseLines, type CommentStyle } from './prose';
+import { blockInterior, proseLines, type CommentStyle } from './prose';
 
 export interface RetrievalOptions {
   /** Most lines returned. */
@@ -113,6 +113,12 @@ export function retrieveScored(
   // Which lines are prose (comments, docstrings), where near twins must not come from it.
   const nearTwins = options.fallbackSimilar < options.similar;
   const prose = nearTwins && !options.proseNearTwins ? sources.map((lines) => proseLines(lines, style)) : undefined;
+  // A line inside a block comment or docstring (past its opener) goes on with that prose: taken
+  // only where the cursor's line is inside one too (a code line's twin in a doc comment's example
+  // is followed by more of the comment, ` */` or ` *   }`, never by code).
+  const interior: boolean[][] = [];
+  const inComment = (source: number, i: number): boolean => (interior[source] ??= blockInterior(sources[source]!, style))[i] === true;
+  const cursorInComment = inComment(0, before.length);
   const aboveProse = prose !== undefined && aboveAt !== undefined && prose[0]![aboveAt] === true;
   const belowProse = prose !== undefined && belowAt !== -1 && prose[0]![before.length + belowAt] === true;
   // Candidates from cues at least `similar` like the cursor's neighbours, and from any cue at least `fallbackSimilar`.
@@ -121,8 +127,9 @@ export function retrieveScored(
   const least = Math.min(options.similar, options.fallbackSimilar);
   const cursorIndent = indentWidth(text.slice(lineStart, offset));
   const aboveIndent = above !== undefined ? indentWidth(above) : undefined;
-  const offer = (line: string | undefined, cue: number, score: number, previous: string | undefined, distance: number, fromProse = false): void => {
-    if (line === undefined || (fromProse && cue < options.similar)) return;
+  const offer = (taken: [number, number] | undefined, cue: number, score: number, previous: string | undefined, distance: number, fromProse = false): void => {
+    if (taken === undefined || (fromProse && cue < options.similar) || (!cursorInComment && inComment(...taken))) return;
+    const line = sources[taken[0]]![taken[1]]!;
     score += options.near / (1 + distance);
     // Its indentation here: as deep under the line above the cursor as it was under its own.
     const wanted = previous !== undefined && aboveIndent !== undefined ? indentWidth(line) - indentWidth(previous) + aboveIndent : undefined;
@@ -153,7 +160,7 @@ export function retrieveScored(
           const next = nextIndex(lines, i);
           const after = next === undefined ? undefined : nextIndex(lines, next);
           const other = options.otherSide && belowTokens && after !== undefined ? options.otherSide * similarity(tokensOf(lines[after]!), belowTokens) : 0;
-          offer(next === undefined ? undefined : lines[next], score, score + other, line, distance, aboveProse || isProse(i) || isProse(next));
+          offer(next === undefined ? undefined : [source, next], score, score + other, line, distance, aboveProse || isProse(i) || isProse(next));
         }
       }
       if (belowTokens) {
@@ -162,10 +169,10 @@ export function retrieveScored(
           const previous = previousIndex(lines, i);
           const before2 = previous === undefined ? undefined : previousIndex(lines, previous);
           const other = options.otherSide && aboveTokens && before2 !== undefined ? options.otherSide * similarity(tokensOf(lines[before2]!), aboveTokens) : 0;
-          offer(previous === undefined ? undefined : lines[previous], score, score + other, before2 === undefined ? undefined : lines[before2], distance, belowProse || isProse(i) || isProse(previous));
+          offer(previous === undefined ? undefined : [source, previous], score, score + other, before2 === undefined ? undefined : lines[before2], distance, belowProse || isProse(i) || isProse(previous));
         }
       }
-      if (typed.trim().length >= 2 && line.trim().startsWith(typed)) offer(line, 1, 0.5, undefined, distance);
+      if (typed.trim().length >= 2 && line.trim().startsWith(typed)) offer([source, i], 1, 0.5, undefined, distance);
     }
   }
   const near = strong.size === 0;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { RETRIEVAL, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
 import { requestFor } from '../../src/completion/request';
-import { proseLines } from '../../src/completion/prose';
+import { blockInterior, proseLines } from '../../src/completion/prose';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 /** The document with the cursor at `|`. */
@@ -107,6 +107,19 @@ describe('retrieved lines (the user\'s own code)', () => {
     const [bare, at0] = at([...lines, '|', ''].join('\n'));
     assert.ok(retrieveLines(bare, at0, [], { ...near, nearTwinsShort: true }).includes('    conn.begin()'));
     assert.ok(!retrieveLines(bare, at0, [], near).some((line) => line.trim() === 'conn.begin()'));
+  });
+
+  it('takes no line from inside a doc comment for a cursor in code, and does inside one', () => {
+    // The doc comment's example has a twin of the line above the cursor; the line after it there
+    // is the comment's end, which cannot follow code.
+    const doc = ['/**', ' * Example:', ' *   observer.subscribe(listener)', ' */', 'export class Observer {', '  start(listener) {', '    this.count = 0', '  }', '  run(listener) {', '    observer.subscribe(listener)'];
+    const [code, offset] = at([...doc, '    |', '  }', '}', ''].join('\n'));
+    const lines = retrieveLines(code, offset);
+    assert.ok(!lines.some((line) => line.includes('*/')), JSON.stringify(lines));
+    // Inside a doc comment of its own, the same twin's next line is offered.
+    const [comment, inside] = at([...doc.slice(0, 9), '  /**', '   *   observer.subscribe(listener)', '   |', '  run(listener) {}', '}', ''].join('\n'));
+    assert.equal(retrieveLines(comment, inside)[0], '*/');
+    assert.deepEqual(blockInterior(['/**', ' * a', ' */', 'x = 1 /* b', 'c */', 'y'], 'slash'), [false, true, true, false, true, false, false]);
   });
 
   it('marks prose lines: comments, docstrings and the lines inside them', () => {
