@@ -119,6 +119,9 @@ export function retrieveScored(
   const interior: boolean[][] = [];
   const inComment = (source: number, i: number): boolean => (interior[source] ??= blockInterior(sources[source]!, style))[i] === true;
   const cursorInComment = inComment(0, before.length);
+  // The document's module-level lines (unindented), for a declaration that may stand once in a file (`declaresOnce`).
+  let moduleLines: Set<string> | undefined;
+  const redeclares = (code: string): boolean => style === 'slash' && declaresOnce(code) && (moduleLines ??= new Set(sources[0]!.filter((line) => /^\S/.test(line)).map((line) => line.trim()))).has(code);
   const aboveProse = prose !== undefined && aboveAt !== undefined && prose[0]![aboveAt] === true;
   const belowProse = prose !== undefined && belowAt !== -1 && prose[0]![before.length + belowAt] === true;
   // Candidates from cues at least `similar` like the cursor's neighbours, and from any cue at least `fallbackSimilar`.
@@ -135,7 +138,7 @@ export function retrieveScored(
     const wanted = previous !== undefined && aboveIndent !== undefined ? indentWidth(line) - indentWidth(previous) + aboveIndent : undefined;
     if (options.indent && wanted === cursorIndent) score += options.indent;
     const code = line.trim();
-    if (!code.startsWith(typed) || code.length <= typed.length || code === above?.trim() || code === below?.trim()) return;
+    if (!code.startsWith(typed) || code.length <= typed.length || code === above?.trim() || code === below?.trim() || redeclares(code)) return;
     // A cursor short of that indentation (at the start of an empty line) gets the rest of it too.
     const missing = typed === '' && wanted !== undefined && wanted > cursorIndent ? indentString(line, wanted - cursorIndent) : '';
     if (missing !== '' && cue < options.similar && !options.nearTwinsShort) return;
@@ -177,6 +180,17 @@ export function retrieveScored(
   }
   const near = strong.size === 0;
   return [...(near ? weak : strong)].sort((a, b) => b[1] - a[1]).slice(0, options.max).map(([line, score]) => ({ line, score, near }));
+}
+
+/**
+ * A declaration whose name a file (C-like syntax) may declare only once at its top level: a class,
+ * a function, or anything exported. Where the document has the same line unindented, that is the
+ * declaration itself, and the line at the cursor would declare the name again (the same line
+ * indented, in a namespace or a function, may be another scope's; merged declarations,
+ * `interface`, `enum`, `namespace`, are left out; so are Python's, whose methods repeat across classes).
+ */
+function declaresOnce(code: string): boolean {
+  return /^(?:export\s+(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:class|type|function\*?|const|let|var)\b|(?:declare\s+)?(?:abstract\s+)?class\s+[A-Za-z_$]|(?:async\s+)?function\*?\s+[A-Za-z_$])/.test(code);
 }
 
 /** Non-blank lines of `sources`, counted up to `enough`. */

@@ -122,6 +122,19 @@ describe('retrieved lines (the user\'s own code)', () => {
     assert.deepEqual(blockInterior(['/**', ' * a', ' */', 'x = 1 /* b', 'c */', 'y'], 'slash'), [false, true, true, false, true, false, false]);
   });
 
+  it('offers no second copy of a declaration a file may have once', () => {
+    const [text, offset] = at(['export class Store {', '  run() {}', '}', 'exampleOf(Store)', 'const x = 1', 'ex|', ''].join('\n'));
+    assert.deepEqual(retrieveLines(text, offset), ['ampleOf(Store)']);
+    // One the document lacks, from an open file, is offered; the document's own, from there too, is not.
+    assert.deepEqual(retrieveLines(text, offset, ['export class Cache {\nexport class Store {']), ['ampleOf(Store)', 'port class Cache {']);
+    // Indented, in a namespace, the same line declares in another scope: offered.
+    const [scoped, at2] = at(['export declare namespace A {', '  export type T = number', '}', 'export declare namespace B {', '  exp|', '}', ''].join('\n'));
+    assert.ok(retrieveLines(scoped, at2).includes('ort type T = number'));
+    // Python's methods repeat from class to class: a def is offered again.
+    const [python, at3] = at(['class A:', '    def run(self):', '        pass', 'class B:', '    de|', ''].join('\n'));
+    assert.deepEqual(retrieveLines(python, at3, [], RETRIEVAL, 'hash'), ['f run(self):']);
+  });
+
   it('marks prose lines: comments, docstrings and the lines inside them', () => {
     const python = ['def f(x):', '    """Doc', '    more doc', '    """', '    # note', '    return x  # trailing', "s = '''not", "doc'''"];
     assert.deepEqual(proseLines(python, 'hash'), [false, true, true, true, true, false, false, true]);
