@@ -322,7 +322,7 @@ export class CompletionService {
                 stopReason: result.stopReason,
                 metrics: result.metrics,
                 ...(result.weakest ? { weakest: result.weakest } : {}),
-                ...(result.lines ? { lines: result.lines.map((line) => line.text), lineStops: result.lines.map((line) => line.stopReason), candidates: result.lines } : {}),
+                ...(result.lines ? { lines: result.lines.map((line) => line.text), lineStops: result.lines.map((line) => line.stopReason), candidates: request.retrievedNear ? result.lines.map((line) => (line.retrieved ? { ...line, near: true } : line)) : result.lines } : {}),
               },
         (error: unknown) => {
           if (controller.signal.aborted || isCancelled(error)) return undefined;

@@ -7,7 +7,7 @@ import type { GenerateRequest, GenerationMode } from './engineApi';
 import { decideMode, type SkipReason } from './mode';
 import { importNames } from './importNames';
 import { postprocess } from './postprocess';
-import { RETRIEVAL, retrieveScored } from './retrieval';
+import { RETRIEVAL, retrievalFor, retrieveScored } from './retrieval';
 import { commentStyle } from '../engine/regions';
 import type { HearthSettings } from '../shared/settings';
 import type { CompletionOptions, DocumentContext } from './types';
@@ -65,7 +65,7 @@ function localContext(document: DocumentContext, context: PromptContext, mode: G
   // A line the post-processing drops (a copy of a line the block already has) could never be
   // shown: the search's rows go to the next ones instead.
   const filter = { prefix: context.prefix, suffix: context.suffix, mode, languageId: document.languageId };
-  const found = retrieveScored(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...RETRIEVAL, max: RETRIEVAL.pool }, commentStyle(document.filePath));
+  const found = retrieveScored(document.text, document.offset, context.snippets.map((snippet) => snippet.text), { ...retrievalFor(document.languageId), max: RETRIEVAL.pool }, commentStyle(document.filePath));
   // In an ordered import list, the names the file uses without importing them come first.
   const names = importNames(document.text, document.offset, document.languageId);
   const lines = [...new Set([...names, ...found.map((entry) => entry.line)])]

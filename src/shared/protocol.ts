@@ -174,6 +174,11 @@ export interface LineCandidate {
   stopReason: StopReason;
   /** A line retrieved from the user's code (`GenerateRequest.retrievedLines`) that the model scored, not one it wrote. */
   retrieved?: boolean;
+  /**
+   * A retrieved line that is a near twin (`GenerateRequest.retrievedNear`), set by the client: the
+   * show-or-hide filter, fitted on close twins, judges it as it judges the model's own lines.
+   */
+  near?: boolean;
 }
 
 /** One decision of a generation: the token chosen at a step, and by how much it won. */

@@ -278,6 +278,14 @@ describe('show-or-hide filter', () => {
       assert.equal(mid.indentAsNext, 1);
     });
 
+    it('counts a close twin as retrieved and a near twin as the model\'s own line', () => {
+      const close = [{ ...line('total += item.price', -4), retrieved: true }, line('}', -2)];
+      const at = (candidates: LineCandidate[]) => computeFeatures({ text: candidates[0]!.text, candidates, index: 0, prefix: '', suffix: '', languageId: 'typescript', truncatedTokens: 0, syntax: 'clean' });
+      assert.deepEqual([at(close).retrieved, at(close).retrievalFound], [1, 1]);
+      const near = [{ ...close[0]!, near: true }, close[1]!];
+      assert.deepEqual([at(near).retrieved, at(near).retrievalFound], [0, 0]);
+    });
+
     it('measures the margin to the strongest line ranked after it, where a retrieved line was ranked up', () => {
       // A retrieved line first by its bonus, then lines not in score order: the rival is the best of the rest.
       const candidates = [line('total += item.price', -4), line('}', -6), line('return total', -3)];

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { RETRIEVAL, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
+import { RETRIEVAL, retrievalFor, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
 import { requestFor } from '../../src/completion/request';
 import { blockInterior, proseLines } from '../../src/completion/prose';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
@@ -133,6 +133,15 @@ describe('retrieved lines (the user\'s own code)', () => {
     // Python's methods repeat from class to class: a def is offered again.
     const [python, at3] = at(['class A:', '    def run(self):', '        pass', 'class B:', '    de|', ''].join('\n'));
     assert.deepEqual(retrieveLines(python, at3, [], RETRIEVAL, 'hash'), ['f run(self):']);
+  });
+
+  it('takes near twins in TypeScript and JavaScript, not in Python', () => {
+    const [ts, at1] = at(['function a(conn) {', '  conn = openDb(path, timeout)', '  conn.begin()', '}', 'function b(url) {', '  conn = openDb(url)', '  |', '}', ''].join('\n'));
+    assert.deepEqual(retrieveLines(ts, at1, [], retrievalFor('typescript'), 'slash'), ['conn.begin()']);
+    assert.deepEqual(retrieveLines(ts, at1, [], retrievalFor('javascript'), 'slash'), ['conn.begin()']);
+    const [py, at2] = at(['def a(conn):', '    conn = open_db(path, timeout)', '    conn.begin()', '', 'def b(url):', '    conn = open_db(url)', '    |', ''].join('\n'));
+    assert.deepEqual(retrieveLines(py, at2, [], retrievalFor('python'), 'hash'), []);
+    assert.equal(retrieveLines(py, at2, [], { ...retrievalFor('python'), fallbackSimilar: 0.2 }, 'hash')[0], 'conn.begin()');
   });
 
   it('marks prose lines: comments, docstrings and the lines inside them', () => {

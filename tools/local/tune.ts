@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService } from '../../src/completion/CompletionService';
 import { indentOf } from '../../src/completion/documentText';
-import { RETRIEVAL, retrieveScored } from '../../src/completion/retrieval';
+import { RETRIEVAL, RETRIEVAL_BY_LANGUAGE, retrievalFor, retrieveScored } from '../../src/completion/retrieval';
 import { commentStyle } from '../../src/engine/regions';
 import { SEARCH_TUNING } from '../../src/engine/lineSearch';
 import { DEFAULT_SETTINGS, type HearthSettings } from '../../src/shared/settings';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const configs = specs.map((spec) => JSON.parse(spec) as Config);
   const tasks = fs.readFileSync(set!, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).slice(0, Number(limit));
   const engine = await Engine.load({ modelDir: 'models/hearth-coder', variant: 'auto', device: 'cpu', threads: 1, template: 'auto' });
-  const defaults = { cache: { ...CACHE_WEIGHTS }, retrieval: { ...RETRIEVAL }, veto: LOCAL_RANKING.retrievedVeto };
+  const defaults = { cache: { ...CACHE_WEIGHTS }, retrieval: { ...RETRIEVAL }, byLanguage: { ...RETRIEVAL_BY_LANGUAGE }, veto: LOCAL_RANKING.retrievedVeto };
   const outDir = path.join('tools', 'local', 'out');
   fs.mkdirSync(outDir, { recursive: true });
   const totals = new Map(configs.map((config) => [config.name, { em: 0, es: 0, ms: 0, offeredEm: 0, offeredEs: 0 }]));
@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     for (const config of configs) {
       Object.assign(CACHE_WEIGHTS, defaults.cache, config.cache ?? {});
       Object.assign(RETRIEVAL, defaults.retrieval, config.retrieval ?? {});
+      // A configuration's retrieval settings hold for every language (over its own ones).
+      for (const [language, own] of Object.entries(defaults.byLanguage)) RETRIEVAL_BY_LANGUAGE[language] = { ...own, ...(config.retrieval ?? {}) };
       LOCAL_RANKING.retrievedVeto = config.veto ?? defaults.veto;
       SEARCH_TUNING.scoreAllRetrieved = config.dump ?? false;
       const lastLines: { text: string; logprob: number; endLogprob: number; retrieved?: boolean }[][] = [];
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
       const language = task.language ?? 'python';
       const extension = { python: '.py', typescript: '.ts', go: '.go', rust: '.rs' }[language as string] ?? '.py';
       const document = { text: `${task.prompt}${indent}\n${task.suffix}`, offset: task.prompt.length + indent.length, languageId: language, filePath: `solution${extension}` };
-      const retrieved = config.local === 'off' ? [] : retrieveScored(document.text, document.offset, [], RETRIEVAL, commentStyle(document.filePath));
+      const retrieved = config.local === 'off' ? [] : retrieveScored(document.text, document.offset, [], retrievalFor(language), commentStyle(document.filePath));
       // Every configuration starts from an empty cache: one that found the last configuration's
       // cache of the same prompt would prefill in other chunks, and the 4/8-bit file rounds
       // differently then (a configuration's place in the list moved its figures by up to 0.007).

@@ -69,9 +69,10 @@ export function computeFeatures(input: FeatureInput): Features {
     agreement: agreement(input.candidates, input.index),
     endedLine: candidate?.stopReason === 'newline' ? 1 : 0,
     // Local context: the line came from the user's code (a twin of the lines around the cursor),
-    // or the retrieval found lines there but the shown one is the model's own.
-    retrieved: candidate?.retrieved ? 1 : 0,
-    retrievalFound: input.candidates.some((line) => line.retrieved) ? 1 : 0,
+    // or the retrieval found lines there but the shown one is the model's own. Near twins count
+    // as neither: the filter was fitted on close twins, and judges a near twin as the model's own line.
+    retrieved: candidate?.retrieved && !candidate.near ? 1 : 0,
+    retrievalFound: input.candidates.some((line) => line.retrieved && !line.near) ? 1 : 0,
     logTokens: Math.log1p(tokens),
     logChars: Math.log1p(trimmed.length),
     closesOnly: ONLY_CLOSERS.test(trimmed) ? 1 : 0,
