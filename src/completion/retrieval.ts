@@ -134,7 +134,7 @@ export function retrieveScored(
   // is followed by more of the comment, ` */` or ` *   }`, never by code).
   const interior: boolean[][] = [];
   const inComment = (source: number, i: number): boolean => (interior[source] ??= blockInterior(sources[source]!, style))[i] === true;
-  const cursorInComment = inComment(0, before.length);
+  const cursorInComment = (): boolean => inComment(0, before.length);
   // The document's module-level lines (unindented), for a declaration that may stand once in a file (`declaresOnce`).
   let moduleLines: Set<string> | undefined;
   const redeclares = (code: string): boolean => style === 'slash' && declaresOnce(code) && (moduleLines ??= new Set(sources[0]!.filter((line) => /^\S/.test(line)).map((line) => line.trim()))).has(code);
@@ -147,7 +147,7 @@ export function retrieveScored(
   const cursorIndent = indentWidth(text.slice(lineStart, offset));
   const aboveIndent = above !== undefined ? indentWidth(above) : undefined;
   const offer = (taken: [number, number] | undefined, cue: number, score: number, previous: string | undefined, distance: number, fromProse = false): void => {
-    if (taken === undefined || (fromProse && cue < options.similar) || (!cursorInComment && inComment(...taken))) return;
+    if (taken === undefined || (fromProse && cue < options.similar) || (inComment(...taken) && !cursorInComment())) return;
     const line = sources[taken[0]]![taken[1]]!;
     score += options.near / (1 + distance);
     // Its indentation here: as deep under the line above the cursor as it was under its own.
