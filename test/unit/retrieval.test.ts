@@ -135,10 +135,11 @@ describe('retrieved lines (the user\'s own code)', () => {
     assert.deepEqual(retrieveLines(python, at3, [], RETRIEVAL, 'hash'), ['f run(self):']);
   });
 
-  it('takes near twins in TypeScript and JavaScript, not in Python', () => {
+  it('takes near twins in TypeScript, JavaScript, Go and Rust, not in Python', () => {
     const [ts, at1] = at(['function a(conn) {', '  conn = openDb(path, timeout)', '  conn.begin()', '}', 'function b(url) {', '  conn = openDb(url)', '  |', '}', ''].join('\n'));
     assert.deepEqual(retrieveLines(ts, at1, [], retrievalFor('typescript'), 'slash'), ['conn.begin()']);
     assert.deepEqual(retrieveLines(ts, at1, [], retrievalFor('javascript'), 'slash'), ['conn.begin()']);
+    assert.deepEqual(retrieveLines(ts, at1, [], retrievalFor('go'), 'slash'), ['conn.begin()'], 'Go and Rust too');
     const [py, at2] = at(['def a(conn):', '    conn = open_db(path, timeout)', '    conn.begin()', '', 'def b(url):', '    conn = open_db(url)', '    |', ''].join('\n'));
     assert.deepEqual(retrieveLines(py, at2, [], retrievalFor('python'), 'hash'), []);
     assert.equal(retrieveLines(py, at2, [], { ...retrievalFor('python'), fallbackSimilar: 0.2 }, 'hash')[0], 'conn.begin()');
