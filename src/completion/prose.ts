@@ -13,30 +13,35 @@ type Open = { kind: 'code' } | { kind: 'block'; close: string };
 
 const MARKERS: Record<CommentStyle, RegExp> = { hash: /#|"""|'''|["']/g, slash: /\/\/|\/\*|["'`]/g };
 
-/** For each line, whether it is prose: it starts inside a comment or docstring, or opens one. */
-export function proseLines(lines: readonly string[], style: CommentStyle): boolean[] {
+/** One scan of a file's lines (`scanProse`). */
+export interface ProseScan {
+  /** For each line, whether it is prose: it starts inside a comment or docstring, or opens one. */
+  prose: boolean[];
+  /**
+   * For each line, whether it starts inside a block comment or docstring (its body or its end, not
+   * the line that opens it), and one entry more: whether the text after the last line does.
+   */
+  inside: boolean[];
+}
+
+export function scanProse(lines: readonly string[], style: CommentStyle): ProseScan {
   let open: Open = { kind: 'code' };
-  return lines.map((line) => {
+  const prose: boolean[] = [];
+  const inside: boolean[] = [];
+  for (const line of lines) {
     const startsInside = open.kind === 'block';
     const result = scanLine(line, open, style);
     open = result.open;
-    return startsInside || result.firstIsProse;
-  });
+    inside.push(startsInside);
+    prose.push(startsInside || result.firstIsProse);
+  }
+  inside.push((open as Open).kind === 'block');
+  return { prose, inside };
 }
 
-/**
- * For each line, whether it starts inside a block comment or docstring (its body or its end, not
- * the line that opens it), and one entry more: whether the text after the last line does.
- */
-export function blockInterior(lines: readonly string[], style: CommentStyle): boolean[] {
-  let open: Open = { kind: 'code' };
-  const inside = lines.map((line) => {
-    const starts = open.kind === 'block';
-    open = scanLine(line, open, style).open;
-    return starts;
-  });
-  inside.push((open as Open).kind === 'block');
-  return inside;
+/** For each line, whether it is prose: it starts inside a comment or docstring, or opens one. */
+export function proseLines(lines: readonly string[], style: CommentStyle): boolean[] {
+  return scanProse(lines, style).prose;
 }
 
 /** One line: the state after it, and whether its first non-blank character begins prose. */

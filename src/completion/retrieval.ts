@@ -10,7 +10,7 @@
  * within a bounded window around the cursor, so a huge document costs no more than a small one.
  */
 import { indentWidth } from './documentText';
-import { blockInterior, proseLines, type CommentStyle } from './prose';
+import { scanProse, type CommentStyle, type ProseScan } from './prose';
 
 export interface RetrievalOptions {
   /** Most lines returned. */
@@ -129,12 +129,14 @@ export function retrieveScored(
   if (countCode(sources, options.minLines) < options.minLines) return [];
   // Which lines are prose (comments, docstrings), where near twins must not come from it.
   const nearTwins = options.fallbackSimilar < options.similar;
-  const prose = nearTwins && !options.proseNearTwins ? sources.map((lines) => proseLines(lines, style)) : undefined;
+  // Each source scanned once, when first needed, for its prose and its block comments' interiors.
+  const scans: ProseScan[] = [];
+  const scanOf = (source: number): ProseScan => (scans[source] ??= scanProse(sources[source]!, style));
+  const prose = nearTwins && !options.proseNearTwins ? sources.map((_, source) => scanOf(source).prose) : undefined;
   // A line inside a block comment or docstring (past its opener) goes on with that prose: taken
   // only where the cursor's line is inside one too (a code line's twin in a doc comment's example
   // is followed by more of the comment, ` */` or ` *   }`, never by code).
-  const interior: boolean[][] = [];
-  const inComment = (source: number, i: number): boolean => (interior[source] ??= blockInterior(sources[source]!, style))[i] === true;
+  const inComment = (source: number, i: number): boolean => scanOf(source).inside[i] === true;
   const cursorInComment = (): boolean => inComment(0, before.length);
   // The document's module-level lines (unindented), for a declaration that may stand once in a file (`declaresOnce`).
   let moduleLines: Set<string> | undefined;

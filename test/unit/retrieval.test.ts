@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { RETRIEVAL, retrievalFor, retrieveLines, retrieveScored } from '../../src/completion/retrieval';
 import { requestFor } from '../../src/completion/request';
-import { blockInterior, proseLines } from '../../src/completion/prose';
+import { proseLines, scanProse } from '../../src/completion/prose';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 /** The document with the cursor at `|`. */
@@ -119,7 +119,7 @@ describe('retrieved lines (the user\'s own code)', () => {
     // Inside a doc comment of its own, the same twin's next line is offered.
     const [comment, inside] = at([...doc.slice(0, 9), '  /**', '   *   observer.subscribe(listener)', '   |', '  run(listener) {}', '}', ''].join('\n'));
     assert.equal(retrieveLines(comment, inside)[0], '*/');
-    assert.deepEqual(blockInterior(['/**', ' * a', ' */', 'x = 1 /* b', 'c */', 'y'], 'slash'), [false, true, true, false, true, false, false]);
+    assert.deepEqual(scanProse(['/**', ' * a', ' */', 'x = 1 /* b', 'c */', 'y'], 'slash').inside, [false, true, true, false, true, false, false]);
   });
 
   it('offers no second copy of a declaration a file may have once', () => {
